@@ -1,0 +1,1 @@
+"""Travel-time engines: crow-fly fallback, OSM street graphs, GTFS transit."""

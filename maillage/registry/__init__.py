@@ -1,0 +1,1 @@
+"""The registry: communes, sites, SST sectors and conventions in SQL (SQLite or PostgreSQL/PostGIS)."""

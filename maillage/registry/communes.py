@@ -1,0 +1,87 @@
+"""Read and validate commune contours and populations (GeoJSON, WGS84)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+
+from maillage.registry.errors import ImportRejected, RowProblem
+
+INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+@dataclass(frozen=True)
+class CommuneRecord:
+    code: str
+    name: str
+    population: int
+    population_year: int | None
+    postcodes: str | None
+    geometry: MultiPolygon
+    source: str
+
+
+def read_communes(path: Path, *, source: str | None = None, population_year: int | None = None) -> list[
+    CommuneRecord
+]:
+    """Every feature must have ``code``, ``nom`` and ``population`` and a valid (Multi)Polygon.
+
+    Rows are GeoJSON features, numbered from 1. Raises :class:`ImportRejected` listing all problems.
+    """
+    name = path.name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportRejected([RowProblem(name, None, None, f"not a readable GeoJSON file ({exc})")]) from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features:
+        raise ImportRejected([RowProblem(name, None, "features", "no FeatureCollection features")])
+    problems: list[RowProblem] = []
+    records: list[CommuneRecord] = []
+    seen: set[str] = set()
+    for row, feature in enumerate(features, start=1):
+        props = (feature or {}).get("properties") or {}
+        code = str(props.get("code", "")).strip()
+        where = f"feature {row}"
+        if not INSEE_CODE.match(code):
+            problems.append(RowProblem(name, row, "code", f"{where}: INSEE code {code!r} is not 5 characters"))
+            continue
+        if code in seen:
+            problems.append(RowProblem(name, row, "code", f"duplicate commune code {code}"))
+            continue
+        seen.add(code)
+        population = props.get("population")
+        if not isinstance(population, int) or isinstance(population, bool) or population < 0:
+            problems.append(RowProblem(name, row, "population", f"{population!r} is not a count ≥ 0"))
+            continue
+        try:
+            geom = shape(feature["geometry"])
+        except Exception as exc:
+            problems.append(RowProblem(name, row, "geometry", f"unreadable geometry ({exc})"))
+            continue
+        if isinstance(geom, Polygon):
+            geom = MultiPolygon([geom])
+        if not isinstance(geom, MultiPolygon) or geom.is_empty or not geom.is_valid:
+            reason = shapely.is_valid_reason(geom) if isinstance(geom, MultiPolygon) else geom.geom_type
+            problems.append(RowProblem(name, row, "geometry", f"not a valid polygon ({reason})"))
+            continue
+        postcodes = props.get("codesPostaux")
+        records.append(
+            CommuneRecord(
+                code=code,
+                name=str(props.get("nom") or code),
+                population=population,
+                population_year=population_year,
+                postcodes=";".join(postcodes) if isinstance(postcodes, list) else None,
+                geometry=geom,
+                source=source or name,
+            )
+        )
+    if problems:
+        raise ImportRejected(problems)
+    return records

@@ -1,0 +1,97 @@
+"""The data folder: one documented layout, official formats where they exist.
+
+```
+DATA/
+  communes/communes-<dep>.geojson   commune contours + code, nom, population (required)
+  sites/*.csv                       sites in the common column layout (required, ≥ 1 file)
+  sites/sectors.csv                 optional SST sectors: sector_id, name, insee_code, source
+  addresses/adresses-<dep>.csv[.gz] optional BAN address file (official format) for geocoding
+  population/*.{gpkg,geojson,csv}   optional population grid (INSEE Filosofi 200 m or similar)
+  osm/*.osm.pbf                     optional OpenStreetMap extract (street modes)
+  transit/<feed>/ or transit/*.zip  optional GTFS feeds
+```
+The folder comes from ``--data`` or ``$MAILLAGE_DATA``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COMMUNES_PATTERN = re.compile(r"^communes-(\d{2,3}|2[AB])\.geojson$")
+SECTORS_FILE = "sectors.csv"
+
+
+class DataFolderError(ValueError):
+    """The data folder is missing or lacks a required file."""
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    root: Path
+    communes: Path
+    site_files: tuple[Path, ...]
+    sectors: Path | None = None
+    addresses: Path | None = None
+    population_grid: Path | None = None
+    pbf_files: tuple[Path, ...] = ()
+    gtfs_feeds: tuple[Path, ...] = field(default=())
+
+    @property
+    def departement(self) -> str:
+        match = COMMUNES_PATTERN.match(self.communes.name)
+        return match.group(1) if match else "?"
+
+
+def resolve_root(path: str | Path | None) -> Path:
+    """``path`` if given, else ``$MAILLAGE_DATA``; raises DataFolderError if neither exists."""
+    raw = path if path is not None else os.environ.get("MAILLAGE_DATA")
+    if raw is None:
+        raise DataFolderError("no data folder: pass --data DIR or set MAILLAGE_DATA")
+    root = Path(raw).expanduser().resolve()
+    if not root.is_dir():
+        raise DataFolderError(f"data folder {root} does not exist")
+    return root
+
+
+def discover(path: str | Path | None = None) -> DataFolder:
+    """Find the files of the documented layout under the data folder."""
+    root = resolve_root(path)
+    communes = sorted(p for p in (root / "communes").glob("*.geojson") if COMMUNES_PATTERN.match(p.name))
+    if not communes:
+        raise DataFolderError(f"{root}/communes/: no communes-<dep>.geojson file")
+    if len(communes) > 1:
+        names = ", ".join(p.name for p in communes)
+        raise DataFolderError(f"{root}/communes/: several départements ({names}); keep one per folder")
+    sites_dir = root / "sites"
+    site_files = tuple(sorted(p for p in sites_dir.glob("*.csv") if p.name != SECTORS_FILE))
+    if not site_files:
+        raise DataFolderError(f"{sites_dir}/: no site CSV file")
+    sectors = sites_dir / SECTORS_FILE
+    addresses = sorted((root / "addresses").glob("adresses-*.csv*"))
+    grids = sorted(
+        p for ext in ("gpkg", "geojson", "csv", "parquet") for p in (root / "population").glob(f"*.{ext}")
+    )
+    transit_dir = root / "transit"
+    feeds = sorted([*transit_dir.glob("*.zip"), *(p for p in transit_dir.glob("*") if p.is_dir())])
+    return DataFolder(
+        root=root,
+        communes=communes[0],
+        site_files=site_files,
+        sectors=sectors if sectors.exists() else None,
+        addresses=addresses[0] if addresses else None,
+        population_grid=grids[0] if grids else None,
+        pbf_files=tuple(sorted((root / "osm").glob("*.pbf"))),
+        gtfs_feeds=tuple(feeds),
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

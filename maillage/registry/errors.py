@@ -1,0 +1,33 @@
+"""Import errors that name file, row and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One rejected value: ``file:row:field: reason``. ``row`` is the 1-based line (header = 1)."""
+
+    file: str
+    row: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.field:
+            where += f":{self.field}"
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(ValueError):
+    """Raised when an import has any rejected row; the database is left as it was."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        lines = [str(p) for p in problems]
+        head = f"import rejected, {len(problems)} problem(s); nothing was written"
+        super().__init__("\n".join([head, *lines]))

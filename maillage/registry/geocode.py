@@ -1,0 +1,120 @@
+"""Geocoding of site addresses against a BAN address file (``adresses-<dep>.csv``, official format).
+
+The BAN (Base Adresse Nationale) publishes one semicolon-separated file per département with, per
+address point: ``numero``, ``rep``, ``nom_voie``, ``code_insee``, ``lon``, ``lat`` (among others).
+A site address is matched within its commune: number + street → the address point
+(``ban_address``); street only → the mean of that street's points (``ban_street``). No fuzzy
+matching: an address that does not match stays unplaced and falls back to the commune centroid,
+flagged in every output.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from maillage.registry.vocab import CoordinateQuality
+
+BAN_COLUMNS = ("numero", "rep", "nom_voie", "code_insee", "lon", "lat")
+
+_ABBREVIATIONS = {
+    "av": "avenue",
+    "ave": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "pl": "place",
+    "r": "rue",
+    "st": "saint",
+    "ste": "sainte",
+    "all": "allee",
+    "imp": "impasse",
+    "sq": "square",
+    "che": "chemin",
+    "rte": "route",
+}
+_STREET_WORDS = (
+    "rue|avenue|av|boulevard|bd|place|allee|chemin|route|impasse|quai|square|villa|sentier|passage|"
+    "cours|esplanade|rond point|parvis|promenade|cite|residence|voie|mail|sente|ruelle"
+)
+_NUMBERED_STREET = re.compile(rf"\b(\d+)\s*(bis|ter|quater|[a-d])?\s*,?\s+((?:{_STREET_WORDS})\b.*)$")
+_STREET_ONLY = re.compile(rf"\b((?:{_STREET_WORDS})\b.*)$")
+
+
+def normalise_text(text: str) -> str:
+    """Lower case, accents removed, punctuation to spaces, common abbreviations expanded."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+
+
+def parse_address(address: str) -> tuple[str | None, str | None]:
+    """(number with repetition suffix, normalised street) found in a free address string."""
+    text = normalise_text(address)
+    match = _NUMBERED_STREET.search(text)
+    if match:
+        number = match.group(1) + (match.group(2) or "")
+        return number, _clean_street(match.group(3))
+    match = _STREET_ONLY.search(text)
+    return (None, _clean_street(match.group(1))) if match else (None, None)
+
+
+def _clean_street(street: str) -> str:
+    # Drop what sources append after the street ("no number given", building names…).
+    street = re.split(r"\b(no number|batiment|pole social|bp|cedex)\b", street)[0]
+    return street.strip()
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    lon: float
+    lat: float
+    quality: CoordinateQuality
+    note: str
+
+
+class BanIndex:
+    """Exact lookup of (commune, street[, number]) in a BAN file."""
+
+    def __init__(self, frame: pd.DataFrame, source: str) -> None:
+        self.source = source
+        self._points: dict[tuple[str, str, str], tuple[float, float]] = {}
+        street_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+        for numero, rep, voie, insee, lon, lat in frame[list(BAN_COLUMNS)].itertuples(index=False):
+            street = normalise_text(str(voie))
+            number = f"{numero}{normalise_text(str(rep)) if isinstance(rep, str) else ''}"
+            self._points[(str(insee), street, number)] = (float(lon), float(lat))
+            street_points[(str(insee), street)].append((float(lon), float(lat)))
+        self._streets = {
+            key: (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+            for key, pts in street_points.items()
+        }
+
+    @classmethod
+    def from_csv(cls, path: Path) -> BanIndex:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            frame = pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)
+        missing = [c for c in BAN_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path.name}: not a BAN address file, missing column(s) {', '.join(missing)}")
+        frame = frame[(frame["lon"] != "") & (frame["lat"] != "")]
+        return cls(frame, path.name)
+
+    def geocode(self, address: str, insee_code: str) -> GeocodeResult | None:
+        number, street = parse_address(address)
+        if not street:
+            return None
+        if number is not None:
+            point = self._points.get((insee_code, street, number))
+            if point is not None:
+                return GeocodeResult(*point, CoordinateQuality.BAN_ADDRESS, f"BAN {self.source}: {number} {street}")
+        point = self._streets.get((insee_code, street))
+        if point is not None:
+            return GeocodeResult(*point, CoordinateQuality.BAN_STREET, f"BAN {self.source}: street {street}")
+        return None

@@ -1,0 +1,104 @@
+"""``maillage init``: validate the whole data folder, then replace the registry in one transaction.
+
+Validation reads every file before the database is touched; any rejected row aborts the import
+with the full list of problems and the database as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
+
+from maillage.registry import models
+from maillage.registry.communes import CommuneRecord, read_communes
+from maillage.registry.datafolder import DataFolder, file_sha256
+from maillage.registry.geocode import BanIndex
+from maillage.registry.sectors import SectorRecord, derive_sectors, read_sectors
+from maillage.registry.sites import SiteRecord, Territory, read_site_files
+
+
+@dataclass(frozen=True)
+class RegistryContent:
+    communes: list[CommuneRecord]
+    sites: list[SiteRecord]
+    sectors: list[SectorRecord]
+    sectors_derived: bool
+    files: dict[str, str]
+
+    def summary(self) -> dict[str, int]:
+        by_kind: dict[str, int] = {}
+        for s in self.sites:
+            by_kind[f"sites_{s.kind}"] = by_kind.get(f"sites_{s.kind}", 0) + 1
+        return {
+            "communes": len(self.communes),
+            "population": sum(c.population for c in self.communes),
+            "sites": len(self.sites),
+            "sites_duplicate": sum(1 for s in self.sites if s.duplicate_of),
+            "sites_at_commune_centroid": sum(1 for s in self.sites if s.coordinate_quality == "commune_centroid"),
+            "sectors": len(self.sectors),
+            **by_kind,
+        }
+
+
+def read_data_folder(folder: DataFolder) -> RegistryContent:
+    """Read and validate everything; raises ImportRejected (nothing written) on any problem."""
+    communes = read_communes(folder.communes, source=f"{folder.communes.name} (see communes/SOURCES.md)")
+    territory = Territory(communes)
+    ban = BanIndex.from_csv(folder.addresses) if folder.addresses else None
+    sites = read_site_files(folder.site_files, territory, ban)
+    if folder.sectors is not None:
+        sectors, derived = read_sectors(folder.sectors, territory.codes), False
+    else:
+        sectors, derived = derive_sectors(sites), True
+    used = [folder.communes, *folder.site_files]
+    used += [p for p in (folder.sectors, folder.addresses) if p is not None]
+    files = {str(p.relative_to(folder.root)): file_sha256(p) for p in used}
+    return RegistryContent(communes, sites, sectors, derived, files)
+
+
+def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) -> None:
+    """Replace communes, sites and sectors in one transaction (all or nothing)."""
+    with Session(engine) as session, session.begin():
+        for table in (models.SectorCommune, models.Sector, models.Site, models.Convention, models.Commune):
+            session.execute(delete(table))
+        session.add_all(
+            models.Commune(**dataclasses.asdict(c)) for c in content.communes
+        )
+        session.flush()
+        session.add_all(site_model(s) for s in content.sites)
+        for sector in content.sectors:
+            session.add(
+                models.Sector(
+                    id=sector.id,
+                    name=sector.name,
+                    source=sector.source,
+                    communes=[models.SectorCommune(commune_code=c) for c in sector.commune_codes],
+                )
+            )
+        summary = content.summary() | {"sectors_derived": int(content.sectors_derived)}
+        session.add(models.ImportRun(data_folder=str(data_root), files=content.files, summary=summary))
+
+
+def site_model(record: SiteRecord) -> models.Site:
+    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if not f.name.startswith("_")}
+    return models.Site(**values)
+
+
+def add_sites(engine: Engine, paths: list[Path]) -> list[SiteRecord]:
+    """Import more site files into an existing registry (all or nothing); returns the new records."""
+    with Session(engine) as session:
+        communes = [
+            CommuneRecord(c.code, c.name, c.population, c.population_year, c.postcodes, c.geometry, c.source)
+            for c in session.query(models.Commune)
+        ]
+        existing = {sid for (sid,) in session.query(models.Site.id)}
+    if not communes:
+        raise ValueError("the registry is empty: run `maillage init` first")
+    records = read_site_files(paths, Territory(communes), existing_ids=existing)
+    with Session(engine) as session, session.begin():
+        session.add_all(site_model(r) for r in records)
+    return records

@@ -1,0 +1,106 @@
+"""SQLAlchemy 2 models of the registry.
+
+Every record keeps its ``source`` (file, repository or page), so that every figure in a report can
+be traced. Geometries are WGS84 lon/lat (:class:`GeometryWGS84`); computations reproject to
+Lambert-93.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import shapely
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from maillage.registry.geometry import GeometryWGS84
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Commune(Base):
+    __tablename__ = "commune"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True, comment="INSEE commune code")
+    name: Mapped[str] = mapped_column(String(200))
+    population: Mapped[int] = mapped_column(Integer, comment="population municipale (residents)")
+    population_year: Mapped[int | None] = mapped_column(Integer)
+    postcodes: Mapped[str | None] = mapped_column(String(200), comment="';'-separated")
+    geometry: Mapped[shapely.Geometry] = mapped_column(GeometryWGS84("MULTIPOLYGON"))
+    source: Mapped[str] = mapped_column(Text)
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), index=True, comment="maillage.registry.vocab.SiteKind")
+    source_kind: Mapped[str] = mapped_column(String(60), comment="the kind label used by the source")
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    services_assumed: Mapped[bool] = mapped_column(default=False, comment="services from kind defaults")
+    operator: Mapped[str | None] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    commune_code: Mapped[str | None] = mapped_column(ForeignKey("commune.code"), index=True)
+    communes_served: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    coordinate_quality: Mapped[str] = mapped_column(String(30), comment="vocab.CoordinateQuality")
+    coordinate_note: Mapped[str | None] = mapped_column(Text)
+    opening_hours: Mapped[str | None] = mapped_column(Text, comment="OSM opening_hours syntax")
+    opening_hours_source_text: Mapped[str | None] = mapped_column(Text)
+    opening_hours_note: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(60))
+    source: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(200))
+    duplicate_of: Mapped[str | None] = mapped_column(String(120), comment="same place in a preferred source")
+    note: Mapped[str | None] = mapped_column(Text)
+
+    commune: Mapped[Commune | None] = relationship()
+
+
+class Sector(Base):
+    """An SST sector: the communes one service des solidarités territoriales serves."""
+
+    __tablename__ = "sector"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    communes: Mapped[list[SectorCommune]] = relationship(cascade="all, delete-orphan")
+
+
+class SectorCommune(Base):
+    __tablename__ = "sector_commune"
+
+    sector_id: Mapped[str] = mapped_column(ForeignKey("sector.id"), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), primary_key=True, unique=True)
+
+
+class Convention(Base):
+    """A convention between the département and a commune (follow-up lives in ``steering``)."""
+
+    __tablename__ = "convention"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    duration_years: Mapped[int | None] = mapped_column(Integer)
+    renewable: Mapped[bool | None] = mapped_column()
+    commitments: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class ImportRun(Base):
+    """One successful import: what was loaded, from which files (with their hashes)."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    data_folder: Mapped[str] = mapped_column(Text)
+    files: Mapped[dict[str, str]] = mapped_column(JSON, comment="path -> sha256")
+    summary: Mapped[dict[str, int]] = mapped_column(JSON)

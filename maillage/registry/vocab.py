@@ -1,0 +1,144 @@
+"""Controlled vocabularies: site kinds, services, coordinate quality.
+
+Source files use their own kind labels (``mobile_caravane_solidaire``, ``clic``…); they are mapped
+here onto the registry's eight kinds, keeping the original label in ``source_kind``. Services a site
+offers come from its file's ``services`` column when present, else from :data:`DEFAULT_SERVICES`
+(a named assumption printed in every report).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SiteKind(StrEnum):
+    POLE_SOCIAL = "pole_social"
+    SST = "sst"
+    ANTENNE = "antenne"
+    PMI = "pmi"
+    FRANCE_SERVICES = "france_services"
+    CCAS = "ccas"
+    MOBILE_STOP = "mobile_stop"
+    OTHER = "other"
+
+
+KIND_LABELS_FR: dict[SiteKind, str] = {
+    SiteKind.POLE_SOCIAL: "Pôle social départemental",
+    SiteKind.SST: "Service des solidarités territoriales",
+    SiteKind.ANTENNE: "Antenne de proximité",
+    SiteKind.PMI: "Centre de PMI",
+    SiteKind.FRANCE_SERVICES: "France Services",
+    SiteKind.CCAS: "CCAS",
+    SiteKind.MOBILE_STOP: "Arrêt d'unité mobile",
+    SiteKind.OTHER: "Autre",
+}
+
+# Labels found in source files → registry kind. Unknown labels are rejected at import.
+SOURCE_KIND_MAP: dict[str, SiteKind] = {
+    **{k.value: k for k in SiteKind},
+    "pmi_permanence": SiteKind.ANTENNE,
+    "edas": SiteKind.SST,
+    "msap": SiteKind.FRANCE_SERVICES,
+    "mobile_caravane_solidaire": SiteKind.MOBILE_STOP,
+    "mobile_bus_sante_femmes": SiteKind.MOBILE_STOP,
+    "clic": SiteKind.OTHER,
+    "mdph": SiteKind.OTHER,
+    "maternite": SiteKind.OTHER,
+    "centre_de_sante": SiteKind.OTHER,
+    "mairie": SiteKind.OTHER,
+}
+
+
+class Service(StrEnum):
+    PMI = "pmi"
+    SANTE_SEXUELLE = "sante_sexuelle"
+    ACCES_AUX_DROITS = "acces_aux_droits"
+    RSA_INSERTION = "rsa_insertion"
+    PROTECTION_ENFANCE = "protection_enfance"
+    VIOLENCES_FAMILIALES = "violences_familiales"
+    LOGEMENT = "logement"
+    AIDE_ALIMENTAIRE = "aide_alimentaire"
+    DEMARCHES_EN_LIGNE = "demarches_en_ligne"
+    PERSONNES_AGEES = "personnes_agees"
+    HANDICAP = "handicap"
+    SANTE_FEMMES = "sante_femmes"
+
+
+SERVICE_LABELS_FR: dict[Service, str] = {
+    Service.PMI: "Santé de l'enfant / PMI",
+    Service.SANTE_SEXUELLE: "Santé sexuelle, contraception",
+    Service.ACCES_AUX_DROITS: "Accès aux droits, action sociale",
+    Service.RSA_INSERTION: "RSA et insertion",
+    Service.PROTECTION_ENFANCE: "Protection de l'enfance",
+    Service.VIOLENCES_FAMILIALES: "Violences familiales",
+    Service.LOGEMENT: "Logement / expulsion",
+    Service.AIDE_ALIMENTAIRE: "Aide alimentaire",
+    Service.DEMARCHES_EN_LIGNE: "Démarches en ligne",
+    Service.PERSONNES_AGEES: "Personnes âgées",
+    Service.HANDICAP: "Handicap",
+    Service.SANTE_FEMMES: "Santé des femmes",
+}
+
+_POLE = (
+    Service.ACCES_AUX_DROITS,
+    Service.RSA_INSERTION,
+    Service.PROTECTION_ENFANCE,
+    Service.PMI,
+    Service.SANTE_SEXUELLE,
+)
+
+# Services assumed by source kind when a file has no ``services`` column. The pôle list follows the
+# Asnières pôle as described by its sources ("PMI, centre de santé sexuelle, action sociale,
+# insertion, ASE under one roof", shared/data/sites/departement_sites_pages_92.csv); the Caravane
+# list follows its page ("social workers, insertion advisers, MDPH, CAF, CNAV agents").
+DEFAULT_SERVICES: dict[str, tuple[Service, ...]] = {
+    "pole_social": _POLE,
+    "sst": (Service.ACCES_AUX_DROITS, Service.RSA_INSERTION, Service.PROTECTION_ENFANCE),
+    "edas": (Service.ACCES_AUX_DROITS, Service.RSA_INSERTION, Service.PROTECTION_ENFANCE),
+    "antenne": (Service.ACCES_AUX_DROITS,),
+    "pmi": (Service.PMI,),
+    "pmi_permanence": (Service.PMI,),
+    "france_services": (Service.DEMARCHES_EN_LIGNE, Service.ACCES_AUX_DROITS),
+    "msap": (Service.DEMARCHES_EN_LIGNE, Service.ACCES_AUX_DROITS),
+    "ccas": (Service.ACCES_AUX_DROITS, Service.AIDE_ALIMENTAIRE),
+    "mobile_caravane_solidaire": (Service.ACCES_AUX_DROITS, Service.RSA_INSERTION, Service.HANDICAP),
+    "mobile_bus_sante_femmes": (Service.SANTE_FEMMES,),
+    "clic": (Service.PERSONNES_AGEES,),
+    "mdph": (Service.HANDICAP,),
+}
+
+
+class CoordinateQuality(StrEnum):
+    """How a site's point was obtained; every output shows it."""
+
+    SOURCE = "source"  # lon/lat given by the source file
+    SAME_ADDRESS = "same_address"  # same number + street as a located site of another source
+    BAN_ADDRESS = "ban_address"  # matched to a BAN address point (number + street)
+    BAN_STREET = "ban_street"  # matched to a BAN street (mean of its address points)
+    COMMUNE_CENTROID = "commune_centroid"  # placed at its commune's centroid: position unknown
+    NONE = "none"  # not placed (no commune known)
+
+
+QUALITY_LABELS_FR: dict[CoordinateQuality, str] = {
+    CoordinateQuality.SOURCE: "coordonnées de la source",
+    CoordinateQuality.SAME_ADDRESS: "même adresse qu'un site localisé d'une autre source",
+    CoordinateQuality.BAN_ADDRESS: "géocodé (adresse BAN)",
+    CoordinateQuality.BAN_STREET: "géocodé (voie BAN)",
+    CoordinateQuality.COMMUNE_CENTROID: "centre de la commune (adresse inconnue)",
+    CoordinateQuality.NONE: "non localisé",
+}
+
+
+def parse_services(text: str) -> list[Service]:
+    """Parse a ``;``-separated list of service codes; raises ValueError on an unknown code."""
+    services: list[Service] = []
+    for raw in text.split(";"):
+        code = raw.strip()
+        if not code:
+            continue
+        try:
+            services.append(Service(code))
+        except ValueError:
+            known = ", ".join(s.value for s in Service)
+            raise ValueError(f"unknown service {code!r} (known: {known})") from None
+    return services

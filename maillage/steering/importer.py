@@ -1,0 +1,265 @@
+"""All-or-nothing CSV import of the steering data (budget lines, activity, conventions).
+
+Every rejected row is reported as ``file:row:field: reason`` (row = 1-based line number in the file,
+the header being line 1). If anything is rejected, :class:`SteeringImportError` is raised and nothing
+is returned. The shipped example lives in ``maillage/data/steering/`` and is read through
+:mod:`importlib.resources`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .models import ActivityIndicator, BudgetLine, Convention, ScheduledService, SteeringData
+
+BUDGET_FILE = "budget_lines.csv"
+ACTIVITY_FILE = "activity.csv"
+CONVENTIONS_FILE = "conventions.csv"
+LIST_SEP = "|"
+
+
+class SteeringImportError(ValueError):
+    """Raised when at least one row is rejected; ``errors`` holds one ``file:row:field: reason`` each."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__(f"{len(errors)} erreur(s) d'import :\n" + "\n".join(self.errors))
+
+
+class _FieldError(ValueError):
+    """A conversion error already attributed to a (sub-)field."""
+
+
+# ---------------------------------------------------------------- converters (str -> typed value)
+def _text(v: str) -> str:
+    return v.strip()
+
+
+def _int_opt(v: str) -> int | None:
+    v = v.strip()
+    if not v:
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        raise ValueError(f"entier attendu, lu « {v} »") from None
+
+
+def _float_opt(v: str) -> float | None:
+    v = v.strip()
+    if not v:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise ValueError(f"valeur non numérique « {v} » (attendu : nombre, point décimal, sans espace)") from None
+
+
+def _float(v: str) -> float:
+    out = _float_opt(v)
+    if out is None:
+        raise ValueError("valeur obligatoire")
+    return out
+
+
+def _bool(v: str) -> bool:
+    low = v.strip().lower()
+    if low in {"oui", "true", "1", "vrai", "yes"}:
+        return True
+    if low in {"non", "false", "0", "faux", "no"}:
+        return False
+    raise ValueError(f"booléen attendu (oui/non), lu « {v.strip()} »")
+
+
+def _date(v: str) -> date:
+    try:
+        return date.fromisoformat(v.strip())
+    except ValueError:
+        raise ValueError(f"date invalide « {v.strip()} » (attendu : AAAA-MM-JJ)") from None
+
+
+def _list(v: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in v.split(LIST_SEP) if item.strip())
+
+
+def _dates(v: str) -> tuple[date, ...]:
+    return tuple(_date(item) for item in _list(v))
+
+
+def _scheduled(v: str) -> tuple[ScheduledService, ...]:
+    """Parse ``kind=…; label=…; frequency=… | kind=…`` into scheduled services."""
+    out = []
+    for n, item in enumerate(_list(v), start=1):
+        fields: dict[str, str] = {}
+        for pair in item.split(";"):
+            if not pair.strip():
+                continue
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise ValueError(f"service n°{n} : « {pair.strip()} » n'est pas de la forme clé=valeur")
+            fields[key.strip()] = value.strip()
+        try:
+            out.append(ScheduledService.model_validate(fields))
+        except ValidationError as exc:
+            reasons = "; ".join(_reason(e) for e in exc.errors())
+            raise ValueError(f"service n°{n} : {reasons}") from None
+    return tuple(out)
+
+
+Converter = Callable[[str], Any]
+Spec = dict[str, tuple[bool, Converter]]  # column -> (required column, converter)
+
+BUDGET_SPEC: Spec = {
+    "id": (True, _text), "year": (True, _int_opt), "document": (True, _text), "policy": (True, _text),
+    "section": (False, _text), "direction": (True, _text), "measure": (True, _text),
+    "amount_eur": (True, _float_opt), "rate_pct": (False, _float_opt), "precision": (False, _text),
+    "compared_to": (False, _text), "note": (False, _text), "source": (True, _text),
+}
+ACTIVITY_SPEC: Spec = {
+    "id": (True, _text), "insee_code": (True, _text), "site_id": (False, _text),
+    "served_insee_codes": (False, _list), "period": (True, _text), "indicator": (True, _text),
+    "value": (True, _float), "precision": (False, _text), "note": (False, _text), "source": (True, _text),
+}
+CONVENTION_SPEC: Spec = {
+    "id": (True, _text), "commune_insee": (True, _text), "commune_name": (True, _text),
+    "title": (True, _text), "signature_date": (True, _date), "duration_years": (True, _int_opt),
+    "renewable": (True, _bool), "signatories": (False, _list), "partners": (False, _list),
+    "commitments": (False, _list), "scheduled_services": (False, _scheduled),
+    "indicators_to_report": (False, _list), "review_frequency_months": (False, _int_opt),
+    "review_meetings": (False, _dates), "governance": (False, _text), "note": (False, _text),
+    "source": (True, _text),
+}
+
+
+def _reason(err: Any) -> str:
+    msg = str(err.get("msg", ""))
+    return msg.removeprefix("Value error, ")
+
+
+def _split_field_prefix(msg: str, default: str) -> tuple[str, str]:
+    """Model-level messages are written ``field: reason``; return (field, reason)."""
+    head, sep, tail = msg.partition(": ")
+    if sep and head and " " not in head:
+        return head, tail
+    return default, msg
+
+
+def _sniff_reader(text: str) -> csv.reader:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> tuple[list[Any], list[str]]:
+    """Parse one CSV text into ``model`` instances; return (records, errors), never raises."""
+    errors: list[str] = []
+    text = text.removeprefix("\ufeff")
+    reader = _sniff_reader(text)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return [], [f"{filename}:1:-: fichier vide (en-tête attendu : {', '.join(spec)})"]
+    for col in spec:
+        if spec[col][0] and col not in header:
+            errors.append(f"{filename}:1:{col}: colonne obligatoire absente")
+    for col in header:
+        if col not in spec:
+            errors.append(f"{filename}:1:{col}: colonne inconnue (colonnes admises : {', '.join(spec)})")
+    if len(set(header)) != len(header):
+        errors.append(f"{filename}:1:-: colonne en double dans l'en-tête")
+    if errors:
+        return [], errors
+
+    records: list[Any] = []
+    seen_ids: dict[str, int] = {}
+    last_line = reader.line_num
+    for raw in reader:
+        row = last_line + 1  # first physical line of this record
+        last_line = reader.line_num
+        if not any(cell.strip() for cell in raw):
+            continue
+        if len(raw) != len(header):
+            errors.append(f"{filename}:{row}:-: {len(raw)} cellules pour {len(header)} colonnes")
+            continue
+        cells = dict(zip(header, raw, strict=True))
+        values: dict[str, Any] = {}
+        row_errors: list[str] = []
+        for col, cell in cells.items():
+            try:
+                value = spec[col][1](cell)
+            except ValueError as exc:
+                row_errors.append(f"{filename}:{row}:{col}: {exc}")
+                continue
+            if value not in ("", ()):
+                values[col] = value
+        if not row_errors:
+            try:
+                records.append(model.model_validate(values))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = err.get("loc") or ()
+                    field, reason = _split_field_prefix(_reason(err), str(loc[0]) if loc else "-")
+                    if err.get("type") == "missing":
+                        reason = "valeur obligatoire"
+                    row_errors.append(f"{filename}:{row}:{field}: {reason}")
+        rid = cells.get("id", "").strip()
+        if rid and rid in seen_ids:
+            row_errors.append(f"{filename}:{row}:id: identifiant en double « {rid} » (déjà ligne {seen_ids[rid]})")
+        elif rid:
+            seen_ids[rid] = row
+        errors.extend(row_errors)
+    return (records if not errors else []), errors
+
+
+def _gather(sources: Iterable[tuple[str, str | None]]) -> SteeringData:
+    """Parse (filename, text-or-None) for the three files; raise on any error."""
+    specs = {
+        BUDGET_FILE: (BUDGET_SPEC, BudgetLine, "budget_lines"),
+        ACTIVITY_FILE: (ACTIVITY_SPEC, ActivityIndicator, "activity"),
+        CONVENTIONS_FILE: (CONVENTION_SPEC, Convention, "conventions"),
+    }
+    out: dict[str, tuple[Any, ...]] = {}
+    errors: list[str] = []
+    present = 0
+    for filename, text in sources:
+        spec, model, key = specs[filename]
+        if text is None:
+            continue
+        present += 1
+        records, errs = parse_csv(text, filename, spec, model)
+        errors.extend(errs)
+        out[key] = tuple(records)
+    if present == 0:
+        errors.append(f"-:0:-: aucun des fichiers {BUDGET_FILE}, {ACTIVITY_FILE}, {CONVENTIONS_FILE} trouvé")
+    if errors:
+        raise SteeringImportError(errors)
+    return SteeringData(**out)
+
+
+def load_folder(folder: str | Path) -> SteeringData:
+    """Load and validate the CSVs of ``folder`` (absent files give empty lists; at least one needed).
+
+    Raises :class:`SteeringImportError` listing every rejected row; nothing is kept on error.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SteeringImportError([f"{folder}:0:-: dossier introuvable"])
+    names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
+    return _gather(
+        (n, (folder / n).read_text(encoding="utf-8-sig") if (folder / n).is_file() else None) for n in names
+    )
+
+
+def load_default() -> SteeringData:
+    """Load the shipped example (``maillage/data/steering/``), transcribed from the seed press releases."""
+    base = resources.files("maillage").joinpath("data", "steering")
+    names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
+    return _gather((n, base.joinpath(n).read_text(encoding="utf-8-sig")) for n in names)

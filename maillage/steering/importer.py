@@ -60,7 +60,9 @@ def _float_opt(v: str) -> float | None:
     try:
         return float(v)
     except ValueError:
-        raise ValueError(f"valeur non numérique « {v} » (attendu : nombre, point décimal, sans espace)") from None
+        raise ValueError(
+            f"valeur non numérique « {v} » (attendu : nombre, point décimal, sans espace)"
+        ) from None
 
 
 def _float(v: str) -> float:
@@ -212,7 +214,9 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
                     row_errors.append(f"{filename}:{row}:{field}: {reason}")
         rid = cells.get("id", "").strip()
         if rid and rid in seen_ids:
-            row_errors.append(f"{filename}:{row}:id: identifiant en double « {rid} » (déjà ligne {seen_ids[rid]})")
+            row_errors.append(
+                f"{filename}:{row}:id: identifiant en double « {rid} » (déjà ligne {seen_ids[rid]})"
+            )
         elif rid:
             seen_ids[rid] = row
         errors.extend(row_errors)

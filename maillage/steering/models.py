@@ -205,7 +205,8 @@ class ScheduledService(BaseModel):
     @classmethod
     def _known_kind(cls, v: str) -> str:
         if v not in SCHEDULED_KIND_LABELS:
-            raise ValueError(f"type de service inconnu « {v} » (attendu : {', '.join(SCHEDULED_KIND_LABELS)})")
+            kinds = ", ".join(SCHEDULED_KIND_LABELS)
+            raise ValueError(f"type de service inconnu « {v} » (attendu : {kinds})")
         return v
 
     @field_validator("opening_hours")

@@ -1,0 +1,119 @@
+"""The public API: the calls the CLI and the web app are thin layers over.
+
+>>> from maillage import api
+>>> api.init_registry("../shared/data")            # doctest: +SKIP
+>>> result = api.audit(mode="walk")                 # doctest: +SKIP
+>>> result.total["share_within"]                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.standard import ServiceStandard
+from maillage.engines import choose_engine
+from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
+from maillage.registry import db, loader
+from maillage.registry.datafolder import DataFolder, discover
+from maillage.registry.loader import RegistryContent
+from maillage.registry.snapshot import Snapshot, load_snapshot
+from maillage.report.provenance import describe_files
+
+
+def open_registry(url: str | None = None) -> Engine:
+    """Engine on the registry database, migrated to the newest schema."""
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    return engine
+
+
+def init_registry(data: str | Path | None = None, url: str | None = None) -> RegistryContent:
+    """Validate the data folder and replace the registry with it (all or nothing)."""
+    folder = discover(data)
+    content = loader.read_data_folder(folder)
+    loader.replace_registry(open_registry(url), content, folder.root)
+    return content
+
+
+@dataclass(frozen=True)
+class AuditInputs:
+    snapshot: Snapshot
+    cells: Cells
+    notes: list[str]
+
+
+def population_cells(
+    snapshot: Snapshot, folder: DataFolder | None, *, grid: Path | None = None, cell_size_m: float = DEFAULT_CELL_SIZE_M
+) -> tuple[Cells, list[str]]:
+    """A supplied grid (``grid`` or DATA/population/) if any, else the 200 m commune model."""
+    path = grid or (folder.population_grid if folder else None)
+    if path is None:
+        return model_cells(snapshot.communes, snapshot.sector_of_commune, cell_size_m), []
+    cells, report = grid_cells(path, snapshot.communes, snapshot.sector_of_commune)
+    note = (
+        f"Grille {path.name} : {report['cells_read']:.0f} carreaux lus, {report['cells_outside_communes']:.0f} "
+        f"hors des communes ({report['population_outside_communes']:.0f} hab.) écartés."
+    )
+    return cells, [note]
+
+
+def audit(
+    *,
+    data: str | Path | None = None,
+    url: str | None = None,
+    mode: str | None = None,
+    pbf: Path | None = None,
+    gtfs: Sequence[Path] = (),
+    standard: ServiceStandard | None = None,
+    service: str | None = None,
+    grid: Path | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
+    depart: str = "08:00",
+    window_min: int = 120,
+    date: str | None = None,
+    percentiles: Sequence[int] = (50,),
+    progress: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Run the guarantee audit on the registry with the engine the inputs allow."""
+    snapshot = load_snapshot(open_registry(url))
+    folder = _folder(data, snapshot)
+    cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
+    pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
+    feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
+    choice = choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date,
+                           percentiles=percentiles)  # fmt: skip
+    result = run_audit(
+        snapshot,
+        cells,
+        choice.engine,
+        standard,
+        service=service,
+        sources=describe_files(snapshot.import_files),
+        progress=progress,
+    )
+    sector_note = (
+        "Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; "
+        "les autres communes sont « secteur non renseigné » (fournir sites/sectors.csv)."
+        if snapshot.sectors_derived
+        else "Secteurs SST : fichier sites/sectors.csv."
+    )
+    result.notes.extend([*choice.notes, *notes, sector_note])
+    return result
+
+
+def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:
+    """The data folder given, else the one the registry was loaded from (if still there)."""
+    for candidate in (data, snapshot.data_folder or None):
+        if candidate is None:
+            continue
+        try:
+            return discover(candidate)
+        except ValueError:
+            if candidate is data:
+                raise
+    return None

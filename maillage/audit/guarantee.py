@@ -1,0 +1,183 @@
+"""Per-cell verdicts of the service standard and their aggregates by commune, sector and département.
+
+Pure functions over typed inputs: a registry :class:`~maillage.registry.snapshot.Snapshot`, the
+population :class:`~maillage.population.cells.Cells` and any
+:class:`~maillage.network.engine.TravelTimeEngine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
+from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, nearest_by_class
+from maillage.population.cells import Cells
+from maillage.registry.snapshot import Snapshot
+
+SERVICE_CLASS_PREFIX = "service:"
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything a report needs: per-cell times, verdicts, aggregates and their provenance."""
+
+    cells: Cells
+    nearest: dict[str, NearestSites]
+    destinations: dict[str, Destinations]
+    within: np.ndarray
+    by_commune: pd.DataFrame
+    by_sector: pd.DataFrame
+    total: dict[str, float]
+    standard: ServiceStandard
+    engine: dict[str, object]
+    assumptions: list[str]
+    sources: list[dict[str, str]]
+    sites: pd.DataFrame
+    communes: pd.DataFrame
+    service: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def minutes(self, class_name: str) -> np.ndarray:
+        return self.nearest[class_name].minutes
+
+
+def destination_classes(
+    snapshot: Snapshot, standard: ServiceStandard, service: str | None = None
+) -> dict[str, Destinations]:
+    """Sites of each class, placed and de-duplicated. Mobile-unit stops are never a fixed site."""
+    sites = snapshot.usable_sites()
+    classes = {}
+    for name, kinds in standard.class_kinds().items():
+        classes[name] = _destinations(sites[sites["kind"].isin(kinds)])
+    if service:
+        offers = sites["services"].apply(lambda s: service in (s or [])) & (sites["kind"] != "mobile_stop")
+        classes[SERVICE_CLASS_PREFIX + service] = _destinations(sites[offers])
+    return classes
+
+
+def _destinations(sites: pd.DataFrame) -> Destinations:
+    return Destinations(
+        site_ids=tuple(sites["id"]),
+        xy_m=sites[["x_m", "y_m"]].to_numpy(dtype=float),
+        opening_hours=tuple(sites["opening_hours"].where(sites["opening_hours"].notna(), None)),
+    )
+
+
+def verdicts(nearest: dict[str, NearestSites], standard: ServiceStandard) -> np.ndarray:
+    """True where the cell meets the standard: pôle ≤ X min, or antenne-or-pôle ≤ Y min."""
+    return (nearest[POLE_CLASS].minutes <= standard.pole_minutes) | (
+        nearest[ANTENNE_CLASS].minutes <= standard.antenne_minutes
+    )
+
+
+def run_audit(
+    snapshot: Snapshot,
+    cells: Cells,
+    engine: TravelTimeEngine,
+    standard: ServiceStandard | None = None,
+    *,
+    service: str | None = None,
+    sources: list[dict[str, str]] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Times from every cell to the nearest site of each class, verdicts and aggregates."""
+    standard = standard or ServiceStandard()
+    classes = destination_classes(snapshot, standard, service)
+    nearest: dict[str, NearestSites] = {}
+    for name, destinations in classes.items():
+        if progress:
+            progress(name)
+        nearest |= nearest_by_class(engine, cells.xy_m, {name: destinations})
+    within = verdicts(nearest, standard)
+    sites = snapshot.usable_sites()
+    by_commune = aggregate(cells, nearest, within, cells.commune_code, classes, sites)
+    by_commune.insert(1, "name", snapshot.communes.loc[by_commune["code"], "name"].to_numpy())
+    by_commune.insert(2, "sector", [snapshot.sector_of_commune.get(c, "") for c in by_commune["code"]])
+    by_sector = aggregate(cells, nearest, within, cells.sector_id, classes, sites)
+    by_sector.insert(1, "name", [snapshot.sector_names.get(s, s) for s in by_sector["code"]])
+    whole = np.full(len(cells), "total", dtype=object)
+    total = aggregate(cells, nearest, within, whole, classes, sites).iloc[0].to_dict()
+    notes = _placement_notes(snapshot, classes)
+    if service:
+        notes.append(f"Service demandé : {service} ({len(classes[SERVICE_CLASS_PREFIX + service])} sites).")
+    return AuditResult(
+        cells=cells,
+        nearest=nearest,
+        destinations=classes,
+        within=within,
+        by_commune=by_commune,
+        by_sector=by_sector,
+        total=total,
+        standard=standard,
+        engine=engine.describe(),
+        assumptions=[*engine.assumptions(), cells.source],
+        sources=sources or [],
+        sites=sites,
+        communes=snapshot.communes,
+        service=service,
+        notes=notes,
+    )
+
+
+def aggregate(
+    cells: Cells,
+    nearest: dict[str, NearestSites],
+    within: np.ndarray,
+    group: np.ndarray,
+    classes: dict[str, Destinations],
+    sites: pd.DataFrame,
+) -> pd.DataFrame:
+    """Population, share within the standard, population outside and worst times per group."""
+    quality = dict(zip(sites["id"], sites["coordinate_quality"], strict=True))
+    frame = pd.DataFrame(
+        {
+            "code": group,
+            "population": cells.population,
+            "population_within": cells.population * within,
+        }
+    )
+    for name, result in nearest.items():
+        key = _column(name)
+        frame[f"minutes_{key}"] = result.minutes
+        approx = [quality.get(i, "") == "commune_centroid" for i in result.site_ids(classes[name])]
+        frame[f"approx_{key}"] = cells.population * np.array(approx, dtype=bool)
+    grouped = frame.groupby("code", sort=True)
+    out = grouped[["population", "population_within"]].sum()
+    out["population_outside"] = out["population"] - out["population_within"]
+    out["share_within"] = np.where(out["population"] > 0, out["population_within"] / out["population"], np.nan)
+    for name in nearest:
+        key = _column(name)
+        out[f"worst_minutes_{key}"] = grouped[f"minutes_{key}"].max()
+        out[f"mean_minutes_{key}"] = grouped.apply(
+            lambda g, k=key: _weighted_mean(g[f"minutes_{k}"], g["population"]), include_groups=False
+        )
+        out[f"share_served_by_approx_site_{key}"] = grouped[f"approx_{key}"].sum() / out["population"]
+    return out.reset_index()
+
+
+def _column(class_name: str) -> str:
+    return class_name.replace(SERVICE_CLASS_PREFIX, "service_")
+
+
+def _weighted_mean(minutes: pd.Series, weights: pd.Series) -> float:
+    finite = np.isfinite(minutes.to_numpy())
+    if not finite.any() or weights[finite].sum() == 0:
+        return float("inf")
+    return float(np.average(minutes[finite], weights=weights[finite]))
+
+
+def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> list[str]:
+    sites = snapshot.usable_sites().set_index("id")
+    notes = []
+    for name in (POLE_CLASS, ANTENNE_CLASS):
+        ids = list(classes[name].site_ids)
+        approx = sites.loc[ids, "coordinate_quality"].eq("commune_centroid").sum() if ids else 0
+        notes.append(
+            f"{name}: {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
+            f"géocodée ({approx} of {len(ids)} sites placed at their commune centroid)."
+        )
+    return notes

@@ -1,0 +1,53 @@
+"""The service standard and which site kinds count for it (configuration printed in every report).
+
+The département's promise (schéma 2024-2028, shared/seeds/001 and 002): every resident reaches a
+pôle social in under 20 minutes, or else an antenne de proximité in under 15 minutes. By default a
+"pôle" is a pôle social départemental, and an "antenne" is any other site the département runs: an
+SST site, an antenne or a PMI centre ("antennes de proximité, notamment pour la Protection
+Maternelle et Infantile", seed 001). France Services and CCAS are shown beside, not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+
+POLE_CLASS = "pole"
+ANTENNE_CLASS = "antenne_or_pole"
+
+
+@dataclass(frozen=True)
+class ServiceStandard:
+    """Thresholds in minutes and the site kinds of each class."""
+
+    pole_minutes: float = 20.0
+    antenne_minutes: float = 15.0
+    pole_kinds: tuple[str, ...] = (SiteKind.POLE_SOCIAL.value,)
+    antenne_kinds: tuple[str, ...] = (SiteKind.SST.value, SiteKind.ANTENNE.value, SiteKind.PMI.value)
+    beside_kinds: tuple[str, ...] = (SiteKind.FRANCE_SERVICES.value, SiteKind.CCAS.value)
+
+    def __post_init__(self) -> None:
+        if self.pole_minutes <= 0 or self.antenne_minutes <= 0:
+            raise ValueError("thresholds must be positive minutes")
+
+    def class_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Kinds of each destination class; the antenne class includes pôles (a pôle is also near)."""
+        classes = {
+            POLE_CLASS: self.pole_kinds,
+            ANTENNE_CLASS: tuple(dict.fromkeys(self.pole_kinds + self.antenne_kinds)),
+        }
+        classes.update({kind: (kind,) for kind in self.beside_kinds})
+        return classes
+
+    def describe_fr(self) -> list[str]:
+        def names(kinds: tuple[str, ...]) -> str:
+            return ", ".join(KIND_LABELS_FR.get(SiteKind(k), k) for k in kinds)
+
+        return [
+            f"Norme : un pôle social à {self.pole_minutes:g} min au plus, ou à défaut une antenne "
+            f"(ou un pôle) à {self.antenne_minutes:g} min au plus.",
+            f"« Pôle » = {names(self.pole_kinds)}.",
+            f"« Antenne » = {names(self.antenne_kinds)} (et les pôles).",
+            f"Montrés à côté, non comptés : {names(self.beside_kinds)}.",
+        ]

@@ -1,0 +1,184 @@
+"""Command line: ``maillage init``, ``maillage audit``, ``maillage sites …``, ``maillage steering …``.
+
+A thin layer over :mod:`maillage.api`: parse options, show progress, print or write outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from maillage import api
+from maillage.audit.standard import ServiceStandard
+from maillage.engines import EngineUnavailable
+from maillage.registry.datafolder import DataFolderError
+from maillage.registry.errors import ImportRejected
+from maillage.registry.snapshot import EmptyRegistryError
+from maillage.registry.vocab import Service
+
+app = typer.Typer(
+    help="maillage — audit, plan and steer a territorial network of social services (Hauts-de-Seine first).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+sites_app = typer.Typer(help="Import and export sites (CSV, GeoJSON).", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+err = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help="Data folder (layout in README).")
+]
+DbOption = Annotated[
+    str | None, typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME).")
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    geojson = "geojson"
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]erreur :[/] {message}")
+    return typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+@app.command()
+def init(data: DataOption = None, db: DbOption = None) -> None:
+    """Load the data folder into the registry (validates everything first; all or nothing)."""
+    try:
+        with _progress() as progress:
+            progress.add_task("Lecture et validation du dossier de données…")
+            content = api.init_registry(data, db)
+    except (ImportRejected, DataFolderError) as exc:
+        raise _fail(str(exc)) from None
+    s = content.summary()
+    n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
+    err.print(
+        f"[green]Registre chargé[/] : {s['communes']} communes ({n(s['population'])} hab.), {s['sites']} sites "
+        f"({s['sites_duplicate']} doublons signalés, {s['sites_at_commune_centroid']} placés au centre de leur "
+        f"commune), {s['sectors']} secteurs."
+    )
+
+
+@app.command()
+def audit(
+    data: DataOption = None,
+    db: DbOption = None,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default: transit if a timetabled GTFS is present, else walk).")] = None,
+    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
+    gtfs: Annotated[list[Path] | None, typer.Option(help="GTFS feed (zip or folder); repeatable.")] = None,
+    service: Annotated[Service | None, typer.Option(help="Also measure time to the nearest site offering this service.")] = None,
+    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
+    pole_kinds: Annotated[str, typer.Option(help="Comma-separated site kinds counted as pôle.")] = "pole_social",
+    antenne_kinds: Annotated[str, typer.Option(help="Comma-separated kinds counted as antenne.")] = "sst,antenne,pmi",
+    population_grid: Annotated[Path | None, typer.Option(help="Population grid file (replaces the 200 m model).")] = None,
+    cell_size: Annotated[float, typer.Option(help="Cell size of the population model, metres.")] = 200.0,
+    depart: Annotated[str, typer.Option(help="Transit: start of the departure window, HH:MM.")] = "08:00",
+    window: Annotated[int, typer.Option(help="Transit: departure window length, minutes.")] = 120,
+    date: Annotated[str | None, typer.Option(help="Transit: service date YYYY-MM-DD (default: first weekday of the feed).")] = None,
+    percentile: Annotated[list[int] | None, typer.Option(help="Transit: percentiles of travel time to report.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table | json | csv | geojson.")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the json/csv/geojson here instead of stdout.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write the self-contained HTML report here.")] = None,
+    no_cells: Annotated[bool, typer.Option("--no-cells", help="JSON: leave out the per-cell rows.")] = False,
+) -> None:
+    """Audit the 20/15-minute guarantee: per cell, commune and SST sector."""
+    from maillage.report import terminal, writers
+    from maillage.report.html import render_html, write_atomic
+
+    try:
+        standard = ServiceStandard(
+            pole_minutes=pole_minutes,
+            antenne_minutes=antenne_minutes,
+            pole_kinds=tuple(k.strip() for k in pole_kinds.split(",") if k.strip()),
+            antenne_kinds=tuple(k.strip() for k in antenne_kinds.split(",") if k.strip()),
+        )
+        with _progress() as progress:
+            task = progress.add_task("Préparation…")
+            result = api.audit(
+                data=data, url=db, mode=mode, pbf=pbf, gtfs=gtfs or [], standard=standard,
+                service=service.value if service else None, grid=population_grid, cell_size_m=cell_size,
+                depart=depart, window_min=window, date=date, percentiles=percentile or [50],
+                progress=lambda name: progress.update(task, description=f"Temps jusqu'au plus proche : {name}"),
+            )  # fmt: skip
+            if html is not None:
+                progress.update(task, description="Rapport HTML…")
+                write_atomic(html, render_html(result))
+    except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if output_format is OutputFormat.table:
+        terminal.print_audit(result, Console())
+    else:
+        if output_format is OutputFormat.json:
+            text = writers.to_json(result, include_cells=not no_cells)
+        elif output_format is OutputFormat.csv:
+            text = writers.to_csv(result)
+        else:
+            text = writers.to_geojson(result)
+        if output is None:
+            sys.stdout.write(text + "\n")
+        else:
+            write_atomic(output, text)
+            err.print(f"Écrit : {output}")
+    if html is not None:
+        err.print(f"Rapport HTML : {html}")
+
+
+@sites_app.command("import")
+def sites_import(files: list[Path], db: DbOption = None) -> None:
+    """Add sites from CSV files in the common layout (all or nothing)."""
+    from maillage.registry.loader import add_sites
+
+    try:
+        records = add_sites(api.open_registry(db), files)
+    except (ImportRejected, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"[green]{len(records)} sites ajoutés.[/]")
+
+
+@sites_app.command("export")
+def sites_export(
+    output_format: Annotated[str, typer.Option("--format", help="csv | geojson")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export every site in the common CSV layout or as GeoJSON (re-importable)."""
+    from maillage.registry.export import sites_to_csv, sites_to_geojson
+    from maillage.report.html import write_atomic
+
+    snapshot = api.load_snapshot(api.open_registry(db))
+    if output_format not in ("csv", "geojson"):
+        raise _fail("--format must be csv or geojson")
+    text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+
+
+def _mount_optional() -> None:
+    try:
+        from maillage.steering.cli import app as steering_app
+    except ImportError:
+        return
+    app.add_typer(steering_app, name="steering", help="Budget, activity indicators and conventions.")
+
+
+_mount_optional()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,402 @@
+"""GTFS feed reading: validation, service days, frequencies, transfers; one service day as arrays.
+
+A feed is a ``.zip`` or a folder of ``.txt`` files. Every table is read as strings (pyarrow CSV,
+then pandas, ``dtype=str``): gtfs-kit parses whole feeds into typed frames, which costs minutes on
+the New York bus feeds, and we need only the service of one day. Errors name the file, the
+1-based row number as it appears in the file (header = row 1) and the field, as
+:class:`GtfsError`.
+
+What one service *date* D contains (:func:`read_service_day`), times in **seconds after midnight of
+D** (GTFS "noon minus 12 h", i.e. local midnight outside DST changes):
+
+- trips whose ``service_id`` runs on D (``calendar.txt`` weekday flags within start/end dates, then
+  ``calendar_dates.txt`` additions (1) and removals (2));
+- trips of D − 1 that are still running after midnight (times ≥ 24:00:00 on D − 1), shifted by
+  −24 h: a bus at "25:10:00" yesterday is at 01:10 today;
+- ``frequencies.txt`` trips expanded to one trip per headway (``start_time`` ≤ departure <
+  ``end_time``), the template's times giving the offsets; we treat headways as exact schedules.
+
+Stop times with blank arrival and departure (non-timepoints) are interpolated linearly in stop order
+between the surrounding timepoints; a blank at the first or last stop of a trip is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+
+class GtfsError(ValueError):
+    """An invalid or unusable GTFS feed; names the file, 1-based file row (header = 1) and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 field: str | None = None) -> None:
+        where = ", ".join(
+            part for part in (file, f"row {row}" if row is not None else None,
+                              f"field {field}" if field else None) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file, self.row, self.field = file, row, field
+
+
+class NoTimetableError(GtfsError):
+    """The feed has stops and lines but no trips/stop_times: it cannot give travel times."""
+
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stops.txt": ("stop_id",),
+    "routes.txt": ("route_id",),
+    "trips.txt": ("route_id", "service_id", "trip_id"),
+    "stop_times.txt": ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"),
+    "calendar.txt": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
+                     "saturday", "sunday", "start_date", "end_date"),
+    "calendar_dates.txt": ("service_id", "date", "exception_type"),
+    "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
+    "transfers.txt": ("from_stop_id", "to_stop_id", "transfer_type"),
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_S = 86_400
+
+
+def data_row(index: int) -> int:
+    """File row number of the 0-based data row ``index`` (the header is row 1)."""
+    return int(index) + 2
+
+
+class FeedReader:
+    """Reads the tables of one feed, from a zip or a folder, as string DataFrames."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise GtfsError(f"GTFS feed not found: {self.path}")
+        self._zip: zipfile.ZipFile | None = None
+        if self.path.is_dir():
+            self._names = {p.name: p for p in self.path.iterdir() if p.suffix == ".txt"}
+        else:
+            try:
+                self._zip = zipfile.ZipFile(self.path)
+            except zipfile.BadZipFile as exc:
+                raise GtfsError(f"{self.path} is neither a folder nor a zip: {exc}") from None
+            # Some producers nest the files in a folder inside the zip.
+            self._names = {Path(n).name: n for n in self._zip.namelist() if n.endswith(".txt")}
+
+    def has(self, name: str) -> bool:
+        return name in self._names
+
+    def raw(self, name: str) -> bytes:
+        if self._zip is not None:
+            return self._zip.read(self._names[name])
+        return Path(self._names[name]).read_bytes()
+
+    def read(self, name: str, *, required: bool = True) -> pd.DataFrame | None:
+        """The table as strings (blank = ""), column names stripped; None if absent and optional."""
+        if not self.has(name):
+            if required:
+                raise GtfsError(f"required file missing from {self.path}", file=name)
+            return None
+        data = self.raw(name)
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        if not data.strip():
+            raise GtfsError("empty file (no header)", file=name, row=1)
+        try:
+            header = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(block_size=1 << 16),
+                                    convert_options=pacsv.ConvertOptions(include_columns=[])).column_names
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                     strings_can_be_null=False),
+            )
+        except pa.ArrowInvalid as exc:
+            raise GtfsError(f"unreadable CSV: {exc}", file=name) from None
+        frame = table.to_pandas()
+        frame.columns = [str(c).strip() for c in frame.columns]
+        for column in REQUIRED_COLUMNS.get(name, ()):
+            if column not in frame.columns:
+                raise GtfsError("required column missing", file=name, row=1, field=column)
+        return frame
+
+    def sha256(self) -> str:
+        """Hash of the feed's content (zip bytes, or every .txt of the folder by name)."""
+        digest = hashlib.sha256()
+        if self._zip is not None:
+            with open(self.path, "rb") as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        for name in sorted(self._names):
+            digest.update(name.encode())
+            with open(self._names[name], "rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+        return digest.hexdigest()
+
+
+def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
+    """``H:MM:SS`` strings → seconds (int64); blank → -1. Hours may exceed 24 (after midnight)."""
+    text = values.str.strip()
+    blank = (text == "").to_numpy()
+    parts = text.str.split(":", n=2, expand=True) if len(text) else pd.DataFrame(index=text.index)
+    if parts.shape[1] != 3 and not blank.all():
+        bad = int(np.flatnonzero(~blank)[0])
+        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file, row=data_row(values.index[bad]), field=field)
+    if blank.all():
+        return np.full(len(values), -1, dtype=np.int64)
+    numbers = parts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    invalid = ~blank & (np.isnan(numbers).any(axis=1) | (numbers[:, 1] >= 60) | (numbers[:, 2] >= 60)
+                        | (numbers < 0).any(axis=1))
+    if invalid.any():
+        bad = int(np.flatnonzero(invalid)[0])
+        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file, row=data_row(values.index[bad]), field=field)
+    seconds = numbers[:, 0] * 3600 + numbers[:, 1] * 60 + numbers[:, 2]
+    return np.where(blank, -1, np.nan_to_num(seconds)).astype(np.int64)
+
+
+def parse_ints(values: pd.Series, *, file: str, field: str, blank: int | None = None) -> np.ndarray:
+    """Integer column; blank → ``blank`` if given, else an error."""
+    text = values.str.strip()
+    if blank is not None:
+        text = text.where(text != "", str(blank))
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    invalid = np.isnan(numbers) | (numbers != np.round(numbers))
+    if invalid.any():
+        bad = int(np.flatnonzero(invalid)[0])
+        raise GtfsError(f"{values.iloc[bad]!r} is not an integer", file=file, row=data_row(values.index[bad]), field=field)
+    return numbers.astype(np.int64)
+
+
+def parse_dates(values: pd.Series, *, file: str, field: str) -> np.ndarray:
+    """``YYYYMMDD`` strings → numpy datetime64[D]."""
+    parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise GtfsError(f"date {values.iloc[bad]!r} is not YYYYMMDD", file=file, row=data_row(values.index[bad]), field=field)
+    return parsed.to_numpy().astype("datetime64[D]")
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """Service calendars of a feed: which ``service_id`` runs on which date."""
+
+    calendar: pd.DataFrame | None
+    calendar_dates: pd.DataFrame | None
+
+    @classmethod
+    def read(cls, reader: FeedReader) -> Calendars:
+        calendar = reader.read("calendar.txt", required=False)
+        calendar_dates = reader.read("calendar_dates.txt", required=False)
+        if calendar is None and calendar_dates is None:
+            raise GtfsError("a feed needs calendar.txt or calendar_dates.txt", file="calendar.txt")
+        if calendar is not None:
+            for day in WEEKDAYS:
+                flags = parse_ints(calendar[day], file="calendar.txt", field=day)
+                if not np.isin(flags, (0, 1)).all():
+                    bad = int(np.flatnonzero(~np.isin(flags, (0, 1)))[0])
+                    raise GtfsError("weekday flag must be 0 or 1", file="calendar.txt", row=data_row(bad),
+                                    field=day)
+                calendar[day] = flags
+            calendar["start"] = parse_dates(calendar["start_date"], file="calendar.txt", field="start_date")
+            calendar["end"] = parse_dates(calendar["end_date"], file="calendar.txt", field="end_date")
+        if calendar_dates is not None:
+            calendar_dates["day"] = parse_dates(calendar_dates["date"], file="calendar_dates.txt", field="date")
+            kinds = parse_ints(calendar_dates["exception_type"], file="calendar_dates.txt", field="exception_type")
+            if not np.isin(kinds, (1, 2)).all():
+                bad = int(np.flatnonzero(~np.isin(kinds, (1, 2)))[0])
+                raise GtfsError("exception_type must be 1 (added) or 2 (removed)", file="calendar_dates.txt",
+                                row=data_row(bad), field="exception_type")
+            calendar_dates["kind"] = kinds
+        return cls(calendar, calendar_dates)
+
+    def services_on(self, date: dt.date) -> set[str]:
+        """``service_id`` values running on ``date``."""
+        day = np.datetime64(date, "D")
+        active: set[str] = set()
+        if self.calendar is not None:
+            c = self.calendar
+            running = (c[WEEKDAYS[date.weekday()]] == 1) & (c["start"] <= day) & (c["end"] >= day)
+            active |= set(c.loc[running, "service_id"])
+        if self.calendar_dates is not None:
+            d = self.calendar_dates[self.calendar_dates["day"] == day]
+            active |= set(d.loc[d["kind"] == 1, "service_id"])
+            active -= set(d.loc[d["kind"] == 2, "service_id"])
+        return active
+
+    def date_range(self) -> tuple[dt.date, dt.date] | None:
+        """First and last date on which any service may run (None without dates)."""
+        days: list[np.ndarray] = []
+        if self.calendar is not None and len(self.calendar):
+            days += [self.calendar["start"].to_numpy(), self.calendar["end"].to_numpy()]
+        if self.calendar_dates is not None and len(self.calendar_dates):
+            added = self.calendar_dates[self.calendar_dates["kind"] == 1]
+            days.append(added["day"].to_numpy())
+        if not days or not sum(len(d) for d in days):
+            return None
+        every = np.concatenate(days).astype("datetime64[D]")
+        return every.min().astype(dt.date), every.max().astype(dt.date)
+
+
+@dataclass
+class ServiceDay:
+    """The stop times of one feed on one date, as flat arrays sorted by (trip, stop order)."""
+
+    stops: pd.DataFrame            # stop_id, stop_name, lon, lat, location_type, parent_station
+    routes: pd.DataFrame           # route_id, route_name, route_type, agency_id
+    trip_ids: np.ndarray           # per trip (object str)
+    trip_route: np.ndarray         # per trip: row in ``routes``
+    st_trip: np.ndarray            # per stop time: trip index
+    st_stop: np.ndarray            # per stop time: row in ``stops``
+    arrival_s: np.ndarray          # seconds after midnight of the date
+    departure_s: np.ndarray
+    pickup_ok: np.ndarray          # bool: boarding allowed (pickup_type != 1)
+    dropoff_ok: np.ndarray         # bool: alighting allowed (drop_off_type != 1)
+    transfers: pd.DataFrame | None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def read_service_day(path: Path, date: dt.date) -> ServiceDay:
+    """Read and validate one feed, keeping the trips that run on ``date`` (see module docstring)."""
+    reader = FeedReader(path)
+    if not (reader.has("trips.txt") and reader.has("stop_times.txt")) and reader.has("stops.txt"):
+        raise NoTimetableError(
+            f"no timetable: {path} has stops and lines but no trips.txt/stop_times.txt, so no travel "
+            "time can be computed (none is ever invented); supply the full IDFM GTFS "
+            "(https://data.iledefrance-mobilites.fr/explore/dataset/offre-horaires-tc-gtfs-idfm)"
+        )
+    stops = reader.read("stops.txt")
+    routes = reader.read("routes.txt")
+    trips = reader.read("trips.txt")
+    calendars = Calendars.read(reader)
+    info = feed_info(reader, calendars)
+    stop_row = pd.Series(np.arange(len(stops)), index=stops["stop_id"])
+    if stop_row.index.duplicated().any():
+        bad = int(np.flatnonzero(stop_row.index.duplicated())[0])
+        raise GtfsError("duplicate stop_id", file="stops.txt", row=data_row(bad), field="stop_id")
+    route_row = pd.Series(np.arange(len(routes)), index=routes["route_id"])
+    trip_route = trips["route_id"].map(route_row)
+    if trip_route.isna().any():
+        bad = int(np.flatnonzero(trip_route.isna().to_numpy())[0])
+        raise GtfsError(f"unknown route_id {trips['route_id'].iloc[bad]!r}", file="trips.txt",
+                        row=data_row(bad), field="route_id")
+    # Trips of D, then the previous day's trips, shifted by -24 h, for their after-midnight part.
+    today, yesterday = calendars.services_on(date), calendars.services_on(date - dt.timedelta(days=1))
+    run_today = trips["service_id"].isin(today).to_numpy()
+    run_yesterday = trips["service_id"].isin(yesterday).to_numpy()
+    stop_times = reader.read("stop_times.txt")
+    trip_row = pd.Series(np.arange(len(trips)), index=trips["trip_id"])
+    st_trip_row = stop_times["trip_id"].map(trip_row)
+    if st_trip_row.isna().any():
+        bad = int(np.flatnonzero(st_trip_row.isna().to_numpy())[0])
+        raise GtfsError(f"unknown trip_id {stop_times['trip_id'].iloc[bad]!r}", file="stop_times.txt",
+                        row=data_row(bad), field="trip_id")
+    st_stop_row = stop_times["stop_id"].map(stop_row)
+    if st_stop_row.isna().any():
+        bad = int(np.flatnonzero(st_stop_row.isna().to_numpy())[0])
+        raise GtfsError(f"unknown stop_id {stop_times['stop_id'].iloc[bad]!r}", file="stop_times.txt",
+                        row=data_row(bad), field="stop_id")
+    st_trip_row = st_trip_row.to_numpy(dtype=np.int64)
+    keep = run_today[st_trip_row] | run_yesterday[st_trip_row]
+    rows = np.flatnonzero(keep)
+    st = stop_times.iloc[rows]
+    # Imported here: gtfs_times uses this module's error and parsing helpers.
+    from maillage.network.gtfs_times import expand_frequencies, trip_times
+
+    times = trip_times(st, rows, st_trip_row[rows], st_stop_row.to_numpy(dtype=np.int64)[rows])
+    frequencies = reader.read("frequencies.txt", required=False)
+    times = expand_frequencies(times, frequencies, trip_row)
+    # Assemble D's trips (offset 0) and D-1's after-midnight trips (offset -24 h).
+    parts = []
+    for running, offset in ((run_today, 0), (run_yesterday, -DAY_S)):
+        selected = running[times.trip_row_of_trip[times.trip]]
+        if offset:
+            last = np.zeros(len(times.trip_ids), dtype=np.int64)
+            np.maximum.at(last, times.trip[selected], times.arrival_s[selected])
+            selected &= last[times.trip] >= DAY_S
+        parts.append((np.flatnonzero(selected), offset))
+    chunks: dict[str, list[np.ndarray]] = {k: [] for k in ("trip", "stop", "arr", "dep", "pick", "drop")}
+    trip_ids: list[np.ndarray] = []
+    trip_route_out: list[np.ndarray] = []
+    n_trips = 0
+    for index, offset in parts:
+        local_trips, new_trip = np.unique(times.trip[index], return_inverse=True)
+        chunks["trip"].append(new_trip + n_trips)
+        chunks["stop"].append(times.stop[index])
+        chunks["arr"].append(times.arrival_s[index] + offset)
+        chunks["dep"].append(times.departure_s[index] + offset)
+        chunks["pick"].append(times.pickup_ok[index])
+        chunks["drop"].append(times.dropoff_ok[index])
+        suffix = "" if not offset else "@-1d"
+        trip_ids.append(np.array([times.trip_ids[t] + suffix for t in local_trips], dtype=object))
+        trip_route_out.append(trip_route.to_numpy(dtype=np.int64)[times.trip_row_of_trip[local_trips]])
+        n_trips += len(local_trips)
+    cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in chunks.items()}
+    lon = pd.to_numeric(stops.get("stop_lon", pd.Series("", index=stops.index)), errors="coerce")
+    lat = pd.to_numeric(stops.get("stop_lat", pd.Series("", index=stops.index)), errors="coerce")
+    stop_frame = pd.DataFrame({
+        "stop_id": stops["stop_id"], "stop_name": stops.get("stop_name", ""), "lon": lon, "lat": lat,
+        "location_type": stops.get("location_type", ""), "parent_station": stops.get("parent_station", ""),
+    })
+    used = np.unique(cat["stop"].astype(np.int64))
+    missing_xy = used[stop_frame["lon"].to_numpy()[used] != stop_frame["lon"].to_numpy()[used]]
+    if len(missing_xy):
+        raise GtfsError("stop used by a trip has no stop_lat/stop_lon", file="stops.txt",
+                        row=data_row(missing_xy[0]), field="stop_lat")
+    route_name = routes.get("route_short_name", pd.Series("", index=routes.index)).where(
+        lambda s: s != "", routes.get("route_long_name", pd.Series("", index=routes.index)))
+    route_frame = pd.DataFrame({
+        "route_id": routes["route_id"], "route_name": route_name,
+        "route_type": routes.get("route_type", ""), "agency_id": routes.get("agency_id", ""),
+    })
+    return ServiceDay(
+        stops=stop_frame, routes=route_frame,
+        trip_ids=np.concatenate(trip_ids) if trip_ids else np.zeros(0, dtype=object),
+        trip_route=np.concatenate(trip_route_out) if trip_route_out else np.zeros(0, dtype=np.int64),
+        st_trip=cat["trip"].astype(np.int64), st_stop=cat["stop"].astype(np.int64),
+        arrival_s=cat["arr"].astype(np.int64), departure_s=cat["dep"].astype(np.int64),
+        pickup_ok=cat["pick"].astype(bool), dropoff_ok=cat["drop"].astype(bool),
+        transfers=reader.read("transfers.txt", required=False), info=info,
+    )
+
+
+def feed_info(reader: FeedReader, calendars: Calendars | None = None) -> dict[str, Any]:
+    """Publisher, version, agencies (networks) and calendar dates of a feed, for reports."""
+    info: dict[str, Any] = {"path": str(reader.path)}
+    fi = reader.read("feed_info.txt", required=False)
+    if fi is not None and len(fi):
+        row = fi.iloc[0]
+        info.update({k: row.get(k, "") for k in ("feed_publisher_name", "feed_version",
+                                                 "feed_start_date", "feed_end_date")})
+    agency = reader.read("agency.txt", required=False)
+    info["agencies"] = sorted(set(agency["agency_name"])) if agency is not None and "agency_name" in agency else []
+    if calendars is not None:
+        span = calendars.date_range()
+        info["service_dates"] = [span[0].isoformat(), span[1].isoformat()] if span else None
+    return info
+
+
+def feed_summary(path: Path) -> dict[str, Any]:
+    """What a feed holds, even a partial one without trips (e.g. the IDFM stops/lines export)."""
+    reader = FeedReader(Path(path))
+    calendars: Calendars | None
+    try:
+        calendars = Calendars.read(reader)
+    except GtfsError:
+        calendars = None
+    summary = feed_info(reader, calendars)
+    routes = reader.read("routes.txt", required=False)
+    if routes is not None:
+        types = routes.get("route_type", pd.Series("", index=routes.index))
+        summary["routes_by_type"] = {str(k): int(v) for k, v in types.value_counts().sort_index().items()}
+        summary["route_count"] = len(routes)
+    stops = reader.read("stops.txt", required=False)
+    summary["stop_count"] = 0 if stops is None else len(stops)
+    summary["has_timetable"] = reader.has("trips.txt") and reader.has("stop_times.txt")
+    summary["sha256"] = reader.sha256()
+    return summary

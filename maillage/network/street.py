@@ -1,0 +1,220 @@
+"""Street travel times on OpenStreetMap (walk, bike, car) behind :class:`TravelTimeEngine`.
+
+The graph comes from :mod:`maillage.network.osm_graph` (PBF → CSR of seconds, disk cache). The
+nearest-site question is answered by ONE backward multi-source Dijkstra per class of site, whatever
+the number of cells (see ARCHITECTURE.md, "The engine's key idea"):
+
+1. every origin and every site is snapped to its nearest graph node (k-d tree); the straight-line
+   snapping distance is walked at the mode's access speed (walking speed for every mode);
+2. one virtual node per site is added to the *reversed* graph, with an edge to the site's snapped
+   node weighted by the site's own snapping (egress) time. One Dijkstra seeded at the virtual nodes
+   (``min_only=True``) then gives each node ``min over sites (network time to the site's node +
+   that site's egress)``, and ``sources`` tells which site. Seeding the snapped nodes directly would
+   ignore that a site 300 m from its node is farther than one on it, and adding the egress after the
+   search would not be a true minimum;
+3. time(origin) = access time + that value at the origin's node.
+
+Points farther than ``max_snap_m`` from any node (default 500 m) get ``inf`` and are counted in
+:attr:`StreetEngine.warnings` and ``describe()``, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from maillage.network.engine import NO_SITE, Destinations, NearestSites
+from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table
+
+__all__ = ["StreetEngine", "StreetGraphError", "nearest_sites_on_graph", "street_engine"]
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Points snapped to graph nodes: node index (-1 when beyond the limit) and distance in metres."""
+
+    node: np.ndarray
+    distance_m: np.ndarray
+
+    @property
+    def on_network(self) -> np.ndarray:
+        return self.node >= 0
+
+
+def snap(tree: cKDTree, points_xy_m: np.ndarray, max_snap_m: float) -> Snapped:
+    """Nearest graph node of each point; beyond ``max_snap_m`` the node is -1 but the distance is real."""
+    points = np.asarray(points_xy_m, dtype=np.float64).reshape(-1, 2)
+    distance_m, node = tree.query(points, k=1, distance_upper_bound=max_snap_m)
+    far = ~np.isfinite(distance_m)
+    node = np.where(far, -1, node).astype(np.int64)
+    if far.any():  # report how far the stranded points really are
+        distance_m[far], _ = tree.query(points[far], k=1)
+    return Snapped(node, np.asarray(distance_m, dtype=np.float64))
+
+
+def nearest_sites_on_graph(
+    reversed_seconds: sp.csr_matrix,
+    tree: cKDTree,
+    origins_xy_m: np.ndarray,
+    sites_xy_m: np.ndarray,
+    access_m_per_s: float,
+    max_snap_m: float,
+) -> tuple[NearestSites, Snapped, Snapped]:
+    """Minutes from every origin to its nearest site on the street graph (pure computation).
+
+    ``reversed_seconds`` is the transposed graph (entry ``[j, i]`` = seconds from ``i`` to ``j``),
+    ``tree`` the k-d tree of its node coordinates. Returns the result and both snappings.
+    """
+    n_nodes = reversed_seconds.shape[0]
+    origins, sites = snap(tree, origins_xy_m, max_snap_m), snap(tree, sites_xy_m, max_snap_m)
+    seeded = np.flatnonzero(sites.on_network)
+    n_origins = len(origins.node)
+    minutes = np.full(n_origins, np.inf)
+    site_index = np.full(n_origins, NO_SITE, dtype=np.int64)
+    egress_m = np.full(n_origins, np.nan)
+    access_s = origins.distance_m / access_m_per_s
+    if len(seeded):
+        # Virtual node n_nodes + k has one edge to site k's snapped node, weighted by its egress.
+        egress_s = sites.distance_m[seeded] / access_m_per_s
+        last = reversed_seconds.indptr[-1]
+        augmented = sp.csr_matrix(
+            (
+                np.concatenate([reversed_seconds.data, egress_s]),
+                np.concatenate([reversed_seconds.indices, sites.node[seeded]]),
+                np.concatenate([reversed_seconds.indptr, last + np.arange(1, len(seeded) + 1)]),
+            ),
+            shape=(n_nodes + len(seeded), n_nodes + len(seeded)),
+        )
+        seconds, _, sources = dijkstra(
+            augmented, directed=True, indices=n_nodes + np.arange(len(seeded)),
+            min_only=True, return_predecessors=True,
+        )
+        # sources holds the virtual node that reached each node (-9999 when none did).
+        site_of_node = np.where(sources >= n_nodes, seeded[np.clip(sources - n_nodes, 0, None)], NO_SITE)
+        ok = origins.on_network & np.isfinite(seconds[np.maximum(origins.node, 0)])
+        node = origins.node[ok]
+        minutes[ok] = (access_s[ok] + seconds[node]) / 60.0
+        site_index[ok] = site_of_node[node]
+        egress_m[ok] = sites.distance_m[site_index[ok]]
+    result = NearestSites(
+        minutes=minutes,
+        site_index=site_index,
+        access_m=origins.distance_m,
+        extra={"access_minutes": access_s / 60.0, "egress_m": egress_m},
+    )
+    return result, origins, sites
+
+
+class StreetEngine:
+    """Travel times on the OSM street graph of one mode (walk, bike or car)."""
+
+    def __init__(
+        self,
+        mode: str,
+        pbf_path: Path | str,
+        *,
+        speeds: Mapping[str, float] | None = None,
+        max_snap_m: float = 500.0,
+        cache_dir: Path | None = None,
+        progress: bool = True,
+    ) -> None:
+        if not max_snap_m > 0:
+            raise ValueError("max_snap_m must be > 0 metres")
+        self.mode = mode
+        self.speeds_kmh = speed_table(mode, speeds)
+        self.max_snap_m = float(max_snap_m)
+        self.graph: StreetGraph = load_street_graph(
+            pbf_path, mode, speeds=speeds, cache_dir=cache_dir, progress=progress
+        )
+        self.access_m_per_s = self.speeds_kmh["access"] / 3.6
+        # Transposed once: searching backwards from the sites is a forward search on it.
+        self._reversed = self.graph.seconds.T.tocsr()
+        self._tree = cKDTree(self.graph.xy_m)
+        self.warnings: list[str] = []
+
+    def nearest(self, origins_xy_m: np.ndarray, destinations: Destinations) -> NearestSites:
+        result, origins, sites = nearest_sites_on_graph(
+            self._reversed, self._tree, origins_xy_m, destinations.xy_m, self.access_m_per_s, self.max_snap_m
+        )
+        n_far = int((~origins.on_network).sum())
+        if n_far:
+            self.warnings.append(
+                f"{n_far} origine(s) à plus de {self.max_snap_m:g} m du réseau {self.mode} : temps infini "
+                f"({n_far} origin(s) farther than {self.max_snap_m:g} m from the {self.mode} network: unreachable)"
+            )
+        for k in np.flatnonzero(~sites.on_network):
+            self.warnings.append(
+                f"site {destinations.site_ids[k]} à {sites.distance_m[k]:.0f} m du réseau {self.mode}, ignoré "
+                f"(site {destinations.site_ids[k]} is {sites.distance_m[k]:.0f} m from the {self.mode} "
+                f"network, beyond {self.max_snap_m:g} m: not seeded)"
+            )
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        meta = self.graph.metadata
+        return {
+            "backend": "street",
+            "mode": self.mode,
+            "pbf": meta.get("pbf_name"),
+            "pbf_path": meta.get("pbf"),
+            "pbf_modified": meta.get("pbf_modified"),
+            "pbf_size_bytes": meta.get("pbf_size_bytes"),
+            "pbf_sha256_prefix": str(meta.get("pbf_sha256", ""))[:12],
+            "speeds_kmh": self.speeds_kmh,
+            "access_speed_kmh": self.speeds_kmh["access"],
+            "max_snap_m": self.max_snap_m,
+            "nodes": self.graph.n_nodes,
+            "edges": self.graph.n_edges,
+            "nodes_outside_largest_component": meta.get("nodes_outside_largest_component"),
+            "pyrosm_network": meta.get("pyrosm_network"),
+            "extra_ways": meta.get("extra_ways"),
+            "cache_file": meta.get("cache_file"),
+            "loaded_from_cache": meta.get("from_cache"),
+            "warnings": list(self.warnings),
+        }
+
+    def assumptions(self) -> list[str]:
+        meta, s = self.graph.metadata, self.speeds_kmh
+        speeds = ", ".join(f"{k} {v:g}" for k, v in s.items() if k != "access")
+        source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
+        lines = [
+            f"Temps par les rues ({self.mode}) sur OpenStreetMap {source}, vitesses en km/h par type de "
+            f"voie : {speeds} (street times ({self.mode}) on OpenStreetMap {source}; speeds in km/h by "
+            f"highway class: {speeds}).",
+            f"Trajet à pied à {s['access']:g} km/h, en ligne droite, entre chaque point (carreau, site) et le "
+            f"nœud du réseau le plus proche ; au-delà de {self.max_snap_m:g} m, le point est déclaré "
+            f"injoignable (straight-line walk at {s['access']:g} km/h between each cell or site and its "
+            f"nearest network node; beyond {self.max_snap_m:g} m the point is reported unreachable).",
+        ]
+        if self.mode == "walk":
+            lines.append(
+                "Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont exclues "
+                "(pedestrians ignore one-way streets; ways closed to pedestrians are excluded)."
+            )
+        if self.mode in ("bike", "car"):
+            lines.append(
+                "Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies interdites "
+                "au mode exclues (one-way streets and roundabouts honoured, cycle contraflow for bikes; "
+                "ways closed to the mode excluded)."
+            )
+        if self.mode == "car":
+            lines.append(
+                "Voiture : vitesses moyennes sans congestion ni attente aux feux, bornées par maxspeed ; "
+                "ni recherche de stationnement (car: uncongested speeds with no signal delay, capped by "
+                "maxspeed; no parking search time)."
+            )
+        return lines
+
+
+def street_engine(
+    mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0
+) -> StreetEngine:
+    """Engine factory called by the CLI: ``--mode walk|bike|car --pbf FILE``."""
+    return StreetEngine(mode, pbf_path, speeds=speeds, max_snap_m=max_snap_m)

@@ -1,0 +1,1 @@
+"""Population cells: points that stand for residents, with weights, commune and sector."""

@@ -1,0 +1,77 @@
+"""A read-only snapshot of the registry for computations (numpy/pandas, Lambert-93 metres)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from maillage.geo import LAMBERT93, WGS84, lonlat_to_l93
+from maillage.registry import models
+from maillage.registry.sectors import UNASSIGNED_LABEL, UNASSIGNED_SECTOR
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Communes (GeoDataFrame in Lambert-93, index = INSEE code), sites and sectors."""
+
+    communes: gpd.GeoDataFrame
+    sites: pd.DataFrame
+    sector_of_commune: dict[str, str]
+    sector_names: dict[str, str]
+    sectors_derived: bool
+    import_files: dict[str, str] = field(default_factory=dict)
+    data_folder: str = ""
+
+    def usable_sites(self) -> pd.DataFrame:
+        """Sites with a point that are not a duplicate of a better-placed record."""
+        s = self.sites
+        return s[s["x_m"].notna() & s["duplicate_of"].isna()]
+
+
+class EmptyRegistryError(RuntimeError):
+    pass
+
+
+def load_snapshot(engine: Engine) -> Snapshot:
+    with Session(engine) as session:
+        communes = session.scalars(select(models.Commune).order_by(models.Commune.code)).all()
+        if not communes:
+            raise EmptyRegistryError("the registry is empty: run `maillage init --data DIR` first")
+        sites = session.scalars(select(models.Site).order_by(models.Site.id)).all()
+        sectors = session.scalars(select(models.Sector)).all()
+        run = session.scalars(select(models.ImportRun).order_by(models.ImportRun.id.desc())).first()
+        commune_frame = gpd.GeoDataFrame(
+            {
+                "code": [c.code for c in communes],
+                "name": [c.name for c in communes],
+                "population": [c.population for c in communes],
+                "population_year": [c.population_year for c in communes],
+                "source": [c.source for c in communes],
+            },
+            geometry=[c.geometry for c in communes],
+            crs=WGS84,
+        ).to_crs(LAMBERT93).set_index("code", drop=False)
+        site_rows = [
+            {col.name: getattr(s, col.name) for col in models.Site.__table__.columns} for s in sites
+        ]
+        sector_of = {m.commune_code: sec.id for sec in sectors for m in sec.communes}
+        names = {sec.id: sec.name for sec in sectors}
+        derived = bool(run.summary.get("sectors_derived", 1)) if run else True
+        files = dict(run.files) if run else {}
+        folder = run.data_folder if run else ""
+    site_frame = pd.DataFrame(site_rows, columns=[c.name for c in models.Site.__table__.columns])
+    located = site_frame["lon"].notna()
+    xy = np.full((len(site_frame), 2), np.nan)
+    if located.any():
+        xy[located.to_numpy()] = lonlat_to_l93(site_frame.loc[located, "lon"], site_frame.loc[located, "lat"])
+    site_frame["x_m"], site_frame["y_m"] = xy[:, 0], xy[:, 1]
+    site_frame["duplicate_of"] = site_frame["duplicate_of"].where(site_frame["duplicate_of"].notna(), None)
+    for code in commune_frame.index:
+        sector_of.setdefault(code, UNASSIGNED_SECTOR)
+    names.setdefault(UNASSIGNED_SECTOR, UNASSIGNED_LABEL)
+    return Snapshot(commune_frame, site_frame, sector_of, names, derived, files, folder)

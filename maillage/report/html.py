@@ -1,0 +1,65 @@
+"""Self-contained HTML report (jinja2 + inline SVG maps): one file a director can send by e-mail."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from maillage.audit.guarantee import AuditResult
+from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
+from maillage.report.map import minutes_map_svg
+
+
+def _fmt_int(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _fmt_minutes(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0f}"
+
+
+def render_html(result: AuditResult, title: str = "Garantie d'accès aux services sociaux") -> str:
+    env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=select_autoescape())
+    env.filters["int"] = _fmt_int
+    env.filters["minutes"] = _fmt_minutes
+    env.filters["pct"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v:.0%}"
+    s = result.standard
+    maps = [
+        minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
+        minutes_map_svg(result, ANTENNE_CLASS,
+                        f"Minutes jusqu'à l'antenne ou au pôle le plus proche (norme {s.antenne_minutes:g})"),  # fmt: skip
+    ]
+    sites = result.sites.copy()
+    sites["kind_label"] = [KIND_LABELS_FR.get(SiteKind(k), k) for k in sites["kind"]]
+    sites["quality_label"] = [QUALITY_LABELS_FR[CoordinateQuality(q)] for q in sites["coordinate_quality"]]
+    counted = sites[sites["kind"].isin(s.class_kinds()[ANTENNE_CLASS])].sort_values(["kind", "commune_code"])
+    return env.get_template("audit.html.j2").render(
+        title=title,
+        generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
+        result=result,
+        total=result.total,
+        communes=result.by_commune.sort_values("share_within").to_dict(orient="records"),
+        sectors=result.by_sector.sort_values("share_within").to_dict(orient="records"),
+        maps=maps,
+        sites=counted.to_dict(orient="records"),
+        standard_lines=s.describe_fr(),
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, then rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,69 @@
+"""Static SVG maps drawn with matplotlib: no tiles, no network, embeddable inline in HTML."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from maillage.audit.guarantee import AuditResult  # noqa: E402
+
+# Colour classes in minutes: the 15 and 20 min thresholds are bin edges so the map reads as the rule.
+MINUTE_BINS = (0, 5, 10, 15, 20, 30, 45, 60)
+MINUTE_COLOURS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026")
+KIND_STYLE = {
+    "pole_social": ("*", "#08306b", 180, "Pôle social"),
+    "sst": ("D", "#2171b5", 60, "SST"),
+    "antenne": ("s", "#4292c6", 50, "Antenne"),
+    "pmi": ("o", "#6baed6", 30, "PMI"),
+    "france_services": ("^", "#6a51a3", 45, "France Services"),
+    "ccas": ("v", "#807dba", 45, "CCAS"),
+}
+
+
+def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
+    """Cells coloured by minutes to the nearest site of ``class_name``, sites by kind, communes outlined."""
+    communes = result.communes
+    fig, ax = plt.subplots(figsize=(8.5, 9))
+    minutes = np.minimum(result.minutes(class_name), MINUTE_BINS[-1] + 1)
+    size = result.cells.cell_size_m
+    lower = np.floor(result.cells.xy_m / size) * size
+    patches = [Rectangle((x, y), size, size) for x, y in lower]
+    cmap = ListedColormap(MINUTE_COLOURS)
+    norm = BoundaryNorm([*MINUTE_BINS, 10_000], cmap.N)
+    collection = PatchCollection(patches, cmap=cmap, norm=norm, linewidths=0)
+    collection.set_array(minutes)
+    ax.add_collection(collection)
+    communes.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+    for (_code, row) in communes.iterrows():
+        point = row.geometry.representative_point()
+        ax.annotate(row["name"], (point.x, point.y), fontsize=5.5, ha="center", color="#222222")
+    sites = result.sites
+    for kind, (marker, colour, area, label) in KIND_STYLE.items():
+        chosen = sites[sites["kind"] == kind]
+        if chosen.empty:
+            continue
+        approx = chosen["coordinate_quality"].eq("commune_centroid").to_numpy()
+        ax.scatter(chosen["x_m"][~approx], chosen["y_m"][~approx], marker=marker, s=area, c=colour,
+                   edgecolors="white", linewidths=0.6, label=label, zorder=3)  # fmt: skip
+        if approx.any():
+            ax.scatter(chosen["x_m"][approx], chosen["y_m"][approx], marker=marker, s=area, facecolors="none",
+                       edgecolors=colour, linewidths=1.2, label=f"{label} (position approx.)", zorder=3)  # fmt: skip
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+    colorbar = fig.colorbar(collection, ax=ax, shrink=0.55, ticks=MINUTE_BINS)
+    colorbar.set_label("minutes")
+    ax.legend(loc="lower left", fontsize=7, frameon=True)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]

@@ -1,0 +1,124 @@
+"""JSON, CSV and GeoJSON renderings of an audit. Every output carries its sources and assumptions.
+
+Times are minutes; ``null`` (JSON) or empty (CSV) means "no site of that class reachable".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from maillage.audit.guarantee import AuditResult
+from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6)
+    return value
+
+
+def metadata(result: AuditResult) -> dict[str, Any]:
+    s = result.standard
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "standard": {
+            "pole_minutes": s.pole_minutes,
+            "antenne_minutes": s.antenne_minutes,
+            "pole_kinds": list(s.pole_kinds),
+            "antenne_kinds": list(s.antenne_kinds),
+            "beside_kinds": list(s.beside_kinds),
+            "description_fr": s.describe_fr(),
+        },
+        "engine": result.engine,
+        "population_model": result.cells.model,
+        "assumptions": result.assumptions,
+        "notes": result.notes,
+        "sources": result.sources,
+        "service": result.service,
+    }
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_clean(r) for r in frame.to_dict(orient="records")]
+
+
+def cell_rows(result: AuditResult) -> list[dict[str, Any]]:
+    lonlat = l93_to_lonlat(result.cells.xy_m[:, 0], result.cells.xy_m[:, 1])
+    columns: dict[str, Any] = {
+        "lon": np.round(lonlat[:, 0], 6),
+        "lat": np.round(lonlat[:, 1], 6),
+        "commune": result.cells.commune_code,
+        "sector": result.cells.sector_id,
+        "population": np.round(result.cells.population, 2),
+        "within_standard": result.within,
+    }
+    for name, nearest in result.nearest.items():
+        key = name.replace("service:", "service_")
+        columns[f"minutes_{key}"] = nearest.minutes
+        columns[f"site_{key}"] = nearest.site_ids(result.destinations[name])
+    frame = pd.DataFrame(columns)
+    return rows(frame)
+
+
+def site_rows(result: AuditResult) -> list[dict[str, Any]]:
+    keep = ["id", "name", "kind", "source_kind", "commune_code", "address", "lon", "lat",
+            "coordinate_quality", "coordinate_note", "opening_hours", "phone", "source"]  # fmt: skip
+    return rows(result.sites[keep])
+
+
+def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
+    doc = {
+        "maillage": metadata(result),
+        "total": _clean(result.total),
+        "communes": rows(result.by_commune),
+        "sectors": rows(result.by_sector),
+        "sites": site_rows(result),
+    }
+    if include_cells:
+        doc["cells"] = cell_rows(result)
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def to_csv(result: AuditResult) -> str:
+    """Per-commune table; the preamble lines start with ``#`` (read with ``comment='#'``)."""
+    buffer = io.StringIO()
+    meta = metadata(result)
+    for line in [*meta["standard"]["description_fr"], *meta["assumptions"], *meta["notes"]]:
+        buffer.write(f"# {line}\n")
+    for source in meta["sources"]:
+        buffer.write(f"# source: {source['file']} — {source['description']} ({source['vintage']})\n")
+    frame = result.by_commune.replace([np.inf, -np.inf], np.nan)
+    frame.to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue()
+
+
+def to_geojson(result: AuditResult) -> str:
+    """Communes as features with their audit figures; metadata in the top-level ``maillage`` member."""
+    by_code = {r["code"]: r for r in rows(result.by_commune)}
+    features = []
+    for code, geometry in result.communes.geometry.items():
+        features.append(
+            {
+                "type": "Feature",
+                "properties": by_code.get(code, {"code": code}),
+                "geometry": json.loads(shapely.to_geojson(geometry_to_lonlat(geometry))),
+            }
+        )
+    doc = {"type": "FeatureCollection", "maillage": metadata(result), "features": features}
+    return json.dumps(_clean(doc), ensure_ascii=False)
+

@@ -7,7 +7,6 @@ from functools import cache
 import numpy as np
 import shapely
 from pyproj import Transformer
-from shapely.ops import transform
 
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
@@ -30,9 +29,18 @@ def l93_to_lonlat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def _reproject(geometry: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
+    transformer = _transformer(src, dst)
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(transformer.transform(coords[:, 0], coords[:, 1]))
+
+    return shapely.transform(geometry, apply)
+
+
 def geometry_to_l93(geometry: shapely.Geometry) -> shapely.Geometry:
-    return transform(_transformer(WGS84, LAMBERT93).transform, geometry)
+    return _reproject(geometry, WGS84, LAMBERT93)
 
 
 def geometry_to_lonlat(geometry: shapely.Geometry) -> shapely.Geometry:
-    return transform(_transformer(LAMBERT93, WGS84).transform, geometry)
+    return _reproject(geometry, LAMBERT93, WGS84)

@@ -48,6 +48,7 @@ MODES = ("walk", "bike", "car")
 #       (pushing, only where bicycle=yes allows them).
 # car:  effective urban speeds per class (no congestion, no signal delay); a way's maxspeed tag,
 #       when present and lower, wins ("capped by class": maxspeed never raises the class speed).
+# fmt: off
 SPEEDS_KMH: dict[str, dict[str, float]] = {
     "walk": {"default": 4.8, "access": 4.8},
     "bike": {
@@ -61,6 +62,7 @@ SPEEDS_KMH: dict[str, dict[str, float]] = {
         "residential": 25.0, "living_street": 10.0, "service": 15.0, "road": 20.0,
     },
 }
+# fmt: on
 
 # pyrosm network filter per mode. Car keeps service roads (except parking aisles, private and
 # emergency ones): social-service sites often sit on one, and 15 km/h stops them being shortcuts.
@@ -149,7 +151,9 @@ def parse_maxspeed_kmh(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def edge_speeds_kmh(mode: str, highway: np.ndarray, maxspeed: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+def edge_speeds_kmh(
+    mode: str, highway: np.ndarray, maxspeed: np.ndarray, table: Mapping[str, float]
+) -> np.ndarray:
     """Speed of each way segment: class speed, lowered by ``maxspeed`` for car."""
     by_class = np.array([table.get(h, table["default"]) for h in highway], dtype=np.float64)
     if mode != "car":
@@ -245,11 +249,17 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
 
     try:
         osm = pyrosm.OSM(str(pbf_path))
-        frames = [osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"])]
+        frames = [
+            osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"])
+        ]
         if mode in EXTRA_WAYS:
-            frames.append(osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"]))
+            frames.append(
+                osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"])
+            )
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors on bad input
-        raise StreetGraphError(f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})") from exc
+        raise StreetGraphError(
+            f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})"
+        ) from exc
     frames = [f for f in frames if f is not None and f[1] is not None and len(f[1])]
     if not frames:
         raise StreetGraphError(f"{pbf_path}: no street usable by mode {mode!r} in this OSM file")
@@ -260,7 +270,9 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
     return edges, nodes
 
 
-def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, table: Mapping[str, float]) -> StreetGraph:
+def build_street_graph(
+    edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, table: Mapping[str, float]
+) -> StreetGraph:
     """Pure part of the build: way segments and nodes (pyrosm frames) → :class:`StreetGraph`."""
     u_osm = edges["u"].to_numpy(dtype=np.int64)
     v_osm = edges["v"].to_numpy(dtype=np.int64)
@@ -272,8 +284,12 @@ def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, tabl
     highway = _column(edges, "highway")
     speed = edge_speeds_kmh(mode, highway, _column(edges, "maxspeed"), table)
     forward, backward = edge_directions(
-        mode, highway, _column(edges, "oneway"), _column(edges, "junction"),
-        _column(edges, "oneway:bicycle"), _column(edges, "cycleway"),
+        mode,
+        highway,
+        _column(edges, "oneway"),
+        _column(edges, "junction"),
+        _column(edges, "oneway:bicycle"),
+        _column(edges, "cycleway"),
     )
     seconds = np.where(located, np.abs(length_m), np.inf) / (speed / 3.6)
     graph, keep = assemble_graph(u, v, seconds, forward & located, backward & located, len(node_ids))
@@ -283,8 +299,12 @@ def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, tabl
         seconds=graph,
         node_ids=node_ids[keep],
         xy_m=np.column_stack([x, y]),
-        metadata={"n_nodes": int(keep.sum()), "n_edges": int(graph.nnz),
-                  "nodes_outside_largest_component": int((~keep).sum()), "n_way_segments": len(edges)},
+        metadata={
+            "n_nodes": int(keep.sum()),
+            "n_edges": int(graph.nnz),
+            "nodes_outside_largest_component": int((~keep).sum()),
+            "n_way_segments": len(edges),
+        },
     )
 
 
@@ -295,8 +315,13 @@ def save_graph(path: Path, graph: StreetGraph) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.savez(
-                fh, indptr=graph.seconds.indptr, indices=graph.seconds.indices, data=graph.seconds.data,
-                node_ids=graph.node_ids, xy_m=graph.xy_m, metadata=np.array(json.dumps(graph.metadata)),
+                fh,
+                indptr=graph.seconds.indptr,
+                indices=graph.seconds.indices,
+                data=graph.seconds.data,
+                node_ids=graph.node_ids,
+                xy_m=graph.xy_m,
+                metadata=np.array(json.dumps(graph.metadata)),
             )
         os.replace(tmp, path)
     except BaseException:
@@ -336,7 +361,9 @@ def load_street_graph(
     console = Console(stderr=True, quiet=not progress)
     with console.status(f"hashing {pbf.name}"):
         sha = file_sha256(pbf)
-    rules = json.dumps([GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table])
+    rules = json.dumps(
+        [GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table]
+    )
     key = hashlib.sha256(rules.encode()).hexdigest()[:12]
     cache = (cache_dir or cache_dir_default()) / f"street-{mode}-{sha[:16]}-{key}.npz"
     if cache.is_file():
@@ -355,10 +382,16 @@ def load_street_graph(
         graph = build_street_graph(edges, nodes, mode, table)
         bar.update(task, advance=1, description=f"{mode}: writing cache {cache.name}")
         graph.metadata.update(
-            pbf=str(pbf), pbf_name=pbf.name, pbf_size_bytes=stat.st_size, pbf_sha256=sha,
+            pbf=str(pbf),
+            pbf_name=pbf.name,
+            pbf_size_bytes=stat.st_size,
+            pbf_sha256=sha,
             pbf_modified=datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
-            mode=mode, pyrosm_network=PYROSM_NETWORK[mode], extra_ways=EXTRA_WAYS.get(mode),
-            speeds_kmh=table, build_seconds=round(time.perf_counter() - started, 3),
+            mode=mode,
+            pyrosm_network=PYROSM_NETWORK[mode],
+            extra_ways=EXTRA_WAYS.get(mode),
+            speeds_kmh=table,
+            build_seconds=round(time.perf_counter() - started, 3),
             format_version=GRAPH_FORMAT_VERSION,
         )
         save_graph(cache, graph)

@@ -33,7 +33,13 @@ from scipy.spatial import cKDTree
 from maillage.network.engine import NO_SITE, Destinations, NearestSites
 from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table
 
-__all__ = ["StreetEngine", "StreetGraphError", "nearest_sites_on_graph", "street_engine"]
+__all__ = [
+    "StreetEngine",
+    "StreetGraphError",
+    "nearest_sites_on_graph",
+    "street_engine",
+    "with_virtual_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,33 @@ class Snapped:
 def snap(tree: cKDTree, points_xy_m: np.ndarray, max_snap_m: float) -> Snapped:
     """Nearest graph node of each point; beyond ``max_snap_m`` the node is -1 but the distance is real."""
     points = np.asarray(points_xy_m, dtype=np.float64).reshape(-1, 2)
-    distance_m, node = tree.query(points, k=1, distance_upper_bound=max_snap_m)
+    distance_m, node = tree.query(points, k=1, distance_upper_bound=max_snap_m, workers=-1)
     far = ~np.isfinite(distance_m)
     node = np.where(far, -1, node).astype(np.int64)
     if far.any():  # report how far the stranded points really are
-        distance_m[far], _ = tree.query(points[far], k=1)
+        distance_m[far], _ = tree.query(points[far], k=1, workers=-1)
     return Snapped(node, np.asarray(distance_m, dtype=np.float64))
+
+
+def with_virtual_sources(
+    reversed_seconds: sp.csr_matrix, site_nodes: np.ndarray, egress_s: np.ndarray
+) -> sp.csr_matrix:
+    """The reversed graph plus one virtual node per site (numbered after the real nodes).
+
+    Virtual node ``n + k`` has a single edge to ``site_nodes[k]`` weighted ``egress_s[k]``, so a
+    search seeded at the virtual nodes charges each site its own walk from the street to the door.
+    """
+    n_nodes, n_sites = reversed_seconds.shape[0], len(site_nodes)
+    indptr, indices = reversed_seconds.indptr, reversed_seconds.indices
+    return sp.csr_matrix(
+        (
+            np.concatenate([reversed_seconds.data, egress_s]),
+            # Same index dtypes as the graph (int32), or scipy would copy it all to convert.
+            np.concatenate([indices, np.asarray(site_nodes).astype(indices.dtype)]),
+            np.concatenate([indptr, (indptr[-1] + np.arange(1, n_sites + 1)).astype(indptr.dtype)]),
+        ),
+        shape=(n_nodes + n_sites, n_nodes + n_sites),
+    )
 
 
 def nearest_sites_on_graph(
@@ -81,20 +108,14 @@ def nearest_sites_on_graph(
     egress_m = np.full(n_origins, np.nan)
     access_s = origins.distance_m / access_m_per_s
     if len(seeded):
-        # Virtual node n_nodes + k has one edge to site k's snapped node, weighted by its egress.
         egress_s = sites.distance_m[seeded] / access_m_per_s
-        last = reversed_seconds.indptr[-1]
-        augmented = sp.csr_matrix(
-            (
-                np.concatenate([reversed_seconds.data, egress_s]),
-                np.concatenate([reversed_seconds.indices, sites.node[seeded]]),
-                np.concatenate([reversed_seconds.indptr, last + np.arange(1, len(seeded) + 1)]),
-            ),
-            shape=(n_nodes + len(seeded), n_nodes + len(seeded)),
-        )
+        augmented = with_virtual_sources(reversed_seconds, sites.node[seeded], egress_s)
         seconds, _, sources = dijkstra(
-            augmented, directed=True, indices=n_nodes + np.arange(len(seeded)),
-            min_only=True, return_predecessors=True,
+            augmented,
+            directed=True,
+            indices=n_nodes + np.arange(len(seeded)),
+            min_only=True,
+            return_predecessors=True,
         )
         # sources holds the virtual node that reached each node (-9999 when none did).
         site_of_node = np.where(sources >= n_nodes, seeded[np.clip(sources - n_nodes, 0, None)], NO_SITE)
@@ -147,13 +168,14 @@ class StreetEngine:
         if n_far:
             self.warnings.append(
                 f"{n_far} origine(s) à plus de {self.max_snap_m:g} m du réseau {self.mode} : temps infini "
-                f"({n_far} origin(s) farther than {self.max_snap_m:g} m from the {self.mode} network: unreachable)"
+                f"({n_far} origin(s) farther than {self.max_snap_m:g} m from the {self.mode} network: "
+                "unreachable)"
             )
         for k in np.flatnonzero(~sites.on_network):
             self.warnings.append(
-                f"site {destinations.site_ids[k]} à {sites.distance_m[k]:.0f} m du réseau {self.mode}, ignoré "
-                f"(site {destinations.site_ids[k]} is {sites.distance_m[k]:.0f} m from the {self.mode} "
-                f"network, beyond {self.max_snap_m:g} m: not seeded)"
+                f"site {destinations.site_ids[k]} à {sites.distance_m[k]:.0f} m du réseau {self.mode}, "
+                f"ignoré (site {destinations.site_ids[k]} is {sites.distance_m[k]:.0f} m from the "
+                f"{self.mode} network, beyond {self.max_snap_m:g} m: not seeded)"
             )
         return result
 
@@ -188,8 +210,8 @@ class StreetEngine:
             f"Temps par les rues ({self.mode}) sur OpenStreetMap {source}, vitesses en km/h par type de "
             f"voie : {speeds} (street times ({self.mode}) on OpenStreetMap {source}; speeds in km/h by "
             f"highway class: {speeds}).",
-            f"Trajet à pied à {s['access']:g} km/h, en ligne droite, entre chaque point (carreau, site) et le "
-            f"nœud du réseau le plus proche ; au-delà de {self.max_snap_m:g} m, le point est déclaré "
+            f"Trajet à pied à {s['access']:g} km/h, en ligne droite, entre chaque point (carreau, site) "
+            f"et le nœud du réseau le plus proche ; au-delà de {self.max_snap_m:g} m, le point est déclaré "
             f"injoignable (straight-line walk at {s['access']:g} km/h between each cell or site and its "
             f"nearest network node; beyond {self.max_snap_m:g} m the point is reported unreachable).",
         ]
@@ -200,9 +222,9 @@ class StreetEngine:
             )
         if self.mode in ("bike", "car"):
             lines.append(
-                "Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies interdites "
-                "au mode exclues (one-way streets and roundabouts honoured, cycle contraflow for bikes; "
-                "ways closed to the mode excluded)."
+                "Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies "
+                "interdites au mode exclues (one-way streets and roundabouts honoured, cycle contraflow "
+                "for bikes; ways closed to the mode excluded)."
             )
         if self.mode == "car":
             lines.append(

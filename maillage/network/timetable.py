@@ -128,10 +128,8 @@ class Timetable:
             departure[block] = -self.arrival_s[block].reshape(n, length)[::-1, ::-1].ravel()
             trip_order[t0:t1] = np.arange(t1 - 1, t0 - 1, -1)
         length_of_entry = np.diff(self.pat_stop_ptr)[self.stop_pat]
-        order = np.argsort(np.repeat(np.arange(self.n_stops), np.diff(self.fp_ptr)), kind="stable")
         sources = np.repeat(np.arange(self.n_stops), np.diff(self.fp_ptr))
         by_target = np.lexsort((sources, self.fp_to))
-        del order
         return Timetable(
             **{f.name: getattr(self, f.name) for f in fields(self) if f.name in (
                 "stop_ids", "stop_names", "stop_xy_m", "route_ids", "route_names", "route_types",

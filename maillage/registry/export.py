@@ -22,9 +22,10 @@ def _export_frame(sites: pd.DataFrame) -> pd.DataFrame:
             "postcode": sites["postcode"],
             "commune": "",
             "insee_code": sites["commune_code"],
-            # A centroid is not a position: leave lon/lat empty so re-import flags it again.
-            "lon": sites["lon"].where(sites["coordinate_quality"] != "commune_centroid"),
-            "lat": sites["lat"].where(sites["coordinate_quality"] != "commune_centroid"),
+            # Only a source's own coordinates are exported as lon/lat: derived placements (same
+            # address, BAN, centroid) are recomputed on re-import, so their flags survive a round trip.
+            "lon": sites["lon"].where(sites["coordinate_quality"] == "source"),
+            "lat": sites["lat"].where(sites["coordinate_quality"] == "source"),
             "opening_hours": sites["opening_hours_source_text"],
             "phone": sites["phone"],
             "source_url_or_repo": sites["source"],

@@ -24,12 +24,21 @@ class GeometryWGS84(TypeDecorator[shapely.Geometry]):
 
     impl = Text
     cache_ok = True
+    # Read by GeoAlchemy2's PostgreSQL DDL hooks (spatial index creation) as on its own Geometry.
+    srid = WGS84_SRID
+    dimension = 2
+    spatial_index = True
+    use_typmod = None
+    use_N_D_index = False
 
     def __init__(self, geometry_type: str = "GEOMETRY") -> None:
         super().__init__()
         self.geometry_type = geometry_type
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+    def load_dialect_impl(self, dialect: Dialect | None) -> TypeEngine[Any]:
+        # GeoAlchemy2's DDL hooks call this with dialect=None while inspecting tables.
+        if dialect is None:
+            return PostgisGeometry(self.geometry_type, srid=WGS84_SRID)
         if dialect.name == "postgresql":
             return dialect.type_descriptor(PostgisGeometry(self.geometry_type, srid=WGS84_SRID))
         return dialect.type_descriptor(Text())

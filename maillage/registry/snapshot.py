@@ -70,7 +70,9 @@ def load_snapshot(engine: Engine) -> Snapshot:
     if located.any():
         xy[located.to_numpy()] = lonlat_to_l93(site_frame.loc[located, "lon"], site_frame.loc[located, "lat"])
     site_frame["x_m"], site_frame["y_m"] = xy[:, 0], xy[:, 1]
-    site_frame["duplicate_of"] = site_frame["duplicate_of"].where(site_frame["duplicate_of"].notna(), None)
+    for column in site_frame.select_dtypes(exclude=["number", "bool"]).columns:
+        # one spelling of "missing" for text columns: None (pandas may have turned some into NaN)
+        site_frame[column] = site_frame[column].astype(object).where(site_frame[column].notna(), None)
     for code in commune_frame.index:
         sector_of.setdefault(code, UNASSIGNED_SECTOR)
     names.setdefault(UNASSIGNED_SECTOR, UNASSIGNED_LABEL)

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import date
 
+import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
@@ -44,7 +45,8 @@ def with_precision(text: str, precision: str) -> str:
 def to_svg(fig: Figure) -> str:
     """Inline SVG text of ``fig`` (text kept as text, so it can be searched)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 

@@ -248,6 +248,28 @@ def _gather(sources: Iterable[tuple[str, str | None]]) -> SteeringData:
     return SteeringData(**out)
 
 
+KINDS: dict[str, tuple[Spec, type[BaseModel]]] = {
+    "budget": (BUDGET_SPEC, BudgetLine),
+    "activity": (ACTIVITY_SPEC, ActivityIndicator),
+    "conventions": (CONVENTION_SPEC, Convention),
+}
+
+
+def load_file(path: str | Path, kind: str) -> list[Any]:
+    """Load one CSV of ``kind`` (budget, activity, conventions) whatever its name; all or nothing.
+
+    Errors name the file as given (``path.name``). Raises :class:`SteeringImportError`.
+    """
+    path = Path(path)
+    spec, model = KINDS[kind]
+    if not path.is_file():
+        raise SteeringImportError([f"{path.name}:0:-: fichier introuvable"])
+    records, errors = parse_csv(path.read_text(encoding="utf-8-sig"), path.name, spec, model)
+    if errors:
+        raise SteeringImportError(errors)
+    return records
+
+
 def load_folder(folder: str | Path) -> SteeringData:
     """Load and validate the CSVs of ``folder`` (absent files give empty lists; at least one needed).
 

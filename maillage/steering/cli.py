@@ -1,0 +1,189 @@
+"""``maillage steering …``: show, report and import the steering data (thin layer over the library).
+
+The lead mounts :data:`app` as a sub-command; it also runs alone:
+``python -c "from maillage.steering.cli import app; app()" report --out /tmp/steer``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from .importer import SteeringImportError, load_default, load_folder
+from .models import SteeringData
+from .report import build_tables, to_jsonable, write_report
+
+app = typer.Typer(
+    help="Pilotage : budget des solidarités, indicateurs d'activité et conventions avec les communes.",
+    no_args_is_help=True,
+)
+console = Console()
+REF_RE = re.compile(r"\[(\d+)\]")
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class TableName(StrEnum):
+    all = "all"
+    budget = "budget"
+    scissors = "scissors"
+    dm = "dm"
+    bp_dm = "bp_dm"
+    conventions = "conventions"
+    indicators = "indicators"
+    sites = "sites"
+
+
+DEFAULT_TABLES = ["scissors", "dm", "bp_dm", "budget", "conventions", "indicators", "sites"]
+
+DirOpt = Annotated[
+    Path | None,
+    typer.Option("--dir", help="Dossier de CSV (budget_lines.csv, activity.csv, conventions.csv) ; "
+                 "par défaut l'exemple fourni, transcrit des communiqués."),
+]
+TodayOpt = Annotated[
+    str | None, typer.Option("--today", help="Date de référence AAAA-MM-JJ (défaut : aujourd'hui).")
+]
+CommunesOpt = Annotated[
+    Path | None,
+    typer.Option("--communes", help="GeoJSON ou CSV des communes (code, population, nom) pour les taux "
+                 "par habitant."),
+]
+HorizonOpt = Annotated[int, typer.Option("--horizon", min=1, help="Horizon des renouvellements (mois).")]
+
+
+def _load(folder: Path | None) -> SteeringData:
+    try:
+        return load_default() if folder is None else load_folder(folder)
+    except SteeringImportError as exc:
+        err_console.print(f"[bold red]Import refusé : {len(exc.errors)} erreur(s)[/]")
+        for e in exc.errors:
+            err_console.print(f"  {e}", markup=False, highlight=False)
+        raise typer.Exit(code=1) from None
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        msg = f"date invalide « {value} » (attendu AAAA-MM-JJ)"
+        raise typer.BadParameter(msg, param_hint="--today") from None
+
+
+def load_communes(path: Path | None) -> tuple[dict[str, int], dict[str, str]]:
+    """Populations and names by INSEE code from a GeoJSON (properties code/population/nom) or a CSV."""
+    if path is None:
+        return {}, {}
+    pops: dict[str, int] = {}
+    names: dict[str, str] = {}
+    if path.suffix.lower() in {".geojson", ".json"}:
+        rows = [f.get("properties", {}) for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    for p in rows:
+        code = str(p.get("code") or p.get("insee_code") or "").strip()
+        if not code:
+            continue
+        if p.get("population") not in (None, ""):
+            pops[code] = int(p["population"])
+        if p.get("nom") or p.get("name"):
+            names[code] = str(p.get("nom") or p.get("name"))
+    return pops, names
+
+
+@app.command("show")
+def show(
+    folder: DirOpt = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json ou csv.")] = OutputFormat.table,
+    table: Annotated[TableName, typer.Option("--table", help="Tableau à afficher.")] = TableName.all,
+    today: TodayOpt = None,
+    communes: CommunesOpt = None,
+    horizon: HorizonOpt = 6,
+) -> None:
+    """Afficher budget, effet ciseaux et suivi des conventions (tableaux, JSON ou CSV)."""
+    data = _load(folder)
+    ref = _today(today)
+    pops, names = load_communes(communes)
+    if fmt is OutputFormat.json:
+        payload = to_jsonable(data, ref, pops, horizon)
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    tables, sources = build_tables(data, ref, pops, names, horizon)
+    keys = DEFAULT_TABLES if table is TableName.all else [table.value]
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        for k in keys:
+            if len(keys) > 1:
+                sys.stdout.write(f"# {tables[k]['title']}\n")
+            writer.writerow(tables[k]["columns"])
+            writer.writerows(tables[k]["rows"])
+            if len(keys) > 1:
+                sys.stdout.write("\n")
+        writer.writerow(["# Sources"])
+        writer.writerows([[f"[{n}]", s] for n, s in enumerate(sources, start=1)])
+        return
+    used: set[int] = set()
+    for k in keys:
+        t = tables[k]
+        texts = [str(v) for row in t["rows"] for v in row] + list(t["notes"])
+        used |= {int(n) for text in texts for n in REF_RE.findall(text)}
+        rt = RichTable(title=t["title"], show_lines=True, title_justify="left")
+        for c in t["columns"]:
+            rt.add_column(c, overflow="fold")
+        for row in t["rows"]:
+            rt.add_row(*row)
+        console.print(rt)
+        for note in t["notes"]:
+            console.print(f"[dim]{note}[/]")
+    console.print("[bold]Sources[/]")
+    for n, s in enumerate(sources, start=1):
+        if n in used:
+            console.print(f"[{n}] {s}", markup=False, highlight=False)
+
+
+@app.command("report")
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", help="Dossier de sortie (pilotage.html, pilotage.pdf).")
+    ] = Path("out/pilotage"),
+    folder: DirOpt = None,
+    today: TodayOpt = None,
+    communes: CommunesOpt = None,
+    horizon: HorizonOpt = 6,
+) -> None:
+    """Écrire le rapport de pilotage : HTML autonome (graphiques SVG intégrés) et PDF."""
+    data = _load(folder)
+    pops, names = load_communes(communes)
+    paths = write_report(data, out, _today(today), pops, names, horizon)
+    console.print(f"Rapport HTML : {paths['html']}")
+    console.print(f"Rapport PDF : {paths['pdf']}")
+
+
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Option("--dir", help="Dossier des CSV à valider et charger.")],
+) -> None:
+    """Valider et charger des CSV personnalisés (tout ou rien : chaque ligne rejetée est listée)."""
+    data = _load(folder)
+    console.print(
+        f"Import accepté : {len(data.budget_lines)} ligne(s) budgétaire(s), "
+        f"{len(data.activity)} indicateur(s) d'activité, {len(data.conventions)} convention(s)."
+    )

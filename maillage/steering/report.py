@@ -1,0 +1,360 @@
+"""Steering report: French tables, a self-contained HTML page (inline SVG) and a PDF (PdfPages).
+
+``build_tables`` turns the loaded data into display tables (strings, French labels) in which every
+figure carries a numbered reference to its source; ``write_report`` writes ``pilotage.html`` and
+``pilotage.pdf``. Computation stays in :mod:`.analysis`; drawing in :mod:`.charts`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from . import analysis as an
+from . import charts
+from .models import (
+    DIRECTION_LABELS,
+    DOCUMENT_LABELS,
+    MEASURE_LABELS,
+    POLICY_LABELS,
+    SteeringData,
+)
+
+Table = dict[str, Any]  # {"title", "columns", "rows", "notes"}
+
+
+class SourceIndex:
+    """Numbers the distinct sources in order of first use: ``ref(source)`` → ``[n]``."""
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+
+    def ref(self, *sources: str) -> str:
+        out = []
+        for s in sources:
+            if s not in self.sources:
+                self.sources.append(s)
+            out.append(f"[{self.sources.index(s) + 1}]")
+        return " ".join(dict.fromkeys(out))
+
+
+def _d(d: date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else "—"
+
+
+def _changes(lines: tuple) -> str:
+    return " ; ".join(
+        f"{charts.budget_line_value(bl)} ({bl.document}, vs {bl.compared_to or '—'})" for bl in lines
+    ) or "—"
+
+
+def build_tables(
+    data: SteeringData,
+    today: date,
+    populations: Mapping[str, int] | None = None,
+    commune_names: Mapping[str, str] | None = None,
+    horizon_months: int = 6,
+) -> tuple[dict[str, Table], list[str]]:
+    """All display tables of the report, and the numbered list of their sources."""
+    src = SourceIndex()
+    by_id = {bl.id: bl for bl in data.budget_lines}
+    names = {c.commune_insee: c.commune_name for c in data.conventions} | dict(commune_names or {})
+    t: dict[str, Table] = {}
+
+    sc = an.scissors_effect(data.budget_lines)
+    t["scissors"] = {
+        "title": "Effet ciseaux : dépenses de solidarité, DMTO et TVA par année",
+        "columns": ["Année", "Dépenses de solidarité", "Variations des dépenses", "DMTO (total)",
+                    "Variations DMTO", "TVA (total)", "Variations TVA", "Écart dépenses − recettes",
+                    "Base de l'écart / non communiqué", "Sources"],
+        "rows": [[str(y.year),
+                  f"{charts.fmt_meur(y.spending_total_eur)} ({y.spending_document})"
+                  if y.spending_total_eur is not None else "non communiqué",
+                  _changes(y.spending_changes),
+                  f"{charts.fmt_meur(y.dmto_total_eur)} ({y.dmto_document})"
+                  if y.dmto_total_eur is not None else "non communiqué",
+                  _changes(y.dmto_changes),
+                  f"{charts.fmt_meur(y.tva_total_eur)} ({y.tva_document})"
+                  if y.tva_total_eur is not None else "non communiqué",
+                  _changes(y.tva_changes),
+                  charts.fmt_meur(y.gap_eur) + " (calculé)" if y.gap_eur is not None else "—",
+                  y.gap_basis + (" ; " + " ; ".join(y.missing) if y.missing else ""),
+                  src.ref(*(by_id[i].source for i in y.line_ids))] for y in sc],
+        "notes": ["Les années absentes des sources ne sont pas interpolées ; une même année peut avoir "
+                  "plusieurs montants (document différent), le plus récent (CA > DM > BP > non précisé) "
+                  "est retenu pour l'écart, les autres sont indiqués sur le graphique."],
+    }
+
+    years = sorted({bl.year for bl in data.budget_lines if bl.year is not None
+                    and bl.document.value == "DM"})
+    dm_rows, dm_notes, breakdowns = [], [], []
+    for year in years:
+        bd = an.dm_breakdown(data.budget_lines, year)
+        if bd is None:
+            continue
+        breakdowns.append(bd)
+        for bl in bd.components:
+            dm_rows.append([str(year), POLICY_LABELS[bl.policy], charts.budget_line_value(bl), bl.note,
+                            src.ref(bl.source)])
+        detailed = {c.policy for c in bd.components}
+        parent_ref = src.ref(*(by_id[i].source for i in bd.line_ids if by_id[i].policy not in detailed))
+        dm_rows.append([str(year), "Reste non détaillé par la source",
+                        charts.fmt_meur(bd.remainder_eur, True),
+                        "calculé : hausse totale − postes détaillés", parent_ref])
+        dm_rows.append([str(year), "Hausse totale des crédits sociaux (DM)",
+                        charts.fmt_meur(bd.total_variation_eur, True), "", parent_ref])
+        if bd.total_after_eur is not None:
+            dm_rows.append([str(year), "Budget dédié aux solidarités après DM",
+                            charts.fmt_meur(bd.total_after_eur), "", parent_ref])
+    changes = [c for y in years for c in an.bp_dm_changes(data.budget_lines, y)]
+    for c in changes:
+        if c.implied_before_eur is not None and c.before_matches:
+            other = by_id[c.before_matches[0]]
+            dm_notes.append(
+                f"Contrôle de cohérence {c.year} ({c.label}) : total après DM − hausse = "
+                f"{charts.fmt_meur(c.implied_before_eur)} (calculé), égal aux "
+                f"{charts.fmt_meur(other.amount_eur or 0)} « {POLICY_LABELS[other.policy].lower()} » "
+                f"{other.year} d'une autre source {src.ref(other.source)}.")
+    t["dm"] = {"title": "Décision modificative : détail de la hausse des crédits sociaux",
+               "columns": ["Année", "Poste", "Montant", "Précision", "Sources"], "rows": dm_rows,
+               "notes": dm_notes}
+    t["bp_dm"] = {
+        "title": "Évolutions entre budget primitif et décision modificative, par politique",
+        "columns": ["Année", "Politique", "Total BP", "Variation DM", "Total après DM",
+                    "Crédits avant DM (calculé)", "BP + DM = total ?", "Autres évolutions", "Sources"],
+        "rows": [[str(c.year), c.label,
+                  charts.fmt_meur(c.bp_total_eur) if c.bp_total_eur is not None else "non communiqué",
+                  charts.fmt_meur(c.dm_variation_eur, True) if c.dm_variation_eur is not None else "—",
+                  charts.fmt_meur(c.dm_total_eur) if c.dm_total_eur is not None else "non communiqué",
+                  charts.fmt_meur(c.implied_before_eur) if c.implied_before_eur is not None else "—",
+                  {True: "oui", False: "NON", None: "non vérifiable"}[c.consistent],
+                  _changes(c.other_changes), src.ref(*(by_id[i].source for i in c.line_ids))]
+                 for c in changes],
+        "notes": [],
+    }
+
+    t["budget"] = {
+        "title": "Lignes budgétaires (toutes)",
+        "columns": ["Année", "Document", "Politique", "Sens", "Nature", "Valeur", "Par rapport à", "Note",
+                    "Source"],
+        "rows": [[str(bl.year) if bl.year else "non précisée", DOCUMENT_LABELS[bl.document],
+                  POLICY_LABELS[bl.policy], DIRECTION_LABELS[bl.direction], MEASURE_LABELS[bl.measure],
+                  charts.budget_line_value(bl), bl.compared_to or "—", bl.note, src.ref(bl.source)]
+                 for bl in sorted(data.budget_lines, key=lambda b: (b.year or 9999, b.document, b.id))],
+        "notes": [],
+    }
+
+    ind = an.indicators_per_inhabitant(data.activity, populations)
+    t["indicators"] = {
+        "title": "Indicateurs d'activité par site ou commune",
+        "columns": ["Site / commune", "Période", "Indicateur", "Valeur", "Population desservie",
+                    "Pour 1 000 hab. (calculé)", "Source"],
+        "rows": [[f"{names.get(r.key, r.key)} ({r.key})", r.period, r.label,
+                  charts.with_precision(f"{r.value:,.0f}".replace(",", "\u202f"), r.precision),
+                  f"{r.population_served:,}".replace(",", "\u202f") if r.population_served else
+                  "population non fournie",
+                  f"{r.per_inhabitants:.1f}".replace(".", ",") if r.per_inhabitants is not None else "—",
+                  src.ref(r.source)] for r in ind],
+        "notes": ["Population : population municipale fournie (option --communes)." if populations
+                  else "Population des communes non fournie : taux par habitant non calculés."],
+    }
+
+    fu = an.follow_up(data.conventions, data.activity, today, horizon_months)
+    conv_by_id = {c.id: c for c in data.conventions}
+    t["conventions"] = {
+        "title": f"Suivi des conventions au {today:%d/%m/%Y} (horizon {horizon_months} mois)",
+        "columns": ["Commune", "Signature", "Durée", "Renouvelable", "Prochain renouvellement",
+                    "Jours restants", "Indicateurs à transmettre", "Réunions de suivi", "Alertes", "Source"],
+        "rows": [[f"{f.commune} ({f.insee_code})", _d(f.signature_date), f"{f.duration_years} ans",
+                  "oui" if f.renewable else "non", _d(f.next_renewal), str(f.days_to_renewal),
+                  ("manquants " + f.indicator_period + " : " + ", ".join(f.missing_indicators))
+                  if f.missing_indicators else ("à jour" if f.indicators_declared else "non précisés"),
+                  (f"tous les {f.review_frequency_months} mois ; dernière {_d(f.last_review)} ; "
+                   f"prochaine {_d(f.next_review_due)}" + (" (EN RETARD)" if f.review_overdue else ""))
+                  if f.review_frequency_months else "fréquence non précisée",
+                  " ; ".join(f.alerts) or "aucune", src.ref(conv_by_id[f.convention_id].source)]
+                 for f in fu],
+        "notes": ["Prochain renouvellement = signature + k × durée (renouvellement supposé pour la même "
+                  "durée) ; dates de signature telles qu'annoncées par le communiqué."],
+    }
+    t["conventions_detail"] = {
+        "title": "Contenu des conventions",
+        "columns": ["Commune", "Intitulé", "Signataires", "Partenaires", "Engagements", "Gouvernance",
+                    "Remarques", "Source"],
+        "rows": [[c.commune_name, c.title, " ; ".join(c.signatories), " ; ".join(c.partners),
+                  " ; ".join(c.commitments), c.governance, c.note, src.ref(c.source)]
+                 for c in sorted(data.conventions, key=lambda c: c.signature_date)],
+        "notes": [],
+    }
+    sites = an.scheduled_sites(data.conventions)
+    t["sites"] = {
+        "title": "Services programmés issus des conventions (à ajouter à l'audit)",
+        "columns": ["Identifiant", "Nom", "Type", "Commune", "Horaires (OSM)", "Signalements", "Source"],
+        "rows": [[s["id"], s["name"], s["kind_label"],
+                  f"{names.get(s['insee_code'], '')} ({s['insee_code']})",
+                  s["opening_hours"] or "non précisés", " ; ".join(s["flags"]), src.ref(s["source"])]
+                 for s in sites],
+        "notes": [],
+    }
+    t["_charts"] = {"scissors": sc, "breakdowns": breakdowns, "follow_up": fu, "indicators": ind}
+    return t, src.sources
+
+
+def to_jsonable(data: SteeringData, today: date, populations: Mapping[str, int] | None = None,
+                horizon_months: int = 6) -> dict[str, Any]:
+    """Raw analysis results (numbers in €, dates ISO) for JSON output."""
+    def conv(o: Any) -> Any:
+        if dataclasses.is_dataclass(o):
+            return {k: conv(v) for k, v in dataclasses.asdict(o).items()}
+        if hasattr(o, "model_dump"):
+            return o.model_dump(mode="json")
+        if isinstance(o, dict):
+            return {k: conv(v) for k, v in o.items()}
+        if isinstance(o, list | tuple):
+            return [conv(v) for v in o]
+        return o.isoformat() if isinstance(o, date) else o
+
+    years = sorted({bl.year for bl in data.budget_lines if bl.year is not None})
+    return conv({
+        "today": today,
+        "budget_lines": list(data.budget_lines),
+        "scissors": an.scissors_effect(data.budget_lines),
+        "bp_dm_changes": [c for y in years for c in an.bp_dm_changes(data.budget_lines, y)],
+        "dm_breakdowns": [b for y in years if (b := an.dm_breakdown(data.budget_lines, y))],
+        "indicators": an.indicators_per_inhabitant(data.activity, populations),
+        "conventions_follow_up": an.follow_up(data.conventions, data.activity, today, horizon_months),
+        "scheduled_sites": an.scheduled_sites(data.conventions),
+    })
+
+
+def _figures(t: dict[str, Table], today: date) -> dict[str, Figure]:
+    c = t["_charts"]
+    figs = {"scissors": charts.scissors_chart(c["scissors"])}
+    for bd in c["breakdowns"]:
+        figs[f"dm_{bd.year}"] = charts.dm_breakdown_chart(bd)
+    if c["follow_up"]:
+        figs["conventions"] = charts.conventions_chart(c["follow_up"], today)
+    if c["indicators"]:
+        figs["activity"] = charts.activity_chart(c["indicators"])
+    return figs
+
+
+SECTIONS: list[tuple[str, list[str], list[str]]] = [  # (title, chart keys prefix, table keys)
+    ("Effet ciseaux", ["scissors"], ["scissors"]),
+    ("Décision modificative", ["dm_"], ["dm", "bp_dm"]),
+    ("Conventions avec les communes", ["conventions"], ["conventions", "conventions_detail", "sites"]),
+    ("Activité", ["activity"], ["indicators"]),
+    ("Budget : toutes les lignes", [], ["budget"]),
+]
+
+
+def _pdf_table_page(pdf: PdfPages, table: Table) -> None:
+    """Draw ``table`` on as many A4 landscape pages as needed (rows wrapped, uniform row heights)."""
+    ncol = len(table["columns"])
+    widths = [max(14, min(42, max(len(str(r[i])) for r in [table["columns"], *table["rows"]])))
+              for i in range(ncol)]
+    total = sum(widths)
+    wrap = [max(8, int(w / total * 185)) for w in widths]
+
+    def cell_lines(row: list) -> list[str]:
+        return ["\n".join(textwrap.wrap(str(v), wrap[i]) or [""]) for i, v in enumerate(row)]
+
+    header = cell_lines(table["columns"])
+    rows = [cell_lines(r) for r in table["rows"]]
+    line_h, pad, room = 0.019, 0.008, 0.97
+
+    def height(cells: list[str]) -> float:
+        return max(c.count("\n") + 1 for c in cells) * line_h + pad
+
+    pages: list[list[list[str]]] = [[]]
+    used = height(header)
+    for r in rows:
+        if pages[-1] and used + height(r) > room:
+            pages.append([])
+            used = height(header)
+        pages[-1].append(r)
+        used += height(r)
+    for n, part in enumerate(pages, start=1):
+        fig = Figure(figsize=(11.69, 8.27))
+        suffix = f" ({n}/{len(pages)})" if len(pages) > 1 else ""
+        fig.text(0.03, 0.955, table["title"] + suffix, fontsize=12, fontweight="bold")
+        ax = fig.add_axes((0.03, 0.09, 0.94, 0.85))
+        ax.axis("off")
+        tab = ax.table(cellText=part or [["—"] * ncol], colLabels=header,
+                       colWidths=[w / total for w in widths], loc="upper center", cellLoc="left")
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(6.5)
+        all_rows = [header, *(part or [["—"] * ncol])]
+        for (r, _c), cell in tab.get_celld().items():
+            cell.set_height(height(all_rows[r]))
+            if r == 0:
+                cell.set_facecolor("#e8eef4")
+        notes = "\n".join(textwrap.fill(x, 200) for x in table["notes"])
+        fig.text(0.03, 0.075, notes, fontsize=7, va="top")
+        pdf.savefig(fig)
+
+
+def _pdf_sources(pdf: PdfPages, sources: list[str]) -> None:
+    lines = []
+    for n, s in enumerate(sources, start=1):
+        lines += [*textwrap.wrap(f"[{n}] {s}", 170), ""]
+    per_page = 62
+    for start in range(0, len(lines), per_page):
+        fig = Figure(figsize=(11.69, 8.27))
+        fig.text(0.03, 0.96, "Sources (fichier du communiqué et phrases citées)", fontsize=12,
+                 fontweight="bold")
+        fig.text(0.03, 0.93, "\n".join(lines[start:start + per_page]), fontsize=7, va="top", family="serif")
+        pdf.savefig(fig)
+
+
+def write_report(
+    data: SteeringData,
+    out_dir: str | Path,
+    today: date,
+    populations: Mapping[str, int] | None = None,
+    commune_names: Mapping[str, str] | None = None,
+    horizon_months: int = 6,
+) -> dict[str, Path]:
+    """Write ``pilotage.html`` (self-contained, inline SVG) and ``pilotage.pdf`` into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables, sources = build_tables(data, today, populations, commune_names, horizon_months)
+    figs = _figures(tables, today)
+    sections = []
+    for title, chart_keys, table_keys in SECTIONS:
+        sections.append({
+            "title": title,
+            "charts": [{"id": f"chart-{k}", "svg": charts.to_svg(f)} for k, f in figs.items()
+                       if any(k.startswith(p) for p in chart_keys)],
+            "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
+        })
+    env = Environment(loader=PackageLoader("maillage.steering", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    html = env.get_template("steering.html.j2").render(
+        sections=sections, sources=sources, today=today,
+        generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
+    )
+    html_path = out / "pilotage.html"
+    html_path.write_text(html, encoding="utf-8")
+
+    pdf_path = out / "pilotage.pdf"
+    with PdfPages(pdf_path) as pdf:
+        meta = pdf.infodict()
+        meta["Title"] = "Pilotage des solidarités — Hauts-de-Seine"
+        for _title, chart_keys, table_keys in SECTIONS:
+            for k, f in figs.items():
+                if any(k.startswith(p) for p in chart_keys):
+                    pdf.savefig(f, bbox_inches="tight")
+            for k in table_keys:
+                if tables[k]["rows"]:
+                    _pdf_table_page(pdf, tables[k])
+        _pdf_sources(pdf, sources)
+    return {"html": html_path, "pdf": pdf_path}

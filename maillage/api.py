@@ -22,7 +22,6 @@ from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
 from maillage.registry.snapshot import Snapshot, load_snapshot
-from maillage.report.provenance import describe_files
 
 
 def open_registry(url: str | None = None) -> Engine:
@@ -48,7 +47,11 @@ class AuditInputs:
 
 
 def population_cells(
-    snapshot: Snapshot, folder: DataFolder | None, *, grid: Path | None = None, cell_size_m: float = DEFAULT_CELL_SIZE_M
+    snapshot: Snapshot,
+    folder: DataFolder | None,
+    *,
+    grid: Path | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
 ) -> tuple[Cells, list[str]]:
     """A supplied grid (``grid`` or DATA/population/) if any, else the 200 m commune model."""
     path = grid or (folder.population_grid if folder else None)
@@ -93,7 +96,6 @@ def audit(
         choice.engine,
         standard,
         service=service,
-        sources=describe_files(snapshot.import_files),
         progress=progress,
     )
     sector_note = (

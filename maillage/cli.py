@@ -35,7 +35,8 @@ DataOption = Annotated[
     Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help="Data folder (layout in README).")
 ]
 DbOption = Annotated[
-    str | None, typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME).")
+    str | None,
+    typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME)."),
 ]
 
 
@@ -47,7 +48,7 @@ class OutputFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]erreur :[/] {message}")
+    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -77,22 +78,36 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
 def audit(
     data: DataOption = None,
     db: DbOption = None,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default: transit if a timetabled GTFS is present, else walk).")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="walk | bike | car | transit (default: transit if a timetabled GTFS is present, else walk)."),
+    ] = None,
     pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
     gtfs: Annotated[list[Path] | None, typer.Option(help="GTFS feed (zip or folder); repeatable.")] = None,
-    service: Annotated[Service | None, typer.Option(help="Also measure time to the nearest site offering this service.")] = None,
+    service: Annotated[
+        Service | None, typer.Option(help="Also measure time to the nearest site offering this service.")
+    ] = None,
     pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
     antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
     pole_kinds: Annotated[str, typer.Option(help="Comma-separated site kinds counted as pôle.")] = "pole_social",
     antenne_kinds: Annotated[str, typer.Option(help="Comma-separated kinds counted as antenne.")] = "sst,antenne,pmi",
-    population_grid: Annotated[Path | None, typer.Option(help="Population grid file (replaces the 200 m model).")] = None,
+    population_grid: Annotated[
+        Path | None, typer.Option(help="Population grid file (replaces the 200 m model).")
+    ] = None,
     cell_size: Annotated[float, typer.Option(help="Cell size of the population model, metres.")] = 200.0,
     depart: Annotated[str, typer.Option(help="Transit: start of the departure window, HH:MM.")] = "08:00",
     window: Annotated[int, typer.Option(help="Transit: departure window length, minutes.")] = 120,
-    date: Annotated[str | None, typer.Option(help="Transit: service date YYYY-MM-DD (default: first weekday of the feed).")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="Transit: service date YYYY-MM-DD (default: first weekday of the feed)."),
+    ] = None,
     percentile: Annotated[list[int] | None, typer.Option(help="Transit: percentiles of travel time to report.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table | json | csv | geojson.")] = OutputFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the json/csv/geojson here instead of stdout.")] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table | json | csv | geojson.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the json/csv/geojson here instead of stdout.")
+    ] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the self-contained HTML report here.")] = None,
     no_cells: Annotated[bool, typer.Option("--no-cells", help="JSON: leave out the per-cell rows.")] = False,
 ) -> None:

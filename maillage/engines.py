@@ -82,7 +82,5 @@ def choose_engine(
         from maillage.network.street import street_engine
 
         return EngineChoice(street_engine(mode, pbf), notes)
-    notes.append(
-        "Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau (no OSM PBF supplied: crow-fly times)."
-    )
+    notes.append("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau (no OSM PBF supplied: crow-fly times).")
     return EngineChoice(CrowFlyEngine(mode), notes)

@@ -98,13 +98,13 @@ def test_unknown_kind_and_service(data_copy: Path, loaded: str) -> None:
 
 def test_corrupt_geojson(data_copy: Path, loaded: str) -> None:
     path = data_copy / "communes" / "communes-92.geojson"
-    path.write_bytes(path.read_bytes()[: 5000])  # truncated download
+    path.write_bytes(path.read_bytes()[:5000])  # truncated download
     assert "communes-92.geojson: not a readable GeoJSON file" in _rejected(data_copy, loaded)
 
 
 def test_commune_without_population(data_copy: Path, loaded: str) -> None:
     path = data_copy / "communes" / "communes-92.geojson"
-    path.write_text(path.read_text(encoding="utf-8").replace("\"population\":64263", "\"population\":\"beaucoup\"", 1))
+    path.write_text(path.read_text(encoding="utf-8").replace('"population":64263', '"population":"beaucoup"', 1))
     message = _rejected(data_copy, loaded)
     assert "communes-92.geojson:1:population: 'beaucoup' is not a count" in message
 

@@ -103,7 +103,14 @@ def test_export_csv_round_trip(shared_data: Path, db_url: str, tmp_path: Path) -
     api.init_registry(tmp_path / "data", other)
     after = load_snapshot(api.open_registry(other)).sites.set_index("id")
     assert sorted(after.index) == sorted(before.index)
-    for column in ("kind", "source_kind", "commune_code", "opening_hours", "coordinate_quality", "duplicate_of"):
+    for column in (
+        "kind",
+        "source_kind",
+        "commune_code",
+        "opening_hours",
+        "coordinate_quality",
+        "duplicate_of",
+    ):
         assert after[column].fillna("").to_dict() == before[column].fillna("").to_dict(), column
     assert after["services"].to_dict() == before["services"].to_dict()
 

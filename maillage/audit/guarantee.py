@@ -17,6 +17,7 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, nearest_by_class
 from maillage.population.cells import Cells
 from maillage.registry.snapshot import Snapshot
+from maillage.report.provenance import describe_files
 
 SERVICE_CLASS_PREFIX = "service:"
 
@@ -115,7 +116,7 @@ def run_audit(
         standard=standard,
         engine=engine.describe(),
         assumptions=[*engine.assumptions(), cells.source],
-        sources=sources or [],
+        sources=sources if sources is not None else describe_files(snapshot.import_files),
         sites=sites,
         communes=snapshot.communes,
         service=service,

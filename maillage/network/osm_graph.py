@@ -151,9 +151,7 @@ def parse_maxspeed_kmh(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def edge_speeds_kmh(
-    mode: str, highway: np.ndarray, maxspeed: np.ndarray, table: Mapping[str, float]
-) -> np.ndarray:
+def edge_speeds_kmh(mode: str, highway: np.ndarray, maxspeed: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     """Speed of each way segment: class speed, lowered by ``maxspeed`` for car."""
     by_class = np.array([table.get(h, table["default"]) for h in highway], dtype=np.float64)
     if mode != "car":
@@ -249,17 +247,11 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
 
     try:
         osm = pyrosm.OSM(str(pbf_path))
-        frames = [
-            osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"])
-        ]
+        frames = [osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"])]
         if mode in EXTRA_WAYS:
-            frames.append(
-                osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"])
-            )
+            frames.append(osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"]))
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors on bad input
-        raise StreetGraphError(
-            f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise StreetGraphError(f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})") from exc
     frames = [f for f in frames if f is not None and f[1] is not None and len(f[1])]
     if not frames:
         raise StreetGraphError(f"{pbf_path}: no street usable by mode {mode!r} in this OSM file")
@@ -270,9 +262,7 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
     return edges, nodes
 
 
-def build_street_graph(
-    edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, table: Mapping[str, float]
-) -> StreetGraph:
+def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, table: Mapping[str, float]) -> StreetGraph:
     """Pure part of the build: way segments and nodes (pyrosm frames) → :class:`StreetGraph`."""
     u_osm = edges["u"].to_numpy(dtype=np.int64)
     v_osm = edges["v"].to_numpy(dtype=np.int64)
@@ -361,15 +351,21 @@ def load_street_graph(
     console = Console(stderr=True, quiet=not progress)
     with console.status(f"hashing {pbf.name}"):
         sha = file_sha256(pbf)
-    rules = json.dumps(
-        [GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table]
-    )
+    rules = json.dumps([GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table])
     key = hashlib.sha256(rules.encode()).hexdigest()[:12]
     cache = (cache_dir or cache_dir_default()) / f"street-{mode}-{sha[:16]}-{key}.npz"
+    file_facts = {
+        "pbf": str(pbf),
+        "pbf_name": pbf.name,
+        "pbf_size_bytes": stat.st_size,
+        "pbf_sha256": sha,
+        "pbf_modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+    }
     if cache.is_file():
         try:
             graph = load_graph(cache, mode)
-            graph.metadata.update(cache_file=str(cache), from_cache=True)
+            # Same content, maybe another copy of the file: report the file actually given.
+            graph.metadata.update(file_facts, cache_file=str(cache), from_cache=True)
             return graph
         except Exception:  # unreadable cache (disk full, older numpy...): rebuild it
             console.log(f"[yellow]unreadable graph cache {cache}, rebuilding")
@@ -382,11 +378,7 @@ def load_street_graph(
         graph = build_street_graph(edges, nodes, mode, table)
         bar.update(task, advance=1, description=f"{mode}: writing cache {cache.name}")
         graph.metadata.update(
-            pbf=str(pbf),
-            pbf_name=pbf.name,
-            pbf_size_bytes=stat.st_size,
-            pbf_sha256=sha,
-            pbf_modified=datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+            file_facts,
             mode=mode,
             pyrosm_network=PYROSM_NETWORK[mode],
             extra_ways=EXTRA_WAYS.get(mode),

@@ -235,8 +235,6 @@ class StreetEngine:
         return lines
 
 
-def street_engine(
-    mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0
-) -> StreetEngine:
+def street_engine(mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0) -> StreetEngine:
     """Engine factory called by the CLI: ``--mode walk|bike|car --pbf FILE``."""
     return StreetEngine(mode, pbf_path, speeds=speeds, max_snap_m=max_snap_m)

@@ -26,9 +26,7 @@ class CommuneRecord:
     source: str
 
 
-def read_communes(path: Path, *, source: str | None = None, population_year: int | None = None) -> list[
-    CommuneRecord
-]:
+def read_communes(path: Path, *, source: str | None = None, population_year: int | None = None) -> list[CommuneRecord]:
     """Every feature must have ``code``, ``nom`` and ``population`` and a valid (Multi)Polygon.
 
     Rows are GeoJSON features, numbered from 1. Raises :class:`ImportRejected` listing all problems.

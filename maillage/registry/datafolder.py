@@ -72,9 +72,7 @@ def discover(path: str | Path | None = None) -> DataFolder:
         raise DataFolderError(f"{sites_dir}/: no site CSV file")
     sectors = sites_dir / SECTORS_FILE
     addresses = sorted((root / "addresses").glob("adresses-*.csv*"))
-    grids = sorted(
-        p for ext in ("gpkg", "geojson", "csv", "parquet") for p in (root / "population").glob(f"*.{ext}")
-    )
+    grids = sorted(p for ext in ("gpkg", "geojson", "csv", "parquet") for p in (root / "population").glob(f"*.{ext}"))
     transit_dir = root / "transit"
     feeds = sorted([*transit_dir.glob("*.zip"), *(p for p in transit_dir.glob("*") if p.is_dir())])
     return DataFolder(

@@ -65,9 +65,7 @@ def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) 
     with Session(engine) as session, session.begin():
         for table in (models.SectorCommune, models.Sector, models.Site, models.Convention, models.Commune):
             session.execute(delete(table))
-        session.add_all(
-            models.Commune(**dataclasses.asdict(c)) for c in content.communes
-        )
+        session.add_all(models.Commune(**dataclasses.asdict(c)) for c in content.communes)
         session.flush()
         session.add_all(site_model(s) for s in content.sites)
         for sector in content.sectors:

@@ -46,7 +46,9 @@ def read_sectors(path: Path, commune_codes: set[str]) -> list[SectorRecord]:
             elif code not in commune_codes:
                 problems.append(RowProblem(path.name, line, "insee_code", f"unknown commune code {code!r}"))
             elif code in assigned:
-                problems.append(RowProblem(path.name, line, "insee_code", f"{code} already in a sector (line {assigned[code]})"))
+                problems.append(
+                    RowProblem(path.name, line, "insee_code", f"{code} already in a sector (line {assigned[code]})")
+                )
             else:
                 assigned[code] = line
                 members.setdefault(sector, []).append(code)

@@ -253,17 +253,13 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def _place_and_deduplicate(
-    records: list[SiteRecord], territory: Territory, ban: BanIndex | None
-) -> list[SiteRecord]:
+def _place_and_deduplicate(records: list[SiteRecord], territory: Territory, ban: BanIndex | None) -> list[SiteRecord]:
     """Give every site a point and flag same-place duplicates across sources.
 
     Order of placement: the source's lon/lat; the lon/lat of another source's site at the same
     number + street in the same commune; the BAN file; the commune centroid (flagged).
     """
-    located_by_address = {
-        r._address_key: r for r in records if r._address_key and r.coordinate_quality == "source"
-    }
+    located_by_address = {r._address_key: r for r in records if r._address_key and r.coordinate_quality == "source"}
     placed: list[SiteRecord] = []
     for record in records:
         placed.append(_place(record, territory, ban, located_by_address))
@@ -273,9 +269,11 @@ def _place_and_deduplicate(
         if r._address_key is None:
             continue
         key = (r.kind, r._address_key)
-        if key not in best or QUALITY_RANK[CoordinateQuality(r.coordinate_quality)] < QUALITY_RANK[
-            CoordinateQuality(best[key].coordinate_quality)
-        ]:
+        if (
+            key not in best
+            or QUALITY_RANK[CoordinateQuality(r.coordinate_quality)]
+            < QUALITY_RANK[CoordinateQuality(best[key].coordinate_quality)]
+        ):
             best[key] = r
     return [
         replace(r, duplicate_of=best[(r.kind, r._address_key)].id)

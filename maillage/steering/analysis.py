@@ -109,7 +109,7 @@ def scissors_effect(lines: Iterable[BudgetLine]) -> list[ScissorsYear]:
                 f"{name} ({t.document})" for name, t in revenue
             )
             if len(revenue) < 2:
-                basis += " ; " + ("TVA" if d_tot else "DMTO") + " : montant total non communiqué"
+                basis += " (" + ("TVA" if d_tot else "DMTO") + " non incluse)"
         var = Measure.VARIATION
         out.append(ScissorsYear(
             year=year,

@@ -46,7 +46,7 @@ def to_svg(fig: Figure) -> str:
     """Inline SVG text of ``fig`` (text kept as text, so it can be searched)."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 
@@ -89,7 +89,7 @@ def scissors_chart(years: Sequence[ScissorsYear]) -> Figure:
                          (y.year, bl.amount_eur / M), xytext=(8, -12), textcoords="offset points",
                          fontsize=8, color=SPEND_C)
     _years_axis(ax1, ys)
-    ax1.set_ylim(bottom=0)
+    ax1.set_ylim(0, ax1.get_ylim()[1] * 1.08)
     ax1.set_ylabel("Montant total (M€)")
     ax1.set_title("Montants totaux connus", fontsize=10)
     ax1.legend(fontsize=8, loc="lower left")
@@ -123,8 +123,8 @@ def scissors_chart(years: Sequence[ScissorsYear]) -> Figure:
     foot = "Taux : " + " · ".join(rates) if rates else ""
     if missing:
         foot += "\nNon communiqué (pas d'interpolation) : " + " | ".join(missing)
-    fig.text(0.01, -0.02, foot, fontsize=8, va="top", wrap=True)
-    fig.subplots_adjust(bottom=0.22, wspace=0.3)
+    fig.text(0.01, 0.06, foot, fontsize=8, va="top", wrap=True)
+    fig.subplots_adjust(bottom=0.24, wspace=0.3)
     return fig
 
 

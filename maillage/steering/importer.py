@@ -141,9 +141,29 @@ CONVENTION_SPEC: Spec = {
 }
 
 
+_FR_REASONS: dict[str, str] = {
+    "enum": "valeur inconnue « {input} » (attendu : {expected})",
+    "literal_error": "valeur inconnue « {input} » (attendu : {expected})",
+    "greater_than": "doit être strictement supérieur à {gt}, lu « {input} »",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}, lu « {input} »",
+    "less_than_equal": "doit être inférieur ou égal à {le}, lu « {input} »",
+    "string_pattern_mismatch": "format invalide « {input} »",
+    "string_too_short": "valeur obligatoire",
+    "missing": "valeur obligatoire",
+    "extra_forbidden": "champ inconnu",
+}
+
+
 def _reason(err: Any) -> str:
-    msg = str(err.get("msg", ""))
-    return msg.removeprefix("Value error, ")
+    """French reason of one pydantic error (our own ValueError messages are already French)."""
+    template = _FR_REASONS.get(str(err.get("type")))
+    if template:
+        try:
+            ctx = {k: str(v).replace(" or ", " ou ") for k, v in (err.get("ctx") or {}).items()}
+            return template.format(input=err.get("input"), **ctx)
+        except (KeyError, IndexError):
+            pass
+    return str(err.get("msg", "")).removeprefix("Value error, ")
 
 
 def _split_field_prefix(msg: str, default: str) -> tuple[str, str]:
@@ -209,8 +229,6 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
                 for err in exc.errors():
                     loc = err.get("loc") or ()
                     field, reason = _split_field_prefix(_reason(err), str(loc[0]) if loc else "-")
-                    if err.get("type") == "missing":
-                        reason = "valeur obligatoire"
                     row_errors.append(f"{filename}:{row}:{field}: {reason}")
         rid = cells.get("id", "").strip()
         if rid and rid in seen_ids:

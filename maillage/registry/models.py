@@ -104,3 +104,58 @@ class ImportRun(Base):
     data_folder: Mapped[str] = mapped_column(Text)
     files: Mapped[dict[str, str]] = mapped_column(JSON, comment="path -> sha256")
     summary: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class Scenario(Base):
+    """A named variant of the registry: the baseline plus an ordered list of changes."""
+
+    __tablename__ = "scenario"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    changes: Mapped[list[ScenarioChange]] = relationship(cascade="all, delete-orphan", order_by="ScenarioChange.seq")
+
+
+class ScenarioChange(Base):
+    """One change of a scenario: ``op`` in add_site, move_site, close_site, set_services, set_hours,
+    add_mobile_stop, assign_sector; ``payload`` holds its fields (validated by ``planning``)."""
+
+    __tablename__ = "scenario_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(40))
+    site_id: Mapped[str | None] = mapped_column(String(120))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Account(Base):
+    """A person who may log into the planner workspace (role ``planner`` or ``admin``)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300), comment="argon2")
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class WriteLog(Base):
+    """Every write through the CLI or the web app: who, when, what."""
+
+    __tablename__ = "write_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -104,7 +104,8 @@ def audit(
         if snapshot.sectors_derived
         else "Secteurs SST : fichier sites/sectors.csv."
     )
-    result.notes.extend([*choice.notes, *notes, sector_note])
+    engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
+    result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings])
     return result
 
 

@@ -111,8 +111,10 @@ class FeedReader:
         if not data.strip():
             raise GtfsError("empty file (no header)", file=name, row=1)
         try:
-            header = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(block_size=1 << 16),
-                                    convert_options=pacsv.ConvertOptions(include_columns=[])).column_names
+            header = pacsv.read_csv(
+                io.BytesIO(data), read_options=pacsv.ReadOptions(block_size=1 << 16),
+                convert_options=pacsv.ConvertOptions(include_columns=[]),
+            ).column_names
             table = pacsv.read_csv(
                 io.BytesIO(data),
                 convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
@@ -147,7 +149,8 @@ def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     parts = text.str.split(":", n=2, expand=True) if len(text) else pd.DataFrame(index=text.index)
     if parts.shape[1] != 3 and not blank.all():
         bad = int(np.flatnonzero(~blank)[0])
-        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file, row=data_row(values.index[bad]), field=field)
+        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file,
+                        row=data_row(values.index[bad]), field=field)
     if blank.all():
         return np.full(len(values), -1, dtype=np.int64)
     numbers = parts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
@@ -155,7 +158,8 @@ def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
                         | (numbers < 0).any(axis=1))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file, row=data_row(values.index[bad]), field=field)
+        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file,
+                        row=data_row(values.index[bad]), field=field)
     seconds = numbers[:, 0] * 3600 + numbers[:, 1] * 60 + numbers[:, 2]
     return np.where(blank, -1, np.nan_to_num(seconds)).astype(np.int64)
 
@@ -169,7 +173,8 @@ def parse_ints(values: pd.Series, *, file: str, field: str, blank: int | None = 
     invalid = np.isnan(numbers) | (numbers != np.round(numbers))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(f"{values.iloc[bad]!r} is not an integer", file=file, row=data_row(values.index[bad]), field=field)
+        raise GtfsError(f"{values.iloc[bad]!r} is not an integer", file=file,
+                        row=data_row(values.index[bad]), field=field)
     return numbers.astype(np.int64)
 
 
@@ -178,7 +183,8 @@ def parse_dates(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise GtfsError(f"date {values.iloc[bad]!r} is not YYYYMMDD", file=file, row=data_row(values.index[bad]), field=field)
+        raise GtfsError(f"date {values.iloc[bad]!r} is not YYYYMMDD", file=file,
+                        row=data_row(values.index[bad]), field=field)
     return parsed.to_numpy().astype("datetime64[D]")
 
 

@@ -159,3 +159,12 @@ def test_postgis_stores_real_geometries(shared_data: Path, db_url: str) -> None:
     assert (kind, srid) == ("MULTIPOLYGON", 4326)
     assert 9 < area_km2 < 10.5  # Antony: about 9.6 km²
     assert indexed == 1
+
+
+def test_conventions_from_the_seeds_are_in_the_registry(shared_data: Path, db_url: str) -> None:
+    api.init_registry(shared_data, db_url)
+    with Session(api.open_registry(db_url)) as session:
+        rows = {c.commune_code: c for c in session.scalars(select(models.Convention))}
+    assert set(rows) == {"92071", "92007", "92036"}  # Sceaux, Bagneux, Gennevilliers
+    assert str(rows["92071"].signed_on) == "2025-05-12" and rows["92071"].duration_years == 3
+    assert "004_" in rows["92071"].source

@@ -7,7 +7,8 @@ with the full list of problems and the database as it was.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, delete
@@ -22,12 +23,24 @@ from maillage.registry.sites import SiteRecord, Territory, read_site_files
 
 
 @dataclass(frozen=True)
+class ConventionRecord:
+    id: str
+    commune_code: str
+    signed_on: date
+    duration_years: int
+    renewable: bool
+    commitments: str
+    source: str
+
+
+@dataclass(frozen=True)
 class RegistryContent:
     communes: list[CommuneRecord]
     sites: list[SiteRecord]
     sectors: list[SectorRecord]
     sectors_derived: bool
     files: dict[str, str]
+    conventions: list[ConventionRecord] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         by_kind: dict[str, int] = {}
@@ -57,7 +70,31 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     used = [folder.communes, *folder.site_files]
     used += [p for p in (folder.sectors, folder.addresses) if p is not None]
     files = {str(p.relative_to(folder.root)): file_sha256(p) for p in used}
-    return RegistryContent(communes, sites, sectors, derived, files)
+    conventions = read_conventions(folder.root / "steering", territory.codes)
+    return RegistryContent(communes, sites, sectors, derived, files, conventions)
+
+
+def read_conventions(folder: Path, commune_codes: set[str]) -> list[ConventionRecord]:
+    """Conventions from DATA/steering/conventions.csv, else the example transcribed from the seeds.
+
+    Conventions with a commune outside the territory are skipped (the shipped example is the 92's).
+    """
+    from maillage.steering.importer import load_default, load_folder
+
+    data = load_folder(folder) if (folder / "conventions.csv").is_file() else load_default()
+    return [
+        ConventionRecord(
+            c.id,
+            c.commune_insee,
+            c.signature_date,
+            c.duration_years,
+            c.renewable,
+            " | ".join(c.commitments),
+            c.source,
+        )
+        for c in data.conventions
+        if c.commune_insee in commune_codes
+    ]
 
 
 def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) -> None:
@@ -77,6 +114,7 @@ def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) 
                     communes=[models.SectorCommune(commune_code=c) for c in sector.commune_codes],
                 )
             )
+        session.add_all(models.Convention(**dataclasses.asdict(c)) for c in content.conventions)
         summary = content.summary() | {"sectors_derived": int(content.sectors_derived)}
         session.add(models.ImportRun(data_folder=str(data_root), files=content.files, summary=summary))
 

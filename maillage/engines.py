@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from maillage.geo import working_crs
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.network.engine import TravelTimeEngine
 
@@ -75,8 +76,14 @@ def choose_engine(
         from maillage.network.transit import transit_engine
 
         day = date_type.fromisoformat(date) if date else None
-        engine = transit_engine(list(feeds), date=day, depart=depart, window_min=window_min,
-                                percentiles=tuple(percentiles))  # fmt: skip
+        engine = transit_engine(
+            list(feeds),
+            date=day,
+            depart=depart,
+            window_min=window_min,
+            percentiles=tuple(percentiles),
+            crs=working_crs(),
+        )
         return EngineChoice(engine, notes)
     if pbf is not None:
         from maillage.network.street import street_engine

@@ -1,7 +1,13 @@
-"""Coordinate systems: WGS84 (storage) ↔ Lambert-93 metres (every computation)."""
+"""Coordinate systems: WGS84 (storage) ↔ a projected working CRS in metres (every computation).
+
+The working CRS is Lambert-93 (EPSG:2154), France's official projection. For a territory outside
+metropolitan France (the New York test territory, an overseas département) set ``MAILLAGE_CRS`` to a
+local metric CRS (e.g. EPSG:32618, or EPSG:2975 for La Réunion); every "l93" function then uses it.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 import numpy as np
@@ -12,6 +18,11 @@ WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
 
 
+def working_crs() -> str:
+    """The projected CRS of every computation: ``$MAILLAGE_CRS``, default Lambert-93."""
+    return os.environ.get("MAILLAGE_CRS", LAMBERT93)
+
+
 @cache
 def _transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
@@ -19,13 +30,13 @@ def _transformer(src: str, dst: str) -> Transformer:
 
 def lonlat_to_l93(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """(n, 2) Lambert-93 metres from WGS84 degrees."""
-    x, y = _transformer(WGS84, LAMBERT93).transform(np.asarray(lon, float), np.asarray(lat, float))
+    x, y = _transformer(WGS84, working_crs()).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.column_stack([x, y])
 
 
 def l93_to_lonlat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(n, 2) WGS84 lon/lat degrees from Lambert-93 metres."""
-    lon, lat = _transformer(LAMBERT93, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
+    lon, lat = _transformer(working_crs(), WGS84).transform(np.asarray(x, float), np.asarray(y, float))
     return np.column_stack([lon, lat])
 
 
@@ -39,8 +50,8 @@ def _reproject(geometry: shapely.Geometry, src: str, dst: str) -> shapely.Geomet
 
 
 def geometry_to_l93(geometry: shapely.Geometry) -> shapely.Geometry:
-    return _reproject(geometry, WGS84, LAMBERT93)
+    return _reproject(geometry, WGS84, working_crs())
 
 
 def geometry_to_lonlat(geometry: shapely.Geometry) -> shapely.Geometry:
-    return _reproject(geometry, LAMBERT93, WGS84)
+    return _reproject(geometry, working_crs(), WGS84)

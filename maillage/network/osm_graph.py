@@ -32,10 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import Geod, Transformer
+from pyproj import Geod
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scipy.sparse.csgraph import connected_components
+
+from maillage.geo import lonlat_to_l93, working_crs
 
 MODES = ("walk", "bike", "car")
 
@@ -83,7 +85,6 @@ GRAPH_FORMAT_VERSION = 1
 MIN_EDGE_SECONDS = 1e-3
 
 _GEOD = Geod(ellps="WGS84")
-_TO_L93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
 
 
 class StreetGraphError(ValueError):
@@ -283,7 +284,7 @@ def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, tabl
     )
     seconds = np.where(located, np.abs(length_m), np.inf) / (speed / 3.6)
     graph, keep = assemble_graph(u, v, seconds, forward & located, backward & located, len(node_ids))
-    x, y = _TO_L93.transform(coords[keep, 0], coords[keep, 1])
+    x, y = lonlat_to_l93(coords[keep, 0], coords[keep, 1]).T
     return StreetGraph(
         mode=mode,
         seconds=graph,
@@ -351,7 +352,9 @@ def load_street_graph(
     console = Console(stderr=True, quiet=not progress)
     with console.status(f"hashing {pbf.name}"):
         sha = file_sha256(pbf)
-    rules = json.dumps([GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table])
+    rules = json.dumps(
+        [GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table, working_crs()]
+    )
     key = hashlib.sha256(rules.encode()).hexdigest()[:12]
     cache = (cache_dir or cache_dir_default()) / f"street-{mode}-{sha[:16]}-{key}.npz"
     file_facts = {

@@ -43,9 +43,9 @@ def raptor_kernel(pat_stop_ptr, pat_stops, pat_board_ok, pat_alight_ok, pat_trip
     than ``t_max`` are not kept. Returns (new ``n_changed``, rounds run).
     """
     n_stops = board.shape[0]
-    n_pat = pat_route_count = pat_trip_ptr.shape[0] - 1
+    n_pat = pat_trip_ptr.shape[0] - 1
     big = np.int32(2**30)
-    first_pos = np.full(pat_route_count, big, dtype=np.int32)
+    first_pos = np.full(n_pat, big, dtype=np.int32)
     queue = np.empty(n_pat, dtype=np.int32)
     marked = np.zeros(n_stops, dtype=np.bool_)
     mlist = np.empty(n_stops, dtype=np.int64)
@@ -219,7 +219,11 @@ def forward(tt: Timetable, seed_stops: np.ndarray, seed_times_s: np.ndarray, *, 
 
 @dataclass(frozen=True)
 class Leg:
-    """One leg of a journey. ``kind`` is ``"walk"``, ``"ride"`` or ``"transfer"``; times in seconds."""
+    """One leg of a journey. ``kind`` is ``"walk"``, ``"ride"`` or ``"transfer"``; times in seconds.
+
+    The first ``"walk"`` leg (origin → first stop) has ``depart_s = -1``: the access walk's start
+    is the caller's (seed time minus its access time).
+    """
 
     kind: str
     from_stop: str

@@ -14,7 +14,7 @@ open: who arrives while it is closed waits at the door, and the time counts unti
 
 ``minutes`` is the median over the window; ``extra["pNN"]`` the requested percentiles. Walking
 parameters live in :data:`~maillage.network.timetable.WALK`. The forward per-origin computation
-(:meth:`TransitEngine.forward_minutes`) is kept as the reference and checked equal in the tests.
+(:meth:`TransitEngine.forward_seconds`) is kept as the reference and checked equal in the tests.
 """
 
 from __future__ import annotations
@@ -38,6 +38,21 @@ def parse_hhmm(text: str) -> int:
     """``"08:00"`` or ``"08:00:00"`` → seconds after midnight."""
     parts = [int(p) for p in text.split(":")]
     return parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)
+
+
+def percentile_sorted(ranked: np.ndarray, percent: float) -> np.ndarray:
+    """Row-wise percentile (linear interpolation, as numpy's default) of rows sorted ascending.
+
+    Unlike ``np.percentile`` it gives ``inf``, not NaN, when the interpolation touches an
+    unreachable (``inf``) departure.
+    """
+    position = percent / 100.0 * (ranked.shape[1] - 1)
+    low, high = int(np.floor(position)), int(np.ceil(position))
+    fraction = position - low
+    a, b = ranked[:, low], ranked[:, high]
+    with np.errstate(invalid="ignore"):
+        value = a + (b - a) * fraction
+    return np.where(np.isinf(b), a if fraction == 0 else np.inf, value)
 
 
 class TransitEngine:
@@ -124,7 +139,7 @@ class TransitEngine:
                                                                       best[:, None, :], axis=1)[:, 0, :], NO_SITE)
         return walk_s, walk_site
 
-    def minutes_matrix(self, origins_xy_m: np.ndarray, destinations: Destinations,
+    def seconds_matrix(self, origins_xy_m: np.ndarray, destinations: Destinations,
                        profiles: StopProfiles | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(seconds (n, window), site index (n, window), access metres (n,)) by the backward search."""
         origins = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
@@ -144,7 +159,7 @@ class TransitEngine:
             return np.full(len(origins), np.inf)
         return self._stop_tree.query(origins, k=1)[0]
 
-    def forward_minutes(self, origins_xy_m: np.ndarray, destinations: Destinations,
+    def forward_seconds(self, origins_xy_m: np.ndarray, destinations: Destinations,
                         minute_index: Sequence[int] | None = None) -> np.ndarray:
         """Reference: one forward RAPTOR per origin and departure minute. Seconds (n, minutes)."""
         origins = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
@@ -174,13 +189,15 @@ class TransitEngine:
 
     # -- the engine protocol -----------------------------------------------------------------
     def nearest(self, origins_xy_m: np.ndarray, destinations: Destinations) -> NearestSites:
-        seconds, site, access_m = self.minutes_matrix(origins_xy_m, destinations)
-        minutes = seconds / 60.0
-        median = np.median(minutes, axis=1)
-        lower_median = np.argsort(minutes, axis=1, kind="stable")[:, (self.window_min - 1) // 2]
+        seconds, site, access_m = self.seconds_matrix(origins_xy_m, destinations)
+        order = np.argsort(seconds, axis=1, kind="stable")
+        ranked = np.take_along_axis(seconds / 60.0, order, axis=1)
+        median = percentile_sorted(ranked, 50.0)
+        # The site reached at the (lower) median departure: the one a typical departure leads to.
+        lower_median = order[:, (self.window_min - 1) // 2]
         chosen = np.take_along_axis(site, lower_median[:, None], axis=1)[:, 0]
         chosen = np.where(np.isfinite(median), chosen, NO_SITE)
-        extra = {f"p{p:g}": np.percentile(minutes, p, axis=1) for p in self.percentiles}
+        extra = {f"p{p:g}": percentile_sorted(ranked, float(p)) for p in self.percentiles}
         return NearestSites(minutes=median, site_index=chosen, access_m=access_m, extra=extra)
 
     def describe(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from maillage.geo import LAMBERT93
+from maillage.geo import working_crs
 
 DEFAULT_CELL_SIZE_M = 200.0
 GRID_POPULATION_COLUMNS = ("ind", "Ind", "population", "pop", "POP")
@@ -110,9 +110,9 @@ def grid_cells(
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
         raise PopulationGridError(f"{path.name}:{row}:{column}: not a population count ≥ 0")
-    frame = frame.to_crs(LAMBERT93)
+    frame = frame.to_crs(working_crs())
     centres = frame.geometry.centroid if frame.geom_type.iloc[0] != "Point" else frame.geometry
-    points = gpd.GeoDataFrame({"population": values.to_numpy()}, geometry=centres.to_numpy(), crs=LAMBERT93)
+    points = gpd.GeoDataFrame({"population": values.to_numpy()}, geometry=centres.to_numpy(), crs=working_crs())
     joined = gpd.sjoin(points, communes[["code", "geometry"]].reset_index(drop=True), predicate="within")
     joined = joined[~joined.index.duplicated()]
     size = float(np.sqrt(np.median(frame.geometry.area))) if frame.geom_type.iloc[0] != "Point" else 200.0
@@ -139,7 +139,7 @@ def _read_grid(path: Path) -> gpd.GeoDataFrame:
         if path.suffix == ".csv":
             table = pd.read_csv(path)
             if {"x", "y"} <= set(table.columns):
-                return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.x, table.y), crs=LAMBERT93)
+                return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.x, table.y), crs=working_crs())
             if {"lon", "lat"} <= set(table.columns):
                 return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326)
             raise PopulationGridError(f"{path.name}: CSV grid needs x, y (Lambert-93) or lon, lat columns")

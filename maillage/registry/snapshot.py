@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from maillage.geo import LAMBERT93, WGS84, lonlat_to_l93
+from maillage.geo import WGS84, lonlat_to_l93, working_crs
 from maillage.registry import models
 from maillage.registry.sectors import UNASSIGNED_LABEL, UNASSIGNED_SECTOR
 
@@ -57,7 +57,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
                 geometry=[c.geometry for c in communes],
                 crs=WGS84,
             )
-            .to_crs(LAMBERT93)
+            .to_crs(working_crs())
             .set_index("code", drop=False)
         )
         site_rows = [{col.name: getattr(s, col.name) for col in models.Site.__table__.columns} for s in sites]

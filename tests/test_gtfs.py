@@ -149,12 +149,48 @@ def test_idfm_partial_feed_summary_and_refusal() -> None:
         transit_engine([IDFM], date=dt.date(2026, 1, 6))
 
 
-def test_gtfs_kit_sample_feed_is_not_bundled() -> None:
-    """gtfs-kit's sample feeds live in its source repository's data/ folder, not in the wheel."""
-    gtfs_kit = pytest.importorskip("gtfs_kit")
-    package = Path(gtfs_kit.__file__).parent
-    samples = list(package.rglob("*.zip"))
-    if not samples:
-        pytest.skip(f"gtfs-kit {gtfs_kit.__version__} ships no sample feed in its installed package")
-    tt = load_timetable([samples[0]], default_date([samples[0]]), use_cache=False)
-    assert tt.n_stops > 0
+GTFS_KIT_DATA = Path(__file__).parents[1] / ".testdata" / "gtfs-kit"  # from scripts/test-data.sh
+
+
+@pytest.fixture(scope="module")
+def cairns() -> Path:
+    """gtfs-kit's real sample feed (Cairns, Queensland, 2014), from its PyPI source distribution."""
+    path = GTFS_KIT_DATA / "cairns_gtfs.zip"
+    if not path.exists():
+        pytest.fail(f"{path} missing: run scripts/test-data.sh")
+    return path
+
+
+def test_gtfs_kit_sample_feeds_load(cairns: Path) -> None:
+    import zipfile
+
+    sample = GTFS_KIT_DATA / "sample_gtfs.zip"
+    with zipfile.ZipFile(sample) as archive:
+        rows = archive.read("stop_times.txt").decode("utf-8-sig").strip().splitlines()[1:]
+    served = {row.split(",")[3] for row in rows}  # stop_id column of the sample's stop_times.txt
+    saturday = load_timetable([sample], dt.date(2007, 1, 6), use_cache=False)  # services FULLW + WE
+    assert set(saturday.stop_ids) == served and len(served) == 9
+    tuesday = load_timetable([sample], dt.date(2007, 1, 2), use_cache=False)  # FULLW only
+    assert set(tuesday.stop_ids) == served - {"AMV"}  # Amargosa Valley is served by weekend trips only
+    big = load_timetable([cairns], dt.date(2014, 6, 3), use_cache=False)  # a Tuesday of its calendar
+    assert big.n_stops > 200 and big.meta["date"] == "2014-06-03"
+
+
+def test_gtfs_kit_cairns_forward_equals_time_expanded_dijkstra(cairns: Path) -> None:
+    import numpy as np
+
+    from maillage.network.raptor import INF, forward
+    from maillage.network.raptor_reference import TimeExpandedGraph
+
+    tt = load_timetable([cairns], dt.date(2014, 6, 3), use_cache=False)
+    graph = TimeExpandedGraph(tt, 7 * 3600, 10 * 3600)
+    rng = np.random.default_rng(2014)
+    reached = 0
+    for _ in range(6):
+        stops = rng.choice(tt.n_stops, 1, replace=False)
+        times = rng.integers(7 * 3600, 8 * 3600, 1)
+        labels = forward(tt, stops, times, t_max_s=10 * 3600)
+        arrival, _vehicle = graph.earliest(stops, times)
+        np.testing.assert_array_equal(labels.arrival, arrival)
+        reached += int((arrival < INF).sum())
+    assert reached > 100

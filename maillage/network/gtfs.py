@@ -22,6 +22,7 @@ between the surrounding timepoints; a blank at the first or last stop of a trip 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -110,6 +111,9 @@ class FeedReader:
             data = data[3:]
         if not data.strip():
             raise GtfsError("empty file (no header)", file=name, row=1)
+        if not data.rstrip(b"\r\n").count(b"\n"):  # header only (valid GTFS, e.g. an empty feed_info.txt)
+            columns = next(csv.reader([data.decode("utf-8", errors="replace").strip()]))
+            return self._checked(name, pd.DataFrame({c.strip(): pd.Series(dtype=object) for c in columns}))
         try:
             header = pacsv.read_csv(
                 io.BytesIO(data), read_options=pacsv.ReadOptions(block_size=1 << 16),
@@ -122,7 +126,10 @@ class FeedReader:
             )
         except pa.ArrowInvalid as exc:
             raise GtfsError(f"unreadable CSV: {exc}", file=name) from None
-        frame = table.to_pandas()
+        return self._checked(name, table.to_pandas())
+
+    @staticmethod
+    def _checked(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame.columns = [str(c).strip() for c in frame.columns]
         for column in REQUIRED_COLUMNS.get(name, ()):
             if column not in frame.columns:

@@ -1,4 +1,5 @@
-"""Command line: ``maillage init``, ``maillage audit``, ``maillage sites …``, ``maillage steering …``.
+"""Command line: ``maillage init``, ``maillage audit``, ``maillage sites …``, ``maillage serve``, ``maillage user add``,
+``maillage steering …``.
 
 A thin layer over :mod:`maillage.api`: parse options, show progress, print or write outputs.
 """
@@ -183,6 +184,65 @@ def sites_export(
         sys.stdout.write(text)
     else:
         write_atomic(output, text)
+
+
+user_app = typer.Typer(help="Accounts of the planner workspace.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    data: DataOption = None,
+    db: DbOption = None,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default as for audit).")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes (each precomputes its own index).")] = 1,
+) -> None:
+    """Serve the public page "Où m'adresser ?" and the planner workspace (FastAPI + uvicorn)."""
+    import os
+
+    import uvicorn
+
+    from maillage.web.app import create_app
+
+    try:
+        if workers > 1:
+            for key, value in (("MAILLAGE_DATA", data), ("MAILLAGE_DB_URL", db), ("MAILLAGE_WEB_MODE", mode)):
+                if value is not None:
+                    os.environ[key] = str(value)
+            err.print(f"maillage : http://{host}:{port}/ ({workers} processus)")
+            uvicorn.run("maillage.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                        proxy_headers=False, server_header=False)  # fmt: skip
+            return
+        web = create_app(db, data, mode=mode)
+    except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"maillage : http://{host}:{port}/")
+    uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="planner | admin")] = "planner",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create an account (or reset its password and role); the password is prompted, never an argument."""
+    from maillage.web.auth import AccountError, create_account
+
+    if role not in ("planner", "admin"):
+        raise _fail("--role must be planner or admin")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    try:
+        create_account(api.open_registry(db), username, password, role, actor="cli")
+    except AccountError as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"[green]Compte {username} ({role}) enregistré.[/]")
 
 
 def _mount_optional() -> None:

@@ -1,0 +1,11 @@
+"""Planning: scenarios (stored registry variants and their difference from the baseline), time-aware
+audits (opening hours, mobile units) and optimisers (set cover, maximal coverage, p-median,
+capacitated variants, SST sector design, a mobile unit's tour) on the engines' travel times.
+
+No routing code of its own: travel times come from :mod:`maillage.network` engines.
+"""
+
+from maillage.planning.changes import ScenarioError, apply_scenario
+from maillage.planning.compare import compare
+
+__all__ = ["ScenarioError", "apply_scenario", "compare"]

@@ -1,0 +1,246 @@
+"""Scenario changes: their fields, validation and application to a registry snapshot (pure functions).
+
+A scenario is the baseline registry plus an ordered list of changes. Each change is a dict
+``{"op", "site_id", "payload"}`` (the shape stored in the ``scenario_change`` table):
+
+==================  ===========  ===============================================================
+op                  site_id      payload
+==================  ===========  ===============================================================
+``add_site``        new id       name, kind, lon, lat [, services, opening_hours, commune_code]
+``move_site``       existing     lon, lat
+``close_site``      existing     —
+``set_services``    existing     services (list of service codes)
+``set_hours``       existing     opening_hours (OSM syntax; empty = unknown)
+``add_mobile_stop`` new id       unit, name, lon, lat, opening_hours [, counts_as, services]
+``assign_sector``   —            commune_code, sector [, sector_name]
+==================  ===========  ===============================================================
+
+Coordinates are WGS84 degrees in payloads and Lambert-93 metres (``x_m``/``y_m``) in the
+snapshot. :func:`apply_scenario` never touches the registry: it returns a modified copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from maillage.geo import lonlat_to_l93
+from maillage.registry import hours
+from maillage.registry.snapshot import Snapshot
+from maillage.registry.vocab import DEFAULT_SERVICES, Service, SiteKind
+
+SCENARIO_QUALITY = "scenario"  # coordinate_quality of a site placed by a planner in a scenario
+MOBILE_KIND = SiteKind.MOBILE_STOP.value
+COUNTS_AS_COLUMN = "counts_as"  # kind a mobile stop counts as while it is served (scenario sites only)
+
+OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # op: (required payload fields, optional payload fields)
+    "add_site": (("name", "kind", "lon", "lat"), ("services", "opening_hours", "commune_code")),
+    "move_site": (("lon", "lat"), ()),
+    "close_site": ((), ()),
+    "set_services": (("services",), ()),
+    "set_hours": ((), ("opening_hours",)),
+    "add_mobile_stop": (("unit", "name", "lon", "lat", "opening_hours"), ("counts_as", "services", "commune_code")),
+    "assign_sector": (("commune_code", "sector"), ("sector_name",)),
+}
+NEW_SITE_OPS = ("add_site", "add_mobile_stop")
+EXISTING_SITE_OPS = ("move_site", "close_site", "set_services", "set_hours")
+PAYLOAD_FIELDS = tuple(dict.fromkeys(f for req, opt in OPS.values() for f in (*req, *opt)))
+OP_LABELS_FR = {
+    "add_site": "ajout d'un site",
+    "move_site": "déplacement",
+    "close_site": "fermeture",
+    "set_services": "services modifiés",
+    "set_hours": "horaires modifiés",
+    "add_mobile_stop": "arrêt d'unité mobile",
+    "assign_sector": "commune changée de secteur",
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario or change cannot be stored or applied (message in French, shown to the planner)."""
+
+
+def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Check one change's fields (not yet against a snapshot) and return it in stored form.
+
+    Empty values (None, "") are dropped; ``opening_hours`` is normalised to OSM syntax; lon/lat
+    are floats in degrees. Raises :class:`ScenarioError` with a one-line French message.
+    """
+    if op not in OPS:
+        raise ScenarioError(f"opération {op!r} inconnue (connues : {', '.join(OPS)})")
+    required, optional = OPS[op]
+    clean = {k: v for k, v in payload.items() if v is not None and v != "" and v != []}
+    unknown = sorted(set(clean) - set(required) - set(optional))
+    if unknown:
+        raise ScenarioError(f"{op} : champ(s) inattendu(s) {', '.join(unknown)}")
+    missing = [f for f in required if f not in clean]
+    if missing:
+        raise ScenarioError(f"{op} : champ(s) manquant(s) {', '.join(missing)}")
+    if op in EXISTING_SITE_OPS and not site_id:
+        raise ScenarioError(f"{op} : identifiant du site manquant")
+    if site_id is not None and (not isinstance(site_id, str) or len(site_id) > 120):
+        raise ScenarioError("identifiant de site invalide (120 caractères au plus)")
+    if "lon" in clean or "lat" in clean:
+        clean["lon"], clean["lat"] = _lonlat(clean.get("lon"), clean.get("lat"))
+    for text_field, limit in (("name", 300), ("unit", 300), ("sector", 60), ("sector_name", 300)):
+        if text_field in clean:
+            clean[text_field] = str(clean[text_field]).strip()
+            if not clean[text_field] or len(clean[text_field]) > limit:
+                raise ScenarioError(f"{op} : {text_field} vide ou trop long ({limit} caractères au plus)")
+    for kind_field in ("kind", "counts_as"):
+        if kind_field in clean:
+            clean[kind_field] = _kind(clean[kind_field])
+    if clean.get("kind") == MOBILE_KIND:
+        raise ScenarioError("add_site : une unité mobile s'ajoute par ses arrêts (add_mobile_stop)")
+    if "services" in clean:
+        clean["services"] = _services(clean["services"])
+    if "opening_hours" in clean:
+        try:
+            clean["opening_hours"] = hours.validate(str(clean["opening_hours"]))
+        except ValueError as exc:
+            raise ScenarioError(f"{op} : horaires invalides — {exc}") from None
+    if "commune_code" in clean:
+        clean["commune_code"] = str(clean["commune_code"]).strip()
+    return {"op": op, "site_id": site_id, "payload": clean}
+
+
+def _lonlat(lon: Any, lat: Any) -> tuple[float, float]:
+    try:
+        lon_f, lat_f = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"coordonnées invalides : lon={lon!r}, lat={lat!r}") from None
+    if not (math.isfinite(lon_f) and math.isfinite(lat_f) and -180 <= lon_f <= 180 and -90 <= lat_f <= 90):
+        raise ScenarioError(f"coordonnées hors limites : lon={lon_f}, lat={lat_f} (degrés WGS84)")
+    return lon_f, lat_f
+
+
+def _kind(value: Any) -> str:
+    try:
+        return SiteKind(str(value)).value
+    except ValueError:
+        raise ScenarioError(f"type de site {value!r} inconnu (connus : {', '.join(k.value for k in SiteKind)})") from None
+
+
+def _services(value: Any) -> list[str]:
+    items = value.split(";") if isinstance(value, str) else list(value)
+    out = []
+    for item in items:
+        code = str(getattr(item, "value", item)).strip()
+        if not code:
+            continue
+        try:
+            out.append(Service(code).value)
+        except ValueError:
+            raise ScenarioError(f"service {code!r} inconnu (connus : {', '.join(s.value for s in Service)})") from None
+    return out
+
+
+def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> Snapshot:
+    """A copy of ``snapshot`` with the changes applied in order (raises ScenarioError on a bad one).
+
+    ``changes`` are stored-form dicts (``op``, ``site_id``, ``payload``); extra keys are ignored.
+    """
+    sites = snapshot.sites.copy()
+    if COUNTS_AS_COLUMN not in sites.columns:
+        sites[COUNTS_AS_COLUMN] = None
+    sector_of = dict(snapshot.sector_of_commune)
+    names = dict(snapshot.sector_names)
+    for number, raw in enumerate(changes, start=1):
+        change = normalise_change(raw["op"], raw.get("site_id"), raw.get("payload") or {})
+        op, site_id, payload = change["op"], change["site_id"], change["payload"]
+        try:
+            if op in EXISTING_SITE_OPS:
+                sites = _apply_to_site(sites, op, site_id, payload)
+            elif op in NEW_SITE_OPS:
+                sites = _add_site(sites, snapshot, op, site_id, payload)
+            else:  # assign_sector
+                code = payload["commune_code"]
+                if code not in snapshot.communes.index:
+                    raise ScenarioError(f"commune {code!r} inconnue du registre")
+                sector_of[code] = payload["sector"]
+                names.setdefault(payload["sector"], payload.get("sector_name", payload["sector"]))
+                if "sector_name" in payload:
+                    names[payload["sector"]] = payload["sector_name"]
+        except ScenarioError as exc:
+            raise ScenarioError(f"changement n° {number} ({op}) : {exc}") from None
+    return dataclasses.replace(snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of,
+                               sector_names=names)  # fmt: skip
+
+
+def _apply_to_site(sites: pd.DataFrame, op: str, site_id: str, payload: dict[str, Any]) -> pd.DataFrame:
+    match = sites.index[(sites["id"] == site_id) & sites["duplicate_of"].isna()]
+    if len(match) == 0:
+        raise ScenarioError(f"site {site_id!r} absent (ou déjà fermé) dans ce scénario")
+    if op == "close_site":  # the records of the same place in other sources go with it
+        return sites.drop(index=sites.index[(sites["id"] == site_id) | (sites["duplicate_of"] == site_id)])
+    row = match[0]
+    if op == "move_site":
+        x, y = lonlat_to_l93(np.array([payload["lon"]]), np.array([payload["lat"]]))[0]
+        sites.loc[row, ["lon", "lat", "x_m", "y_m"]] = [payload["lon"], payload["lat"], x, y]
+        sites.loc[row, "coordinate_quality"] = SCENARIO_QUALITY
+        sites.loc[row, "coordinate_note"] = "position du scénario"
+    elif op == "set_services":
+        sites.at[row, "services"] = list(payload["services"])
+        sites.at[row, "services_assumed"] = False
+    else:  # set_hours
+        sites.at[row, "opening_hours"] = payload.get("opening_hours")
+        sites.at[row, "opening_hours_note"] = "horaires du scénario"
+    return sites
+
+
+def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | None, payload: dict) -> pd.DataFrame:
+    if not site_id:
+        raise ScenarioError("identifiant du nouveau site manquant")
+    if (sites["id"] == site_id).any():
+        raise ScenarioError(f"un site s'appelle déjà {site_id!r}")
+    mobile = op == "add_mobile_stop"
+    kind = MOBILE_KIND if mobile else payload["kind"]
+    default_kind = payload.get("counts_as", SiteKind.ANTENNE.value) if mobile else kind
+    services = payload.get("services") or [s.value for s in DEFAULT_SERVICES.get(default_kind, ())]
+    x, y = lonlat_to_l93(np.array([payload["lon"]]), np.array([payload["lat"]]))[0]
+    commune = payload.get("commune_code") or commune_at(snapshot, x, y)
+    if commune is not None and commune not in snapshot.communes.index:
+        raise ScenarioError(f"commune {commune!r} inconnue du registre")
+    row = {c: None for c in sites.columns} | {
+        "id": site_id, "name": payload["name"], "kind": kind, "source_kind": "mobile_unit" if mobile else kind,
+        "services": list(services), "services_assumed": not payload.get("services"),
+        "operator": payload.get("unit"), "commune_code": commune, "communes_served": [],
+        "lon": payload["lon"], "lat": payload["lat"], "x_m": x, "y_m": y,
+        "coordinate_quality": SCENARIO_QUALITY, "coordinate_note": "position du scénario",
+        "opening_hours": payload.get("opening_hours"), "source": "scénario", "source_file": "scénario",
+        COUNTS_AS_COLUMN: default_kind if mobile else None,
+    }  # fmt: skip
+    return pd.concat([sites, pd.DataFrame([row], columns=sites.columns)], ignore_index=True)
+
+
+def commune_at(snapshot: Snapshot, x_m: float, y_m: float) -> str | None:
+    """INSEE code of the commune containing a Lambert-93 point (None outside the territory)."""
+    point = shapely.Point(x_m, y_m)
+    hits = snapshot.communes.index[snapshot.communes.geometry.contains(point)]
+    return str(hits[0]) if len(hits) else None
+
+
+def describe_change(change: Mapping[str, Any]) -> str:
+    """One French line for a change (terminal listing)."""
+    op, site_id, payload = change["op"], change.get("site_id"), change.get("payload") or {}
+    label = OP_LABELS_FR.get(op, op)
+    where = f" ({payload['lon']:.5f}, {payload['lat']:.5f})" if "lon" in payload else ""
+    if op == "assign_sector":
+        return f"{label} : {payload['commune_code']} → {payload['sector']}"
+    detail = payload.get("name") or ""
+    if op == "set_services":
+        detail = ", ".join(payload["services"])
+    elif op == "set_hours":
+        detail = payload.get("opening_hours") or "horaires inconnus"
+    elif op == "add_mobile_stop":
+        detail = f"{payload['unit']} — {payload['name']}, {payload['opening_hours']}"
+    elif op == "add_site":
+        detail = f"{payload['name']} ({payload['kind']})"
+    return f"{label} {site_id or ''}{where} {detail}".replace("  ", " ").strip()

@@ -1,0 +1,250 @@
+"""Scenario storage in the registry tables ``scenario``/``scenario_change`` (one transaction per write).
+
+Every write is also recorded in ``write_log`` (who, what). A change is validated against the
+snapshot *with all the scenario's earlier changes applied* before it is stored, so a stored
+scenario always applies. Scenarios are exported and imported as JSON (the whole scenario) or CSV
+(one change per row, columns :data:`CSV_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from maillage.planning.changes import (
+    NEW_SITE_OPS,
+    PAYLOAD_FIELDS,
+    ScenarioError,
+    apply_scenario,
+    normalise_change,
+)
+from maillage.registry.models import Scenario, ScenarioChange, WriteLog
+from maillage.registry.snapshot import Snapshot
+
+CSV_COLUMNS = ("op", "site_id", *PAYLOAD_FIELDS)
+EXPORT_FORMAT = "maillage-scenario/1"
+
+
+def scenario_dict(scenario: Scenario) -> dict[str, Any]:
+    """The JSON-able form of a stored scenario (shape used by the web API and the CLI)."""
+    return {
+        "id": scenario.id,
+        "name": scenario.name,
+        "description": scenario.description,
+        "created_by": scenario.created_by,
+        "changes": [
+            {"id": c.id, "seq": c.seq, "op": c.op, "site_id": c.site_id, "payload": c.payload, "created_by": c.created_by}
+            for c in scenario.changes
+        ],
+    }
+
+
+def list_scenarios(db: Engine) -> list[dict[str, Any]]:
+    with Session(db) as session:
+        rows = session.scalars(select(Scenario).options(selectinload(Scenario.changes)).order_by(Scenario.id)).all()
+        return [scenario_dict(s) for s in rows]
+
+
+def get_scenario(db: Engine, scenario_id: int) -> dict[str, Any]:
+    """A scenario by id (raises LookupError)."""
+    with Session(db) as session:
+        scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
+        if scenario is None:
+            raise LookupError(f"scénario {scenario_id} introuvable")
+        return scenario_dict(scenario)
+
+
+def find_scenario(db: Engine, name: str) -> dict[str, Any]:
+    """A scenario by name (raises LookupError listing the known names)."""
+    with Session(db) as session:
+        scenario = session.scalars(
+            select(Scenario).where(Scenario.name == name).options(selectinload(Scenario.changes))
+        ).first()
+        if scenario is None:
+            known = ", ".join(session.scalars(select(Scenario.name).order_by(Scenario.id)).all()) or "aucun"
+            raise LookupError(f"scénario « {name} » introuvable (scénarios enregistrés : {known})")
+        return scenario_dict(scenario)
+
+
+def free_name(db: Engine, prefix: str = "plan") -> str:
+    """The first unused name ``prefix-1``, ``prefix-2``…"""
+    with Session(db) as session:
+        taken = set(session.scalars(select(Scenario.name).where(Scenario.name.like(f"{prefix}-%"))).all())
+    n = 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+def create_scenario(
+    db: Engine,
+    name: str,
+    description: str | None,
+    actor: str,
+    *,
+    snapshot: Snapshot | None = None,
+    changes: Iterable[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Create a scenario, optionally with its changes (validated on ``snapshot``), in one transaction."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ScenarioError("nom de scénario vide ou trop long (120 caractères au plus)")
+    changes = list(changes)
+    if changes and snapshot is None:
+        raise ValueError("a snapshot is needed to validate changes")
+    with Session(db) as session, session.begin():
+        if session.scalars(select(Scenario).where(Scenario.name == name)).first() is not None:
+            raise ScenarioError(f"un scénario s'appelle déjà « {name} »")
+        scenario = Scenario(name=name, description=description, created_by=actor)
+        session.add(scenario)
+        session.flush()
+        session.add(WriteLog(actor=actor, action="scenario_create", target=f"scenario:{scenario.id}", detail={"name": name}))
+        if changes:
+            _append(session, snapshot, scenario, changes, actor)
+        scenario_id = scenario.id
+    return get_scenario(db, scenario_id)
+
+
+def add_change(db: Engine, snapshot: Snapshot, scenario_id: int, change: Mapping[str, Any], actor: str) -> dict[str, Any]:
+    """Append one change given flat (``op``, ``site_id`` and the payload fields) to a scenario."""
+    payload = {k: v for k, v in change.items() if k not in ("op", "site_id", "payload")} | dict(change.get("payload") or {})
+    return add_changes(db, snapshot, scenario_id, [{"op": change["op"], "site_id": change.get("site_id"), "payload": payload}], actor)
+
+
+def add_changes(
+    db: Engine, snapshot: Snapshot, scenario_id: int, changes: Iterable[Mapping[str, Any]], actor: str
+) -> dict[str, Any]:
+    """Append stored-form changes to a scenario (all or nothing); recorded in WriteLog."""
+    with Session(db) as session, session.begin():
+        scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
+        if scenario is None:
+            raise LookupError(f"scénario {scenario_id} introuvable")
+        _append(session, snapshot, scenario, list(changes), actor)
+    return get_scenario(db, scenario_id)
+
+
+def _append(session: Session, snapshot: Snapshot, scenario: Scenario, changes: list[Mapping[str, Any]], actor: str) -> None:
+    seq = session.scalar(select(func.max(ScenarioChange.seq)).where(ScenarioChange.scenario_id == scenario.id)) or 0
+    existing = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes]
+    renamed: dict[str, str] = {}
+    new = []
+    for change in changes:
+        seq += 1
+        site_id = change.get("site_id")
+        if change["op"] in NEW_SITE_OPS:  # ids of added sites are the registry's to give
+            fresh = f"scenario-{scenario.id}-{seq}"
+            if site_id:
+                renamed[site_id] = fresh
+            site_id = fresh
+        elif site_id in renamed:  # a later change of a site added earlier in the same import
+            site_id = renamed[site_id]
+        new.append((seq, normalise_change(change["op"], site_id, change.get("payload") or {})))
+    apply_scenario(snapshot, [*existing, *(c for _, c in new)])  # raises ScenarioError on a bad change
+    for seq_n, c in new:
+        session.add(ScenarioChange(scenario_id=scenario.id, seq=seq_n, op=c["op"], site_id=c["site_id"],
+                                   payload=c["payload"], created_by=actor))  # fmt: skip
+        session.add(WriteLog(actor=actor, action=f"scenario_{c['op']}", target=f"scenario:{scenario.id}",
+                             detail={"site_id": c["site_id"], **c["payload"]}))  # fmt: skip
+
+
+def delete_scenario(db: Engine, name: str, actor: str) -> None:
+    with Session(db) as session, session.begin():
+        scenario = session.scalars(select(Scenario).where(Scenario.name == name)).first()
+        if scenario is None:
+            raise LookupError(f"scénario « {name} » introuvable")
+        session.add(WriteLog(actor=actor, action="scenario_delete", target=f"scenario:{scenario.id}", detail={"name": name}))
+        session.delete(scenario)
+
+
+def scenario_snapshot(db: Engine, snapshot: Snapshot, name: str) -> tuple[Snapshot, dict[str, Any]]:
+    """The snapshot with the named scenario applied, and the scenario."""
+    scenario = find_scenario(db, name)
+    return apply_scenario(snapshot, scenario["changes"]), scenario
+
+
+# ---- export / import ----------------------------------------------------------------------------
+
+
+def export_json(scenario: Mapping[str, Any]) -> str:
+    """The scenario as a JSON document (re-importable with :func:`parse_import`)."""
+    doc = {
+        "format": EXPORT_FORMAT,
+        "name": scenario["name"],
+        "description": scenario.get("description"),
+        "changes": [{"op": c["op"], "site_id": c.get("site_id"), "payload": c.get("payload") or {}} for c in scenario["changes"]],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def export_csv(scenario: Mapping[str, Any]) -> str:
+    """One change per row; services ``;``-separated; lon/lat in WGS84 degrees."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for change in scenario["changes"]:
+        payload = change.get("payload") or {}
+        row = {"op": change["op"], "site_id": change.get("site_id") or ""}
+        for key in PAYLOAD_FIELDS:
+            value = payload.get(key)
+            row[key] = ";".join(value) if isinstance(value, list) else ("" if value is None else repr(value) if isinstance(value, float) else value)
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    """(name, description, stored-form changes) from an exported JSON or CSV text."""
+    stripped = text.lstrip("\ufeff").strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            doc = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{filename} : JSON illisible (ligne {exc.lineno} : {exc.msg})") from None
+        if isinstance(doc, list):
+            doc = {"changes": doc}
+        changes = doc.get("changes")
+        if not isinstance(changes, list):
+            raise ScenarioError(f"{filename} : liste « changes » absente")
+        out = []
+        for n, c in enumerate(changes, start=1):
+            if not isinstance(c, dict) or "op" not in c:
+                raise ScenarioError(f"{filename} : changement n° {n} sans « op »")
+            payload = c.get("payload") if isinstance(c.get("payload"), dict) else {k: v for k, v in c.items() if k not in ("op", "site_id")}
+            out.append({"op": c["op"], "site_id": c.get("site_id"), "payload": payload})
+        return doc.get("name"), doc.get("description"), out
+    reader = csv.DictReader(io.StringIO(stripped))
+    if not reader.fieldnames or "op" not in reader.fieldnames:
+        raise ScenarioError(f"{filename} : ni JSON ni CSV avec une colonne « op »")
+    unknown = sorted(set(reader.fieldnames) - set(CSV_COLUMNS))
+    if unknown:
+        raise ScenarioError(f"{filename}:1 : colonne(s) inconnue(s) {', '.join(unknown)}")
+    out = []
+    for line, row in enumerate(reader, start=2):
+        payload: dict[str, Any] = {}
+        for key in PAYLOAD_FIELDS:
+            value = (row.get(key) or "").strip()
+            if not value:
+                continue
+            payload[key] = [s for s in value.split(";") if s.strip()] if key == "services" else value
+        out.append({"op": (row["op"] or "").strip(), "site_id": (row.get("site_id") or "").strip() or None,
+                    "payload": payload, "line": line})  # fmt: skip
+    return None, None, out
+
+
+def import_scenario(
+    db: Engine, snapshot: Snapshot, text: str, actor: str, *, name: str | None = None, filename: str = "scénario"
+) -> dict[str, Any]:
+    """Create a scenario from an exported JSON/CSV text (all or nothing)."""
+    doc_name, description, changes = parse_import(text, filename)
+    name = name or doc_name
+    if not name:
+        raise ScenarioError(f"{filename} : nom du scénario absent (donnez --name)")
+    try:
+        return create_scenario(db, name, description, actor, snapshot=snapshot, changes=changes)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{filename} : {exc}") from None

@@ -1,0 +1,141 @@
+"""Opening hours and mobile-unit timetables as *time*: the audit at a given moment of the week.
+
+A site counts at time ``t`` only if it is open at ``t`` (OSM ``opening_hours``, evaluated by the
+maintained ``opening-hours-py`` parser through :mod:`maillage.registry.hours`). A mobile-unit stop
+counts only while it is served (its own ``opening_hours``), as the kind given by its ``counts_as``
+(default: antenne). Sites whose hours are unknown are counted as open by default — a stated
+assumption, since most sources give no hours — or as closed with ``unknown="closed"``.
+
+The filtering is done on the snapshot (sites closed at ``t`` removed, served stops promoted to their
+kind) before the engine is called, so every backend honours it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+
+from maillage.audit.guarantee import run_audit
+from maillage.audit.standard import ServiceStandard
+from maillage.network.engine import TravelTimeEngine
+from maillage.planning.changes import COUNTS_AS_COLUMN, MOBILE_KIND
+from maillage.population.cells import Cells
+from maillage.registry import hours
+from maillage.registry.snapshot import Snapshot
+from maillage.registry.vocab import SiteKind
+
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+DEFAULT_WEEK_SLOTS = (
+    "Mo 09:00", "Mo 14:00", "Tu 09:00", "Tu 14:00", "We 09:00", "We 14:00",
+    "Th 09:00", "Th 14:00", "Fr 09:00", "Fr 14:00", "Fr 18:30", "Sa 10:00",
+)  # fmt: skip
+_SLOT = re.compile(r"^\s*([A-Za-zéè]+)\.?\s+(\d{1,2})[:h](\d{2})\s*$")
+
+
+def reference_monday(today: date | None = None) -> date:
+    """Monday of the reference week (the current week by default)."""
+    today = today or date.today()
+    return today - timedelta(days=today.weekday())
+
+
+def parse_when(text: str, week_of: date | None = None) -> datetime:
+    """``"Tu 09:00"`` / ``"mardi 9h00"`` (in the reference week) or an ISO date-time ``2026-11-24T10:00``."""
+    text = text.strip()
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
+    match = _SLOT.match(text)
+    if match:
+        day = match.group(1).lower()
+        names = {d.lower(): i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAYS_FR)}
+        names |= {d[:3]: i for i, d in enumerate(DAYS_FR)}
+        if day in names:
+            hour, minute = int(match.group(2)), int(match.group(3))
+            if hour < 24 and minute < 60:
+                monday = reference_monday(week_of)
+                return datetime.combine(monday + timedelta(days=names[day]), time(hour, minute))
+    raise ValueError(f"moment invalide {text!r} : écrivez « Tu 09:00 », « mardi 9h00 » ou « 2026-11-24T10:00 »")
+
+
+def label_fr(when: datetime) -> str:
+    return f"{DAYS_FR[when.weekday()]} {when:%H:%M}"
+
+
+def snapshot_at(snapshot: Snapshot, when: datetime, *, unknown: str = "open") -> tuple[Snapshot, dict[str, Any]]:
+    """The snapshot as it is at ``when``: closed sites removed, served mobile stops counted.
+
+    Returns the snapshot and counts (``open``, ``closed``, ``unknown_hours``, ``mobile_served``).
+    """
+    if unknown not in ("open", "closed"):
+        raise ValueError("unknown must be 'open' or 'closed'")
+    sites = snapshot.sites.copy()
+    if COUNTS_AS_COLUMN not in sites.columns:
+        sites[COUNTS_AS_COLUMN] = None
+    state = [hours.is_open(h, when) if isinstance(h, str) and h else None for h in sites["opening_hours"]]
+    state_arr = np.array([s if s is not None else np.nan for s in state], dtype=float)
+    mobile = (sites["kind"] == MOBILE_KIND).to_numpy()
+    known = ~np.isnan(state_arr)
+    is_open = np.where(known, state_arr == 1.0, unknown == "open")
+    served = mobile & known & (state_arr == 1.0)
+    keep = (~mobile & is_open) | served
+    counts_as = sites[COUNTS_AS_COLUMN].where(sites[COUNTS_AS_COLUMN].notna(), SiteKind.ANTENNE.value)
+    sites.loc[served, "kind"] = counts_as[served]
+    placed = sites["x_m"].notna().to_numpy() & sites["duplicate_of"].isna().to_numpy()
+    counts = {
+        "when": when.isoformat(timespec="minutes"),
+        "label": label_fr(when),
+        "open": int((placed & ~mobile & known & (state_arr == 1.0)).sum()),
+        "closed": int((placed & ~mobile & known & (state_arr == 0.0)).sum()),
+        "unknown_hours": int((placed & ~mobile & ~known).sum()),
+        "unknown_counted_as": unknown,
+        "mobile_served": int((placed & served).sum()),
+    }
+    return dataclasses.replace(snapshot, sites=sites[keep].reset_index(drop=True)), counts
+
+
+def note_fr(counts: dict[str, Any]) -> str:
+    """The assumption line printed with a time-aware audit."""
+    treated = "ouverts" if counts["unknown_counted_as"] == "open" else "fermés"
+    return (
+        f"Moment : {counts['label']} ({counts['when']}) : {counts['open']} sites ouverts, {counts['closed']} fermés "
+        f"(exclus), {counts['unknown_hours']} sans horaires connus comptés {treated}, {counts['mobile_served']} "
+        f"arrêt(s) d'unité mobile desservi(s) (sites counted only when open; unknown hours counted as "
+        f"{counts['unknown_counted_as']})."
+    )
+
+
+def week_coverage(
+    snapshot: Snapshot,
+    cells: Cells,
+    engine: TravelTimeEngine,
+    standard: ServiceStandard | None = None,
+    slots: Sequence[str] = DEFAULT_WEEK_SLOTS,
+    *,
+    week_of: date | None = None,
+    unknown: str = "open",
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Coverage at each weekly slot: one audit per slot (population within, share, sites open)."""
+    rows = []
+    for slot in slots:
+        when = parse_when(slot, week_of)
+        if progress:
+            progress(label_fr(when))
+        moment, counts = snapshot_at(snapshot, when, unknown=unknown)
+        result = run_audit(moment, cells, engine, standard, sources=[])
+        rows.append(
+            {
+                "slot": slot,
+                **counts,
+                "population_within": float(result.total["population_within"]),
+                "share_within": float(result.total["share_within"]),
+            }
+        )
+    return rows

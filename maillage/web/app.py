@@ -1,0 +1,131 @@
+"""FastAPI application factory: ``create_app(db_url=None, data=None, ...)``.
+
+Everything a request needs is computed once here (:func:`~maillage.web.context.build_context`):
+registry snapshot, population cells, travel-time engine, the search index (cells × sites minutes)
+and the baseline audit. Routes are thin: they validate (pydantic), call the library, render.
+
+Run with ``maillage serve`` (uvicorn). Offline: every script and style sheet is served from
+``static/`` (vendored from npm by ``tools/vendor_web.sh``); the OpenAPI page at ``/docs`` uses the
+vendored Swagger UI, ``/openapi.json`` is always there.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from maillage.audit.standard import ServiceStandard
+from maillage.web import routes_planner, routes_public
+from maillage.web.context import WebContext, build_context
+from maillage.web.search import hours_fr
+from maillage.web.security import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBucket, session_secret
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+SWAGGER = STATIC / "vendor" / "swagger-ui"
+SESSION_COOKIE = "maillage_session"
+SESSION_MAX_AGE_S = 8 * 3600
+
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")  # fmt: skip
+
+
+def french_datetime(value: datetime | None, *, with_time: bool = True) -> str:
+    """``mardi 26 novembre 2026 à 08:30`` (the template filter ``fr_datetime``)."""
+    if value is None:
+        return ""
+    text = f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{text} à {value:%H:%M}" if with_time else text
+
+
+def french_minutes(value: float | None) -> str:
+    """``12 min`` or ``1 h 05`` (rounded up to the minute)."""
+    if value is None:
+        return ""
+    minutes = max(1, int(-(-value // 1)))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d}"
+
+
+def create_app(
+    db_url: str | None = None,
+    data: str | Path | None = None,
+    *,
+    mode: str | None = None,
+    standard: ServiceStandard | None = None,
+    context: WebContext | None = None,
+    rate_per_s: float | None = None,
+    burst: float | None = None,
+    login_rate_per_min: float = 10.0,
+    secret_key: str | None = None,
+    https_only: bool | None = None,
+) -> FastAPI:
+    """The web app over the registry at ``db_url`` (default: ``$MAILLAGE_DB_URL`` or SQLite in MAILLAGE_HOME).
+
+    ``rate_per_s``/``burst``: token bucket per client IP on the public API (default 20/s, burst 40,
+    or ``$MAILLAGE_RATE_PER_S``/``$MAILLAGE_RATE_BURST``). ``https_only`` marks the session cookie
+    Secure (default: ``$MAILLAGE_HTTPS_ONLY=1``).
+    """
+    context = context or build_context(db_url, data, mode=mode, standard=standard)
+    app = FastAPI(
+        title="maillage — Où m'adresser ? et espace de planification",
+        description=(
+            "API publique (recherche d'un lieu d'accueil social par besoin et par commune ou point) "
+            "et API de l'espace de planification (connexion, scénarios, comparaison à l'existant)."
+        ),
+        version="0.1",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["fr_datetime"] = french_datetime
+    templates.env.filters["fr_minutes"] = french_minutes
+    templates.env.filters["fr_hours"] = hours_fr
+    templates.env.globals["docs_available"] = (SWAGGER / "swagger-ui-bundle.js").exists()
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(routes_public.router)
+    app.include_router(routes_planner.router)
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "docs.html", {})
+
+    rate = rate_per_s if rate_per_s is not None else float(os.environ.get("MAILLAGE_RATE_PER_S", 20))
+    size = burst if burst is not None else float(os.environ.get("MAILLAGE_RATE_BURST", 40))
+    secure = https_only if https_only is not None else os.environ.get("MAILLAGE_HTTPS_ONLY") == "1"
+    # Order: the last added runs first. Headers wrap everything (429s and errors included).
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key or session_secret(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        path="/planner",
+        same_site="strict",
+        https_only=secure,
+    )
+    app.add_middleware(
+        RateLimitMiddleware,
+        bucket=TokenBucket(rate=login_rate_per_min / 60.0, burst=login_rate_per_min),
+        exact=("/planner/login",),
+        methods=frozenset({"POST"}),
+    )
+    app.add_middleware(
+        RateLimitMiddleware, bucket=TokenBucket(rate=rate, burst=size), prefixes=("/api/",), exact=("/",)
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several workers): configuration from the environment."""
+    mode = os.environ.get("MAILLAGE_WEB_MODE") or None
+    return create_app(os.environ.get("MAILLAGE_DB_URL"), os.environ.get("MAILLAGE_DATA"), mode=mode)

@@ -1,0 +1,125 @@
+"""What the web app computes once at start-up: registry snapshot, cells, engine, search index, baseline audit.
+
+Built by :func:`build_context` from the same library calls as ``maillage audit`` (same engine
+choice, same population model), so the public answer and the planner's map agree with the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine
+
+from maillage import api
+from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.standard import ServiceStandard
+from maillage.engines import choose_engine
+from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.network.engine import TravelTimeEngine
+from maillage.population.cells import Cells
+from maillage.registry.datafolder import DataFolder
+from maillage.registry.snapshot import Snapshot, load_snapshot
+from maillage.web.search import SearchIndex, appointment_notes, build_index
+
+
+@dataclass
+class WebContext:
+    """Read-mostly state shared by every request (rebuilt only by restarting the server)."""
+
+    db: Engine
+    folder: DataFolder | None
+    snapshot: Snapshot
+    cells: Cells
+    engine: TravelTimeEngine
+    notes: list[str]
+    standard: ServiceStandard
+    index: SearchIndex
+    baseline: AuditResult
+    communes_geojson: dict[str, Any]
+    cell_squares: np.ndarray  # (n, 4) lon0, lat0, lon1, lat1
+    ban: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def audit(self, snapshot: Snapshot) -> AuditResult:
+        """The guarantee audit of a registry variant with the server's cells, engine and standard."""
+        return run_audit(snapshot, self.cells, self.engine, self.standard, sources=self.baseline.sources)
+
+
+def build_context(
+    db_url: str | None = None,
+    data: str | Path | None = None,
+    *,
+    mode: str | None = None,
+    standard: ServiceStandard | None = None,
+) -> WebContext:
+    """Load the registry and precompute everything a request needs (raises EmptyRegistryError)."""
+    db = api.open_registry(db_url)
+    snapshot = load_snapshot(db)
+    folder = api._folder(data, snapshot)  # the registry's own data folder if still present
+    cells, notes = api.population_cells(snapshot, folder)
+    pbf = folder.pbf_files[0] if folder and folder.pbf_files else None
+    feeds = list(folder.gtfs_feeds) if folder else []
+    choice = choose_engine(mode, pbf=pbf, gtfs=feeds)
+    notes = [*choice.notes, *notes]
+    standard = standard or ServiceStandard()
+    duplicates = {
+        str(i): str(d) for i, d in zip(snapshot.sites["id"], snapshot.sites["duplicate_of"], strict=True) if d
+    }
+    appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
+    index = build_index(snapshot, cells, choice.engine, notes=notes, appointments=appointments)
+    baseline = run_audit(snapshot, cells, choice.engine, standard)
+    baseline.notes.extend(notes)
+    ban = None
+    if folder is not None and folder.addresses is not None:
+        from maillage.registry.geocode import BanIndex
+
+        ban = BanIndex.from_csv(folder.addresses)
+    return WebContext(
+        db=db,
+        folder=folder,
+        snapshot=snapshot,
+        cells=cells,
+        engine=choice.engine,
+        notes=notes,
+        standard=standard,
+        index=index,
+        baseline=baseline,
+        communes_geojson=communes_geojson(snapshot),
+        cell_squares=cell_squares(cells),
+        ban=ban,
+    )
+
+
+def communes_geojson(snapshot: Snapshot) -> dict[str, Any]:
+    """Commune outlines (WGS84, 5 decimals) with code, name and SST sector."""
+    features = []
+    for code, row in snapshot.communes.iterrows():
+        geometry = shapely.set_precision(geometry_to_lonlat(row.geometry), 1e-5)
+        sector = snapshot.sector_of_commune.get(str(code), "")
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": str(code),
+                    "name": str(row["name"]),
+                    "population": int(row["population"]),
+                    "sector": sector,
+                    "sector_name": snapshot.sector_names.get(sector, sector),
+                },
+                "geometry": json.loads(shapely.to_geojson(geometry)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def cell_squares(cells: Cells) -> np.ndarray:
+    """Each cell's grid square as lon/lat bounds (for the planner's map)."""
+    squares = cells.squares()
+    low = l93_to_lonlat(squares[:, 0], squares[:, 1])
+    high = l93_to_lonlat(squares[:, 2], squares[:, 3])
+    return np.round(np.column_stack([low, high]), 5)

@@ -1,0 +1,325 @@
+"""Planner workspace (login required): audit map, communes outside the standard, scenario editor.
+
+Every state-changing route depends on :func:`~maillage.web.security.require_csrf` (or checks the
+login form's token) and every write is recorded in ``write_log``. Scenario logic lives in
+:mod:`maillage.web.workspace` (the seam onto ``maillage.planning``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from maillage.audit.guarantee import AuditResult
+from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.registry.models import WriteLog
+from maillage.web import auth, workspace
+from maillage.web.context import WebContext
+from maillage.web.schemas import (
+    AuditOut,
+    ChangeIn,
+    CompareOut,
+    Problem,
+    ProposalsOut,
+    ScenarioIn,
+    ScenarioOut,
+    SessionOut,
+)
+from maillage.web.security import check_csrf, csrf_token, require_csrf
+
+router = APIRouter(prefix="/planner")
+api = APIRouter(prefix="/api", tags=["planner"], responses={401: {"model": Problem}, 403: {"model": Problem}})
+SCENARIO_CACHE_SIZE = 16
+ScenarioId = Annotated[int, Query(ge=1, le=2**31 - 1)]
+
+
+def _context(request: Request) -> WebContext:
+    return request.app.state.context
+
+
+def session_user(request: Request) -> auth.User | None:
+    """The logged-in user, if the session names an account that is still active."""
+    username, role = request.session.get("user"), request.session.get("role")
+    if not username or role not in auth.Role.__members__.values():
+        return None
+    if not auth.is_active(_context(request).db, username):
+        request.session.clear()
+        return None
+    return auth.User(username, auth.Role(role))
+
+
+def current_user(request: Request) -> auth.User:
+    user = session_user(request)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Connexion requise.")
+    return user
+
+
+def admin_user(user: Annotated[auth.User, Depends(current_user)]) -> auth.User:
+    if user.role is not auth.Role.ADMIN:
+        raise HTTPException(status_code=403, detail="Réservé aux administrateurs.")
+    return user
+
+
+User = Annotated[auth.User, Depends(current_user)]
+Csrf = Depends(require_csrf)
+
+
+# ---- pages --------------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse, include_in_schema=False)
+def workspace_page(request: Request) -> Response:
+    user = session_user(request)
+    if user is None:
+        return RedirectResponse("/planner/login", status_code=303)
+    return request.app.state.templates.TemplateResponse(
+        request, "planner.html", {"user": user, "csrf_token": csrf_token(request)}
+    )
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request) -> Response:
+    return request.app.state.templates.TemplateResponse(
+        request, "login.html", {"csrf_token": csrf_token(request), "error": None}
+    )
+
+
+@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+def login(
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=120)],
+    password: Annotated[str, Form(min_length=1, max_length=auth.MAX_PASSWORD_LENGTH)],
+    csrf: Annotated[str, Form(alias="csrf_token", max_length=200)] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    context = _context(request)
+    user = auth.authenticate(context.db, username, password)
+    if user is None:
+        auth.log_write(context.db, username[:120], "login_failed", None, {})
+        return request.app.state.templates.TemplateResponse(
+            request,
+            "login.html",
+            {"csrf_token": csrf_token(request), "error": "Identifiant ou mot de passe incorrect."},
+            status_code=401,
+        )
+    request.session.clear()  # no session fixation: a fresh session (and CSRF token) at login
+    request.session.update({"user": user.username, "role": user.role.value})
+    csrf_token(request)
+    auth.log_write(context.db, user.username, "login", None, {})
+    return RedirectResponse("/planner", status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, csrf: Annotated[str, Form(alias="csrf_token", max_length=200)] = "") -> RedirectResponse:
+    check_csrf(request, csrf or request.headers.get("x-csrf-token"))
+    user = session_user(request)
+    if user is not None:
+        auth.log_write(_context(request).db, user.username, "logout", None, {})
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+# ---- JSON API -----------------------------------------------------------------------------------
+
+
+@api.get("/session", response_model=SessionOut, summary="Utilisateur connecté et jeton CSRF")
+def session_info(request: Request, user: User) -> dict[str, str]:
+    return {"username": user.username, "role": user.role.value, "csrf_token": csrf_token(request)}
+
+
+@api.get("/layers", summary="Communes (contours, secteurs) et sites de l'existant, en GeoJSON")
+def layers(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
+    context = _context(request)
+    snapshot = _snapshot(context, scenario_id)
+    sites = snapshot.usable_sites()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "id": r.id, "name": r.name, "kind": r.kind, "quality": r.coordinate_quality,
+                "commune": r.commune_code,
+            },
+            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), 6), round(float(r.lat), 6)]},
+        }
+        for r in sites.itertuples()
+    ]  # fmt: skip
+    return {"communes": context.communes_geojson, "sites": {"type": "FeatureCollection", "features": features}}
+
+
+@api.get("/cells", summary="Carreaux de population colorés par temps (GeoJSON), existant ou scénario")
+def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
+    context = _context(request)
+    result = _audit(context, scenario_id)
+    squares = context.cell_squares
+    pole, antenne = result.minutes(POLE_CLASS), result.minutes(ANTENNE_CLASS)
+    features = []
+    for i in np.flatnonzero(context.cells.population > 0):
+        x0, y0, x1, y1 = (float(v) for v in squares[i])
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "pole": _minutes(pole[i]), "antenne": _minutes(antenne[i]), "within": bool(result.within[i]),
+                    "population": round(float(context.cells.population[i]), 1),
+                    "commune": str(context.cells.commune_code[i]),
+                },
+                "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]},
+            }
+        )  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+@api.get("/audit", response_model=AuditOut, summary="Audit de la norme 20/15 min : existant ou scénario")
+def audit(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
+    return _audit_out(_audit(_context(request), scenario_id), scenario_id)
+
+
+@api.get("/scenarios", response_model=list[ScenarioOut], summary="Scénarios enregistrés")
+def scenarios(request: Request, user: User) -> list[dict[str, Any]]:
+    return workspace.list_scenarios(_context(request).db)
+
+
+@api.post(
+    "/scenarios",
+    response_model=ScenarioOut,
+    status_code=201,
+    dependencies=[Csrf],
+    summary="Créer un scénario",
+    responses={409: {"model": Problem}},
+)
+def create_scenario(request: Request, user: User, body: ScenarioIn) -> dict[str, Any]:
+    try:
+        return workspace.create_scenario(_context(request).db, body.name, body.description, user.username)
+    except workspace.ScenarioError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+
+
+@api.get("/scenarios/{scenario_id}", response_model=ScenarioOut, responses={404: {"model": Problem}})
+def get_scenario(request: Request, user: User, scenario_id: int) -> dict[str, Any]:
+    return _scenario(_context(request), scenario_id)
+
+
+@api.post(
+    "/scenarios/{scenario_id}/changes",
+    response_model=ScenarioOut,
+    status_code=201,
+    dependencies=[Csrf],
+    summary="Ajouter, déplacer ou fermer un site dans un scénario",
+    responses={404: {"model": Problem}, 422: {"model": Problem}},
+)
+def add_change(request: Request, user: User, scenario_id: int, body: ChangeIn) -> dict[str, Any]:
+    context = _context(request)
+    try:
+        return workspace.add_change(
+            context.db, context.snapshot, scenario_id, body.model_dump(mode="json"), user.username
+        )
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except workspace.ScenarioError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@api.get(
+    "/scenarios/{scenario_id}/compare",
+    response_model=CompareOut,
+    summary="Différence du scénario avec l'existant",
+    responses={404: {"model": Problem}},
+)
+def compare(request: Request, user: User, scenario_id: int) -> dict[str, Any]:
+    context = _context(request)
+    result = _audit(context, scenario_id)
+    diff = workspace.compare(context.baseline, result)
+    return {
+        "scenario_id": scenario_id,
+        "baseline": _audit_out(context.baseline, None),
+        "scenario": _audit_out(result, scenario_id),
+        **diff,
+    }
+
+
+@api.get("/proposals", response_model=ProposalsOut, summary="Propositions de l'optimiseur (si disponible)")
+def proposals(request: Request, user: User) -> dict[str, Any]:
+    return workspace.proposals(_context(request))
+
+
+@api.get("/writelog", summary="Journal des écritures (administrateurs)")
+def writelog(
+    request: Request, user: Annotated[auth.User, Depends(admin_user)], limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[dict[str, Any]]:
+    with Session(_context(request).db) as session:
+        rows = session.scalars(select(WriteLog).order_by(WriteLog.id.desc()).limit(limit)).all()
+        return [{"at": r.at.isoformat() if r.at else None, "actor": r.actor, "action": r.action, "target": r.target,
+                 "detail": r.detail} for r in rows]  # fmt: skip
+
+
+router.include_router(api)
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+
+def _scenario(context: WebContext, scenario_id: int) -> dict[str, Any]:
+    try:
+        return workspace.get_scenario(context.db, scenario_id)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+def _snapshot(context: WebContext, scenario_id: int | None):
+    if scenario_id is None:
+        return context.snapshot
+    scenario = _scenario(context, scenario_id)
+    return workspace.apply_changes(context.snapshot, scenario["changes"])
+
+
+def _audit(context: WebContext, scenario_id: int | None) -> AuditResult:
+    """The baseline audit, or the scenario's (cached by scenario id and number of changes)."""
+    if scenario_id is None:
+        return context.baseline
+    scenario = _scenario(context, scenario_id)
+    cache: dict[tuple[int, int], AuditResult] = context.extra.setdefault("scenario_audits", {})
+    key = (scenario_id, len(scenario["changes"]))
+    if key not in cache:
+        if len(cache) >= SCENARIO_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = context.audit(workspace.apply_changes(context.snapshot, scenario["changes"]))
+    return cache[key]
+
+
+def _minutes(value: float) -> float | None:
+    return round(float(value), 1) if np.isfinite(value) else None
+
+
+def _audit_out(result: AuditResult, scenario_id: int | None) -> dict[str, Any]:
+    communes = result.by_commune
+    outside = communes[communes["population_outside"] >= 0.5].sort_values("population_outside", ascending=False)
+    rows = [
+        {
+            "code": str(r["code"]), "name": str(r["name"]), "population": float(r["population"]),
+            "population_within": float(r["population_within"]), "population_outside": float(r["population_outside"]),
+            "share_within": _finite(r["share_within"]), "worst_minutes_pole": _finite(r["worst_minutes_pole"]),
+            "worst_minutes_antenne_or_pole": _finite(r["worst_minutes_antenne_or_pole"]),
+        }
+        for _, r in outside.iterrows()
+    ]  # fmt: skip
+    return {
+        "scenario_id": scenario_id,
+        "population": float(result.total["population"]),
+        "population_within": float(result.total["population_within"]),
+        "share_within": float(result.total["share_within"]),
+        "communes_outside": rows,
+        "standard": result.standard.describe_fr(),
+        "model": list(result.assumptions),
+        "notes": list(result.notes),
+    }
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None

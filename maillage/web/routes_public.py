@@ -1,0 +1,127 @@
+"""Public routes: the "Où m'adresser ?" page and its JSON API. No account, no cookie, no tracking."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from maillage.registry.vocab import SERVICE_LABELS_FR, Service
+from maillage.web.context import WebContext
+from maillage.web.schemas import CommuneOut, NeedOut, Problem, SearchOut, SearchParams
+from maillage.web.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
+
+router = APIRouter()
+PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
+
+
+def _context(request: Request) -> WebContext:
+    return request.app.state.context
+
+
+def run_search(context: WebContext, params: SearchParams) -> SearchAnswer:
+    """Resolve the origin (commune, point or BAN address) and call the library search."""
+    lon, lat, label = params.lon, params.lat, None
+    if params.address is not None:
+        if context.ban is None:
+            raise HTTPException(status_code=404, detail="Recherche par adresse indisponible (pas de fichier BAN).")
+        name = context.index.commune_names.get(params.commune or "")
+        found = context.ban.geocode(params.address, params.commune) if name else None
+        if found is None:
+            raise HTTPException(status_code=404, detail="Adresse introuvable dans la Base Adresse Nationale.")
+        lon, lat, label = float(found.lon), float(found.lat), f"{params.address}, {name}"
+    commune = params.commune if lon is None else None
+    try:
+        return search(context.index, params.need, commune=commune, lon=lon, lat=lat, origin_label=label,
+                      at=params.at, limit=params.limit)  # fmt: skip
+    except (UnknownCommune, OutsideTerritory) as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+def _needs() -> list[dict[str, str]]:
+    return [{"code": s.value, "label": SERVICE_LABELS_FR[s], "hint": NEED_HINTS_FR.get(s, "")} for s in Service]
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def public_page(request: Request) -> HTMLResponse:
+    """The resident's page; with a query (``need`` + origin) it also shows the answer, rendered server-side."""
+    context = _context(request)
+    query = dict(request.query_params)
+    answer, errors, status = None, [], 200
+    if query.get("need"):
+        origin = query.get("origin", "commune")
+        params: dict[str, Any] = {"need": query["need"]}
+        if origin == "point":
+            params |= {"lon": query.get("lon") or None, "lat": query.get("lat") or None}
+            if not query.get("lon"):
+                errors.append("Choisissez un point sur la carte, ou une commune.")
+        else:
+            params["commune"] = query.get("commune") or None
+            if origin == "address":
+                params["address"] = query.get("address") or None
+            if not query.get("commune"):
+                errors.append("Choisissez votre commune.")
+        if not errors:
+            try:
+                answer = run_search(context, SearchParams.model_validate(params))
+            except ValidationError:
+                errors.append("Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ.")
+                status = 422
+            except HTTPException as exc:
+                errors.append(str(exc.detail))
+                status = exc.status_code
+        else:
+            status = 422
+    communes = sorted(context.index.commune_names.items(), key=lambda kv: kv[1])
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "public.html",
+        {
+            "needs": _needs(),
+            "communes": communes,
+            "query": query,
+            "answer": answer,
+            "errors": errors,
+            "address_search": context.ban is not None,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/api/needs", response_model=list[NeedOut], tags=["public"], summary="Besoins (services) proposés")
+def needs() -> list[dict[str, str]]:
+    return _needs()
+
+
+@router.get("/api/communes", response_model=list[CommuneOut], tags=["public"], summary="Communes du territoire")
+def communes(request: Request) -> list[dict[str, str]]:
+    names = _context(request).index.commune_names
+    return [{"code": c, "name": n} for c, n in sorted(names.items(), key=lambda kv: kv[1])]
+
+
+@router.get("/api/communes.geojson", tags=["public"], summary="Contours des communes (GeoJSON WGS84)")
+def communes_geojson(request: Request) -> dict[str, Any]:
+    return _context(request).communes_geojson
+
+
+@router.get(
+    "/api/search",
+    response_model=SearchOut,
+    tags=["public"],
+    summary="Où m'adresser ? Lieux adaptés à un besoin, classés par temps de trajet",
+    responses={
+        404: {"model": Problem, "description": "commune inconnue, point hors territoire, adresse introuvable"},
+        429: {"model": Problem, "description": "trop de requêtes"},
+    },
+)
+def search_api(request: Request, params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
+    return dataclasses.asdict(run_search(_context(request), params))
+
+
+@router.get("/healthz", tags=["public"], summary="État du service")
+def healthz(request: Request) -> dict[str, Any]:
+    context = _context(request)
+    return {"status": "ok", "sites": len(context.index.sites), "cells": len(context.cells)}

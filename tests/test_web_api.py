@@ -1,0 +1,304 @@
+"""The web app as a resident and a planner use it, through its HTTP API (in-process, httpx TestClient).
+
+Runs on the real Hauts-de-Seine registry, on SQLite and (when available) PostgreSQL (``db_url``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from maillage import api
+from maillage.registry.models import WriteLog
+from maillage.web.app import create_app
+from maillage.web.auth import create_account
+from maillage.web.context import WebContext, build_context
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PLANNER = ("alice", "correct-horse-battery")
+ADMIN = ("root", "admin-password-123")
+TUESDAY_10H = "2026-11-24T10:00:00"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One initialised SQLite registry, copied for each test (init costs ~2 s)."""
+    path = tmp_path_factory.mktemp("web-template") / "registry.sqlite"
+    api.init_registry(shared_data, f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def context(db_url: str, shared_data: Path, sqlite_template: Path) -> WebContext:
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(sqlite_template, db_url.removeprefix("sqlite:///"))
+    else:
+        api.init_registry(shared_data, db_url)
+    ctx = build_context(db_url, shared_data)
+    create_account(ctx.db, *PLANNER, "planner", actor="test")
+    create_account(ctx.db, *ADMIN, "admin", actor="test")
+    return ctx
+
+
+@pytest.fixture
+def client(context: WebContext) -> Iterator[TestClient]:
+    with TestClient(create_app(context=context, secret_key=SECRET, rate_per_s=1000, burst=1000)) as c:
+        yield c
+
+
+def login(client: TestClient, username: str, password: str) -> str:
+    """Log in through the form like a browser; returns the CSRF token of the new session."""
+    page = client.get("/planner/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/planner/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    return client.get("/planner/api/session").json()["csrf_token"]
+
+
+# ---- resident -----------------------------------------------------------------------------------
+
+
+def test_pmi_search_from_bagneux_lists_real_sites_with_times_and_hours(client: TestClient) -> None:
+    response = client.get("/api/search", params={"need": "pmi", "commune": "92007", "at": TUESDAY_10H})
+    assert response.status_code == 200
+    body = response.json()
+    sites = body["sites"]
+    assert body["need_label"] == "Santé de l'enfant / PMI"
+    assert body["mode"] == "walk" and "vol d'oiseau" in body["model_fr"]
+    assert 5 <= len(sites) <= 10
+    assert "Bagneux" in sites[0]["name"] and sites[0]["phone"] == "01 55 58 14 90"
+    minutes = [s["minutes"] for s in sites]
+    assert minutes == sorted(minutes) and all(0 < m < 120 for m in minutes)
+    assert all(s["minutes_min"] <= s["minutes"] <= s["minutes_max"] for s in sites)
+    assert all("Santé de l'enfant / PMI" in s["services"] for s in sites)
+    # the Bagneux PMI has no geocoded address: flagged, not hidden
+    assert sites[0]["approximate_position"] and sites[0]["position_label"].startswith("centre de la commune")
+    chatillon = next(s for s in sites if s["id"] == "pg-pole-chatillon")
+    assert chatillon["opening_hours"] == "Mo-Fr 08:30-12:30,13:30-17:30"
+    assert chatillon["opening"] == {
+        "open_now": True,
+        "next_change": "2026-11-24T12:30:00",
+        "next_change_is_opening": False,
+    }
+    unknown = [s for s in sites if s["opening_hours"] is None]
+    assert unknown and all(s["opening"]["open_now"] is None for s in unknown)  # never guessed
+
+
+def test_public_page_renders_the_answer_without_cookie(client: TestClient) -> None:
+    page = client.get("/", params={"need": "pmi", "origin": "commune", "commune": "92007"})
+    assert page.status_code == 200
+    html = unescape(page.text)
+    assert '<html lang="fr">' in html and 'href="#contenu"' in html
+    assert "Centre de protection maternelle et infantile (PMI) - Bagneux - Gabriel-Péri" in html
+    assert "min à pied" in html and "Position approximative" in html and "vol d'oiseau" in html
+    assert "set-cookie" not in page.headers
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    empty = client.get("/", params={"need": "pmi", "origin": "commune", "commune": ""})
+    assert empty.status_code == 422 and "Choisissez votre commune" in empty.text
+
+
+def test_search_from_a_point_and_dated_mobile_stops(client: TestClient) -> None:
+    body = client.get("/api/search", params={"need": "sante_femmes", "lon": 2.2886, "lat": 48.8035}).json()
+    assert "Châtillon" in body["origin_label"]
+    stops = body["mobile_stops"]
+    assert any(s["id"] == "mob-bsf-chatillon-2021-01-27" for s in stops)
+    assert all(s["dated_stop"] for s in stops)
+    dated = next(s for s in stops if s["id"] == "mob-bsf-chatillon-2021-01-27")
+    assert dated["stop_past"] is True and dated["hours_source_text"] == "mercredi 27 janvier 2021, de 13h à 17h"
+    assert all(s["kind"] != "mobile_stop" for s in body["sites"])
+
+
+def test_appointment_only_when_a_source_says_so(client: TestClient) -> None:
+    sites = client.get("/api/search", params={"need": "demarches_en_ligne", "commune": "92002", "limit": 50}).json()[
+        "sites"
+    ]
+    antony = next(s for s in sites if s["id"] == "fs-544")
+    assert antony["appointment"] == "Sans rendez-vous (source : france_services_92.csv)"
+    assert all(s["appointment"] is None for s in sites if not s["id"].startswith("fs-"))
+
+
+def test_reference_lists(client: TestClient) -> None:
+    communes = client.get("/api/communes").json()
+    assert len(communes) == 36 and {"code": "92007", "name": "Bagneux"} in communes
+    needs = {n["code"]: n for n in client.get("/api/needs").json()}
+    assert needs["rsa_insertion"]["label"] == "RSA et insertion"
+    assert len(client.get("/api/communes.geojson").json()["features"]) == 36
+    assert client.get("/docs").status_code == 200
+    assert "/api/search" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"need": "pmi"},  # no origin
+        {"need": "astrologie", "commune": "92007"},  # unknown need
+        {"need": "pmi", "commune": "Bagneux"},  # not a code
+        {"need": "pmi", "lon": 2.3},  # lat missing
+        {"need": "pmi", "lon": 200, "lat": 48.8},  # out of range
+        {"need": "pmi", "commune": "92007", "lon": 2.3, "lat": 48.8},  # two origins
+        {"need": "pmi", "commune": "92007", "limit": 0},
+        {"need": "pmi", "commune": "92007", "limit": 500},
+        {"need": "pmi", "commune": "92007", "admin": "1"},  # unknown parameter
+        {"need": "pmi", "address": "1 rue de la Paix"},  # an address needs its commune
+    ],
+)
+def test_invalid_searches_give_422(client: TestClient, params: dict) -> None:
+    assert client.get("/api/search", params=params).status_code == 422
+
+
+def test_unknown_place_gives_404(client: TestClient) -> None:
+    assert client.get("/api/search", params={"need": "pmi", "commune": "75056"}).status_code == 404
+    assert client.get("/api/search", params={"need": "pmi", "lon": 5.0, "lat": 45.0}).status_code == 404
+    no_ban = client.get("/api/search", params={"need": "pmi", "commune": "92007", "address": "1 rue Gabriel Péri"})
+    assert no_ban.status_code == 404 and "BAN" in no_ban.json()["detail"]
+
+
+def test_public_api_rate_limit_returns_429(context: WebContext) -> None:
+    with TestClient(create_app(context=context, secret_key=SECRET, rate_per_s=0.01, burst=3)) as limited:
+        codes = [limited.get("/api/search", params={"need": "pmi", "commune": "92007"}).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        blocked = limited.get("/api/communes")
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert blocked.headers["x-content-type-options"] == "nosniff"
+        assert limited.get("/static/css/site.css").status_code == 200  # assets are not limited
+
+
+# ---- planner ------------------------------------------------------------------------------------
+
+
+def test_login_and_logout(client: TestClient, context: WebContext) -> None:
+    assert client.get("/planner", follow_redirects=False).headers["location"] == "/planner/login"
+    assert client.get("/planner/api/audit").status_code == 401
+    page = client.get("/planner/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    cookie = page.headers["set-cookie"]
+    assert "path=/planner" in cookie and "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    wrong = client.post("/planner/login", data={"username": "alice", "password": "nope-nope-nope", "csrf_token": token})
+    assert wrong.status_code == 401 and "incorrect" in wrong.text
+    nobody = client.post(
+        "/planner/login", data={"username": "mallory", "password": "nope-nope-nope", "csrf_token": token}
+    )
+    assert nobody.status_code == 401
+    csrf = login(client, *PLANNER)
+    assert csrf != token  # a fresh session at login
+    assert client.get("/planner/api/session").json()["username"] == "alice"
+    assert client.get("/planner").status_code == 200
+    assert client.post("/planner/logout", data={}, follow_redirects=False).status_code == 403
+    out = client.post("/planner/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/planner/api/session").status_code == 401
+    with Session(context.db) as session:
+        actions = [(r.actor, r.action) for r in session.scalars(select(WriteLog)).all()]
+    assert ("alice", "login_failed") in actions and ("mallory", "login_failed") in actions
+    assert ("alice", "login") in actions and ("alice", "logout") in actions
+
+
+def test_login_form_requires_csrf(client: TestClient) -> None:
+    client.get("/planner/login")
+    response = client.post("/planner/login", data={"username": PLANNER[0], "password": PLANNER[1]})
+    assert response.status_code == 403
+    assert client.get("/planner/api/session").status_code == 401
+
+
+def test_state_changing_requests_require_csrf(client: TestClient) -> None:
+    csrf = login(client, *PLANNER)
+    body = {"name": "Essai CSRF"}
+    assert client.post("/planner/api/scenarios", json=body).status_code == 403
+    assert client.post("/planner/api/scenarios", json=body, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    foreign = {"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
+    assert client.post("/planner/api/scenarios", json=body, headers=foreign).status_code == 403
+    assert client.post("/planner/api/scenarios", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_every_state_changing_route_is_csrf_protected(client: TestClient) -> None:
+    from maillage.web.security import require_csrf
+
+    for route in client.app.routes:
+        methods = getattr(route, "methods", set()) or set()
+        if methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            dependencies = {d.call for d in route.dependant.dependencies}
+            source = route.endpoint.__code__.co_names
+            assert require_csrf in dependencies or "check_csrf" in source, route.path
+
+
+def test_planner_moves_a_site_and_the_coverage_changes(client: TestClient, context: WebContext) -> None:
+    csrf = login(client, *PLANNER)
+    headers = {"X-CSRF-Token": csrf}
+    baseline = client.get("/planner/api/audit").json()
+    boulogne = next(c for c in baseline["communes_outside"] if c["code"] == "92012")
+    assert boulogne["share_within"] < 0.2  # the worst-served commune of the baseline
+    scenario = client.post("/planner/api/scenarios", json={"name": "Pôle à Boulogne"}, headers=headers).json()
+    sid = scenario["id"]
+    move = {"op": "move_site", "site_id": "pg-pole-vanves", "lon": 2.2399, "lat": 48.8352}  # Boulogne centre
+    changed = client.post(f"/planner/api/scenarios/{sid}/changes", json=move, headers=headers)
+    assert changed.status_code == 201 and changed.json()["changes"][0]["op"] == "move_site"
+    diff = client.get(f"/planner/api/scenarios/{sid}/compare").json()
+    assert diff["population_within_delta"] > 10_000 and diff["cells_improved"] > 0
+    boulogne_delta = next(c for c in diff["communes"] if c["code"] == "92012")
+    assert boulogne_delta["share_within_scenario"] > boulogne_delta["share_within_baseline"]
+    assert diff["scenario"]["share_within"] > diff["baseline"]["share_within"] == baseline["share_within"]
+    layers = client.get("/planner/api/layers", params={"scenario_id": sid}).json()
+    moved = next(f for f in layers["sites"]["features"] if f["properties"]["id"] == "pg-pole-vanves")
+    assert moved["geometry"]["coordinates"] == [2.2399, 48.8352] and moved["properties"]["quality"] == "scenario"
+    cells = client.get("/planner/api/cells", params={"scenario_id": sid}).json()["features"]
+    assert len(cells) > 5000 and {"pole", "antenne", "within"} <= set(cells[0]["properties"])
+    # closing the pôle of Châtillon makes things worse; the baseline is untouched
+    close = {"op": "close_site", "site_id": "pg-pole-chatillon"}
+    assert client.post(f"/planner/api/scenarios/{sid}/changes", json=close, headers=headers).status_code == 201
+    after = client.get(f"/planner/api/scenarios/{sid}/compare").json()
+    assert after["scenario"]["population_within"] < diff["scenario"]["population_within"]
+    assert client.get("/planner/api/audit").json()["share_within"] == baseline["share_within"]
+    add = {"op": "add_site", "name": "Antenne de Ville-d'Avray", "kind": "antenne", "lon": 2.1935, "lat": 48.8236}
+    added = client.post(f"/planner/api/scenarios/{sid}/changes", json=add, headers=headers).json()
+    assert added["changes"][-1]["site_id"] == f"scenario-{sid}-3"
+    with Session(context.db) as session:
+        log = [(r.actor, r.action) for r in session.scalars(select(WriteLog)).all()]
+    for action in ("scenario_create", "scenario_move_site", "scenario_close_site", "scenario_add_site"):
+        assert ("alice", action) in log
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"op": "move_site", "site_id": "pg-pole-vanves", "lon": 2.24, "lat": 95},
+        {"op": "move_site", "site_id": "pg-pole-vanves"},
+        {"op": "demolish", "site_id": "pg-pole-vanves"},
+        {"op": "close_site", "site_id": "x" * 500},
+        {"op": "add_site", "name": "", "kind": "antenne", "lon": 2.2, "lat": 48.8},
+        {"op": "add_site", "name": "A", "kind": "palace", "lon": 2.2, "lat": 48.8},
+        {"op": "close_site", "site_id": "does-not-exist"},
+    ],
+)
+def test_invalid_changes_are_refused(client: TestClient, change: dict) -> None:
+    headers = {"X-CSRF-Token": login(client, *PLANNER)}
+    sid = client.post("/planner/api/scenarios", json={"name": "Invalide"}, headers=headers).json()["id"]
+    assert client.post(f"/planner/api/scenarios/{sid}/changes", json=change, headers=headers).status_code == 422
+    assert client.get(f"/planner/api/scenarios/{sid}").json()["changes"] == []
+
+
+def test_write_log_is_for_admins(client: TestClient) -> None:
+    login(client, *PLANNER)
+    assert client.get("/planner/api/writelog").status_code == 403
+    client.cookies.clear()
+    login(client, *ADMIN)
+    entries = client.get("/planner/api/writelog").json()
+    assert any(e["action"] == "login" and e["actor"] == "root" for e in entries)
+
+
+def test_proposals_say_when_the_optimiser_is_missing(client: TestClient) -> None:
+    login(client, *PLANNER)
+    body = client.get("/planner/api/proposals").json()
+    assert body["available"] or "non disponible" in body["message"]

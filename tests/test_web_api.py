@@ -302,3 +302,27 @@ def test_proposals_say_when_the_optimiser_is_missing(client: TestClient) -> None
     login(client, *PLANNER)
     body = client.get("/planner/api/proposals").json()
     assert body["available"] or "non disponible" in body["message"]
+
+
+# ---- steering -----------------------------------------------------------------------------------
+
+
+def test_steering_pages_need_login_and_show_the_seed_figures(client: TestClient) -> None:
+    assert client.get("/planner/steering", follow_redirects=False).status_code == 303
+    assert client.get("/planner/api/steering").status_code == 401
+    login(client, *PLANNER)
+    page = client.get("/planner/steering", params={"today": "2026-11-25"})
+    assert page.status_code == 200
+    text = unescape(page.text)
+    assert "<svg" in text and "Effet ciseaux" in text
+    for commune in ("Sceaux", "Bagneux", "Gennevilliers"):
+        assert commune in text
+    body = client.get("/planner/api/steering", params={"today": "2026-11-25", "horizon": 12}).json()
+    renewals = {row["convention_id"]: row["next_renewal"] for row in body["conventions_follow_up"]}
+    # three-year conventions signed in May 2025 (seed 004) come up for renewal in May 2028
+    assert renewals == {
+        "conv-sceaux-2025": "2028-05-12",
+        "conv-bagneux-2025": "2028-05-15",
+        "conv-gennevilliers-2025": "2028-05-22",
+    }
+    assert client.get("/planner/api/steering", params={"horizon": 0}).status_code == 422

@@ -18,6 +18,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from maillage.report.html import write_atomic
+
 from . import analysis as an
 from . import charts
 from .models import (
@@ -315,19 +317,19 @@ def _pdf_sources(pdf: PdfPages, sources: list[str]) -> None:
         pdf.savefig(fig)
 
 
-def write_report(
+def render_html(
     data: SteeringData,
-    out_dir: str | Path,
     today: date,
     populations: Mapping[str, int] | None = None,
     commune_names: Mapping[str, str] | None = None,
     horizon_months: int = 6,
-) -> dict[str, Path]:
-    """Write ``pilotage.html`` (self-contained, inline SVG) and ``pilotage.pdf`` into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+) -> str:
+    """The self-contained steering page (inline SVG charts, every figure with its numbered source)."""
     tables, sources = build_tables(data, today, populations, commune_names, horizon_months)
-    figs = _figures(tables, today)
+    return _render(tables, sources, _figures(tables, today), today)
+
+
+def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date) -> str:
     sections = []
     for title, chart_keys, table_keys in SECTIONS:
         sections.append({
@@ -338,15 +340,34 @@ def write_report(
         })
     env = Environment(loader=PackageLoader("maillage.steering", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    html = env.get_template("steering.html.j2").render(
+    return env.get_template("steering.html.j2").render(
         sections=sections, sources=sources, today=today,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
     )
+
+
+def write_report(
+    data: SteeringData,
+    out_dir: str | Path,
+    today: date,
+    populations: Mapping[str, int] | None = None,
+    commune_names: Mapping[str, str] | None = None,
+    horizon_months: int = 6,
+) -> dict[str, Path]:
+    """Write ``pilotage.html`` (self-contained, inline SVG) and ``pilotage.pdf`` into ``out_dir``.
+
+    Both files are written to a temporary name and renamed, so a failure never leaves half a report.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables, sources = build_tables(data, today, populations, commune_names, horizon_months)
+    figs = _figures(tables, today)
     html_path = out / "pilotage.html"
-    html_path.write_text(html, encoding="utf-8")
+    write_atomic(html_path, _render(tables, sources, figs, today))
 
     pdf_path = out / "pilotage.pdf"
-    with PdfPages(pdf_path) as pdf:
+    tmp_pdf = pdf_path.with_name(pdf_path.name + ".tmp")
+    with PdfPages(tmp_pdf) as pdf:
         meta = pdf.infodict()
         meta["Title"] = "Pilotage des solidarités — Hauts-de-Seine"
         for _title, chart_keys, table_keys in SECTIONS:
@@ -357,4 +378,5 @@ def write_report(
                 if tables[k]["rows"]:
                     _pdf_table_page(pdf, tables[k])
         _pdf_sources(pdf, sources)
+    tmp_pdf.replace(pdf_path)
     return {"html": html_path, "pdf": pdf_path}

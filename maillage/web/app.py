@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
-from maillage.web import routes_planner, routes_public
+from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
 from maillage.web.search import hours_fr
 from maillage.web.security import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBucket, session_secret
@@ -94,6 +94,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(routes_public.router)
     app.include_router(routes_planner.router)
+    app.include_router(routes_steering.router)
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs(request: Request) -> HTMLResponse:

@@ -1,0 +1,65 @@
+"""Planner workspace, steering pages (login required): budget, scissors effect, activity, conventions.
+
+The page is the same self-contained report as ``maillage steering report`` (charts as inline SVG,
+every figure with its numbered source), rendered from the shipped example or from the CSVs in
+``DATA/steering/`` when the data folder holds them. Nothing is computed here: the analyses are
+:mod:`maillage.steering`'s.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from maillage.steering.importer import SteeringImportError, load_default, load_folder
+from maillage.steering.models import SteeringData
+from maillage.steering.report import render_html, to_jsonable
+from maillage.web.context import WebContext
+from maillage.web.routes_planner import User, session_user
+from maillage.web.schemas import Problem
+
+router = APIRouter(prefix="/planner")
+Horizon = Annotated[int, Query(ge=1, le=120, description="Horizon des renouvellements, en mois.")]
+Today = Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ), défaut : aujourd'hui.")]
+
+
+def steering_data(context: WebContext) -> SteeringData:
+    """The data folder's ``steering/`` CSVs when present, else the shipped example (seeds)."""
+    folder = context.folder.root / "steering" if context.folder is not None else None
+    try:
+        return load_folder(folder) if folder is not None and folder.is_dir() else load_default()
+    except SteeringImportError as exc:
+        raise HTTPException(status_code=500, detail=f"Données de pilotage invalides : {exc.errors[0]}") from None
+
+
+def _communes(context: WebContext) -> tuple[dict[str, int], dict[str, str]]:
+    communes = context.snapshot.communes
+    populations = {str(c): int(p) for c, p in zip(communes["code"], communes["population"], strict=True)}
+    names = {str(c): str(n) for c, n in zip(communes["code"], communes["name"], strict=True)}
+    return populations, names
+
+
+@router.get("/steering", response_class=HTMLResponse, include_in_schema=False)
+def steering_page(request: Request, horizon: Horizon = 6, today: Today = None) -> Response:
+    if session_user(request) is None:
+        return RedirectResponse("/planner/login", status_code=303)
+    context: WebContext = request.app.state.context
+    populations, names = _communes(context)
+    html = render_html(steering_data(context), today or date.today(), populations, names, horizon)
+    back = '<p style="margin:1em"><a href="/planner">← Retour à l\'espace de planification</a></p>'
+    return HTMLResponse(html.replace("<body>", "<body>" + back, 1))
+
+
+@router.get(
+    "/api/steering",
+    tags=["planner"],
+    summary="Pilotage : effet ciseaux, DM, activité, suivi des conventions (JSON, montants en €)",
+    responses={401: {"model": Problem}},
+)
+def steering_json(request: Request, user: User, horizon: Horizon = 6, today: Today = None) -> dict[str, Any]:
+    context: WebContext = request.app.state.context
+    populations, _names = _communes(context)
+    return to_jsonable(steering_data(context), today or date.today(), populations, horizon)

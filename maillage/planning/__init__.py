@@ -7,5 +7,7 @@ No routing code of its own: travel times come from :mod:`maillage.network` engin
 
 from maillage.planning.changes import ScenarioError, apply_scenario
 from maillage.planning.compare import compare
+from maillage.planning.optimise import PlanningError
+from maillage.planning.propose import METHODS, PlanRequest, plan, propose
 
-__all__ = ["ScenarioError", "apply_scenario", "compare"]
+__all__ = ["METHODS", "PlanRequest", "PlanningError", "ScenarioError", "apply_scenario", "compare", "plan", "propose"]

@@ -6,6 +6,7 @@ The lead mounts :data:`app` as a sub-command; it also runs alone:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -187,3 +188,38 @@ def import_(
         f"Import accepté : {len(data.budget_lines)} ligne(s) budgétaire(s), "
         f"{len(data.activity)} indicateur(s) d'activité, {len(data.conventions)} convention(s)."
     )
+
+
+@app.command("scenario")
+def scenario(
+    name: Annotated[str, typer.Option("--name", help="Nom du scénario créé.")] = "conventions",
+    folder: DirOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Remplacer un scénario existant du même nom.")] = False,
+    db: Annotated[str | None, typer.Option("--db", help="URL du registre (défaut : MAILLAGE_DB_URL, SQLite).")] = None,
+) -> None:
+    """Enregistrer les engagements des conventions (permanences, sites PMI) comme scénario du registre.
+
+    Leur effet sur la norme 20/15 minutes se lit ensuite avec ``maillage compare NOM``.
+    """
+    from maillage import api
+    from maillage.planning import ScenarioError, store
+    from maillage.registry.snapshot import EmptyRegistryError, load_snapshot
+
+    from .coverage import convention_changes
+
+    data = _load(folder)
+    try:
+        engine = api.open_registry(db)
+        snapshot = load_snapshot(engine)
+        made = convention_changes(data.conventions, snapshot)
+        if replace:
+            with contextlib.suppress(LookupError):
+                store.delete_scenario(engine, name, actor="cli")
+        store.create_scenario(engine, name, "Engagements des conventions avec les communes (communiqués)", "cli",
+                              snapshot=snapshot, changes=made.changes)  # fmt: skip
+    except (ScenarioError, EmptyRegistryError) as exc:
+        err_console.print(f"[bold red]Erreur :[/] {exc}")
+        raise typer.Exit(code=1) from None
+    for note in made.notes:
+        console.print(f"- {note}", markup=False, highlight=False)
+    console.print(f"Scénario « {name} » : {len(made.changes)} site(s) ajouté(s). Effet : maillage compare {name}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +36,8 @@ router = APIRouter(prefix="/planner")
 api = APIRouter(prefix="/api", tags=["planner"], responses={401: {"model": Problem}, 403: {"model": Problem}})
 SCENARIO_CACHE_SIZE = 16
 ScenarioId = Annotated[int, Query(ge=1, le=2**31 - 1)]
+ScenarioPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a huge id must be a 422, not a database overflow
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "scénario introuvable"}}
 
 
 def _context(request: Request) -> WebContext:
@@ -133,7 +135,7 @@ def session_info(request: Request, user: User) -> dict[str, str]:
     return {"username": user.username, "role": user.role.value, "csrf_token": csrf_token(request)}
 
 
-@api.get("/layers", summary="Communes (contours, secteurs) et sites de l'existant, en GeoJSON")
+@api.get("/layers", responses=NOT_FOUND, summary="Communes (contours, secteurs) et sites de l'existant, en GeoJSON")
 def layers(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
     context = _context(request)
     snapshot = _snapshot(context, scenario_id)
@@ -152,7 +154,9 @@ def layers(request: Request, user: User, scenario_id: ScenarioId | None = None) 
     return {"communes": context.communes_geojson, "sites": {"type": "FeatureCollection", "features": features}}
 
 
-@api.get("/cells", summary="Carreaux de population colorés par temps (GeoJSON), existant ou scénario")
+@api.get(
+    "/cells", responses=NOT_FOUND, summary="Carreaux de population colorés par temps (GeoJSON), existant ou scénario"
+)
 def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
     context = _context(request)
     result = _audit(context, scenario_id)
@@ -175,7 +179,12 @@ def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -
     return {"type": "FeatureCollection", "features": features}
 
 
-@api.get("/audit", response_model=AuditOut, summary="Audit de la norme 20/15 min : existant ou scénario")
+@api.get(
+    "/audit",
+    response_model=AuditOut,
+    responses=NOT_FOUND,
+    summary="Audit de la norme 20/15 min : existant ou scénario",
+)
 def audit(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
     return _audit_out(_audit(_context(request), scenario_id), scenario_id)
 
@@ -201,7 +210,7 @@ def create_scenario(request: Request, user: User, body: ScenarioIn) -> dict[str,
 
 
 @api.get("/scenarios/{scenario_id}", response_model=ScenarioOut, responses={404: {"model": Problem}})
-def get_scenario(request: Request, user: User, scenario_id: int) -> dict[str, Any]:
+def get_scenario(request: Request, user: User, scenario_id: ScenarioPath) -> dict[str, Any]:
     return _scenario(_context(request), scenario_id)
 
 
@@ -213,7 +222,7 @@ def get_scenario(request: Request, user: User, scenario_id: int) -> dict[str, An
     summary="Ajouter, déplacer ou fermer un site dans un scénario",
     responses={404: {"model": Problem}, 422: {"model": Problem}},
 )
-def add_change(request: Request, user: User, scenario_id: int, body: ChangeIn) -> dict[str, Any]:
+def add_change(request: Request, user: User, scenario_id: ScenarioPath, body: ChangeIn) -> dict[str, Any]:
     context = _context(request)
     try:
         return workspace.add_change(
@@ -231,7 +240,7 @@ def add_change(request: Request, user: User, scenario_id: int, body: ChangeIn) -
     summary="Différence du scénario avec l'existant",
     responses={404: {"model": Problem}},
 )
-def compare(request: Request, user: User, scenario_id: int) -> dict[str, Any]:
+def compare(request: Request, user: User, scenario_id: ScenarioPath) -> dict[str, Any]:
     context = _context(request)
     result = _audit(context, scenario_id)
     diff = workspace.compare(context.baseline, result)

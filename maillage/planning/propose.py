@@ -1,0 +1,358 @@
+"""Where should the next sites go? Candidates → travel-time matrix → optimiser → ranked proposals.
+
+Methods (existing sites always kept):
+
+* ``coverage`` — maximal coverage: ``new_sites`` sites covering the most residents now outside the
+  standard (a new antenne covers a cell within the antenne threshold, a new pôle within the pôle one);
+* ``setcover`` — the fewest new sites so that every resident a candidate *can* bring within the
+  standard is brought within it (those no candidate reaches are counted and reported);
+* ``pmedian`` — ``new_sites`` sites minimising the population-weighted mean time to the nearest site;
+* ``capacitated-coverage`` / ``capacitated-pmedian`` — the same with capacities: demand =
+  population × ``use_rate``, each site (existing and new) serves at most its capacity.
+
+Each proposal is JSON-able: the new sites, ``population_gain`` (residents brought within the
+standard), the before/after figures and the scenario ``changes`` ready to be saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
+from maillage.network.engine import TravelTimeEngine
+from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
+from maillage.planning.matrix import travel_matrix
+from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
+from maillage.planning.solver import SolverError
+from maillage.population.cells import Cells
+from maillage.registry.snapshot import Snapshot
+from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+
+NEAREST_SITES = 8
+METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian")
+METHOD_LABELS_FR = {
+    "coverage": "couverture maximale",
+    "setcover": "couverture complète au moindre nombre de sites",
+    "pmedian": "p-médiane (temps moyen le plus court)",
+    "capacitated-coverage": "couverture maximale avec capacités",
+    "capacitated-pmedian": "p-médiane avec capacités",
+}
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to optimise. Minutes for times, residents for population, metres for the grid step."""
+
+    method: str = "coverage"
+    new_sites: int = 1
+    kind: str = SiteKind.ANTENNE.value
+    candidates: tuple[str, ...] = CANDIDATE_SOURCES
+    grid_step_m: float = 600.0
+    proposals: int = 3
+    use_rate: float = 0.05
+    capacity: float | None = None
+    existing_capacity: float | None = None
+    max_sites: int | None = None
+    require_all: bool = False
+    unserved_minutes: float = 60.0
+    time_limit_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise PlanningError(f"méthode {self.method!r} inconnue (connues : {', '.join(METHODS)})")
+        if self.new_sites < 1 or self.proposals < 1:
+            raise PlanningError("--new-sites et --proposals doivent valoir au moins 1")
+        if self.method.startswith("capacitated") and (self.capacity is None or self.capacity <= 0):
+            raise PlanningError("les variantes avec capacités demandent --capacity (> 0, en usagers)")
+        if not 0 < self.use_rate <= 1:
+            raise PlanningError("--use-rate doit être dans ]0, 1]")
+
+
+@dataclass
+class _Instance:
+    request: PlanRequest
+    standard: ServiceStandard
+    baseline: AuditResult
+    candidates: Any
+    threshold: float
+    weights: np.ndarray
+    outside: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def plan(
+    snapshot: Snapshot,
+    cells: Cells,
+    engine: TravelTimeEngine,
+    standard: ServiceStandard | None = None,
+    request: PlanRequest | None = None,
+    *,
+    baseline: AuditResult | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Ranked proposals for ``request`` (JSON-able dict; raises PlanningError with a French message)."""
+    request = request or PlanRequest()
+    standard = standard or ServiceStandard()
+    say = progress or (lambda _m: None)
+    kinds = standard.class_kinds()
+    if request.kind not in kinds[ANTENNE_CLASS]:
+        raise PlanningError(f"type de nouveau site {request.kind!r} non compté par la norme "
+                            f"(comptés : {', '.join(kinds[ANTENNE_CLASS])})")  # fmt: skip
+    is_pole = request.kind in kinds[POLE_CLASS]
+    threshold = standard.pole_minutes if is_pole else standard.antenne_minutes
+    if baseline is None:
+        say("Audit de l'existant…")
+        baseline = run_audit(snapshot, cells, engine, standard, sources=[])
+    say("Candidats…")
+    candidates = build_candidates(snapshot, cells, standard, request.candidates, grid_step_m=request.grid_step_m)
+    if candidates.empty:
+        raise PlanningError("aucun emplacement candidat (vérifiez --candidates)")
+    inst = _Instance(request, standard, baseline, candidates, threshold, cells.population.astype(float),
+                     (~baseline.within) & (cells.population > 0))  # fmt: skip
+    started = time.perf_counter()
+    if request.method in ("coverage", "setcover"):
+        selections, cover = _coverage_models(inst, engine, say)
+    elif request.method == "pmedian":
+        selections, cover = _pmedian(inst, engine, is_pole, say)
+    else:
+        selections, cover = _capacitated(inst, engine, snapshot, is_pole, say)
+    inst.timings["total_s"] = time.perf_counter() - started
+    proposals = [_proposal(inst, rank, sel, cover) for rank, sel in enumerate(selections, start=1)]
+    total = float(baseline.total["population"])
+    return {
+        "method": request.method,
+        "method_label": METHOD_LABELS_FR[request.method],
+        "request": asdict(request),
+        "kind": request.kind,
+        "threshold_minutes": threshold,
+        "baseline": {"population": total, "population_within": float(baseline.total["population_within"]),
+                     "share_within": float(baseline.total["share_within"]),
+                     "population_outside": float(baseline.total["population_outside"])},  # fmt: skip
+        "candidates": {"count": int(len(candidates)),
+                       "by_source": {k: int(v) for k, v in candidates["source"].value_counts().items()}},  # fmt: skip
+        "timings_s": {k: round(v, 3) for k, v in inst.timings.items()},
+        "engine": engine.describe(),
+        "proposals": proposals,
+        "notes": inst.notes,
+    }
+
+
+def propose(
+    snapshot: Snapshot,
+    cells: Cells,
+    engine: TravelTimeEngine,
+    *,
+    standard: ServiceStandard | None = None,
+    new_sites: int = 1,
+    limit: int = 3,
+    method: str = "coverage",
+    baseline: AuditResult | None = None,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """Ranked proposals only (the web workspace's call): see :func:`plan`."""
+    request = PlanRequest(method=method, new_sites=new_sites, proposals=limit, **options)
+    return plan(snapshot, cells, engine, standard, request, baseline=baseline)["proposals"]
+
+
+def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: Callable[[str], None]):  # noqa: ANN202
+    started = time.perf_counter()
+    xy = inst.candidates[["x_m", "y_m"]].to_numpy(dtype=float)
+    say(f"Matrice des temps : {len(inst.weights)} carreaux × {len(xy)} candidats…")
+    matrix = travel_matrix(engine, inst.baseline.cells.xy_m, xy, max_minutes)
+    inst.timings["matrix_s"] = time.perf_counter() - started
+    inst.notes.append(f"Matrice des temps : {len(matrix.rows)} paires ≤ {max_minutes:g} min ({matrix.method}).")
+    return matrix
+
+
+def _ranked(solve: Callable[[list[tuple[int, ...]]], Selection], count: int, inst: _Instance) -> list[Selection]:
+    found: list[Selection] = []
+    started = time.perf_counter()
+    for _ in range(count):
+        try:
+            selection = solve([s.chosen for s in found])
+        except (PlanningError, SolverError) as exc:
+            if not found:
+                raise PlanningError(str(exc)) from None
+            break
+        if not selection.chosen:
+            break
+        found.append(selection)
+    inst.timings["solve_s"] = time.perf_counter() - started
+    return found
+
+
+def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[str], None]):  # noqa: ANN202
+    matrix = _matrix(inst, engine, inst.threshold, say)
+    cover = matrix.within(inst.threshold).tocsr()
+    rows = np.flatnonzero(inst.outside)
+    sub = cover[rows]
+    reachable = np.diff(sub.indptr) > 0
+    unreachable_pop = float(inst.weights[rows[~reachable]].sum())
+    if not reachable.any():
+        raise PlanningError(f"aucun candidat n'amène un seul habitant hors norme à moins de {inst.threshold:g} min : "
+                            "la demande ne peut pas être satisfaite avec ces candidats")  # fmt: skip
+    if unreachable_pop > 0:
+        inst.notes.append(f"{_n(unreachable_pop)} habitants hors norme ne sont à moins de {inst.threshold:g} min "
+                          "d'aucun candidat : aucun nouveau site candidat ne peut les couvrir.")  # fmt: skip
+        if inst.request.require_all:
+            raise PlanningError(f"{_n(unreachable_pop)} habitants hors norme sont hors d'atteinte de tout candidat "
+                                f"en {inst.threshold:g} min : couverture complète impossible")  # fmt: skip
+    rows, sub = rows[reachable], sub[reachable]
+    say("Optimisation (HiGHS)…")
+    r = inst.request
+    if r.method == "setcover":
+        selections = _ranked(lambda ex: set_cover(sub, max_sites=r.max_sites, exclude=ex, time_limit_s=r.time_limit_s),
+                             r.proposals, inst)  # fmt: skip
+    else:
+        selections = _ranked(lambda ex: max_coverage(sub, inst.weights[rows], r.new_sites, exclude=ex,
+                                                     time_limit_s=r.time_limit_s), r.proposals, inst)  # fmt: skip
+    inst.timings["matrix_pairs"] = float(len(matrix.rows))
+    return selections, cover
+
+
+def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Callable[[str], None]):  # noqa: ANN202
+    r = inst.request
+    current = inst.baseline.minutes(POLE_CLASS if is_pole else ANTENNE_CLASS)
+    current = np.minimum(current, r.unserved_minutes)
+    populated = inst.weights > 0
+    matrix = _matrix(inst, engine, max(float(current[populated].max()), inst.threshold), say)
+    cover = matrix.within(inst.threshold).tocsr()
+    say("Optimisation (HiGHS)…")
+    n_cand = len(inst.candidates)
+    selections = _ranked(lambda ex: p_median(matrix.rows, matrix.cols, matrix.minutes, current, inst.weights, n_cand,
+                                             r.new_sites, exclude=ex, time_limit_s=r.time_limit_s), r.proposals, inst)  # fmt: skip
+    inst.notes.append(f"Temps moyen actuel jusqu'au site le plus proche : {np.dot(inst.weights, current) / inst.weights.sum():.1f} "
+                      f"min (temps plafonnés à {r.unserved_minutes:g} min).")  # fmt: skip
+    return selections, cover
+
+
+def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, is_pole: bool, say):  # noqa: ANN001, ANN202
+    r, s = inst.request, inst.standard
+    cls = POLE_CLASS if is_pole else ANTENNE_CLASS
+    existing = inst.baseline.destinations[cls]
+    median = r.method == "capacitated-pmedian"
+    limit = r.unserved_minutes if median else max(s.pole_minutes, s.antenne_minutes)
+    cand_m = _matrix(inst, engine, max(limit, inst.threshold), say)
+    exist_m = travel_matrix(engine, inst.baseline.cells.xy_m, existing.xy_m, limit)
+    kinds = dict(zip(snapshot.sites["id"], snapshot.sites["kind"], strict=True))
+    exist_limit = np.array([s.pole_minutes if kinds.get(i) in s.pole_kinds else s.antenne_minutes for i in existing.site_ids])
+    n_fixed = len(existing)
+    rows = np.r_[exist_m.rows, cand_m.rows]
+    cols = np.r_[exist_m.cols, cand_m.cols + n_fixed]
+    minutes = np.r_[exist_m.minutes, cand_m.minutes]
+    if not median:
+        keep = minutes <= np.r_[exist_limit[exist_m.cols], np.full(len(cand_m.rows), inst.threshold)]
+        rows, cols, minutes = rows[keep], cols[keep], minutes[keep]
+    populated = inst.weights[rows] > 0
+    rows, cols, minutes = rows[populated], cols[populated], minutes[populated]
+    if median:  # each cell may be assigned to one of its NEAREST_SITES nearest sites only (size of the model)
+        rows, cols, minutes = nearest_pairs(rows, cols, minutes, NEAREST_SITES)
+        inst.notes.append(f"P-médiane avec capacités : chaque carreau est affecté à l'un de ses {NEAREST_SITES} sites "
+                          "les plus proches au plus (restriction du modèle).")  # fmt: skip
+    demand = inst.weights * r.use_rate
+    capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(len(inst.candidates), r.capacity)]
+    objective = "median" if median else "coverage"
+
+    def solve(k: int, ex: list[tuple[int, ...]]) -> Selection:
+        return capacitated(rows, cols, minutes, inst.weights, demand, capacity, n_fixed, k, objective=objective,
+                           unserved_minutes=r.unserved_minutes, exclude=ex, time_limit_s=r.time_limit_s)  # fmt: skip
+
+    say("Optimisation avec capacités (HiGHS)…")
+    base = solve(0, [])
+    inst.notes.append(
+        f"Capacités : demande = population × {r.use_rate:g} ; {n_fixed} sites existants à {capacity[0]:g} usagers, "
+        f"nouveaux sites à {r.capacity:g}. Sans nouveau site : {_n(base.detail['population_served'])} habitants "
+        "servis dans la norme et la capacité."
+    )
+    inst.timings["baseline_served"] = base.detail["population_served"]
+    if median:
+        inst.timings["baseline_mean_minutes"] = float(base.detail["mean_minutes"])
+    selections = _ranked(lambda ex: solve(r.new_sites, ex), r.proposals, inst)
+    return selections, cand_m.within(inst.threshold).tocsr()
+
+
+def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:  # noqa: ANN001
+    chosen = list(selection.chosen)
+    outside = inst.outside
+    covered_by = cover[:, chosen].toarray().astype(bool) if chosen else np.zeros((len(outside), 0), bool)
+    newly = outside & covered_by.any(axis=1)
+    gain = float(inst.weights[newly].sum())
+    base = inst.baseline.total
+    total = float(base["population"])
+    label = KIND_LABELS_FR.get(SiteKind(inst.request.kind), inst.request.kind)
+    sites, changes = [], []
+    for column, j in enumerate(chosen):
+        c = inst.candidates.iloc[j]
+        alone = float(inst.weights[outside & covered_by[:, column]].sum())
+        name = f"{label} — {c['commune'] or c['name']} ({SOURCE_LABELS_FR[c['source']]})"
+        if c["source"] == "partners":
+            name = f"{label} dans {c['name']}"
+        elif c["source"] == "grid":
+            name = f"{label} — {c['commune']} ({SOURCE_LABELS_FR['grid']} {c['lon']:.4f}, {c['lat']:.4f})"
+        sites.append({"candidate_id": c["id"], "source": c["source"], "source_label": SOURCE_LABELS_FR[c["source"]],
+                      "name": name, "partner_site_id": c["site_id"], "commune_code": c["commune_code"],
+                      "commune": c["commune"], "lon": float(c["lon"]), "lat": float(c["lat"]),
+                      "x_m": float(c["x_m"]), "y_m": float(c["y_m"]), "approximate_position": bool(c["approximate"]),
+                      "population_gain_alone": round(alone, 1)})  # fmt: skip
+        payload = {"name": name, "kind": inst.request.kind, "lon": float(c["lon"]), "lat": float(c["lat"])}
+        if c["commune_code"]:
+            payload["commune_code"] = c["commune_code"]
+        changes.append({"op": "add_site", "site_id": None, "payload": payload})
+    sites.sort(key=lambda s: -s["population_gain_alone"])
+    out = {
+        "rank": rank,
+        "method": inst.request.method,
+        "kind": inst.request.kind,
+        "new_sites_count": len(chosen),
+        "new_sites": sites,
+        "population_gain": round(gain, 1),
+        "population_within_before": round(float(base["population_within"]), 1),
+        "population_within_after": round(float(base["population_within"]) + gain, 1),
+        "share_within_before": float(base["share_within"]),
+        "share_within_after": (float(base["population_within"]) + gain) / total if total else None,
+        "objective": float(selection.objective),
+        **{k: round(float(v), 3) for k, v in selection.detail.items()},
+        "solver": {"name": "HiGHS", "status": selection.solution.status, "optimal": selection.solution.optimal,
+                   "seconds": round(selection.solution.seconds, 3)},  # fmt: skip
+        "changes": changes,
+    }
+    return out
+
+
+def nearest_pairs(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """Keep, for each row, its ``k`` shortest pairs."""
+    order = np.lexsort((minutes, rows))
+    rows, cols, minutes = rows[order], cols[order], minutes[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    keep = rank < k
+    return rows[keep], cols[keep], minutes[keep]
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """French one-liners describing the proposals (terminal, HTML)."""
+    lines = []
+    for p in result["proposals"]:
+        where = " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"])
+        lines.append(f"n° {p['rank']} : +{_n(p['population_gain'])} habitants dans la norme avec {p['new_sites_count']} "
+                     f"site(s) : {where}")  # fmt: skip
+    return lines
+
+
+def sequence_or_all(value: Sequence[str] | str | None) -> tuple[str, ...]:
+    """Candidate sources from a CLI string ``partners,grid`` (empty or None = all)."""
+    if value is None or value == "" or value == "all":
+        return CANDIDATE_SOURCES
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(i.strip() for i in items if i.strip())

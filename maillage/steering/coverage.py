@@ -1,0 +1,77 @@
+"""The link between conventions and the audit: their scheduled services as a scenario.
+
+A convention's commitment such as Sceaux's "demi-journée hebdomadaire de consultations PMI" is a
+site that the audit can count. :func:`convention_changes` turns the scheduled services of the
+conventions into scenario changes (``add_site``) that :mod:`maillage.planning` stores, applies and
+compares with the baseline, so "what do the conventions bring to the 20/15-minute standard?" is
+answered by the same code as any other scenario.
+
+What the press releases do not say is not filled in: a service without a place is put at its
+commune's centroid (flagged in the site's name and in the notes), a service without hours keeps
+unknown hours (counted as open, like any site without hours, and said so), and a mobile unit with
+neither stops nor timetable is left out of the coverage, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from maillage.geo import l93_to_lonlat
+from maillage.registry.snapshot import Snapshot
+from maillage.registry.vocab import SiteKind
+from maillage.steering.analysis import scheduled_sites
+from maillage.steering.models import Convention
+
+# Which registry kind a scheduled service becomes; None = cannot be placed in the audit.
+SCHEDULED_TO_SITE_KIND: dict[str, str | None] = {
+    "pmi_permanence": SiteKind.PMI.value,
+    "pmi_centre": SiteKind.PMI.value,
+    "social_permanence": SiteKind.ANTENNE.value,
+    "mobile_unit": None,
+}
+CONVENTION_SCENARIO = "conventions"
+
+
+@dataclass(frozen=True)
+class ConventionChanges:
+    """Scenario changes made from the conventions, and what could not be counted (French notes)."""
+
+    changes: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+def commune_point_lonlat(snapshot: Snapshot, code: str) -> tuple[float, float]:
+    """WGS84 degrees of a point inside the commune: its centroid, or a point on its surface."""
+    polygon = snapshot.communes.loc[code, "geometry"]
+    point = polygon.centroid if polygon.contains(polygon.centroid) else polygon.representative_point()
+    lonlat = l93_to_lonlat(np.array([point.x]), np.array([point.y]))
+    return float(lonlat[0, 0]), float(lonlat[0, 1])
+
+
+def convention_changes(conventions: Iterable[Convention], snapshot: Snapshot) -> ConventionChanges:
+    """``add_site`` changes for every scheduled service that can be placed, plus notes on the rest."""
+    changes: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for site in scheduled_sites(conventions):
+        kind = SCHEDULED_TO_SITE_KIND.get(site["kind"])
+        where = f"{site['name']} ({site['convention_id']})"
+        if kind is None:
+            reason = " ; ".join(site["flags"]) or "dispositif mobile"
+            notes.append(f"{where} : non compté dans la couverture ({reason}).")
+            continue
+        if site["insee_code"] not in snapshot.communes.index:
+            notes.append(f"{where} : commune {site['insee_code']} absente du registre, non compté.")
+            continue
+        lon, lat = commune_point_lonlat(snapshot, site["insee_code"])
+        name = site["name"] if site["place"] else f"{site['name']} (lieu non précisé : centre de la commune)"
+        payload: dict[str, Any] = {"name": name, "kind": kind, "lon": lon, "lat": lat,
+                                   "commune_code": site["insee_code"]}  # fmt: skip
+        if site["opening_hours"]:
+            payload["opening_hours"] = site["opening_hours"]
+        changes.append({"op": "add_site", "site_id": f"convention:{site['id']}", "payload": payload})
+        notes.append(f"{where} : compté comme {kind}" + (f" ; {' ; '.join(site['flags'])}." if site["flags"] else "."))
+    return ConventionChanges(changes, notes)

@@ -6,6 +6,7 @@ A thin layer over :mod:`maillage.api`: parse options, show progress, print or wr
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -111,6 +112,11 @@ def audit(
     ] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the self-contained HTML report here.")] = None,
     no_cells: Annotated[bool, typer.Option("--no-cells", help="JSON: leave out the per-cell rows.")] = False,
+    scenario: Annotated[str | None, typer.Option(help="Audit a stored scenario (maillage scenario …).")] = None,
+    when: Annotated[
+        str | None, typer.Option(help='Only sites open then count, e.g. "Tu 09:00" or 2026-11-24T10:00.')
+    ] = None,
+    week: Annotated[bool, typer.Option("--week", help="Also show coverage at weekday slots (opening hours).")] = False,
 ) -> None:
     """Audit the 20/15-minute guarantee: per cell, commune and SST sector."""
     from maillage.report import terminal, writers
@@ -130,17 +136,26 @@ def audit(
                 service=service.value if service else None, grid=population_grid, cell_size_m=cell_size,
                 depart=depart, window_min=window, date=date, percentiles=percentile or [50],
                 progress=lambda name: progress.update(task, description=f"Temps jusqu'au plus proche : {name}"),
+                scenario=scenario, when=when,
             )  # fmt: skip
+            week_rows = api.week_coverage(data=data, url=db, mode=mode, pbf=pbf, standard=standard, scenario=scenario,
+                                          grid=population_grid, cell_size_m=cell_size) if week else None  # fmt: skip
             if html is not None:
                 progress.update(task, description="Rapport HTML…")
                 write_atomic(html, render_html(result))
-    except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:
+    except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError, LookupError) as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.table:
         terminal.print_audit(result, Console())
+        if week_rows is not None:
+            from maillage.planning.report import print_week
+
+            print_week(week_rows, Console())
     else:
         if output_format is OutputFormat.json:
             text = writers.to_json(result, include_cells=not no_cells)
+            if week_rows is not None:
+                text = json.dumps({**json.loads(text), "week": week_rows}, ensure_ascii=False, indent=1)
         elif output_format is OutputFormat.csv:
             text = writers.to_csv(result)
         else:
@@ -245,7 +260,48 @@ def user_add(
     err.print(f"[green]Compte {username} ({role}) enregistré.[/]")
 
 
+@app.command("audit-many")
+def audit_many(
+    folders: Annotated[list[Path], typer.Argument(help="Data folders, one per territory (e.g. one per département).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file of all per-commune rows.")] = Path(
+        "out/communes.parquet"
+    ),
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default as for audit).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a dask.distributed scheduler (default: a local cluster).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Local cluster: worker processes (default: 1 per core).")] = None,
+) -> None:
+    """Audit many territories on Dask (one task per data folder) and gather the per-commune rows as Parquet."""
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    from maillage.scale import audit_many as run_many
+    from maillage.scale import gather_communes, write_parquet
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err)  # fmt: skip
+    with progress:
+        task = progress.add_task("territoires audités", total=len(folders))
+        try:
+            results = run_many(folders, mode=mode, scheduler=scheduler, n_workers=workers,
+                               on_done=lambda r: progress.advance(task))  # fmt: skip
+        except (EmptyRegistryError, EngineUnavailable, DataFolderError, ImportRejected, ValueError) as exc:
+            raise _fail(str(exc)) from None
+    write_parquet(gather_communes(results), output)
+    for r in results:
+        share = r.total.get("share_within", float("nan"))
+        people = r.total.get("population", 0.0)
+        err.print(f"{r.territory} : {share:.1%} dans la norme ({people:,.0f} hab., {r.seconds:.1f} s)")
+    err.print(f"Lignes par commune : {output}")
+
+
 def _mount_optional() -> None:
+    try:
+        from maillage.planning.cli import register as register_planning
+    except ImportError:
+        pass
+    else:
+        register_planning(app)  # maillage scenario …, maillage plan, maillage compare
     try:
         from maillage.steering.cli import app as steering_app
     except ImportError:

@@ -9,6 +9,7 @@ created by the Alembic migrations shipped in ``maillage/registry/migrations``, n
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -59,7 +60,11 @@ def migrate(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    command.upgrade(alembic_config(engine), "head")
+    with _MIGRATION_LOCK:  # alembic's migration context is process-global: one upgrade at a time
+        command.upgrade(alembic_config(engine), "head")
+
+
+_MIGRATION_LOCK = threading.Lock()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

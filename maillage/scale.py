@@ -1,0 +1,109 @@
+"""Many territories at once: the same audit per data folder, mapped on Dask, gathered as Parquet.
+
+One département runs in seconds in process (:func:`maillage.api.audit`). All of France is the same
+function applied to ~100 data folders (one per département, each in the documented layout) on a
+``dask.distributed`` cluster: a local one by default (one single-threaded worker process per
+core), or a real one given by its scheduler address. Nothing here computes travel times: each task
+loads its folder into a private SQLite registry and calls the library's audit, so the figures are
+exactly those of ``maillage audit`` on that folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from maillage import api
+
+TERRITORY_COLUMN = "territory"
+
+
+@dataclass(frozen=True)
+class TerritoryAudit:
+    """The per-commune rows of one territory's audit and how long it took (seconds)."""
+
+    territory: str
+    communes: pd.DataFrame
+    total: dict[str, float]
+    seconds: float
+
+
+def audit_territory(data: str | Path, mode: str | None = None) -> TerritoryAudit:
+    """Load ``data`` into a throw-away SQLite registry and audit it (runs on a Dask worker)."""
+    started = time.perf_counter()
+    folder = Path(data)
+    with tempfile.TemporaryDirectory(prefix="maillage-scale-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'registry.sqlite'}"
+        api.init_registry(folder, url)
+        result = api.audit(data=folder, url=url, mode=mode)
+    communes = result.by_commune.copy()
+    communes.insert(0, TERRITORY_COLUMN, folder.name)
+    total = {k: float(v) for k, v in result.total.items() if isinstance(v, int | float)}
+    return TerritoryAudit(folder.name, communes, total, time.perf_counter() - started)
+
+
+def audit_many(
+    folders: Sequence[str | Path],
+    *,
+    mode: str | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    processes: bool = True,
+    on_done: Callable[[TerritoryAudit], None] | None = None,
+) -> list[TerritoryAudit]:
+    """Audit every data folder on a Dask cluster; results in the order of ``folders``.
+
+    ``scheduler``: address of a running ``dask.distributed`` scheduler (``tcp://host:8786``);
+    without it a local cluster of ``n_workers`` single-threaded processes (default: one per core)
+    is started and closed. ``on_done`` is called as each territory finishes (progress bars).
+    Names must be distinct: two folders with the same name would give rows that cannot be told apart.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    paths = [Path(f) for f in folders]
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise ValueError(f"data folders must have distinct names, got {names}")
+    if scheduler:
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = LocalCluster(
+            n_workers=n_workers or os.cpu_count() or 1,
+            threads_per_worker=1,  # numpy/numba release the GIL only in places: processes scale better
+            processes=processes,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        futures = client.map(audit_territory, [str(p) for p in paths], mode=mode, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list[TerritoryAudit | None] = [None] * len(futures)
+        for future in as_completed(futures):
+            done = future.result()  # re-raises the task's error, naming the folder in its message
+            results[index[future.key]] = done
+            if on_done:
+                on_done(done)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return [r for r in results if r is not None]
+
+
+def gather_communes(results: Sequence[TerritoryAudit]) -> pd.DataFrame:
+    """All per-commune rows, one table (``territory`` first)."""
+    return pd.concat([r.communes for r in results], ignore_index=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write through a temporary file and rename, so a failed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)

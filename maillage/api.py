@@ -81,10 +81,20 @@ def audit(
     date: str | None = None,
     percentiles: Sequence[int] = (50,),
     progress: Callable[[str], None] | None = None,
+    scenario: str | None = None,
+    when: str | None = None,
+    unknown_hours: str = "open",
 ) -> AuditResult:
-    """Run the guarantee audit on the registry with the engine the inputs allow."""
-    snapshot = load_snapshot(open_registry(url))
+    """Run the guarantee audit on the registry with the engine the inputs allow.
+
+    ``scenario`` (a stored scenario's name) audits the registry with its changes; ``when``
+    (``"Tu 09:00"`` or an ISO date-time) counts only the sites open, and mobile stops served, then.
+    """
+    registry = open_registry(url)
+    snapshot = load_snapshot(registry)
     folder = _folder(data, snapshot)
+    snapshot, variant_notes = variant_snapshot(registry, snapshot, scenario=scenario, when=when,
+                                               unknown_hours=unknown_hours)  # fmt: skip
     cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
     pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
     feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
@@ -105,8 +115,68 @@ def audit(
         else "Secteurs SST : fichier sites/sectors.csv."
     )
     engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
-    result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings])
+    result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
     return result
+
+
+def variant_snapshot(
+    registry: Engine,
+    snapshot: Snapshot,
+    *,
+    scenario: str | None = None,
+    when: str | None = None,
+    unknown_hours: str = "open",
+) -> tuple[Snapshot, list[str]]:
+    """The snapshot with a stored scenario applied and/or as it is at a moment of the week, and notes."""
+    if not scenario and not when:
+        return snapshot, []
+    from maillage.planning.store import find_scenario
+    from maillage.planning.timeaware import parse_when
+    from maillage.planning.variants import prepare_variant
+
+    changes, notes = [], []
+    if scenario:
+        stored = find_scenario(registry, scenario)
+        changes = stored["changes"]
+        notes.append(f"Scénario « {stored['name']} » : {len(changes)} changement(s) appliqué(s) au registre.")
+    moment = parse_when(when) if when else None
+    snapshot, more = prepare_variant(snapshot, changes=changes, when=moment, unknown=unknown_hours)
+    return snapshot, [*notes, *more]
+
+
+@dataclass(frozen=True)
+class PlanningInputs:
+    """What the planner's commands share: registry, snapshot, cells, one engine, notes."""
+
+    registry: Engine
+    snapshot: Snapshot
+    cells: Cells
+    engine: object
+    notes: list[str]
+
+
+def planning_inputs(
+    *,
+    data: str | Path | None = None,
+    url: str | None = None,
+    mode: str | None = None,
+    pbf: Path | None = None,
+    gtfs: Sequence[Path] = (),
+    grid: Path | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
+    depart: str = "08:00",
+    window_min: int = 120,
+    date: str | None = None,
+) -> PlanningInputs:
+    """Registry snapshot, population cells and the engine, as :func:`audit` chooses them."""
+    registry = open_registry(url)
+    snapshot = load_snapshot(registry)
+    folder = _folder(data, snapshot)
+    cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
+    pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
+    feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
+    choice = choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date)
+    return PlanningInputs(registry, snapshot, cells, choice.engine, [*choice.notes, *notes])
 
 
 def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:
@@ -120,3 +190,27 @@ def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:
             if candidate is data:
                 raise
     return None
+
+
+def week_coverage(
+    *,
+    data: str | Path | None = None,
+    url: str | None = None,
+    mode: str | None = None,
+    pbf: Path | None = None,
+    standard: ServiceStandard | None = None,
+    scenario: str | None = None,
+    grid: Path | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
+    slots: Sequence[str] | None = None,
+    unknown_hours: str = "open",
+) -> list[dict[str, object]]:
+    """Coverage at each weekday slot (one audit per slot; sites count only when open)."""
+    from maillage.planning.timeaware import DEFAULT_WEEK_SLOTS
+    from maillage.planning.timeaware import week_coverage as coverage_by_slot
+    from maillage.planning.variants import cells_for
+
+    inputs = planning_inputs(data=data, url=url, mode=mode, pbf=pbf, grid=grid, cell_size_m=cell_size_m)
+    snapshot, _ = variant_snapshot(inputs.registry, inputs.snapshot, scenario=scenario)
+    return coverage_by_slot(snapshot, cells_for(inputs.cells, snapshot), inputs.engine, standard,
+                            slots or DEFAULT_WEEK_SLOTS, unknown=unknown_hours)  # fmt: skip

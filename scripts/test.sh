@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/test-data.sh
 eval "$(bash scripts/postgres.sh)"
+bash scripts/browser.sh  # Debian chromium for tests/test_web_browser.py (never a downloaded browser)
 export MAILLAGE_STRICT_TESTS=1  # missing test data fails instead of skipping
 export MAILLAGE_TEST_DATA=${MAILLAGE_TEST_DATA:-$(cd .. && pwd)/shared/data}
 .venv/bin/ruff check maillage tests bench tools

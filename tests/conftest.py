@@ -23,6 +23,10 @@ SHARED_DATA = Path(os.environ.get("MAILLAGE_TEST_DATA", REPO.parent / "shared" /
 STRICT = os.environ.get("MAILLAGE_STRICT_TESTS") == "1" or bool(os.environ.get("CI"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's chromium headless (scripts/browser.sh installs it)")
+
+
 def missing_test_data(reason: str) -> None:
     """Skip for a developer without the data; fail under the test script/CI, where it must be there."""
     if STRICT:

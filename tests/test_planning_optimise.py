@@ -24,7 +24,7 @@ def instance(seed: int, n_rows: int = 14, n_cand: int = 7, radius: float = 0.32)
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_max_coverage_matches_brute_force(seed: int, k: int) -> None:
-    dist, weights, cover = instance(seed)
+    _dist, weights, cover = instance(seed)
     best = max(weights[cover[:, list(s)].any(axis=1)].sum() for s in itertools.combinations(range(cover.shape[1]), k))
     found = max_coverage(sp.csr_matrix(cover), weights, k)
     assert len(found.chosen) <= k
@@ -34,13 +34,14 @@ def test_max_coverage_matches_brute_force(seed: int, k: int) -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_set_cover_matches_brute_force(seed: int) -> None:
-    dist, weights, cover = instance(seed, radius=0.45)
+    _dist, _weights, cover = instance(seed, radius=0.45)
     cover = cover[cover.any(axis=1)]
     n_cand = cover.shape[1]
     smallest = next(
-        size for size in range(1, n_cand + 1)
+        size
+        for size in range(1, n_cand + 1)
         if any(cover[:, list(s)].any(axis=1).all() for s in itertools.combinations(range(n_cand), size))
-    )  # fmt: skip
+    )
     found = set_cover(sp.csr_matrix(cover))
     assert len(found.chosen) == smallest
     assert cover[:, list(found.chosen)].any(axis=1).all()
@@ -55,7 +56,7 @@ def test_set_cover_budget_too_small_is_a_clear_error() -> None:
 
 
 def test_ranked_alternatives_exclude_earlier_answers() -> None:
-    dist, weights, cover = instance(3)
+    _dist, weights, cover = instance(3)
     scores = sorted((weights[cover[:, j]].sum() for j in range(cover.shape[1])), reverse=True)
     first = max_coverage(sp.csr_matrix(cover), weights, 1)
     second = max_coverage(sp.csr_matrix(cover), weights, 1, exclude=[first.chosen])
@@ -69,8 +70,13 @@ def test_p_median_with_fixed_existing_sites_matches_brute_force(seed: int, k: in
     dist, weights, _ = instance(seed, n_cand=8)
     existing, cand = dist[:, :2], dist[:, 2:]  # two existing sites are kept; choose among six
     current = existing.min(axis=1)
-    best = min(np.dot(weights, np.minimum(current, cand[:, list(s)].min(axis=1)))
-               for s in itertools.combinations(range(cand.shape[1]), k)) / weights.sum()  # fmt: skip
+    best = (
+        min(
+            np.dot(weights, np.minimum(current, cand[:, list(s)].min(axis=1)))
+            for s in itertools.combinations(range(cand.shape[1]), k)
+        )
+        / weights.sum()
+    )
     rows, cols = np.nonzero(np.isfinite(cand))
     found = p_median(rows, cols, cand[rows, cols], current, weights, cand.shape[1], k)
     assert found.objective == pytest.approx(best)
@@ -86,7 +92,7 @@ def _lp_served(weights, demand, capacity, allowed, minutes, median, unserved):
     for p, (i, j) in enumerate(pairs):
         c[p] = weights[i] * minutes[i, j] if median else -weights[i]
     if median:
-        c[len(pairs):] = weights * unserved
+        c[len(pairs) :] = weights * unserved
     for i in range(n_rows):
         row = np.zeros(n)
         row[[p for p, (r, _) in enumerate(pairs) if r == i]] = 1
@@ -101,8 +107,15 @@ def _lp_served(weights, demand, capacity, allowed, minutes, median, unserved):
             if s == j:
                 row[p] = demand[i]
         a_ub.append(row), b_ub.append(capacity[j])
-    res = linprog(c, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None,
-                  bounds=(0, 1), method="highs")  # fmt: skip
+    res = linprog(
+        c,
+        A_ub=np.array(a_ub),
+        b_ub=b_ub,
+        A_eq=np.array(a_eq) if a_eq else None,
+        b_eq=b_eq or None,
+        bounds=(0, 1),
+        method="highs",
+    )
     return res.fun if median else -res.fun
 
 

@@ -30,7 +30,7 @@ from maillage.web.auth import create_account
 from maillage.web.context import build_context
 
 SECRET = "schema-test-secret-key-long-enough-0123456789"
-PLANNER = ("schema.planner", "schemathesis-password-1")
+ADMIN = ("schema.admin", "schemathesis-password-1")  # an administrator: the write log is fuzzed too
 MAX_EXAMPLES = 25
 BOUNDED = settings(
     max_examples=MAX_EXAMPLES,
@@ -46,17 +46,17 @@ def web_app(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Fast
     path = tmp_path_factory.mktemp("web-schema") / "registry.sqlite"
     api.init_registry(shared_data, f"sqlite:///{path}")
     context = build_context(f"sqlite:///{path}", shared_data)
-    create_account(context.db, *PLANNER, "planner", actor="test")
+    create_account(context.db, *ADMIN, "admin", actor="test")
     return create_app(context=context, secret_key=SECRET, rate_per_s=100_000, burst=100_000, login_rate_per_min=1000)
 
 
 @pytest.fixture(scope="module")
 def planner_session(web_app: FastAPI) -> Iterator[dict[str, Any]]:
-    """The cookie and CSRF token of a planner logged in through the form, like a browser."""
+    """The cookie and CSRF token of an administrator logged in through the form, like a browser."""
     with TestClient(web_app) as client:
         page = client.get("/planner/login")
         token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-        form = {"username": PLANNER[0], "password": PLANNER[1], "csrf_token": token}
+        form = {"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token}
         assert client.post("/planner/login", data=form, follow_redirects=False).status_code == 303
         csrf = client.get("/planner/api/session").json()["csrf_token"]
         yield {"cookies": {SESSION_COOKIE: client.cookies[SESSION_COOKIE]}, "headers": {"X-CSRF-Token": csrf}}
@@ -67,34 +67,42 @@ def api_schema(web_app: FastAPI) -> BaseSchema:
     return schemathesis.openapi.from_asgi("/openapi.json", web_app)
 
 
-# OpenAPI cannot say "exactly one of commune or (lon, lat)" for query parameters: /api/search may refuse a
-# schema-valid query with 422, but only for that rule (checked below), never for anything else.
-ORIGIN_RULE = "/api/search"
+# The optimiser's proposals take ~25 s when first asked (then cached) and have no parameter to fuzz:
+# covered by test_web_api.py::test_proposals_say_when_the_optimiser_is_missing instead.
+NOT_FUZZED = ["/planner/api/proposals"]
 
 
-def is_origin_rule_refusal(status: int, body: bytes) -> bool:
+def refused_for_a_documented_reason(status: int, body: bytes) -> bool:
+    """Whether a schema-valid request was refused for a reason its OpenAPI document gives.
+
+    404/409: an unknown commune, point or scenario, a duplicate name (documented per route). 422 with a
+    text ``detail``: a valid change that cannot apply (unknown site in this scenario). 422 on the query
+    as a whole: the one-origin rule of /api/search ("a commune, or lon and lat"), which OpenAPI cannot
+    express for query parameters. A 422 naming one field means the document and the server disagree.
+    """
+    if status in (404, 409):
+        return True
     if status != 422:
         return False
-    errors = json.loads(body)["detail"]
-    return all(e["loc"] == ["query"] and e["type"] == "value_error" for e in errors) and any(
-        "origine" in e["msg"] or "lon et lat" in e["msg"] or "adresse" in e["msg"] for e in errors
-    )
+    detail = json.loads(body)["detail"]
+    return isinstance(detail, str) or all(e["loc"] == ["query"] and e["type"] == "value_error" for e in detail)
 
 
 def fuzz(operation: APIOperation, mode: GenerationMode, call: dict[str, Any]) -> None:
     """Up to MAX_EXAMPLES generated requests to one operation, each response checked (raises on the first failure)."""
-    origin_rule = operation.path == ORIGIN_RULE and mode is GenerationMode.POSITIVE
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @BOUNDED
     def check(case: schemathesis.Case) -> None:
-        if not origin_rule:
+        if mode is GenerationMode.NEGATIVE:
             case.call_and_validate(**call)
             return
+        # valid input: schemathesis' checks, with our acceptance rule instead of "2xx or 404 only"
         response = case.call(**call)
         case.validate_response(response, excluded_checks=[positive_data_acceptance])
-        assert response.status_code < 400 or is_origin_rule_refusal(response.status_code, response.content), (
-            f"valid search refused: {case.query} -> {response.status_code} {response.content[:300]!r}"
+        status = response.status_code
+        assert status < 400 or refused_for_a_documented_reason(status, response.content), (
+            f"valid request refused: {case.as_curl_command()} -> {status} {response.content[:300]!r}"
         )
 
     try:
@@ -112,12 +120,38 @@ def test_api_conforms_to_its_openapi_document(
     api_schema: BaseSchema, planner_session: dict[str, Any], tag: str, mode: GenerationMode
 ) -> None:
     call = planner_session if tag == "planner" else {}
-    operations = [result.ok() for result in api_schema.include(tag=tag).get_all_operations()]
+    operations = [result.ok() for result in api_schema.include(tag=tag).exclude(path=NOT_FUZZED).get_all_operations()]
     assert len(operations) >= (4 if tag == "public" else 8), [op.label for op in operations]
-    failures = []
+    failures: list[str] = []
     for operation in operations:
         try:
             fuzz(operation, mode, call)
         except Exception as exc:  # every operation is fuzzed; all failures are reported together
             failures.append(f"{operation.label}: {type(exc).__name__}: {exc}")
+
     assert not failures, "\n\n".join(failures)
+
+
+def test_every_operation_is_fuzzed(api_schema: BaseSchema) -> None:
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        assert {"public", "planner"} & set(operation.tags or []), f"{operation.label} has no public/planner tag"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/planner/api/scenarios/99999999999999999999"),  # was a 500 (SQLite integer overflow)
+        ("GET", "/planner/api/scenarios/9223372036854775808/compare"),
+        ("POST", "/planner/api/scenarios/99999999999999999999/changes"),
+        ("GET", "/planner/api/steering?today=0"),  # was read as 1 January 1970
+        ("GET", "/api/search?need=pmi&commune=92007&at=1732442400"),
+    ],
+)
+def test_found_by_fuzzing_out_of_range_ids_and_numeric_dates_give_422(
+    web_app: FastAPI, planner_session: dict[str, Any], method: str, path: str
+) -> None:
+    with TestClient(web_app, raise_server_exceptions=False, cookies=planner_session["cookies"]) as client:
+        body = {"op": "close_site", "site_id": "pg-pole-vanves"} if method == "POST" else None
+        response = client.request(method, path, json=body, headers=planner_session["headers"])
+    assert response.status_code == 422, response.text

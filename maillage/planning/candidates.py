@@ -42,19 +42,29 @@ def build_candidates(
     standard = standard or ServiceStandard()
     unknown = sorted(set(sources) - set(CANDIDATE_SOURCES))
     if unknown:
-        raise ValueError(f"source(s) de candidats inconnue(s) : {', '.join(unknown)} (connues : {', '.join(CANDIDATE_SOURCES)})")
+        raise ValueError(
+            f"source(s) de candidats inconnue(s) : {', '.join(unknown)} (connues : {', '.join(CANDIDATE_SOURCES)})"
+        )
     frames = []
     names = snapshot.communes["name"].to_dict()
     if "partners" in sources:
         frames.append(_partners(snapshot, standard))
     if "centroids" in sources:
         points = snapshot.communes.geometry.representative_point()
-        frames.append(pd.DataFrame({
-            "id": [f"centroid-{c}" for c in snapshot.communes.index], "source": "centroids",
-            "name": [f"Centre de {names[c]}" for c in snapshot.communes.index], "site_id": None,
-            "commune_code": list(snapshot.communes.index), "x_m": points.x.to_numpy(), "y_m": points.y.to_numpy(),
-            "approximate": False,
-        }))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "id": [f"centroid-{c}" for c in snapshot.communes.index],
+                    "source": "centroids",
+                    "name": [f"Centre de {names[c]}" for c in snapshot.communes.index],
+                    "site_id": None,
+                    "commune_code": list(snapshot.communes.index),
+                    "x_m": points.x.to_numpy(),
+                    "y_m": points.y.to_numpy(),
+                    "approximate": False,
+                }
+            )
+        )
     if "grid" in sources:
         frames.append(_grid(cells, grid_step_m))
     frame = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
@@ -76,13 +86,20 @@ def _partners(snapshot: Snapshot, standard: ServiceStandard) -> pd.DataFrame:
     counted = set(standard.class_kinds()[ANTENNE_CLASS]) | {MOBILE_KIND}
     sites = snapshot.usable_sites()
     sites = sites[~sites["kind"].isin(counted)]
-    return pd.DataFrame({
-        "id": [f"partner-{i}" for i in sites["id"]], "source": "partners",
-        "name": [f"{n} ({KIND_LABELS_FR.get(SiteKind(k), k)})" for n, k in zip(sites["name"], sites["kind"], strict=True)],
-        "site_id": sites["id"].to_numpy(), "commune_code": sites["commune_code"].to_numpy(),
-        "x_m": sites["x_m"].to_numpy(dtype=float), "y_m": sites["y_m"].to_numpy(dtype=float),
-        "approximate": sites["coordinate_quality"].eq("commune_centroid").to_numpy(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [f"partner-{i}" for i in sites["id"]],
+            "source": "partners",
+            "name": [
+                f"{n} ({KIND_LABELS_FR.get(SiteKind(k), k)})" for n, k in zip(sites["name"], sites["kind"], strict=True)
+            ],
+            "site_id": sites["id"].to_numpy(),
+            "commune_code": sites["commune_code"].to_numpy(),
+            "x_m": sites["x_m"].to_numpy(dtype=float),
+            "y_m": sites["y_m"].to_numpy(dtype=float),
+            "approximate": sites["coordinate_quality"].eq("commune_centroid").to_numpy(),
+        }
+    )
 
 
 def _grid(cells: Cells, step_m: float) -> pd.DataFrame:
@@ -91,14 +108,23 @@ def _grid(cells: Cells, step_m: float) -> pd.DataFrame:
     populated = np.flatnonzero(cells.population > 0)
     xy, weight = cells.xy_m[populated], cells.population[populated]
     block = np.floor(xy / step_m).astype(np.int64)
-    frame = pd.DataFrame({"bx": block[:, 0], "by": block[:, 1], "wx": xy[:, 0] * weight, "wy": xy[:, 1] * weight, "w": weight})
+    frame = pd.DataFrame(
+        {"bx": block[:, 0], "by": block[:, 1], "wx": xy[:, 0] * weight, "wy": xy[:, 1] * weight, "w": weight}
+    )
     sums = frame.groupby(["bx", "by"], sort=True)[["wx", "wy", "w"]].sum()
     centres = np.column_stack([sums["wx"] / sums["w"], sums["wy"] / sums["w"]])
     _, nearest = cKDTree(xy).query(centres, k=1)
     points = xy[nearest]
     codes = cells.commune_code[populated][nearest]
-    return pd.DataFrame({
-        "id": [f"grid-{int(x)}-{int(y)}" for x, y in points], "source": "grid",
-        "name": [f"Point de grille {int(x)}, {int(y)} (L93)" for x, y in points], "site_id": None,
-        "commune_code": codes, "x_m": points[:, 0], "y_m": points[:, 1], "approximate": False,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [f"grid-{int(x)}-{int(y)}" for x, y in points],
+            "source": "grid",
+            "name": [f"Point de grille {int(x)}, {int(y)} (L93)" for x, y in points],
+            "site_id": None,
+            "commune_code": codes,
+            "x_m": points[:, 0],
+            "y_m": points[:, 1],
+            "approximate": False,
+        }
+    )

@@ -125,7 +125,9 @@ def _kind(value: Any) -> str:
     try:
         return SiteKind(str(value)).value
     except ValueError:
-        raise ScenarioError(f"type de site {value!r} inconnu (connus : {', '.join(k.value for k in SiteKind)})") from None
+        raise ScenarioError(
+            f"type de site {value!r} inconnu (connus : {', '.join(k.value for k in SiteKind)})"
+        ) from None
 
 
 def _services(value: Any) -> list[str]:
@@ -153,7 +155,10 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
     sector_of = dict(snapshot.sector_of_commune)
     names = dict(snapshot.sector_names)
     for number, raw in enumerate(changes, start=1):
-        change = normalise_change(raw["op"], raw.get("site_id"), raw.get("payload") or {})
+        site_id = raw.get("site_id")
+        if raw["op"] in NEW_SITE_OPS and not site_id:  # unsaved proposal: a provisional id
+            site_id = f"scenario-new-{number}"
+        change = normalise_change(raw["op"], site_id, raw.get("payload") or {})
         op, site_id, payload = change["op"], change["site_id"], change["payload"]
         try:
             if op in EXISTING_SITE_OPS:
@@ -170,8 +175,9 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
                     names[payload["sector"]] = payload["sector_name"]
         except ScenarioError as exc:
             raise ScenarioError(f"changement n° {number} ({op}) : {exc}") from None
-    return dataclasses.replace(snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of,
-                               sector_names=names)  # fmt: skip
+    return dataclasses.replace(
+        snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of, sector_names=names
+    )
 
 
 def _apply_to_site(sites: pd.DataFrame, op: str, site_id: str, payload: dict[str, Any]) -> pd.DataFrame:
@@ -209,14 +215,26 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
     if commune is not None and commune not in snapshot.communes.index:
         raise ScenarioError(f"commune {commune!r} inconnue du registre")
     row = {c: None for c in sites.columns} | {
-        "id": site_id, "name": payload["name"], "kind": kind, "source_kind": "mobile_unit" if mobile else kind,
-        "services": list(services), "services_assumed": not payload.get("services"),
-        "operator": payload.get("unit"), "commune_code": commune, "communes_served": [],
-        "lon": payload["lon"], "lat": payload["lat"], "x_m": x, "y_m": y,
-        "coordinate_quality": SCENARIO_QUALITY, "coordinate_note": "position du scénario",
-        "opening_hours": payload.get("opening_hours"), "source": "scénario", "source_file": "scénario",
+        "id": site_id,
+        "name": payload["name"],
+        "kind": kind,
+        "source_kind": "mobile_unit" if mobile else kind,
+        "services": list(services),
+        "services_assumed": not payload.get("services"),
+        "operator": payload.get("unit"),
+        "commune_code": commune,
+        "communes_served": [],
+        "lon": payload["lon"],
+        "lat": payload["lat"],
+        "x_m": x,
+        "y_m": y,
+        "coordinate_quality": SCENARIO_QUALITY,
+        "coordinate_note": "position du scénario",
+        "opening_hours": payload.get("opening_hours"),
+        "source": "scénario",
+        "source_file": "scénario",
         COUNTS_AS_COLUMN: default_kind if mobile else None,
-    }  # fmt: skip
+    }
     return pd.concat([sites, pd.DataFrame([row], columns=sites.columns)], ignore_index=True)
 
 

@@ -38,7 +38,9 @@ def compare(baseline: AuditResult, scenario: AuditResult) -> dict[str, Any]:
         raise ValueError("the two audits are not on the same cells")
     gained = cells.population * (scenario.within & ~baseline.within)
     lost = cells.population * (baseline.within & ~scenario.within)
-    frame = pd.DataFrame({"commune": cells.commune_code, "sector": scenario.cells.sector_id, "gained": gained, "lost": lost})
+    frame = pd.DataFrame(
+        {"commune": cells.commune_code, "sector": scenario.cells.sector_id, "gained": gained, "lost": lost}
+    )
     communes = _rows(baseline.by_commune, scenario.by_commune, frame.groupby("commune")[["gained", "lost"]].sum())
     sectors = _rows(baseline.by_sector, scenario.by_sector, frame.groupby("sector")[["gained", "lost"]].sum())
     before, after = baseline.minutes(ANTENNE_CLASS), scenario.minutes(ANTENNE_CLASS)
@@ -91,9 +93,13 @@ def _rows(base: pd.DataFrame, new: pd.DataFrame, flows: pd.DataFrame) -> list[di
             changed_times |= _differ(wb, wn)
         row["worst_times_changed"] = changed_times
         row["changed"] = (
-            changed_times or abs(row["population_within_delta"]) >= 0.5 or row["population_gained"] >= 0.5
-            or row["population_lost"] >= 0.5 or b is None or n is None
-        )  # fmt: skip
+            changed_times
+            or abs(row["population_within_delta"]) >= 0.5
+            or row["population_gained"] >= 0.5
+            or row["population_lost"] >= 0.5
+            or b is None
+            or n is None
+        )
         out.append(row)
     out.sort(key=lambda r: (r["population_within_delta"], r["code"]))
     return out

@@ -75,11 +75,12 @@ def travel_matrix(
     else:
         rows, cols, minutes, method = _generic(engine, origins, candidates, max_minutes, progress)
     order = np.lexsort((cols, rows))
-    return TravelMatrix(rows[order], cols[order], minutes[order], (len(origins), len(candidates)), float(max_minutes),
-                        method)  # fmt: skip
+    return TravelMatrix(
+        rows[order], cols[order], minutes[order], (len(origins), len(candidates)), float(max_minutes), method
+    )
 
 
-def _generic(engine, origins, candidates, max_minutes, progress):  # noqa: ANN001, ANN202
+def _generic(engine, origins, candidates, max_minutes, progress):
     rows, cols, minutes = [], [], []
     for j, xy in enumerate(candidates):
         result = engine.nearest(origins, Destinations((f"candidate-{j}",), xy.reshape(1, 2)))
@@ -92,17 +93,16 @@ def _generic(engine, origins, candidates, max_minutes, progress):  # noqa: ANN00
     return _cat(rows, np.int64), _cat(cols, np.int64), _cat(minutes, np.float64), "generic (one search per candidate)"
 
 
-def _crowfly(engine: CrowFlyEngine, origins, candidates, max_minutes):  # noqa: ANN001, ANN202
+def _crowfly(engine: CrowFlyEngine, origins, candidates, max_minutes):
     p = engine.parameters
     limit_m = max_minutes * p.metres_per_minute / p.detour_factor
     pairs = cKDTree(origins).sparse_distance_matrix(cKDTree(candidates), limit_m, output_type="ndarray")
     minutes = pairs["v"] * p.detour_factor / p.metres_per_minute
     keep = minutes <= max_minutes
-    return (pairs["i"][keep].astype(np.int64), pairs["j"][keep].astype(np.int64), minutes[keep],
-            "crow-fly k-d tree")  # fmt: skip
+    return (pairs["i"][keep].astype(np.int64), pairs["j"][keep].astype(np.int64), minutes[keep], "crow-fly k-d tree")
 
 
-def _street(engine, origins, candidates, max_minutes, progress):  # noqa: ANN001, ANN202
+def _street(engine, origins, candidates, max_minutes, progress):
     from scipy.sparse.csgraph import dijkstra
 
     from maillage.network.street import snap

@@ -11,6 +11,7 @@ Units: weights are residents, times minutes, demand and capacity in the same uni
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,26 +56,71 @@ def _chosen(x: np.ndarray, n_cand: int) -> tuple[int, ...]:
 
 
 def max_coverage(
-    cover: sp.spmatrix, weights: np.ndarray, k: int, *, exclude: Sequence[Sequence[int]] = (), time_limit_s: float = 60.0
+    cover: sp.spmatrix,
+    weights: np.ndarray,
+    k: int,
+    *,
+    exclude: Sequence[Sequence[int]] = (),
+    time_limit_s: float = 60.0,
 ) -> Selection:
     """At most ``k`` candidates covering the most weight: ``max Σ w_i z_i``, ``z_i ≤ Σ_j a_ij y_j``."""
-    a = sp.csr_matrix(cover, dtype=np.float64)
-    n_rows, n_cand = a.shape
+    full = sp.csr_matrix(cover, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
     if k < 1:
         raise PlanningError("le nombre de nouveaux sites doit être au moins 1")
+    n_cand = full.shape[1]
+    if k == 1:
+        return _best_single(full, weights, exclude)
+    a, w = merge_identical_rows(full, weights)  # rows covered by the same candidates: one row, summed weight
+    n_rows = a.shape[0]
     n_cols = n_cand + n_rows
     link = sp.hstack([-a, sp.identity(n_rows, format="csr")], format="csr")  # z_i - Σ a_ij y_j ≤ 0
     budget, b_up = _budget(n_cand, n_cols, k)
     cuts, c_up = _cuts(exclude, n_cand, n_cols)
     matrix = sp.vstack([link, *budget, *cuts], format="csr")
     upper = np.concatenate([np.zeros(n_rows), b_up, c_up])
-    cost = np.concatenate([np.zeros(n_cand), np.asarray(weights, float)])
-    solution = solve_mip(cost, matrix, np.full(matrix.shape[0], -INF), upper, np.zeros(n_cols), np.ones(n_cols),
-                         np.r_[np.ones(n_cand, bool), np.zeros(n_rows, bool)], maximise=True,
-                         time_limit_s=time_limit_s)  # fmt: skip
+    cost = np.concatenate([np.zeros(n_cand), w])
+    solution = solve_mip(
+        cost,
+        matrix,
+        np.full(matrix.shape[0], -INF),
+        upper,
+        np.zeros(n_cols),
+        np.ones(n_cols),
+        np.r_[np.ones(n_cand, bool), np.zeros(n_rows, bool)],
+        maximise=True,
+        time_limit_s=time_limit_s,
+    )
     chosen = _chosen(solution.x, n_cand)
-    covered = np.asarray(a[:, list(chosen)].sum(axis=1)).ravel() > 0 if chosen else np.zeros(n_rows, bool)
-    return Selection(chosen, float(np.dot(weights, covered)), solution, {"weight_covered": float(np.dot(weights, covered))})
+    covered = np.asarray(full[:, list(chosen)].sum(axis=1)).ravel() > 0 if chosen else np.zeros(full.shape[0], bool)
+    value = float(np.dot(weights, covered))
+    return Selection(chosen, value, solution, {"weight_covered": value})
+
+
+def _best_single(a: sp.csr_matrix, weights: np.ndarray, exclude: Sequence[Sequence[int]]) -> Selection:
+    """k = 1 is solved exactly by enumeration: each candidate's covered weight, the best one not excluded."""
+    started = time.perf_counter()
+    scores = np.asarray(a.T @ weights).ravel()
+    for chosen in exclude:
+        if len(chosen) == 1:
+            scores[chosen[0]] = -INF
+    best = int(np.argmax(scores))
+    if not np.isfinite(scores[best]):
+        raise PlanningError("plus aucun candidat à proposer")
+    x = np.zeros(a.shape[1])
+    x[best] = 1.0
+    solution = MipSolution(x, float(scores[best]), "Optimal (énumération)", time.perf_counter() - started, True)
+    return Selection((best,), float(scores[best]), solution, {"weight_covered": float(scores[best])})
+
+
+def merge_identical_rows(a: sp.csr_matrix, weights: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Rows with the same set of covering candidates merged into one, their weights summed."""
+    a = sp.csr_matrix(a)
+    a.sort_indices()
+    keys = [a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes() for i in range(a.shape[0])]
+    _, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
+    merged = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
+    return a[first], merged
 
 
 def set_cover(
@@ -92,20 +138,32 @@ def set_cover(
     n_rows, n_cand = a.shape
     empty = np.flatnonzero(np.diff(a.indptr) == 0)
     if len(empty):
-        raise PlanningError(f"{len(empty)} point(s) de demande hors d'atteinte de tout candidat : couverture impossible")
+        raise PlanningError(
+            f"{len(empty)} point(s) de demande hors d'atteinte de tout candidat : couverture impossible"
+        )
     budget, b_up = _budget(n_cand, n_cand, max_sites)
     cuts, c_up = _cuts(exclude, n_cand, n_cand)
     matrix = sp.vstack([a, *budget, *cuts], format="csr")
     lower = np.concatenate([np.ones(n_rows), np.full(len(b_up) + len(c_up), -INF)])
     upper = np.concatenate([np.full(n_rows, INF), b_up, c_up])
     try:
-        solution = solve_mip(np.ones(n_cand), matrix, lower, upper, np.zeros(n_cand), np.ones(n_cand),
-                             np.ones(n_cand, bool), time_limit_s=time_limit_s)  # fmt: skip
+        solution = solve_mip(
+            np.ones(n_cand),
+            matrix,
+            lower,
+            upper,
+            np.zeros(n_cand),
+            np.ones(n_cand),
+            np.ones(n_cand, bool),
+            time_limit_s=time_limit_s,
+        )
     except PlanningError:
         raise
     except Exception as exc:
         if max_sites is not None and "infeasible" in str(exc):
-            raise PlanningError(f"impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s)") from None
+            raise PlanningError(
+                f"impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s)"
+            ) from None
         raise
     chosen = _chosen(solution.x, n_cand)
     return Selection(chosen, float(len(chosen)), solution, {"sites": float(len(chosen))})
@@ -134,22 +192,44 @@ def p_median(
     weights, current = np.asarray(weights, float), np.asarray(current, float)
     useful = minutes < current[rows] - 1e-9
     rows, cols, minutes = rows[useful], cols[useful], minutes[useful]
+    if k == 1:  # exact by enumeration: each candidate's total saving
+        saving = np.bincount(cols, weights=weights[rows] * (current[rows] - minutes), minlength=n_cand)
+        single = _best_single(sp.csr_matrix(np.atleast_2d(saving)), np.ones(1), exclude)
+        best = current.copy()
+        pick = cols == single.chosen[0]
+        np.minimum.at(best, rows[pick], minutes[pick])
+        mean = float(np.dot(weights, best) / weights.sum()) if weights.sum() > 0 else 0.0
+        return Selection(
+            single.chosen, mean, single.solution, {"mean_minutes": mean, "total_minutes": float(np.dot(weights, best))}
+        )
     n_rows, n_pairs = len(current), len(rows)
     n_cols = n_cand + n_pairs
     pair_ix = n_cand + np.arange(n_pairs)
     assign = sp.csr_matrix((np.ones(n_pairs), (rows, pair_ix)), shape=(n_rows, n_cols))
-    link = sp.csr_matrix((np.r_[np.ones(n_pairs), -np.ones(n_pairs)],
-                          (np.r_[np.arange(n_pairs), np.arange(n_pairs)], np.r_[pair_ix, cols])),
-                         shape=(n_pairs, n_cols))  # fmt: skip
+    link = sp.csr_matrix(
+        (
+            np.r_[np.ones(n_pairs), -np.ones(n_pairs)],
+            (np.r_[np.arange(n_pairs), np.arange(n_pairs)], np.r_[pair_ix, cols]),
+        ),
+        shape=(n_pairs, n_cols),
+    )
     budget, b_up = _budget(n_cand, n_cols, k)
     cuts, c_up = _cuts(exclude, n_cand, n_cols)
     matrix = sp.vstack([assign, link, *budget, *cuts], format="csr")
     upper = np.concatenate([np.ones(n_rows), np.zeros(n_pairs), b_up, c_up])
     saving = weights[rows] * (current[rows] - minutes)
     cost = np.concatenate([np.zeros(n_cand), saving])
-    solution = solve_mip(cost, matrix, np.full(matrix.shape[0], -INF), upper, np.zeros(n_cols), np.ones(n_cols),
-                         np.r_[np.ones(n_cand, bool), np.zeros(n_pairs, bool)], maximise=True,
-                         time_limit_s=time_limit_s)  # fmt: skip
+    solution = solve_mip(
+        cost,
+        matrix,
+        np.full(matrix.shape[0], -INF),
+        upper,
+        np.zeros(n_cols),
+        np.ones(n_cols),
+        np.r_[np.ones(n_cand, bool), np.zeros(n_pairs, bool)],
+        maximise=True,
+        time_limit_s=time_limit_s,
+    )
     chosen = _chosen(solution.x, n_cand)
     best = current.copy()
     pick = np.isin(cols, chosen)
@@ -191,31 +271,56 @@ def capacitated(
     pair_ix = n_cand + np.arange(n_pairs)
     assign_cols = [pair_ix] + ([n_cand + n_pairs + np.arange(n_rows)] if median else [])
     assign_rows = [rows] + ([np.arange(n_rows)] if median else [])
-    assign = sp.csr_matrix((np.ones(sum(len(c) for c in assign_cols)), (np.concatenate(assign_rows), np.concatenate(assign_cols))),
-                           shape=(n_rows, n_cols))  # fmt: skip
+    assign = sp.csr_matrix(
+        (np.ones(sum(len(c) for c in assign_cols)), (np.concatenate(assign_rows), np.concatenate(assign_cols))),
+        shape=(n_rows, n_cols),
+    )
     cand_of_pair = cols - n_fixed
     site_rows = [cols, np.flatnonzero(np.arange(n_sites) >= n_fixed)]
     site_cols = [pair_ix, np.arange(n_cand)]
     site_vals = [demand[rows], -capacity[n_fixed:]]
-    load = sp.csr_matrix((np.concatenate(site_vals), (np.concatenate(site_rows), np.concatenate(site_cols))), shape=(n_sites, n_cols))
+    load = sp.csr_matrix(
+        (np.concatenate(site_vals), (np.concatenate(site_rows), np.concatenate(site_cols))), shape=(n_sites, n_cols)
+    )
     budget, b_up = _budget(n_cand, n_cols, k)
     cuts, c_up = _cuts(exclude, n_cand, n_cols)
     # x_ij ≤ y_j for candidate pairs: not needed for correctness (capacity row), tightens the relaxation
     cand_pairs = np.flatnonzero(cand_of_pair >= 0)
-    link = sp.csr_matrix((np.r_[np.ones(len(cand_pairs)), -np.ones(len(cand_pairs))],
-                          (np.r_[np.arange(len(cand_pairs)), np.arange(len(cand_pairs))],
-                           np.r_[pair_ix[cand_pairs], cand_of_pair[cand_pairs]])), shape=(len(cand_pairs), n_cols))  # fmt: skip
+    link = sp.csr_matrix(
+        (
+            np.r_[np.ones(len(cand_pairs)), -np.ones(len(cand_pairs))],
+            (
+                np.r_[np.arange(len(cand_pairs)), np.arange(len(cand_pairs))],
+                np.r_[pair_ix[cand_pairs], cand_of_pair[cand_pairs]],
+            ),
+        ),
+        shape=(len(cand_pairs), n_cols),
+    )
     matrix = sp.vstack([assign, load, link, *budget, *cuts], format="csr")
     site_upper = np.where(np.arange(n_sites) < n_fixed, capacity, 0.0)
-    lower = np.concatenate([np.ones(n_rows) if median else np.full(n_rows, -INF), np.full(n_sites + len(cand_pairs) + len(b_up) + len(c_up), -INF)])
+    lower = np.concatenate(
+        [
+            np.ones(n_rows) if median else np.full(n_rows, -INF),
+            np.full(n_sites + len(cand_pairs) + len(b_up) + len(c_up), -INF),
+        ]
+    )
     upper = np.concatenate([np.ones(n_rows), site_upper, np.zeros(len(cand_pairs)), b_up, c_up])
     if median:
         cost = np.concatenate([np.zeros(n_cand), weights[rows] * minutes, weights * unserved_minutes])
     else:
         cost = np.concatenate([np.zeros(n_cand), weights[rows]])
     integer = np.r_[np.ones(n_cand, bool), np.zeros(n_cols - n_cand, bool)]
-    solution = solve_mip(cost, matrix, lower, upper, np.zeros(n_cols), np.ones(n_cols), integer, maximise=not median,
-                         time_limit_s=time_limit_s)  # fmt: skip
+    solution = solve_mip(
+        cost,
+        matrix,
+        lower,
+        upper,
+        np.zeros(n_cols),
+        np.ones(n_cols),
+        integer,
+        maximise=not median,
+        time_limit_s=time_limit_s,
+    )
     chosen = _chosen(solution.x, n_cand)
     served = float(np.dot(weights[rows], solution.x[pair_ix]))
     detail = {"population_served": served}

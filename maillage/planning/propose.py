@@ -16,6 +16,7 @@ standard), the before/after figures and the scenario ``changes`` ready to be sav
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,7 @@ from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
 
 NEAREST_SITES = 8
+PRESELECT = 40
 METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian")
 METHOD_LABELS_FR = {
     "coverage": "couverture maximale",
@@ -103,8 +105,10 @@ def plan(
     say = progress or (lambda _m: None)
     kinds = standard.class_kinds()
     if request.kind not in kinds[ANTENNE_CLASS]:
-        raise PlanningError(f"type de nouveau site {request.kind!r} non compté par la norme "
-                            f"(comptés : {', '.join(kinds[ANTENNE_CLASS])})")  # fmt: skip
+        raise PlanningError(
+            f"type de nouveau site {request.kind!r} non compté par la norme "
+            f"(comptés : {', '.join(kinds[ANTENNE_CLASS])})"
+        )
     is_pole = request.kind in kinds[POLE_CLASS]
     threshold = standard.pole_minutes if is_pole else standard.antenne_minutes
     if baseline is None:
@@ -114,8 +118,15 @@ def plan(
     candidates = build_candidates(snapshot, cells, standard, request.candidates, grid_step_m=request.grid_step_m)
     if candidates.empty:
         raise PlanningError("aucun emplacement candidat (vérifiez --candidates)")
-    inst = _Instance(request, standard, baseline, candidates, threshold, cells.population.astype(float),
-                     (~baseline.within) & (cells.population > 0))  # fmt: skip
+    inst = _Instance(
+        request,
+        standard,
+        baseline,
+        candidates,
+        threshold,
+        cells.population.astype(float),
+        (~baseline.within) & (cells.population > 0),
+    )
     started = time.perf_counter()
     if request.method in ("coverage", "setcover"):
         selections, cover = _coverage_models(inst, engine, say)
@@ -132,11 +143,16 @@ def plan(
         "request": asdict(request),
         "kind": request.kind,
         "threshold_minutes": threshold,
-        "baseline": {"population": total, "population_within": float(baseline.total["population_within"]),
-                     "share_within": float(baseline.total["share_within"]),
-                     "population_outside": float(baseline.total["population_outside"])},  # fmt: skip
-        "candidates": {"count": int(len(candidates)),
-                       "by_source": {k: int(v) for k, v in candidates["source"].value_counts().items()}},  # fmt: skip
+        "baseline": {
+            "population": total,
+            "population_within": float(baseline.total["population_within"]),
+            "share_within": float(baseline.total["share_within"]),
+            "population_outside": float(baseline.total["population_outside"]),
+        },
+        "candidates": {
+            "count": len(candidates),
+            "by_source": {k: int(v) for k, v in candidates["source"].value_counts().items()},
+        },
         "timings_s": {k: round(v, 3) for k, v in inst.timings.items()},
         "engine": engine.describe(),
         "proposals": proposals,
@@ -161,12 +177,13 @@ def propose(
     return plan(snapshot, cells, engine, standard, request, baseline=baseline)["proposals"]
 
 
-def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: Callable[[str], None]):  # noqa: ANN202
+def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: Callable[[str], None]):
     started = time.perf_counter()
     xy = inst.candidates[["x_m", "y_m"]].to_numpy(dtype=float)
     say(f"Matrice des temps : {len(inst.weights)} carreaux × {len(xy)} candidats…")
     matrix = travel_matrix(engine, inst.baseline.cells.xy_m, xy, max_minutes)
     inst.timings["matrix_s"] = time.perf_counter() - started
+    inst.timings["matrix_pairs"] = float(len(matrix.rows))
     inst.notes.append(f"Matrice des temps : {len(matrix.rows)} paires ≤ {max_minutes:g} min ({matrix.method}).")
     return matrix
 
@@ -188,7 +205,7 @@ def _ranked(solve: Callable[[list[tuple[int, ...]]], Selection], count: int, ins
     return found
 
 
-def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[str], None]):  # noqa: ANN202
+def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[str], None]):
     matrix = _matrix(inst, engine, inst.threshold, say)
     cover = matrix.within(inst.threshold).tocsr()
     rows = np.flatnonzero(inst.outside)
@@ -196,28 +213,37 @@ def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[s
     reachable = np.diff(sub.indptr) > 0
     unreachable_pop = float(inst.weights[rows[~reachable]].sum())
     if not reachable.any():
-        raise PlanningError(f"aucun candidat n'amène un seul habitant hors norme à moins de {inst.threshold:g} min : "
-                            "la demande ne peut pas être satisfaite avec ces candidats")  # fmt: skip
+        raise PlanningError(
+            f"aucun candidat n'amène un seul habitant hors norme à moins de {inst.threshold:g} min : "
+            "la demande ne peut pas être satisfaite avec ces candidats"
+        )
     if unreachable_pop > 0:
-        inst.notes.append(f"{_n(unreachable_pop)} habitants hors norme ne sont à moins de {inst.threshold:g} min "
-                          "d'aucun candidat : aucun nouveau site candidat ne peut les couvrir.")  # fmt: skip
+        inst.notes.append(
+            f"{_n(unreachable_pop)} habitants hors norme ne sont à moins de {inst.threshold:g} min "
+            "d'aucun candidat : aucun nouveau site candidat ne peut les couvrir."
+        )
         if inst.request.require_all:
-            raise PlanningError(f"{_n(unreachable_pop)} habitants hors norme sont hors d'atteinte de tout candidat "
-                                f"en {inst.threshold:g} min : couverture complète impossible")  # fmt: skip
+            raise PlanningError(
+                f"{_n(unreachable_pop)} habitants hors norme sont hors d'atteinte de tout candidat "
+                f"en {inst.threshold:g} min : couverture complète impossible"
+            )
     rows, sub = rows[reachable], sub[reachable]
     say("Optimisation (HiGHS)…")
     r = inst.request
     if r.method == "setcover":
-        selections = _ranked(lambda ex: set_cover(sub, max_sites=r.max_sites, exclude=ex, time_limit_s=r.time_limit_s),
-                             r.proposals, inst)  # fmt: skip
+        selections = _ranked(
+            lambda ex: set_cover(sub, max_sites=r.max_sites, exclude=ex, time_limit_s=r.time_limit_s), r.proposals, inst
+        )
     else:
-        selections = _ranked(lambda ex: max_coverage(sub, inst.weights[rows], r.new_sites, exclude=ex,
-                                                     time_limit_s=r.time_limit_s), r.proposals, inst)  # fmt: skip
-    inst.timings["matrix_pairs"] = float(len(matrix.rows))
+        selections = _ranked(
+            lambda ex: max_coverage(sub, inst.weights[rows], r.new_sites, exclude=ex, time_limit_s=r.time_limit_s),
+            r.proposals,
+            inst,
+        )
     return selections, cover
 
 
-def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Callable[[str], None]):  # noqa: ANN202
+def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Callable[[str], None]):
     r = inst.request
     current = inst.baseline.minutes(POLE_CLASS if is_pole else ANTENNE_CLASS)
     current = np.minimum(current, r.unserved_minutes)
@@ -226,14 +252,29 @@ def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Call
     cover = matrix.within(inst.threshold).tocsr()
     say("Optimisation (HiGHS)…")
     n_cand = len(inst.candidates)
-    selections = _ranked(lambda ex: p_median(matrix.rows, matrix.cols, matrix.minutes, current, inst.weights, n_cand,
-                                             r.new_sites, exclude=ex, time_limit_s=r.time_limit_s), r.proposals, inst)  # fmt: skip
-    inst.notes.append(f"Temps moyen actuel jusqu'au site le plus proche : {np.dot(inst.weights, current) / inst.weights.sum():.1f} "
-                      f"min (temps plafonnés à {r.unserved_minutes:g} min).")  # fmt: skip
+    selections = _ranked(
+        lambda ex: p_median(
+            matrix.rows,
+            matrix.cols,
+            matrix.minutes,
+            current,
+            inst.weights,
+            n_cand,
+            r.new_sites,
+            exclude=ex,
+            time_limit_s=r.time_limit_s,
+        ),
+        r.proposals,
+        inst,
+    )
+    inst.notes.append(
+        f"Temps moyen actuel jusqu'au site le plus proche : {np.dot(inst.weights, current) / inst.weights.sum():.1f} "
+        f"min (temps plafonnés à {r.unserved_minutes:g} min)."
+    )
     return selections, cover
 
 
-def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, is_pole: bool, say):  # noqa: ANN001, ANN202
+def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, is_pole: bool, say):
     r, s = inst.request, inst.standard
     cls = POLE_CLASS if is_pole else ANTENNE_CLASS
     existing = inst.baseline.destinations[cls]
@@ -242,27 +283,53 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     cand_m = _matrix(inst, engine, max(limit, inst.threshold), say)
     exist_m = travel_matrix(engine, inst.baseline.cells.xy_m, existing.xy_m, limit)
     kinds = dict(zip(snapshot.sites["id"], snapshot.sites["kind"], strict=True))
-    exist_limit = np.array([s.pole_minutes if kinds.get(i) in s.pole_kinds else s.antenne_minutes for i in existing.site_ids])
+    exist_limit = np.array(
+        [s.pole_minutes if kinds.get(i) in s.pole_kinds else s.antenne_minutes for i in existing.site_ids]
+    )
     n_fixed = len(existing)
-    rows = np.r_[exist_m.rows, cand_m.rows]
-    cols = np.r_[exist_m.cols, cand_m.cols + n_fixed]
-    minutes = np.r_[exist_m.minutes, cand_m.minutes]
+    # Pre-selection: the PRESELECT candidates with the best uncapacitated gain (keeps the model small).
+    gain = np.asarray(
+        cand_m.within(inst.threshold)[np.flatnonzero(inst.outside)].T @ inst.weights[inst.outside]
+    ).ravel()
+    keep = np.sort(np.argsort(-gain, kind="stable")[: max(PRESELECT, 10 * r.new_sites)])
+    local = np.full(len(inst.candidates), -1)
+    local[keep] = np.arange(len(keep))
+    inst.notes.append(f"Variante avec capacités : {len(keep)} candidats présélectionnés (meilleur gain sans capacité).")
+    pick = local[cand_m.cols] >= 0
+    rows = np.r_[exist_m.rows, cand_m.rows[pick]]
+    cols = np.r_[exist_m.cols, local[cand_m.cols[pick]] + n_fixed]
+    minutes = np.r_[exist_m.minutes, cand_m.minutes[pick]]
     if not median:
-        keep = minutes <= np.r_[exist_limit[exist_m.cols], np.full(len(cand_m.rows), inst.threshold)]
-        rows, cols, minutes = rows[keep], cols[keep], minutes[keep]
+        within = minutes <= np.r_[exist_limit[exist_m.cols], np.full(int(pick.sum()), inst.threshold)]
+        rows, cols, minutes = rows[within], cols[within], minutes[within]
     populated = inst.weights[rows] > 0
     rows, cols, minutes = rows[populated], cols[populated], minutes[populated]
     if median:  # each cell may be assigned to one of its NEAREST_SITES nearest sites only (size of the model)
         rows, cols, minutes = nearest_pairs(rows, cols, minutes, NEAREST_SITES)
-        inst.notes.append(f"P-médiane avec capacités : chaque carreau est affecté à l'un de ses {NEAREST_SITES} sites "
-                          "les plus proches au plus (restriction du modèle).")  # fmt: skip
+        inst.notes.append(
+            f"P-médiane avec capacités : chaque carreau est affecté à l'un de ses {NEAREST_SITES} sites "
+            "les plus proches au plus (restriction du modèle)."
+        )
     demand = inst.weights * r.use_rate
-    capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(len(inst.candidates), r.capacity)]
+    capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(len(keep), r.capacity)]
     objective = "median" if median else "coverage"
 
     def solve(k: int, ex: list[tuple[int, ...]]) -> Selection:
-        return capacitated(rows, cols, minutes, inst.weights, demand, capacity, n_fixed, k, objective=objective,
-                           unserved_minutes=r.unserved_minutes, exclude=ex, time_limit_s=r.time_limit_s)  # fmt: skip
+        found = capacitated(
+            rows,
+            cols,
+            minutes,
+            inst.weights,
+            demand,
+            capacity,
+            n_fixed,
+            k,
+            objective=objective,
+            unserved_minutes=r.unserved_minutes,
+            exclude=[tuple(local[j] for j in s) for s in ex],
+            time_limit_s=r.time_limit_s,
+        )
+        return dataclasses.replace(found, chosen=tuple(int(keep[j]) for j in found.chosen))
 
     say("Optimisation avec capacités (HiGHS)…")
     base = solve(0, [])
@@ -278,7 +345,7 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     return selections, cand_m.within(inst.threshold).tocsr()
 
 
-def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:  # noqa: ANN001
+def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:
     chosen = list(selection.chosen)
     outside = inst.outside
     covered_by = cover[:, chosen].toarray().astype(bool) if chosen else np.zeros((len(outside), 0), bool)
@@ -296,11 +363,23 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
             name = f"{label} dans {c['name']}"
         elif c["source"] == "grid":
             name = f"{label} — {c['commune']} ({SOURCE_LABELS_FR['grid']} {c['lon']:.4f}, {c['lat']:.4f})"
-        sites.append({"candidate_id": c["id"], "source": c["source"], "source_label": SOURCE_LABELS_FR[c["source"]],
-                      "name": name, "partner_site_id": c["site_id"], "commune_code": c["commune_code"],
-                      "commune": c["commune"], "lon": float(c["lon"]), "lat": float(c["lat"]),
-                      "x_m": float(c["x_m"]), "y_m": float(c["y_m"]), "approximate_position": bool(c["approximate"]),
-                      "population_gain_alone": round(alone, 1)})  # fmt: skip
+        sites.append(
+            {
+                "candidate_id": c["id"],
+                "source": c["source"],
+                "source_label": SOURCE_LABELS_FR[c["source"]],
+                "name": name,
+                "partner_site_id": c["site_id"],
+                "commune_code": c["commune_code"],
+                "commune": c["commune"],
+                "lon": float(c["lon"]),
+                "lat": float(c["lat"]),
+                "x_m": float(c["x_m"]),
+                "y_m": float(c["y_m"]),
+                "approximate_position": bool(c["approximate"]),
+                "population_gain_alone": round(alone, 1),
+            }
+        )
         payload = {"name": name, "kind": inst.request.kind, "lon": float(c["lon"]), "lat": float(c["lat"])}
         if c["commune_code"]:
             payload["commune_code"] = c["commune_code"]
@@ -319,8 +398,12 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
         "share_within_after": (float(base["population_within"]) + gain) / total if total else None,
         "objective": float(selection.objective),
         **{k: round(float(v), 3) for k, v in selection.detail.items()},
-        "solver": {"name": "HiGHS", "status": selection.solution.status, "optimal": selection.solution.optimal,
-                   "seconds": round(selection.solution.seconds, 3)},  # fmt: skip
+        "solver": {
+            "name": "HiGHS",
+            "status": selection.solution.status,
+            "optimal": selection.solution.optimal,
+            "seconds": round(selection.solution.seconds, 3),
+        },
         "changes": changes,
     }
     return out
@@ -345,8 +428,10 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = []
     for p in result["proposals"]:
         where = " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"])
-        lines.append(f"n° {p['rank']} : +{_n(p['population_gain'])} habitants dans la norme avec {p['new_sites_count']} "
-                     f"site(s) : {where}")  # fmt: skip
+        lines.append(
+            f"n° {p['rank']} : +{_n(p['population_gain'])} habitants dans la norme avec {p['new_sites_count']} "
+            f"site(s) : {where}"
+        )
     return lines
 
 

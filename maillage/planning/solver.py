@@ -107,5 +107,6 @@ def solve_mip(
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible
         raise SolverError(f"aucune solution trouvée par HiGHS ({name}, {seconds:.1f} s)")
     x = np.asarray(highs.getSolution().col_value, dtype=np.float64)
-    return MipSolution(x, float(highs.getInfo().objective_function_value), name, seconds,
-                       status == highspy.HighsModelStatus.kOptimal)  # fmt: skip
+    return MipSolution(
+        x, float(highs.getInfo().objective_function_value), name, seconds, status == highspy.HighsModelStatus.kOptimal
+    )

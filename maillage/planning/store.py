@@ -39,7 +39,14 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
         "description": scenario.description,
         "created_by": scenario.created_by,
         "changes": [
-            {"id": c.id, "seq": c.seq, "op": c.op, "site_id": c.site_id, "payload": c.payload, "created_by": c.created_by}
+            {
+                "id": c.id,
+                "seq": c.seq,
+                "op": c.op,
+                "site_id": c.site_id,
+                "payload": c.payload,
+                "created_by": c.created_by,
+            }
             for c in scenario.changes
         ],
     }
@@ -104,17 +111,25 @@ def create_scenario(
         scenario = Scenario(name=name, description=description, created_by=actor)
         session.add(scenario)
         session.flush()
-        session.add(WriteLog(actor=actor, action="scenario_create", target=f"scenario:{scenario.id}", detail={"name": name}))
+        session.add(
+            WriteLog(actor=actor, action="scenario_create", target=f"scenario:{scenario.id}", detail={"name": name})
+        )
         if changes:
             _append(session, snapshot, scenario, changes, actor)
         scenario_id = scenario.id
     return get_scenario(db, scenario_id)
 
 
-def add_change(db: Engine, snapshot: Snapshot, scenario_id: int, change: Mapping[str, Any], actor: str) -> dict[str, Any]:
+def add_change(
+    db: Engine, snapshot: Snapshot, scenario_id: int, change: Mapping[str, Any], actor: str
+) -> dict[str, Any]:
     """Append one change given flat (``op``, ``site_id`` and the payload fields) to a scenario."""
-    payload = {k: v for k, v in change.items() if k not in ("op", "site_id", "payload")} | dict(change.get("payload") or {})
-    return add_changes(db, snapshot, scenario_id, [{"op": change["op"], "site_id": change.get("site_id"), "payload": payload}], actor)
+    payload = {k: v for k, v in change.items() if k not in ("op", "site_id", "payload")} | dict(
+        change.get("payload") or {}
+    )
+    return add_changes(
+        db, snapshot, scenario_id, [{"op": change["op"], "site_id": change.get("site_id"), "payload": payload}], actor
+    )
 
 
 def add_changes(
@@ -129,7 +144,9 @@ def add_changes(
     return get_scenario(db, scenario_id)
 
 
-def _append(session: Session, snapshot: Snapshot, scenario: Scenario, changes: list[Mapping[str, Any]], actor: str) -> None:
+def _append(
+    session: Session, snapshot: Snapshot, scenario: Scenario, changes: list[Mapping[str, Any]], actor: str
+) -> None:
     seq = session.scalar(select(func.max(ScenarioChange.seq)).where(ScenarioChange.scenario_id == scenario.id)) or 0
     existing = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes]
     renamed: dict[str, str] = {}
@@ -147,10 +164,24 @@ def _append(session: Session, snapshot: Snapshot, scenario: Scenario, changes: l
         new.append((seq, normalise_change(change["op"], site_id, change.get("payload") or {})))
     apply_scenario(snapshot, [*existing, *(c for _, c in new)])  # raises ScenarioError on a bad change
     for seq_n, c in new:
-        session.add(ScenarioChange(scenario_id=scenario.id, seq=seq_n, op=c["op"], site_id=c["site_id"],
-                                   payload=c["payload"], created_by=actor))  # fmt: skip
-        session.add(WriteLog(actor=actor, action=f"scenario_{c['op']}", target=f"scenario:{scenario.id}",
-                             detail={"site_id": c["site_id"], **c["payload"]}))  # fmt: skip
+        session.add(
+            ScenarioChange(
+                scenario_id=scenario.id,
+                seq=seq_n,
+                op=c["op"],
+                site_id=c["site_id"],
+                payload=c["payload"],
+                created_by=actor,
+            )
+        )
+        session.add(
+            WriteLog(
+                actor=actor,
+                action=f"scenario_{c['op']}",
+                target=f"scenario:{scenario.id}",
+                detail={"site_id": c["site_id"], **c["payload"]},
+            )
+        )
 
 
 def delete_scenario(db: Engine, name: str, actor: str) -> None:
@@ -158,7 +189,9 @@ def delete_scenario(db: Engine, name: str, actor: str) -> None:
         scenario = session.scalars(select(Scenario).where(Scenario.name == name)).first()
         if scenario is None:
             raise LookupError(f"scénario « {name} » introuvable")
-        session.add(WriteLog(actor=actor, action="scenario_delete", target=f"scenario:{scenario.id}", detail={"name": name}))
+        session.add(
+            WriteLog(actor=actor, action="scenario_delete", target=f"scenario:{scenario.id}", detail={"name": name})
+        )
         session.delete(scenario)
 
 
@@ -177,7 +210,9 @@ def export_json(scenario: Mapping[str, Any]) -> str:
         "format": EXPORT_FORMAT,
         "name": scenario["name"],
         "description": scenario.get("description"),
-        "changes": [{"op": c["op"], "site_id": c.get("site_id"), "payload": c.get("payload") or {}} for c in scenario["changes"]],
+        "changes": [
+            {"op": c["op"], "site_id": c.get("site_id"), "payload": c.get("payload") or {}} for c in scenario["changes"]
+        ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
@@ -192,7 +227,11 @@ def export_csv(scenario: Mapping[str, Any]) -> str:
         row = {"op": change["op"], "site_id": change.get("site_id") or ""}
         for key in PAYLOAD_FIELDS:
             value = payload.get(key)
-            row[key] = ";".join(value) if isinstance(value, list) else ("" if value is None else repr(value) if isinstance(value, float) else value)
+            row[key] = (
+                ";".join(value)
+                if isinstance(value, list)
+                else ("" if value is None else repr(value) if isinstance(value, float) else value)
+            )
         writer.writerow(row)
     return buffer.getvalue()
 
@@ -214,7 +253,11 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
         for n, c in enumerate(changes, start=1):
             if not isinstance(c, dict) or "op" not in c:
                 raise ScenarioError(f"{filename} : changement n° {n} sans « op »")
-            payload = c.get("payload") if isinstance(c.get("payload"), dict) else {k: v for k, v in c.items() if k not in ("op", "site_id")}
+            payload = (
+                c.get("payload")
+                if isinstance(c.get("payload"), dict)
+                else {k: v for k, v in c.items() if k not in ("op", "site_id")}
+            )
             out.append({"op": c["op"], "site_id": c.get("site_id"), "payload": payload})
         return doc.get("name"), doc.get("description"), out
     reader = csv.DictReader(io.StringIO(stripped))
@@ -231,8 +274,16 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
             if not value:
                 continue
             payload[key] = [s for s in value.split(";") if s.strip()] if key == "services" else value
-        out.append({"op": (row["op"] or "").strip(), "site_id": (row.get("site_id") or "").strip() or None,
-                    "payload": payload, "line": line})  # fmt: skip
+        change = {
+            "op": (row["op"] or "").strip(),
+            "site_id": (row.get("site_id") or "").strip() or None,
+            "payload": payload,
+        }
+        try:
+            normalise_change(change["op"], change["site_id"], payload)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{filename}:{line} : {exc}") from None
+        out.append(change)
     return None, None, out
 
 

@@ -32,9 +32,19 @@ from maillage.registry.vocab import SiteKind
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 DEFAULT_WEEK_SLOTS = (
-    "Mo 09:00", "Mo 14:00", "Tu 09:00", "Tu 14:00", "We 09:00", "We 14:00",
-    "Th 09:00", "Th 14:00", "Fr 09:00", "Fr 14:00", "Fr 18:30", "Sa 10:00",
-)  # fmt: skip
+    "Mo 09:00",
+    "Mo 14:00",
+    "Tu 09:00",
+    "Tu 14:00",
+    "We 09:00",
+    "We 14:00",
+    "Th 09:00",
+    "Th 14:00",
+    "Fr 09:00",
+    "Fr 14:00",
+    "Fr 18:30",
+    "Sa 10:00",
+)
 _SLOT = re.compile(r"^\s*([A-Za-zéè]+)\.?\s+(\d{1,2})[:h](\d{2})\s*$")
 
 

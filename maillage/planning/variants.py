@@ -59,7 +59,8 @@ def audit_variant(
 ) -> AuditResult:
     """:func:`~maillage.audit.guarantee.run_audit` on the variant; notes say what was changed."""
     variant, notes = prepare_variant(snapshot, changes=changes, when=when, unknown=unknown)
-    result = run_audit(variant, cells_for(cells, variant), engine, standard, service=service, sources=sources,
-                       progress=progress)  # fmt: skip
+    result = run_audit(
+        variant, cells_for(cells, variant), engine, standard, service=service, sources=sources, progress=progress
+    )
     result.notes.extend(notes)
     return result

@@ -29,6 +29,7 @@ from maillage.web.schemas import (
     ScenarioIn,
     ScenarioOut,
     SessionOut,
+    Unprocessable,
 )
 from maillage.web.security import check_csrf, csrf_token, require_csrf
 
@@ -38,6 +39,7 @@ SCENARIO_CACHE_SIZE = 16
 ScenarioId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 ScenarioPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a huge id must be a 422, not a database overflow
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "scénario introuvable"}}
+UNREADABLE = {"model": Problem, "description": "corps de requête illisible (pas du JSON UTF-8)"}
 
 
 def _context(request: Request) -> WebContext:
@@ -200,7 +202,7 @@ def scenarios(request: Request, user: User) -> list[dict[str, Any]]:
     status_code=201,
     dependencies=[Csrf],
     summary="Créer un scénario",
-    responses={409: {"model": Problem}},
+    responses={400: UNREADABLE, 409: {"model": Problem}},
 )
 def create_scenario(request: Request, user: User, body: ScenarioIn) -> dict[str, Any]:
     try:
@@ -220,7 +222,7 @@ def get_scenario(request: Request, user: User, scenario_id: ScenarioPath) -> dic
     status_code=201,
     dependencies=[Csrf],
     summary="Ajouter, déplacer ou fermer un site dans un scénario",
-    responses={404: {"model": Problem}, 422: {"model": Problem}},
+    responses={400: UNREADABLE, 404: {"model": Problem}, 422: {"model": Unprocessable}},
 )
 def add_change(request: Request, user: User, scenario_id: ScenarioPath, body: ChangeIn) -> dict[str, Any]:
     context = _context(request)

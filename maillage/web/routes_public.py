@@ -117,7 +117,9 @@ def communes_geojson(request: Request) -> dict[str, Any]:
         429: {"model": Problem, "description": "trop de requêtes"},
     },
 )
-def search_api(request: Request, params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
+async def search_api(request: Request, params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
+    # async on purpose: a search is ~0.2 ms of in-memory work with no I/O, cheaper on the event loop
+    # than a hop to the thread pool and back (that hop was a third of the server's time under load)
     return dataclasses.asdict(run_search(_context(request), params))
 
 

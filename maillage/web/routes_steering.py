@@ -19,11 +19,11 @@ from maillage.steering.models import SteeringData
 from maillage.steering.report import render_html, to_jsonable
 from maillage.web.context import WebContext
 from maillage.web.routes_planner import User, session_user
-from maillage.web.schemas import Problem
+from maillage.web.schemas import IsoDate, Problem
 
 router = APIRouter(prefix="/planner")
 Horizon = Annotated[int, Query(ge=1, le=120, description="Horizon des renouvellements, en mois.")]
-Today = Annotated[date | None, Query(description="Date de référence (AAAA-MM-JJ), défaut : aujourd'hui.")]
+Today = Annotated[IsoDate | None, Query(description="Date de référence (AAAA-MM-JJ), défaut : aujourd'hui.")]
 
 
 def steering_data(context: WebContext) -> SteeringData:

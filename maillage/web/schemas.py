@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from maillage.registry.vocab import Service, SiteKind
 
@@ -15,6 +16,18 @@ Lon = Annotated[float, Field(ge=-5.5, le=10.0, description="longitude WGS84 (deg
 Lat = Annotated[float, Field(ge=41.0, le=51.5, description="latitude WGS84 (degrés)")]
 CommuneCode = Annotated[str, Field(pattern=r"^(\d{5}|2[AB]\d{3})$", max_length=5, description="code INSEE")]
 SiteId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[\w.:-]+$")]
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def iso_only(value: object) -> object:
+    """Refuse a bare number where a date is expected (pydantic would read ``0`` as 1 January 1970)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("date attendue au format ISO 8601 (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_only)]
 
 
 class Strict(BaseModel):
@@ -25,6 +38,12 @@ class Problem(BaseModel):
     """An error the client can act on (not a validation error)."""
 
     detail: str
+
+
+class Unprocessable(BaseModel):
+    """A refused request: FastAPI's validation errors (a list), or the reason a valid request cannot apply (text)."""
+
+    detail: str | list[dict[str, Any]]
 
 
 # ---- public -------------------------------------------------------------------------------------
@@ -55,7 +74,7 @@ class SearchParams(Strict):
         description="numéro et voie, avec `commune` (si un fichier BAN est fourni)",
     )
     limit: int = Field(default=10, ge=1, le=50)
-    at: datetime | None = Field(default=None, description="date et heure locales (défaut : maintenant)")
+    at: IsoDateTime | None = Field(default=None, description="date et heure locales (défaut : maintenant)")
 
     @model_validator(mode="after")
     def one_origin(self) -> SearchParams:

@@ -20,7 +20,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -145,6 +145,20 @@ class SearchIndex:
     model_fr: str
     notes: list[str]
     appointments: dict[str, str]
+
+    # Per-site values as plain Python objects, read by every answer (a pandas row lookup per site
+    # was most of a search's time). Computed on first use; the index is read-only.
+    @cached_property
+    def site_records(self) -> list[dict[str, Any]]:
+        return self.sites.to_dict("records")
+
+    @cached_property
+    def mobile_mask(self) -> np.ndarray:
+        return (self.sites["kind"] == SiteKind.MOBILE_STOP.value).to_numpy()
+
+    @cached_property
+    def site_communes(self) -> np.ndarray:
+        return self.sites["commune_code"].to_numpy()
 
 
 def build_index(
@@ -278,12 +292,12 @@ def search(
         raise ValueError("give a commune or a point (lon, lat)")
     row = index.minutes[cell]
     offers = index.offers[need.value]
-    mobile = (index.sites["kind"] == SiteKind.MOBILE_STOP.value).to_numpy()
+    mobile = index.mobile_mask
     fixed = np.flatnonzero(offers & ~mobile & np.isfinite(row))
     fixed = fixed[np.argsort(row[fixed], kind="stable")][:limit]
     origin_commune = commune or str(index.cells.commune_code[cell])
     stops = np.flatnonzero(offers & mobile)
-    near = (row[stops] <= MOBILE_NEAR_MINUTES) | (index.sites["commune_code"].to_numpy()[stops] == origin_commune)
+    near = (row[stops] <= MOBILE_NEAR_MINUTES) | (index.site_communes[stops] == origin_commune)
     stops = stops[near]
     stops = stops[np.argsort(row[stops], kind="stable")]
 
@@ -322,7 +336,7 @@ def _site_answer(
     at: datetime,
     dated: bool,
 ) -> SiteAnswer:
-    s = index.sites.iloc[j]
+    s = index.site_records[j]
     quality = str(s["coordinate_quality"])
     opening = opening_at(_text(s["opening_hours"]), at)
     past = None

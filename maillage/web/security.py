@@ -160,10 +160,19 @@ def session_secret() -> str:
         return key
     path = home_dir() / SECRET_FILE
     if not path.exists():
+        # written whole then linked into place: several uvicorn workers starting together agree on
+        # one key, and none reads a half-written file (the first link wins; the others read it)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f".{SECRET_FILE}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return Path(path).read_text().strip()
 
 

@@ -66,8 +66,15 @@ def proposals(context: Any, *, new_sites: int = 1, limit: int = 3) -> dict[str, 
     key = (new_sites, limit)
     if key not in cache:
         try:
-            found = planning.propose(context.snapshot, context.cells, context.engine, standard=context.standard,
-                                     new_sites=new_sites, limit=limit, baseline=context.baseline)  # fmt: skip
+            found = planning.propose(
+                context.snapshot,
+                context.cells,
+                context.engine,
+                standard=context.standard,
+                new_sites=new_sites,
+                limit=limit,
+                baseline=context.baseline,
+            )
         except (ValueError, RuntimeError) as exc:
             return {"available": False, "message": str(exc), "proposals": []}
         cache[key] = {"available": True, "message": "", "proposals": found}

@@ -13,7 +13,7 @@
   var SECTOR_COLOURS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9"];
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var $ = function (id) { return document.getElementById(id); };
-  var state = { scenario: "", cells: null, sites: null, selected: null, pick: null };
+  var state = { scenario: "", cells: null, sites: null, selected: null, pick: null, names: {} };
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
   var pct = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1 });
 
@@ -134,9 +134,21 @@
     list.innerHTML = "";
     (s ? s.changes : []).forEach(function (c) {
       var li = document.createElement("li");
-      li.textContent = { move_site: "Déplacer ", close_site: "Fermer ", add_site: "Ajouter " }[c.op] + (c.payload.name || c.site_id);
+      li.textContent = { move_site: "Déplacer ", close_site: "Fermer ", add_site: "Ajouter " }[c.op] +
+        (c.payload.name || state.names[c.site_id] || c.site_id);
       list.appendChild(li);
     });
+  }
+  function proposalText(x) {
+    // "Antenne de proximité — Boulogne-Billancourt (centre de commune) : +53 541 habitants dans la norme (66,6 % → 69,8 %)"
+    if (x.label) { return x.label; }
+    if (!x.new_sites) { return JSON.stringify(x); }
+    var text = x.new_sites.map(function (n) { return n.name; }).join(" + ");
+    if (typeof x.population_gain === "number") { text += " : +" + fmt.format(x.population_gain) + " habitants dans la norme"; }
+    if (typeof x.share_within_before === "number" && typeof x.share_within_after === "number") {
+      text += " (" + pct.format(x.share_within_before) + " → " + pct.format(x.share_within_after) + ")";
+    }
+    return text;
   }
   function refresh() {
     var jobs = [api("/layers" + q()), api("/cells" + q()), api("/audit" + q())];
@@ -144,6 +156,8 @@
     $("edit-status").textContent = "Calcul en cours…";
     return Promise.all(jobs).then(function (r) {
       state.sites = r[0].sites; state.cells = r[1];
+      // names of every site ever shown (a closed site is no longer in the scenario's layer)
+      state.sites.features.forEach(function (f) { state.names[f.properties.id] = f.properties.name; });
       if (!communeLayer) { map.fitBounds(drawCommunes(r[0].communes).getBounds()); state.communes = r[0].communes; }
       drawCells(); drawSites(); showAudit(r[2]);
       if (state.scenario) { showCompare(r[3]); showChanges(r[4]); } else {
@@ -204,7 +218,7 @@
     box.appendChild(para);
     if (p.available) {
       var ul = document.createElement("ul");
-      p.proposals.forEach(function (x) { var li = document.createElement("li"); li.textContent = x.label || JSON.stringify(x); ul.appendChild(li); });
+      p.proposals.forEach(function (x) { var li = document.createElement("li"); li.textContent = proposalText(x); ul.appendChild(li); });
       box.appendChild(ul);
     }
   });

@@ -65,7 +65,12 @@
       if (radio && select.value) { radio.checked = true; }
     });
   }
-  // After a search, move keyboard focus to the answer's heading.
+  // After a search, move keyboard focus to the answer's heading. Not while the page is still loading:
+  // Chromium's scroll to the #resultats fragment, at the end of parsing, takes the focus away again.
   var heading = document.getElementById("resultats-titre");
-  if (heading && window.location.hash === "#resultats") { heading.focus(); }
+  if (heading && window.location.hash === "#resultats") {
+    if (document.readyState === "complete") { heading.focus(); } else {
+      window.addEventListener("load", function () { heading.focus(); });
+    }
+  }
 })();

@@ -1,0 +1,274 @@
+"""``maillage scenario …``: create, edit, show, export and import scenarios (thin layer over ``planning.store``).
+
+Mounted by :func:`maillage.cli._mount_optional` with :func:`register`, which also adds the top-level
+``plan`` and ``compare`` commands (:mod:`maillage.planning.cli_plan`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from maillage.planning import store
+from maillage.planning.changes import ScenarioError
+from maillage.registry.snapshot import EmptyRegistryError, load_snapshot
+
+scenario_app = typer.Typer(help="Scenarios: named, stored variants of the registry.", no_args_is_help=True)
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME)."),
+]
+DataOption = Annotated[
+    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help="Data folder (layout in README).")
+]
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def actor() -> str:
+    """Who writes from the command line (recorded in write_log)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
+    return typer.Exit(code)
+
+
+def progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to ``output`` atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    from maillage.report.html import write_atomic
+
+    write_atomic(output, text)
+    err.print(f"Écrit : {output}")
+
+
+def _registry(db: str | None):
+    from maillage import api
+
+    registry = api.open_registry(db)
+    return registry, load_snapshot(registry)
+
+
+def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
+    """Append changes to a scenario by name and print what was stored."""
+    try:
+        registry, snapshot = _registry(db)
+        stored = store.find_scenario(registry, scenario)
+        updated = store.add_changes(registry, snapshot, stored["id"], changes, actor())
+    except (ScenarioError, LookupError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    for change in updated["changes"][-len(changes) :]:
+        err.print(
+            f"[green]Ajouté[/] au scénario « {scenario} » : n° {change['seq']} {change['op']} {change['site_id'] or ''}"
+        )
+
+
+@scenario_app.command("create")
+def create(
+    name: str,
+    description: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create an empty scenario."""
+    try:
+        registry, _ = _registry(db)
+        created = store.create_scenario(registry, name, description, actor())
+    except (ScenarioError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"[green]Scénario « {created['name']} » créé[/] (n° {created['id']}).")
+
+
+@scenario_app.command("list")
+def list_(db: DbOption = None) -> None:
+    """List the stored scenarios."""
+    from maillage.planning.report import print_scenarios
+
+    print_scenarios(store.list_scenarios(_registry(db)[0]), Console())
+
+
+@scenario_app.command("show")
+def show(
+    name: str,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json | csv.")] = ShowFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Show a scenario's changes (json/csv: the export format, re-importable)."""
+    from maillage.planning.report import print_scenario
+
+    try:
+        scenario = store.find_scenario(_registry(db)[0], name)
+    except (LookupError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    if output_format is ShowFormat.table:
+        print_scenario(scenario, Console())
+    else:
+        emit(store.export_json(scenario) if output_format is ShowFormat.json else store.export_csv(scenario), None)
+
+
+@scenario_app.command("export")
+def export(
+    name: str,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help="json | csv.")] = ShowFormat.json,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a scenario as JSON or CSV (re-importable with ``scenario import``)."""
+    try:
+        scenario = store.find_scenario(_registry(db)[0], name)
+    except (LookupError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    emit(store.export_csv(scenario) if output_format is ShowFormat.csv else store.export_json(scenario), output)
+
+
+@scenario_app.command("import")
+def import_(
+    file: Path,
+    name: Annotated[str | None, typer.Option(help="Name of the new scenario (default: the file's).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a scenario from an exported JSON or CSV file (all or nothing)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{file} : illisible ({exc.strerror})") from None
+    try:
+        registry, snapshot = _registry(db)
+        created = store.import_scenario(registry, snapshot, text, actor(), name=name or file.stem, filename=file.name)
+    except (ScenarioError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"[green]Scénario « {created['name']} » importé[/] : {len(created['changes'])} changement(s).")
+
+
+@scenario_app.command("delete")
+def delete(name: str, db: DbOption = None) -> None:
+    """Delete a scenario and its changes."""
+    try:
+        store.delete_scenario(_registry(db)[0], name, actor())
+    except (LookupError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Scénario « {name} » supprimé.")
+
+
+@scenario_app.command("add-site")
+def add_site(
+    scenario: str,
+    name: Annotated[str, typer.Option(help="Name of the new site.")],
+    lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
+    lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
+    kind: Annotated[str, typer.Option(help="Site kind (pole_social, sst, antenne, pmi, …).")] = "antenne",
+    services: Annotated[str | None, typer.Option(help="';'- or ','-separated service codes.")] = None,
+    hours: Annotated[str | None, typer.Option(help="Opening hours, OSM syntax.")] = None,
+    commune: Annotated[str | None, typer.Option(help="INSEE code (default: the commune containing the point).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a site to a scenario."""
+    payload = {
+        "name": name,
+        "kind": kind,
+        "lon": lon,
+        "lat": lat,
+        "opening_hours": hours,
+        "commune_code": commune,
+        "services": services.replace(",", ";") if services else None,
+    }
+    _edit(scenario, [{"op": "add_site", "site_id": None, "payload": payload}], db)
+
+
+@scenario_app.command("move-site")
+def move_site(
+    scenario: str,
+    site_id: str,
+    lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
+    lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
+    db: DbOption = None,
+) -> None:
+    """Move a site (registry id or a site added by the scenario)."""
+    _edit(scenario, [{"op": "move_site", "site_id": site_id, "payload": {"lon": lon, "lat": lat}}], db)
+
+
+@scenario_app.command("close-site")
+def close_site(scenario: str, site_id: str, db: DbOption = None) -> None:
+    """Close a site."""
+    _edit(scenario, [{"op": "close_site", "site_id": site_id, "payload": {}}], db)
+
+
+@scenario_app.command("set-hours")
+def set_hours(scenario: str, site_id: str, hours: str, db: DbOption = None) -> None:
+    """Change a site's opening hours (OSM syntax; "" = unknown)."""
+    _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
+
+
+@scenario_app.command("set-services")
+def set_services(scenario: str, site_id: str, services: str, db: DbOption = None) -> None:
+    """Change the services a site offers (';'- or ','-separated codes)."""
+    _edit(
+        scenario, [{"op": "set_services", "site_id": site_id, "payload": {"services": services.replace(",", ";")}}], db
+    )
+
+
+@scenario_app.command("add-mobile-unit")
+def add_mobile_unit(
+    scenario: str,
+    unit: Annotated[str, typer.Option(help="Name of the mobile unit.")],
+    stop: Annotated[
+        list[str], typer.Option(help='A stop: "name|lon|lat|OSM hours", e.g. "Place X|2.25|48.83|Tu 09:00-12:00".')
+    ],
+    counts_as: Annotated[str, typer.Option(help="Kind the unit counts as while it is served.")] = "antenne",
+    db: DbOption = None,
+) -> None:
+    """Add a mobile unit: its stops and weekly timetable (a stop counts only while it is served)."""
+    changes = []
+    for text in stop:
+        parts = [p.strip() for p in text.split("|")]
+        if len(parts) != 4:
+            raise fail(f"arrêt {text!r} : attendu « nom|lon|lat|horaires OSM »")
+        name, lon, lat, hours = parts
+        payload = {"unit": unit, "name": name, "lon": lon, "lat": lat, "opening_hours": hours, "counts_as": counts_as}
+        changes.append({"op": "add_mobile_stop", "site_id": None, "payload": payload})
+    _edit(scenario, changes, db)
+
+
+@scenario_app.command("assign-sector")
+def assign_sector(
+    scenario: str,
+    commune: str,
+    sector: str,
+    sector_name: Annotated[str | None, typer.Option(help="Name of the sector (for a new one).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Move a commune to another SST sector (or a new one)."""
+    payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
+    _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``scenario`` and the top-level ``plan`` and ``compare`` commands on the main app."""
+    from maillage.planning import cli_plan
+
+    app.add_typer(scenario_app, name="scenario", help="Scenarios: named, stored variants of the registry.")
+    app.command("plan")(cli_plan.plan)
+    app.command("compare")(cli_plan.compare)

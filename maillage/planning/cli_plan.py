@@ -1,0 +1,314 @@
+"""``maillage plan`` (where the next sites should go, SST sectors, a mobile unit's tour) and ``maillage compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from maillage.planning.changes import ScenarioError
+from maillage.planning.cli import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
+from maillage.planning.optimise import PlanningError
+from maillage.planning.solver import SolverError
+
+ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
+
+
+def _standard(pole_minutes: float, antenne_minutes: float):
+    from maillage.audit.standard import ServiceStandard
+
+    return ServiceStandard(pole_minutes=pole_minutes, antenne_minutes=antenne_minutes)
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    from maillage.engines import EngineUnavailable
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.snapshot import EmptyRegistryError
+
+    return (
+        PlanningError,
+        SolverError,
+        ScenarioError,
+        LookupError,
+        EmptyRegistryError,
+        EngineUnavailable,
+        DataFolderError,
+        ValueError,
+    )
+
+
+def plan(
+    new_sites: Annotated[int, typer.Option(help="Number of new sites (coverage, pmedian, capacitated).")] = 1,
+    method: Annotated[str, typer.Option(help=f"{' | '.join(ALL_METHODS)}.")] = "coverage",
+    kind: Annotated[
+        str, typer.Option(help="Kind of the new sites: antenne (15 min) or pole_social (20 min)…")
+    ] = "antenne",
+    candidates: Annotated[
+        str, typer.Option(help="Candidate sources: partners,centroids,grid (comma-separated).")
+    ] = "all",
+    grid_step: Annotated[float, typer.Option(help="Spacing of grid candidates, metres.")] = 600.0,
+    proposals: Annotated[int, typer.Option(help="How many ranked proposals.")] = 3,
+    capacity: Annotated[float | None, typer.Option(help="Capacitated variants: users a new site can serve.")] = None,
+    existing_capacity: Annotated[
+        float | None, typer.Option(help="Users an existing site can serve (default: --capacity).")
+    ] = None,
+    use_rate: Annotated[float, typer.Option(help="Demand = population × this rate.")] = 0.05,
+    max_sites: Annotated[int | None, typer.Option(help="setcover: at most this many new sites.")] = None,
+    require_all: Annotated[bool, typer.Option(help="setcover: fail if some residents cannot be covered.")] = False,
+    sectors: Annotated[int, typer.Option(help="sectors: number of SST sectors.")] = 14,
+    balance: Annotated[
+        float, typer.Option(help="sectors: allowed deviation of a sector's population from the mean (0.5 = ±50 %).")
+    ] = 0.5,
+    stops: Annotated[int, typer.Option(help="mobile: number of stops of the unit.")] = 5,
+    unit: Annotated[str, typer.Option(help="mobile: name of the unit.")] = "Unité mobile",
+    save: Annotated[str | None, typer.Option(help="Save the best proposal as this scenario (default: plan-N).")] = None,
+    no_save: Annotated[bool, typer.Option("--no-save", help="Do not save the best proposal as a scenario.")] = False,
+    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit.")] = None,
+    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit per model, seconds.")] = 60.0,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json.")] = ShowFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON here.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report (map) here.")] = None,
+    data: DataOption = None,
+    db: DbOption = None,
+) -> None:
+    """Propose where new sites should go (existing sites kept), or design SST sectors, or a mobile unit's tour."""
+    from maillage import api
+    from maillage.planning import report
+
+    if method not in ALL_METHODS:
+        raise fail(f"méthode {method!r} inconnue (connues : {', '.join(ALL_METHODS)})")
+    try:
+        standard = _standard(pole_minutes, antenne_minutes)
+        with progress() as bar:
+            task = bar.add_task("Préparation…")
+            say = lambda text: bar.update(task, description=text)  # noqa: E731
+            inputs = api.planning_inputs(data=data, url=db, mode=mode, pbf=pbf)
+            result = _run(
+                inputs,
+                standard,
+                method,
+                say,
+                new_sites=new_sites,
+                kind=kind,
+                candidates=candidates,
+                grid_step=grid_step,
+                proposals=proposals,
+                capacity=capacity,
+                existing_capacity=existing_capacity,
+                use_rate=use_rate,
+                max_sites=max_sites,
+                require_all=require_all,
+                sectors=sectors,
+                balance=balance,
+                stops=stops,
+                unit=unit,
+                time_limit=time_limit,
+            )
+            result["notes"] = [*inputs.notes, *result.get("notes", [])]
+            if not no_save:
+                say("Enregistrement du scénario et vérification par l'audit…")
+                result["saved"] = _save(inputs, standard, result, save, method)
+            if html is not None:
+                from maillage.planning.html import render_plan_html
+                from maillage.report.html import write_atomic
+
+                say("Rapport HTML…")
+                write_atomic(html, render_plan_html(result, inputs, standard))
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    if output_format is ShowFormat.table:
+        console = Console()
+        {"sectors": report.print_sectors, "mobile": report.print_mobile}.get(method, report.print_plan)(result, console)
+        if method in ("sectors", "mobile") and result.get("saved"):
+            s = result["saved"]
+            console.print(f"Enregistré comme scénario « {s['name']} ». Voir : maillage compare {s['name']}")
+    else:
+        emit(report.to_json(result), output)
+    if html is not None:
+        err = Console(stderr=True)
+        err.print(f"Rapport HTML : {html}")
+
+
+def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[str, Any]:
+    from maillage.planning.candidates import CANDIDATE_SOURCES
+
+    if method == "sectors":
+        from maillage.planning.sectors import design_sectors
+
+        say(f"Découpage en {o['sectors']} secteurs (HiGHS)…")
+        return design_sectors(
+            inputs.snapshot,
+            inputs.cells,
+            inputs.engine,
+            o["sectors"],
+            balance=o["balance"],
+            time_limit_s=o["time_limit"],
+        )
+    if method == "mobile":
+        from maillage.planning.mobile import plan_mobile_unit
+
+        return plan_mobile_unit(
+            inputs.snapshot,
+            inputs.cells,
+            inputs.engine,
+            standard,
+            stops=o["stops"],
+            unit=o["unit"],
+            grid_step_m=o["grid_step"],
+            progress=say,
+        )
+    from maillage.planning.propose import PlanRequest
+    from maillage.planning.propose import plan as run_plan
+
+    sources = (
+        CANDIDATE_SOURCES
+        if o["candidates"] in ("", "all")
+        else tuple(s.strip() for s in o["candidates"].split(",") if s.strip())
+    )
+    request = PlanRequest(
+        method=method,
+        new_sites=o["new_sites"],
+        kind=o["kind"],
+        candidates=sources,
+        grid_step_m=o["grid_step"],
+        proposals=o["proposals"],
+        use_rate=o["use_rate"],
+        capacity=o["capacity"],
+        existing_capacity=o["existing_capacity"],
+        max_sites=o["max_sites"],
+        require_all=o["require_all"],
+        time_limit_s=o["time_limit"],
+    )
+    return run_plan(inputs.snapshot, inputs.cells, inputs.engine, standard, request, progress=say)
+
+
+def _save(inputs: Any, standard: Any, result: dict[str, Any], name: str | None, method: str) -> dict[str, Any] | None:
+    """Store the best proposal as a scenario and check its gain with a real audit of the scenario."""
+    from maillage.audit.guarantee import run_audit
+    from maillage.planning import store
+    from maillage.planning.compare import compare
+    from maillage.planning.variants import audit_variant
+
+    changes = (
+        result["changes"]
+        if method in ("sectors", "mobile")
+        else (result["proposals"][0]["changes"] if result["proposals"] else [])
+    )
+    if not changes:
+        return None
+    name = name or store.free_name(inputs.registry, "plan")
+    if method == "sectors":
+        description = f"maillage plan --method sectors : {result['sectors_count']} secteurs SST contigus"
+    else:
+        best = result["proposals"][0]["population_gain"] if result.get("proposals") else 0
+        gain = result.get("population_gain", best)
+        description = f"maillage plan --method {method} : gain prévu {gain:,.0f} habitants".replace(",", "\u202f")
+    created = store.create_scenario(
+        inputs.registry, name, description, actor(), snapshot=inputs.snapshot, changes=changes
+    )
+    baseline = run_audit(inputs.snapshot, inputs.cells, inputs.engine, standard, sources=[])
+    after = audit_variant(
+        inputs.snapshot, inputs.cells, inputs.engine, standard, changes=created["changes"], sources=[]
+    )
+    diff = compare(baseline, after)
+    return {
+        "name": created["name"],
+        "id": created["id"],
+        "changes": len(created["changes"]),
+        "population_gain_audit": diff["population_gained"],
+        "population_lost_audit": diff["population_lost"],
+        "population_within_delta_audit": diff["population_within_delta"],
+    }
+
+
+def compare(
+    name: Annotated[str, typer.Argument(help="Scenario to compare.")],
+    other: Annotated[str | None, typer.Argument(help="Compare against this scenario instead of the registry.")] = None,
+    when: Annotated[
+        str | None, typer.Option(help='Moment of the week, e.g. "Tu 09:00": only open sites count.')
+    ] = None,
+    unknown_hours: Annotated[str, typer.Option(help="open | closed: sites whose hours are unknown.")] = "open",
+    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit.")] = None,
+    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json | csv.")] = ShowFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
+    data: DataOption = None,
+    db: DbOption = None,
+) -> None:
+    """Population gained and lost within the standard, per commune and sector, and the changed worst times."""
+    from maillage import api
+    from maillage.planning import report, store
+    from maillage.planning.compare import compare as diff_audits
+    from maillage.planning.timeaware import parse_when
+    from maillage.planning.variants import audit_variant
+
+    try:
+        standard = _standard(pole_minutes, antenne_minutes)
+        moment = parse_when(when) if when else None
+        with progress() as bar:
+            task = bar.add_task("Préparation…")
+            inputs = api.planning_inputs(data=data, url=db, mode=mode, pbf=pbf)
+            target = store.find_scenario(inputs.registry, name)
+            reference = store.find_scenario(inputs.registry, other) if other else None
+            bar.update(task, description="Audit de la référence…")
+            base = audit_variant(
+                inputs.snapshot,
+                inputs.cells,
+                inputs.engine,
+                standard,
+                when=moment,
+                unknown=unknown_hours,
+                changes=reference["changes"] if reference else (),
+            )
+            bar.update(task, description=f"Audit du scénario « {name} »…")
+            after = audit_variant(
+                inputs.snapshot,
+                inputs.cells,
+                inputs.engine,
+                standard,
+                changes=target["changes"],
+                when=moment,
+                unknown=unknown_hours,
+            )
+            diff = diff_audits(base, after)
+            diff |= {
+                "scenario": name,
+                "reference": other or "existant",
+                "when": moment.isoformat() if moment else None,
+                "notes": [*inputs.notes, *after.notes],
+            }
+            if html is not None:
+                from maillage.planning.html import render_compare_html
+                from maillage.report.html import write_atomic
+
+                write_atomic(html, render_compare_html(diff, base, after))
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    if output_format is ShowFormat.table:
+        title = f"Scénario « {name} » comparé à {'« ' + other + ' »' if other else 'l’existant'}"
+        report.print_compare(diff, Console(), title + (f" ({moment:%A %H:%M})" if moment else ""))
+    elif output_format is ShowFormat.json:
+        emit(report.to_json(diff), output)
+    else:
+        emit(_compare_csv(diff), output)
+
+
+def _compare_csv(diff: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    rows = [{"level": "commune", **r} for r in diff["communes"]] + [{"level": "sector", **r} for r in diff["sectors"]]
+    fields = ["level"] + [f for f in (rows[0] if rows else {}) if f != "level"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

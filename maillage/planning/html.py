@@ -1,0 +1,193 @@
+"""Self-contained HTML for proposals and comparisons: tables and inline SVG maps (no tiles, no network).
+
+Maps are drawn by :func:`maillage.report.map.minutes_map_svg` on the audits before and after the
+best proposal (its new sites appear among the sites, placed as proposed).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
+from maillage.planning.variants import audit_variant
+from maillage.report.map import minutes_map_svg
+
+_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}
+td.n{text-align:right}th{background:#f0f0f0}.maps{display:flex;flex-wrap:wrap;gap:1rem}.maps>div{flex:1 1 30rem}
+.maps svg{width:100%;height:auto}.note{color:#555;font-size:.9rem}.gain{color:#1a7f37}.loss{color:#b42318}
+</style></head><body>
+<h1>{{ title }}</h1>
+<p class="note">Produit le {{ generated }} par maillage. {{ subtitle }}</p>
+{% if headline %}<p><strong>{{ headline }}</strong></p>{% endif %}
+{% for section in sections %}
+<h2>{{ section.title }}</h2>
+<table><thead><tr>{% for h in section.header %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in section.rows %}<tr>{% for cell in row %}
+<td{% if cell is number %} class="n"{% endif %}>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% endfor %}
+{% if maps %}<h2>Cartes</h2>
+<div class="maps">{% for svg in maps %}<div>{{ svg | safe }}</div>{% endfor %}</div>{% endif %}
+<h2>Hypothèses et notes</h2><ul class="note">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>
+</body></html>
+"""
+
+
+def _int(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: list[str], notes: list[str]) -> str:
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    return env.from_string(_PAGE).render(
+        title=title,
+        subtitle=subtitle,
+        headline=headline,
+        sections=sections,
+        maps=maps,
+        notes=notes,
+        generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
+    )
+
+
+def _maps(before: AuditResult, after: AuditResult | None, standard: ServiceStandard) -> list[str]:
+    title = f"minutes jusqu'à l'antenne ou au pôle le plus proche (norme {standard.antenne_minutes:g})"
+    maps = [minutes_map_svg(before, ANTENNE_CLASS, f"Existant : {title}")]
+    if after is not None:
+        maps.append(minutes_map_svg(after, ANTENNE_CLASS, f"Avec la proposition n° 1 : {title}"))
+    return maps
+
+
+def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStandard) -> str:
+    """Ranked proposals (or sectors, or a mobile unit's tour) with before/after maps."""
+    before = run_audit(inputs.snapshot, inputs.cells, inputs.engine, standard, sources=[])
+    changes = result.get("changes") or (result["proposals"][0]["changes"] if result.get("proposals") else [])
+    changes = [dict(c, site_id=c.get("site_id") or f"proposition-{i}") for i, c in enumerate(changes)]
+    after = audit_variant(inputs.snapshot, inputs.cells, inputs.engine, standard, changes=changes) if changes else None
+    sections = []
+    if result["method"] == "sectors":
+        rows = [
+            [
+                s["sector"],
+                s["seat_name"],
+                ", ".join(s["commune_names"]),
+                _int(s["population"]),
+                f"{s['load_deviation']:+.0%}",
+                f"{s['mean_minutes']:.1f}",
+            ]
+            for s in result["sectors"]
+        ]
+        sections.append(
+            {
+                "title": "Secteurs proposés",
+                "rows": rows,
+                "header": ["Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)"],
+            }
+        )
+        headline = f"{result['sectors_count']} secteurs contigus : {'oui' if result['contiguous'] else 'non'}."
+    elif result["method"] == "mobile":
+        rows = [
+            [
+                s["name"],
+                s["commune"],
+                f"{s['lon']:.5f}, {s['lat']:.5f}",
+                s["opening_hours"],
+                _int(s["population_reached"]),
+            ]
+            for s in result["stops"]
+        ]
+        sections.append(
+            {
+                "title": f"Arrêts de « {result['unit']} »",
+                "rows": rows,
+                "header": ["Arrêt", "Commune", "Position", "Horaires (OSM)", "Habitants hors norme desservis"],
+            }
+        )
+        headline = f"{_int(result['population_reached'])} habitants hors norme à portée d'un arrêt chaque semaine."
+    else:
+        rows = [
+            [
+                p["rank"],
+                p["new_sites_count"],
+                f"+{_int(p['population_gain'])}",
+                _pct(p["share_within_after"]),
+                " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"]),
+            ]
+            for p in result["proposals"]
+        ]
+        sections.append(
+            {
+                "title": "Propositions classées",
+                "rows": rows,
+                "header": ["Rang", "Nouveaux sites", "Habitants gagnés", "Dans la norme après", "Emplacements"],
+            }
+        )
+        b = result["baseline"]
+        headline = (
+            (
+                f"Existant : {_pct(b['share_within'])} des habitants dans la norme ; meilleure proposition : "
+                f"+{_int(result['proposals'][0]['population_gain'])} habitants."
+            )
+            if result["proposals"]
+            else ""
+        )
+    saved = result.get("saved")
+    if saved:
+        headline += f" Enregistrée comme scénario « {saved['name']} » (maillage compare {saved['name']})."
+    notes = [*standard.describe_fr(), *before.assumptions, *result.get("notes", [])]
+    return _page(
+        "Planification du maillage — propositions",
+        result.get("method_label", result["method"]),
+        headline,
+        sections,
+        _maps(before, after, standard),
+        notes,
+    )
+
+
+def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditResult) -> str:
+    """A scenario against its reference: gains and losses per commune and sector, maps before/after."""
+    sections = []
+    for key, title in (("communes", "Par commune"), ("sectors", "Par secteur SST")):
+        rows = [
+            [
+                r["code"],
+                r["name"],
+                f"+{_int(r['population_gained'])}",
+                f"−{_int(r['population_lost'])}",
+                f"{_pct(r['share_within_baseline'])} → {_pct(r['share_within_scenario'])}",
+                f"{_int(r['worst_minutes_pole_baseline'])} → {_int(r['worst_minutes_pole_scenario'])}",
+                f"{_int(r['worst_minutes_antenne_baseline'])} → {_int(r['worst_minutes_antenne_scenario'])}",
+            ]
+            for r in diff[key]
+        ]
+        sections.append(
+            {
+                "title": title,
+                "rows": rows,
+                "header": ["Code", "Nom", "Gagnés", "Perdus", "Norme", "Pôle max (min)", "Antenne max (min)"],
+            }
+        )
+    headline = (
+        f"+{_int(diff['population_gained'])} habitants gagnés, −{_int(diff['population_lost'])} perdus ; "
+        f"{_pct(diff['share_within_baseline'])} → {_pct(diff['share_within_scenario'])} dans la norme."
+    )
+    notes = [*base.standard.describe_fr(), *base.assumptions, *diff.get("notes", [])]
+    maps = [
+        minutes_map_svg(base, ANTENNE_CLASS, f"Référence ({diff['reference']})"),
+        minutes_map_svg(after, ANTENNE_CLASS, f"Scénario « {diff['scenario']} »"),
+    ]
+    return _page(f"Scénario « {diff['scenario']} » comparé à {diff['reference']}", "", headline, sections, maps, notes)

@@ -1,0 +1,206 @@
+"""Terminal (rich), JSON and HTML renderings of scenarios, comparisons and proposals (French labels)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from maillage.planning.changes import describe_change
+from maillage.report.writers import _clean
+
+
+def _int(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _min(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _arrow(before: float | None, after: float | None, fmt=_min) -> str:
+    return fmt(before) if fmt(before) == fmt(after) else f"{fmt(before)} → {fmt(after)}"
+
+
+def to_json(doc: Any) -> str:
+    """JSON with ``null`` for infinite or missing values."""
+    return json.dumps(_clean(doc), ensure_ascii=False, indent=1)
+
+
+def print_scenario(scenario: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Scénario « {scenario['name']} » (n° {scenario['id']})", title_justify="left", header_style="bold"
+    )
+    table.add_column("n°", justify="right")
+    table.add_column("Changement")
+    for change in scenario["changes"]:
+        table.add_row(str(change["seq"]), describe_change(change))
+    if scenario.get("description"):
+        table.caption = scenario["description"]
+    console.print(table)
+
+
+def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="Scénarios enregistrés", title_justify="left", header_style="bold")
+    for column in ("n°", "Nom", "Changements", "Auteur", "Description"):
+        table.add_column(column)
+    for s in scenarios:
+        table.add_row(
+            str(s["id"]), s["name"], str(len(s["changes"])), s.get("created_by") or "", s.get("description") or ""
+        )
+    console.print(table)
+
+
+def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
+    if not console.is_terminal and console.width < 120:
+        console.width = 130
+    headline = (
+        f"Dans la norme : {_int(diff['population_within_baseline'])} → {_int(diff['population_within_scenario'])} "
+        f"habitants ({diff['share_within_baseline']:.1%} → {diff['share_within_scenario']:.1%}) ; "
+        f"[green]+{_int(diff['population_gained'])} gagnés[/], [red]−{_int(diff['population_lost'])} perdus[/] ; "
+        f"{diff['cells_improved']} carreaux rapprochés, {diff['cells_worsened']} éloignés."
+    )
+    if diff.get("sites_added") or diff.get("sites_removed"):
+        added, removed = ", ".join(diff["sites_added"]) or "—", ", ".join(diff["sites_removed"]) or "—"
+        headline += f"\nSites ajoutés : {added} ; retirés : {removed}."
+    console.print(Panel(headline, title=title))
+    for key, label, heading in (("communes", "Code INSEE", "Par commune"), ("sectors", "Secteur", "Par secteur SST")):
+        table = Table(title=f"{heading} (changements seulement)", title_justify="left", header_style="bold")
+        for column in (label, "Nom", "Gagnés", "Perdus", "Norme", "Pôle max", "Antenne max"):
+            table.add_column(
+                column,
+                no_wrap=column != "Nom",
+                max_width=34 if column == "Nom" else None,
+                justify="left" if column in (label, "Nom") else "right",
+            )
+        for r in diff[key]:
+            table.add_row(
+                r["code"],
+                r["name"],
+                f"[green]{_int(r['population_gained'])}[/]",
+                f"[red]{_int(r['population_lost'])}[/]",
+                _arrow(r["share_within_baseline"], r["share_within_scenario"], _pct),
+                _arrow(r["worst_minutes_pole_baseline"], r["worst_minutes_pole_scenario"]),
+                _arrow(r["worst_minutes_antenne_baseline"], r["worst_minutes_antenne_scenario"]),
+            )
+        if not diff[key]:
+            table.caption = "Aucun changement."
+        console.print(table)
+
+
+def print_plan(result: dict[str, Any], console: Console) -> None:
+    if not console.is_terminal and console.width < 120:
+        console.width = 130
+    b = result["baseline"]
+    head = (
+        f"Méthode : {result['method_label']} ; nouveau site : {result['kind']} "
+        f"(norme {result['threshold_minutes']:g} min) ; "
+        f"{result['candidates']['count']} candidats. Existant : {b['share_within']:.1%} dans la norme, "
+        f"{_int(b['population_outside'])} habitants hors norme."
+    )
+    console.print(Panel(head, title="Propositions d'implantation"))
+    table = Table(title="Propositions classées", title_justify="left", header_style="bold")
+    for column in ("Rang", "Nouveaux sites", "Gain (hab.)", "Norme après", "Emplacements"):
+        table.add_column(column, justify="right" if column != "Emplacements" else "left")
+    for p in result["proposals"]:
+        where = "\n".join(
+            f"{s['name']} — {s['lon']:.5f}, {s['lat']:.5f} (+{_int(s['population_gain_alone'])})"
+            + (" [position approx.]" if s["approximate_position"] else "")
+            for s in p["new_sites"]
+        )
+        table.add_row(
+            str(p["rank"]),
+            str(p["new_sites_count"]),
+            f"+{_int(p['population_gain'])}",
+            _pct(p["share_within_after"]),
+            where,
+        )
+    console.print(table)
+    extra = list(result.get("notes", []))
+    if result.get("saved"):
+        s = result["saved"]
+        extra.insert(
+            0,
+            f"Enregistré comme scénario « {s['name']} » (n° {s['id']}) ; vérification par l'audit : "
+            f"+{_int(s['population_gain_audit'])} habitants. Voir : maillage compare {s['name']}",
+        )
+    if extra:
+        console.print(Panel("\n".join(extra), title="Notes", style="dim"))
+
+
+def print_sectors(result: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Découpage en {result['sectors_count']} secteurs SST", title_justify="left", header_style="bold"
+    )
+    for column in ("Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)"):
+        table.add_column(column)
+    for s in result["sectors"]:
+        table.add_row(
+            s["sector"],
+            s["seat_name"],
+            ", ".join(s["commune_names"]),
+            _int(s["population"]),
+            f"{s['load_deviation']:+.0%}",
+            f"{s['mean_minutes']:.1f}",
+        )
+    table.caption = (
+        f"Charge moyenne {_int(result['mean_load'])} hab. ; contigus : "
+        f"{'oui' if result['contiguous'] else 'non'} ; solveur : {result['solver']['status']}."
+    )
+    console.print(table)
+
+
+def print_mobile(result: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Unité mobile « {result['unit']} » : arrêts et horaires", title_justify="left", header_style="bold"
+    )
+    for column in ("Arrêt", "Commune", "Position", "Horaires", "Habitants hors norme desservis"):
+        table.add_column(column)
+    for s in result["stops"]:
+        table.add_row(
+            s["name"],
+            s["commune"],
+            f"{s['lon']:.5f}, {s['lat']:.5f}",
+            s["opening_hours"],
+            _int(s["population_reached"]),
+        )
+    table.caption = (
+        f"{_int(result['population_reached'])} habitants hors norme à moins de {result['threshold_minutes']:g} "
+        "min d'un arrêt, une demi-journée par semaine au moins."
+    )
+    console.print(table)
+
+
+def print_week(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="Couverture au fil de la semaine", title_justify="left", header_style="bold")
+    for column in (
+        "Moment",
+        "Dans la norme",
+        "Habitants",
+        "Sites ouverts",
+        "Fermés",
+        "Horaires inconnus",
+        "Arrêts mobiles",
+    ):
+        table.add_column(column, justify="right" if column != "Moment" else "left")
+    for r in rows:
+        table.add_row(
+            r["label"],
+            f"{r['share_within']:.1%}",
+            _int(r["population_within"]),
+            str(r["open"]),
+            str(r["closed"]),
+            str(r["unknown_hours"]),
+            str(r["mobile_served"]),
+        )
+    treated = "ouverts" if rows and rows[0]["unknown_counted_as"] == "open" else "fermés"
+    table.caption = f"Sites sans horaires connus comptés {treated}."
+    console.print(table)

@@ -1,0 +1,350 @@
+"""The web app in a real browser, as a resident and a planner use it.
+
+``maillage serve`` runs in a subprocess on 127.0.0.1 (a free port) over a fresh registry of the real
+Hauts-de-Seine data, with one planner account; Playwright drives Debian's ``/usr/bin/chromium``
+headless (an explicit executable path: no browser is ever downloaded). Every page is checked for
+console errors and for requests leaving 127.0.0.1; screenshots (desktop and mobile width) go to
+``out/screenshots/``. ``scripts/test.sh`` installs chromium (``scripts/browser.sh``), so these tests
+never skip in CI; elsewhere they skip, loudly, only when chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import REPO, missing_test_data
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, expect, sync_playwright
+
+from maillage import api
+from maillage.web.auth import create_account
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO / "out" / "screenshots"
+PLANNER = ("claire.planif", "mot-de-passe-de-test-92")
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
+PMI_BAGNEUX = "Centre de protection maternelle et infantile (PMI) - Bagneux - Gabriel-Péri"
+CHATILLON_POLE = "Pôle social départemental de Châtillon (PMI de Châtillon incluse)"
+VANVES_POLE = "Pôle social Mary-Besseyre, Vanves (EDAS + PMI)"
+BOULOGNE_CENTRE = ("48.83520", "2.23990")  # lat, lon
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+
+@dataclass
+class Watch:
+    """What a page did: every request URL, console errors, uncaught exceptions."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        page.on("request", lambda r: self._request(r))
+        page.on("console", lambda m: self._console(m))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+    def _request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning") and "[DOM]" not in message.text:
+            self.errors.append(f"console {message.type}: {message.text}")
+
+    def assert_clean(self) -> None:
+        """No console error, no request that leaves the local server (data: URLs stay in the page)."""
+        assert not self.errors, self.errors
+        foreign = [u for u in self.requests if not (u.startswith(self.origin + "/") or u.startswith("data:"))]
+        assert not foreign, f"requests leaving {self.origin}: {foreign}"
+        assert self.requests, "no request recorded"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        missing_test_data(
+            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install Debian's chromium with "
+            "`bash scripts/browser.sh` (scripts/test.sh does it) !!!"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``maillage serve`` on a free loopback port, over a fresh registry of the 92 with a planner account."""
+    home = tmp_path_factory.mktemp("web-browser")
+    db_url = f"sqlite:///{home / 'registry.sqlite'}"
+    api.init_registry(shared_data, db_url)
+    create_account(api.open_registry(db_url), *PLANNER, "planner", actor="test")
+    port = _free_port()
+    env = os.environ | {
+        "MAILLAGE_HOME": str(home),
+        "MAILLAGE_SECRET_KEY": "browser-test-secret-key-long-enough-0123456789",
+        "MAILLAGE_RATE_PER_S": "1000",
+        "MAILLAGE_RATE_BURST": "1000",
+    }
+    command = [str(Path(sys.executable).with_name("maillage")), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--db", db_url, "--data", str(shared_data)]  # fmt: skip
+    log = home / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"maillage serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"maillage serve did not answer within 90 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield Server(url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine is slower than the 5 s default
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+def open_page(browser: Browser, server: Server, viewport: dict[str, int] = DESKTOP) -> tuple[Page, Watch]:
+    context = browser.new_context(viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watch = Watch(server.url)
+    watch.attach(page)
+    return page, watch
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def log_in(page: Page, server: Server) -> None:
+    page.goto(server.url + "/planner")
+    expect(page).to_have_url(server.url + "/planner/login")  # not logged in: sent to the login form
+    page.get_by_label("Identifiant").fill(PLANNER[0])
+    page.get_by_label("Mot de passe").fill(PLANNER[1])
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(server.url + "/planner")
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport, f"horizontal scroll at {viewport} px: the page is {width} px wide"
+
+
+def wait_ready(page: Page) -> None:
+    """planner.js sets body[data-ready=1] once the map, figures and tables are drawn."""
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+
+
+# ---- resident -----------------------------------------------------------------------------------
+
+
+def test_resident_finds_a_pmi_from_bagneux_with_the_keyboard(browser: Browser, server: Server) -> None:
+    page, watch = open_page(browser, server)
+    page.goto(server.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Où m'adresser ?")
+    # the need, by its label, chosen with the keyboard
+    pmi = page.get_by_role("radio", name="Santé de l'enfant / PMI")
+    pmi.focus()
+    page.keyboard.press("Space")
+    expect(pmi).to_be_checked()
+    # the commune, by its label, chosen by typing on the focused list (as a keyboard user does)
+    commune = page.get_by_label("Commune", exact=True)
+    commune.focus()
+    page.keyboard.type("Bagneux")
+    expect(commune).to_have_value("92007")
+    expect(page.get_by_role("radio", name="Ma commune")).to_be_checked()
+    page.get_by_role("button", name="Rechercher").press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/\?need=pmi&origin=commune&commune=92007.*#resultats$"))
+    heading = page.locator("#resultats-titre")
+    expect(heading).to_contain_text("pour « Santé de l'enfant / PMI » depuis Bagneux")
+    expect(heading).to_be_focused()  # the answer is announced, not left below the form
+    results = page.locator("#resultats ol.result-list > li.result")
+    count = results.count()
+    assert 5 <= count <= 10
+    names = [results.nth(i).locator("h3").inner_text() for i in range(count)]
+    assert names[0] == f"1. {PMI_BAGNEUX}"
+    assert any(n.endswith(f". {CHATILLON_POLE}") for n in names), names
+    for i in range(count):
+        item = results.nth(i)
+        expect(item.locator(".time")).to_contain_text(re.compile(r"≈ \d+ min à pied"))
+        expect(item.locator(".status")).to_have_text(re.compile(r"^(Ouvert maintenant|Fermé|Horaires non connus)$"))
+    chatillon = results.filter(has_text=CHATILLON_POLE)
+    expect(chatillon.locator(".hours")).to_have_text("lun.-ven. 08:30-12:30, 13:30-17:30")
+    expect(results.first.locator(".flag")).to_contain_text("Position approximative")
+    expect(page.get_by_text("Estimation à vol d'oiseau")).to_be_visible()
+    # the map: 36 commune outlines, one marker per result and the starting point
+    page.wait_for_function("document.querySelectorAll('#pick-map path.leaflet-interactive').length >= 36 + 6")
+    assert not page.context.cookies(), "the public page must not set a cookie"
+    screenshot(page, "resident-pmi-bagneux")
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_resident_picks_a_point_on_the_map_with_the_keyboard(browser: Browser, server: Server) -> None:
+    page, watch = open_page(browser, server)
+    page.goto(server.url + "/")
+    page.wait_for_function("document.querySelectorAll('#pick-map path.leaflet-interactive').length >= 36")
+    page.get_by_role("radio", name="Démarches en ligne").check()
+    page.locator("#pick-map").focus()
+    page.keyboard.press("Enter")  # the map's centre becomes the starting point
+    expect(page.locator("#point-status")).to_contain_text("Point choisi au centre de la carte")
+    expect(page.get_by_role("radio", name="Un point sur la carte")).to_be_checked()
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#resultats-titre")).to_contain_text("pour « Démarches en ligne » depuis")
+    assert page.locator("#resultats ol.result-list > li.result").count() >= 3
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_public_page_at_mobile_width(browser: Browser, server: Server) -> None:
+    page, watch = open_page(browser, server, MOBILE)
+    page.goto(server.url + "/?need=pmi&origin=commune&commune=92007#resultats")
+    expect(page.locator("#resultats-titre")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    page.wait_for_function("document.querySelectorAll('#pick-map path.leaflet-interactive').length >= 36")
+    screenshot(page, "resident-pmi-bagneux-mobile")
+    watch.assert_clean()
+    page.context.close()
+
+
+# ---- planner ------------------------------------------------------------------------------------
+
+
+def test_planner_moves_a_site_and_sees_the_coverage_change(browser: Browser, server: Server) -> None:
+    page, watch = open_page(browser, server)
+    log_in(page, server)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Espace de planification")
+    wait_ready(page)
+    share = page.locator("#share")
+    baseline = share.inner_text()
+    assert re.fullmatch(r"\d+,\d %", baseline.replace("\u202f", " ").replace("\xa0", " ")), baseline
+    expect(page.locator("#outside-table tbody tr").first).to_contain_text("Boulogne-Billancourt")
+    expect(page.locator("#compare-summary")).to_have_text("")
+
+    page.get_by_label("Nouveau scénario").fill("Pôle de Vanves à Boulogne (test navigateur)")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_label("Scénario affiché")).to_have_value(re.compile(r"^\d+$"))
+    expect(page.get_by_role("group", name="Modifier le scénario")).to_be_enabled()
+    wait_ready(page)
+
+    # move the Vanves pôle to the centre of Boulogne, with the form (keyboard-only path)
+    expect(page.get_by_role("radio", name="Déplacer")).to_be_checked()
+    page.get_by_label("Site", exact=True).select_option(label=f"{VANVES_POLE} — pole_social")
+    page.get_by_label("Latitude").fill(BOULOGNE_CENTRE[0])
+    page.get_by_label("Longitude").fill(BOULOGNE_CENTRE[1])
+    page.get_by_role("button", name="Appliquer et recalculer").click()
+    wait_ready(page)
+
+    expect(page.locator("#changes li")).to_have_text([f"Déplacer {VANVES_POLE}"])
+    summary = page.locator("#compare-summary").inner_text()
+    gained = re.search(r"Scénario : \+([\d\s\u202f\xa0]+) habitants dans la norme", summary)
+    assert gained, summary
+    assert int(re.sub(r"\D", "", gained.group(1))) > 10_000, summary
+    assert share.inner_text() != baseline
+    delta = page.locator("#delta-panel")
+    expect(delta).to_be_visible()
+    boulogne = delta.locator("tr", has_text="Boulogne-Billancourt")
+    expect(boulogne.locator("td.delta-plus")).to_have_text(re.compile(r"^\+"))
+    screenshot(page, "planner-scenario-moved")
+
+    # the baseline is untouched
+    page.get_by_label("Scénario affiché").select_option(label="Existant (référence)")
+    wait_ready(page)
+    expect(share).to_have_text(baseline)
+    expect(delta).to_be_hidden()
+    watch.assert_clean()
+    page.context.close()
+
+
+def test_planner_workspace_at_mobile_width(browser: Browser, server: Server) -> None:
+    page, watch = open_page(browser, server, MOBILE)
+    log_in(page, server)
+    wait_ready(page)
+    expect(page.locator("#audit-map")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "planner-mobile")
+    watch.assert_clean()
+    page.context.close()
+
+
+# ---- every page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/planner/login", "/planner", "/docs"])
+def test_each_page_opens_with_a_visible_title(browser: Browser, server: Server, path: str) -> None:
+    page, watch = open_page(browser, server)
+    if path == "/planner":
+        log_in(page, server)
+    response = page.goto(server.url + path)
+    assert response is not None and response.status == 200, path
+    assert response.url == server.url + path  # no redirection
+    h1 = page.locator("h1")
+    expect(h1).to_have_count(1)  # on /docs, Swagger UI renders the document's title as the h1
+    expect(h1).to_be_visible()
+    assert h1.inner_text().strip()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    if path == "/docs":
+        expect(page.get_by_text("/api/search").first).to_be_visible()  # Swagger UI rendered our document
+    if path == "/planner":
+        wait_ready(page)
+    screenshot(page, "page" + (path.replace("/", "-") if path != "/" else "-public"))
+    watch.assert_clean()
+    page.context.close()

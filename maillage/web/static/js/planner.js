@@ -221,6 +221,7 @@
       p.proposals.forEach(function (x) { var li = document.createElement("li"); li.textContent = proposalText(x); ul.appendChild(li); });
       box.appendChild(ul);
     }
-  });
-  loadScenarios().then(function () { return setScenario(""); });
+  }).catch(function (e) { $("proposals").textContent = "Propositions indisponibles : " + e.message; });
+  loadScenarios().then(function () { return setScenario(""); })
+    .catch(function (e) { $("edit-status").textContent = "Erreur : " + e.message; });
 })();

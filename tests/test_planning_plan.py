@@ -66,9 +66,22 @@ def test_plan_one_site_is_the_best_candidate_by_brute_force(world) -> None:
     result = plan(snapshot, cells, engine, request=PlanRequest(new_sites=1, proposals=3), baseline=baseline)
     candidates = build_candidates(snapshot, cells)
     outside = ~baseline.within
-    minutes = brute_minutes(cells.xy_m[outside], candidates[["x_m", "y_m"]].to_numpy(float))
-    gains = np.sort((cells.population[outside][:, None] * (minutes <= 15.0)).sum(axis=0))[::-1]
-    assert [p["population_gain"] for p in result["proposals"]] == pytest.approx(gains[:3], abs=0.1)
+    xy = candidates[["x_m", "y_m"]].to_numpy(float)
+    minutes = brute_minutes(cells.xy_m[outside], xy)
+    gain = (cells.population[outside][:, None] * (minutes <= 15.0)).sum(axis=0)
+    # alternatives are at least 1 km from earlier proposals: brute force, best first, then the best farther away
+    allowed, expected = np.ones(len(gain), dtype=bool), []
+    for _ in range(3):
+        j = int(np.argmax(np.where(allowed, gain, -1.0)))
+        expected.append(gain[j])
+        allowed &= np.hypot(*(xy - xy[j]).T) >= 1000.0
+    assert [p["population_gain"] for p in result["proposals"]] == pytest.approx(expected, abs=0.1)
+    for a, b in itertools.combinations(result["proposals"], 2):
+        (sa,), (sb,) = a["new_sites"], b["new_sites"]
+        assert np.hypot(sa["x_m"] - sb["x_m"], sa["y_m"] - sb["y_m"]) >= 1000.0
+    # without the distance rule, the next proposals are the raw next-best candidates
+    raw = plan(snapshot, cells, engine, request=PlanRequest(new_sites=1, proposals=3, distinct_m=0), baseline=baseline)
+    assert [p["population_gain"] for p in raw["proposals"]] == pytest.approx(np.sort(gain)[::-1][:3], abs=0.1)
     best = result["proposals"][0]
     assert best["population_gain"] > 40_000 and best["new_sites"][0]["commune"] == "Boulogne-Billancourt"
     assert best["share_within_after"] > best["share_within_before"]

@@ -64,6 +64,7 @@ class PlanRequest:
     require_all: bool = False
     unserved_minutes: float = 60.0
     time_limit_s: float = 60.0
+    distinct_m: float = 1000.0  # one new site: later proposals lie at least this far from earlier ones
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -193,7 +194,7 @@ def _ranked(solve: Callable[[list[tuple[int, ...]]], Selection], count: int, ins
     started = time.perf_counter()
     for _ in range(count):
         try:
-            selection = solve([s.chosen for s in found])
+            selection = solve([s.chosen for s in found] + _near_earlier(found, inst))
         except (PlanningError, SolverError) as exc:
             if not found:
                 raise PlanningError(str(exc)) from None
@@ -203,6 +204,20 @@ def _ranked(solve: Callable[[list[tuple[int, ...]]], Selection], count: int, ins
         found.append(selection)
     inst.timings["solve_s"] = time.perf_counter() - started
     return found
+
+
+def _near_earlier(found: list[Selection], inst: _Instance) -> list[tuple[int, ...]]:
+    """For one new site: every candidate closer than ``distinct_m`` to an earlier proposal, as an exclusion.
+
+    Without it the second "proposal" is the first one moved by a grid step; a planner wants
+    alternatives in other places. (A one-candidate exclusion forbids that candidate when k = 1.)
+    """
+    if inst.request.new_sites != 1 or inst.request.distinct_m <= 0 or not found:
+        return []
+    xy = inst.candidates[["x_m", "y_m"]].to_numpy(dtype=float)
+    chosen = xy[[j for s in found for j in s.chosen]]
+    dist = np.min(np.hypot(xy[:, None, 0] - chosen[None, :, 0], xy[:, None, 1] - chosen[None, :, 1]), axis=1)
+    return [(int(j),) for j in np.flatnonzero(dist < inst.request.distinct_m)]
 
 
 def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[str], None]):

@@ -298,10 +298,16 @@ def test_write_log_is_for_admins(client: TestClient) -> None:
     assert any(e["action"] == "login" and e["actor"] == "root" for e in entries)
 
 
-def test_proposals_say_when_the_optimiser_is_missing(client: TestClient) -> None:
+def test_proposals_name_where_the_next_antenne_goes(client: TestClient) -> None:
+    assert client.get("/planner/api/proposals").status_code == 401
     login(client, *PLANNER)
     body = client.get("/planner/api/proposals").json()
-    assert body["available"] or "non disponible" in body["message"]
+    assert body["available"] and len(body["proposals"]) == 3
+    best = body["proposals"][0]
+    # crow-fly walk on the 92: Boulogne-Billancourt (6 % within the standard) gains the most
+    assert best["new_sites"][0]["commune"] == "Boulogne-Billancourt" and best["population_gain"] > 40_000
+    gains = [p["population_gain"] for p in body["proposals"]]
+    assert gains == sorted(gains, reverse=True)
 
 
 # ---- steering -----------------------------------------------------------------------------------

@@ -133,3 +133,14 @@ def test_html_report_is_self_contained(result: AuditResult) -> None:
     assert "<link" not in html and "<script src" not in html
     assert "Boulogne-Billancourt" in html and "centre de leur commune" in html
     assert "communes-92.geojson" in html
+
+
+def test_cell_raster_puts_each_cell_in_its_square() -> None:
+    from maillage.report.map import cell_raster
+
+    xy = np.array([[1000.0, 2000.0], [1200.0, 2000.0], [1400.0, 2400.0]])  # square corners, 200 m grid
+    raster, extent = cell_raster(xy + 100.0, 200.0, np.array([5.0, 12.0, 30.0]))  # cell centres
+    assert extent == (1000.0, 1600.0, 2000.0, 2600.0)
+    assert raster.shape == (3, 3)  # rows = y from 2000 to 2600, columns = x from 1000 to 1600
+    assert raster[0, 0] == 5.0 and raster[0, 1] == 12.0 and raster[2, 2] == 30.0
+    assert np.isnan(raster).sum() == 6

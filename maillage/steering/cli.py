@@ -22,7 +22,6 @@ from rich.table import Table as RichTable
 
 from .importer import SteeringImportError, load_default, load_folder
 from .models import SteeringData
-from .report import build_tables, to_jsonable, write_report
 
 app = typer.Typer(
     help="Pilotage : budget des solidarités, indicateurs d'activité et conventions avec les communes.",
@@ -124,9 +123,13 @@ def show(
     ref = _today(today)
     pops, names = load_communes(communes)
     if fmt is OutputFormat.json:
+        from .report import to_jsonable  # matplotlib is imported only by the commands that draw
+
         payload = to_jsonable(data, ref, pops, horizon)
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
+    from .report import build_tables
+
     tables, sources = build_tables(data, ref, pops, names, horizon)
     keys = DEFAULT_TABLES if table is TableName.all else [table.value]
     if fmt is OutputFormat.csv:
@@ -173,6 +176,8 @@ def report(
     """Écrire le rapport de pilotage : HTML autonome (graphiques SVG intégrés) et PDF."""
     data = _load(folder)
     pops, names = load_communes(communes)
+    from .report import write_report
+
     paths = write_report(data, out, _today(today), pops, names, horizon)
     console.print(f"Rapport HTML : {paths['html']}")
     console.print(f"Rapport PDF : {paths['pdf']}")

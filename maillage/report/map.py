@@ -48,8 +48,7 @@ def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
     fig, ax = plt.subplots(figsize=(8.5, 9))
     minutes = np.minimum(result.minutes(class_name), MINUTE_BINS[-1] + 1)
     raster, extent = cell_raster(result.cells.xy_m, result.cells.cell_size_m, minutes)
-    cmap = ListedColormap(MINUTE_COLOURS)
-    cmap.set_bad(alpha=0.0)  # no cell: transparent
+    cmap = ListedColormap(MINUTE_COLOURS).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))  # no cell: transparent
     norm = BoundaryNorm([*MINUTE_BINS, 10_000], cmap.N)
     # One raster image (embedded PNG) rather than one SVG square per cell: ~20× faster, ~10× smaller.
     collection = ax.imshow(raster, cmap=cmap, norm=norm, extent=extent, origin="lower", interpolation="nearest")

@@ -16,6 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from maillage import api
+from maillage.audit.guarantee import run_audit
+from maillage.network.crowfly import CrowFlyEngine
+from maillage.registry.snapshot import load_snapshot
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MAILLAGE_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
 
@@ -73,3 +78,35 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# ---- the real 92 registry, initialised once per session (planning tests) --------------------------
+
+
+@pytest.fixture(scope="session")
+def registry_template(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite registry of the real data, loaded once; tests copy it rather than write to it."""
+    path = tmp_path_factory.mktemp("registry-template") / "registry.sqlite"
+    api.init_registry(shared_data, f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def crowfly_world(registry_template: Path):
+    """(snapshot, cells, crow-fly walk engine, baseline audit) on the real 92 data."""
+    snapshot = load_snapshot(api.open_registry(f"sqlite:///{registry_template}"))
+    cells, _ = api.population_cells(snapshot, None)
+    engine = CrowFlyEngine("walk")
+    return snapshot, cells, engine, run_audit(snapshot, cells, engine, sources=[])
+
+
+@pytest.fixture
+def cli_home(registry_template: Path, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """MAILLAGE_HOME with a copy of the registry template, MAILLAGE_DATA set: ready for CLI runs."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(registry_template, home / "registry.sqlite")
+    monkeypatch.setenv("MAILLAGE_HOME", str(home))
+    monkeypatch.setenv("MAILLAGE_DATA", str(shared_data))
+    monkeypatch.delenv("MAILLAGE_DB_URL", raising=False)
+    return tmp_path

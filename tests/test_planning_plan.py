@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -12,10 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from maillage import api
-from maillage.audit.guarantee import run_audit
 from maillage.cli import app
-from maillage.network.crowfly import CrowFlyEngine
 from maillage.planning import PlanRequest, plan
 from maillage.planning.candidates import build_candidates
 from maillage.planning.matrix import travel_matrix
@@ -24,35 +20,8 @@ from maillage.planning.optimise import PlanningError
 from maillage.planning.sectors import connected, design_sectors, districts
 from maillage.planning.variants import audit_variant
 from maillage.registry import hours
-from maillage.registry.snapshot import load_snapshot
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def template(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("plan-registry") / "registry.sqlite"
-    api.init_registry(shared_data, f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def world(template: Path):
-    snapshot = load_snapshot(api.open_registry(f"sqlite:///{template}"))
-    cells, _ = api.population_cells(snapshot, None)
-    engine = CrowFlyEngine("walk")
-    return snapshot, cells, engine, run_audit(snapshot, cells, engine, sources=[])
-
-
-@pytest.fixture
-def env(template: Path, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(template, home / "registry.sqlite")
-    monkeypatch.setenv("MAILLAGE_HOME", str(home))
-    monkeypatch.setenv("MAILLAGE_DATA", str(shared_data))
-    monkeypatch.delenv("MAILLAGE_DB_URL", raising=False)
-    return tmp_path
 
 
 def brute_minutes(cells_xy: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
@@ -61,8 +30,8 @@ def brute_minutes(cells_xy: np.ndarray, points_xy: np.ndarray) -> np.ndarray:
     return distance * 1.3 / (4.8 * 1000 / 60)
 
 
-def test_plan_one_site_is_the_best_candidate_by_brute_force(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_plan_one_site_is_the_best_candidate_by_brute_force(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     result = plan(snapshot, cells, engine, request=PlanRequest(new_sites=1, proposals=3), baseline=baseline)
     candidates = build_candidates(snapshot, cells)
     outside = ~baseline.within
@@ -93,8 +62,8 @@ def test_plan_one_site_is_the_best_candidate_by_brute_force(world) -> None:
     )
 
 
-def test_two_sites_coverage_and_pmedian_match_brute_force(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_two_sites_coverage_and_pmedian_match_brute_force(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     candidates = build_candidates(snapshot, cells, sources=("centroids",))
     minutes = brute_minutes(cells.xy_m, candidates[["x_m", "y_m"]].to_numpy(float))
     pop, outside = cells.population, ~baseline.within
@@ -120,8 +89,8 @@ def test_two_sites_coverage_and_pmedian_match_brute_force(world) -> None:
     assert median["proposals"][0]["mean_minutes"] == pytest.approx(min(means), abs=1e-3)
 
 
-def test_set_cover_covers_everyone_coverable_and_is_minimal(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_set_cover_covers_everyone_coverable_and_is_minimal(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     request = PlanRequest(method="setcover", candidates=("centroids", "partners"), proposals=1)
     result = plan(snapshot, cells, engine, request=request, baseline=baseline)
     candidates = build_candidates(snapshot, cells, sources=("centroids", "partners"))
@@ -140,8 +109,8 @@ def test_set_cover_covers_everyone_coverable_and_is_minimal(world) -> None:
     assert any("aucun candidat" in n for n in result["notes"])  # the rest is reported, not hidden
 
 
-def test_capacitated_variants_run_and_respect_capacity(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_capacitated_variants_run_and_respect_capacity(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     loose = plan(
         snapshot,
         cells,
@@ -166,8 +135,8 @@ def test_capacitated_variants_run_and_respect_capacity(world) -> None:
         PlanRequest(method="capacitated-pmedian")
 
 
-def test_matrix_fast_paths_equal_one_search_per_candidate(world) -> None:
-    _, cells, engine, _ = world
+def test_matrix_fast_paths_equal_one_search_per_candidate(crowfly_world) -> None:
+    _, cells, engine, _ = crowfly_world
     points = cells.xy_m[::400]
     fast = travel_matrix(engine, cells.xy_m[::7], points, 25.0)
     slow = travel_matrix(engine, cells.xy_m[::7], points, 25.0, generic=True)
@@ -216,8 +185,8 @@ def test_districts_match_brute_force_on_a_grid() -> None:
         districts(minutes, population, pairs, seats, balance=0.01)
 
 
-def test_fourteen_contiguous_balanced_sectors_on_the_92(world) -> None:
-    snapshot, cells, engine, _ = world
+def test_fourteen_contiguous_balanced_sectors_on_the_92(crowfly_world) -> None:
+    snapshot, cells, engine, _ = crowfly_world
     result = design_sectors(snapshot, cells, engine, 14, balance=0.5)
     assert len(result["sectors"]) == 14 and result["contiguous"]
     codes = [c for s in result["sectors"] for c in s["communes"]]
@@ -226,8 +195,8 @@ def test_fourteen_contiguous_balanced_sectors_on_the_92(world) -> None:
     assert len(result["changes"]) == 36 and {c["op"] for c in result["changes"]} == {"assign_sector"}
 
 
-def test_mobile_unit_timetable_and_coverage(world) -> None:
-    snapshot, cells, engine, _ = world
+def test_mobile_unit_timetable_and_coverage(crowfly_world) -> None:
+    snapshot, cells, engine, _ = crowfly_world
     assert allocate([10, 30, 60], 10) == [2, 3, 5] and sum(allocate([1, 0, 0, 0], 10)) == 10
     with pytest.raises(PlanningError):
         allocate([1, 2, 3], 2)
@@ -248,7 +217,7 @@ def test_mobile_unit_timetable_and_coverage(world) -> None:
     ] == pytest.approx(audit_variant(snapshot, cells, engine, when=sunday).total["population_within"])
 
 
-def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(env: Path) -> None:
+def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(cli_home: Path) -> None:
     result = runner.invoke(app, ["plan", "--new-sites", "1", "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -267,7 +236,7 @@ def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(env: Path) -> N
     assert "gagnés" in table.output and "Boulogne-Billancourt" in table.output
     again = runner.invoke(app, ["plan", "--new-sites", "1", "--format", "json", "--candidates", "partners"])
     assert json.loads(again.stdout)["saved"]["name"] == "plan-2"
-    html = env / "plan.html"
+    html = cli_home / "plan.html"
     named = runner.invoke(
         app, ["plan", "--new-sites", "2", "--save", "deux", "--html", str(html), "--proposals", "2"], terminal_width=160
     )
@@ -288,13 +257,13 @@ def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(env: Path) -> N
         (["--kind", "france_services"], "non compté"),
     ],
 )
-def test_cli_impossible_requests_are_clear_errors(env: Path, args: list[str], message: str) -> None:
+def test_cli_impossible_requests_are_clear_errors(cli_home: Path, args: list[str], message: str) -> None:
     result = runner.invoke(app, ["plan", "--no-save", *args])
     assert result.exit_code == 1, result.output
     assert "erreur" in result.output and message in result.output and "Traceback" not in result.output
 
 
-def test_cli_sectors_and_mobile_are_saved_as_scenarios(env: Path) -> None:
+def test_cli_sectors_and_mobile_are_saved_as_scenarios(cli_home: Path) -> None:
     result = runner.invoke(
         app, ["plan", "--method", "sectors", "--sectors", "14", "--save", "sst14", "--format", "json"]
     )

@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from maillage import api
-from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import ANTENNE_CLASS
 from maillage.cli import app
-from maillage.network.crowfly import CrowFlyEngine
 from maillage.planning import ScenarioError, apply_scenario, compare, store
 from maillage.planning.timeaware import parse_when, snapshot_at
 from maillage.planning.variants import audit_variant
@@ -29,42 +27,16 @@ BOULOGNE = (2.2399, 48.8352)
 TUESDAY_10H = datetime(2026, 11, 24, 10, 0)
 
 
-@pytest.fixture(scope="module")
-def template(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("planning-registry") / "registry.sqlite"
-    api.init_registry(shared_data, f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def registry(template: Path, tmp_path: Path):
+def registry(registry_template: Path, tmp_path: Path):
     path = tmp_path / "registry.sqlite"
-    shutil.copy(template, path)
+    shutil.copy(registry_template, path)
     engine = api.open_registry(f"sqlite:///{path}")
     return engine, load_snapshot(engine)
 
 
-@pytest.fixture(scope="module")
-def world(template: Path):
-    snapshot = load_snapshot(api.open_registry(f"sqlite:///{template}"))
-    cells, _ = api.population_cells(snapshot, None)
-    engine = CrowFlyEngine("walk")
-    return snapshot, cells, engine, run_audit(snapshot, cells, engine, sources=[])
-
-
-@pytest.fixture
-def env(template: Path, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(template, home / "registry.sqlite")
-    monkeypatch.setenv("MAILLAGE_HOME", str(home))
-    monkeypatch.setenv("MAILLAGE_DATA", str(shared_data))
-    monkeypatch.delenv("MAILLAGE_DB_URL", raising=False)
-    return tmp_path
-
-
-def test_apply_changes_every_op(world) -> None:
-    snapshot, *_ = world
+def test_apply_changes_every_op(crowfly_world) -> None:
+    snapshot, *_ = crowfly_world
     changes = [
         {
             "op": "add_site",
@@ -123,8 +95,8 @@ def test_bad_changes_are_refused_with_a_clear_message(registry, change: dict, me
     assert store.get_scenario(engine, created["id"])["changes"] == []  # all or nothing
 
 
-def test_compare_counts_gains_and_losses_cell_by_cell(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_compare_counts_gains_and_losses_cell_by_cell(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     changes = [
         {
             "op": "add_site",
@@ -154,8 +126,8 @@ def test_compare_counts_gains_and_losses_cell_by_cell(world) -> None:
     assert diff["sites_removed"] == ["pg-pole-chatillon"] and diff["sites_added"] == ["n1"]
 
 
-def test_opening_hours_as_time(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_opening_hours_as_time(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     assert parse_when("Tu 10:00", TUESDAY_10H.date()) == TUESDAY_10H
     assert parse_when("mardi 10h00", TUESDAY_10H.date()) == TUESDAY_10H
     with pytest.raises(ValueError, match="moment invalide"):
@@ -178,8 +150,8 @@ def test_opening_hours_as_time(world) -> None:
     assert any("Moment" in n for n in at_sunday.notes)
 
 
-def test_mobile_stop_counts_only_while_served(world) -> None:
-    snapshot, cells, engine, baseline = world
+def test_mobile_stop_counts_only_while_served(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
     stop = {
         "op": "add_mobile_stop",
         "site_id": "bus-1",
@@ -202,7 +174,7 @@ def test_mobile_stop_counts_only_while_served(world) -> None:
     assert "bus-1" in served.destinations[ANTENNE_CLASS].site_ids
 
 
-def test_cli_scenario_round_trip(env: Path) -> None:
+def test_cli_scenario_round_trip(cli_home: Path) -> None:
     assert runner.invoke(app, ["scenario", "create", "essai", "--description", "test"]).exit_code == 0
     steps = [
         [
@@ -255,7 +227,7 @@ def test_cli_scenario_round_trip(env: Path) -> None:
     table = runner.invoke(app, ["scenario", "show", "essai"], terminal_width=160)
     assert "Antenne Boulogne" in table.output and "Bus — Place A" in table.output
     for fmt in ("json", "csv"):
-        out = env / f"essai.{fmt}"
+        out = cli_home / f"essai.{fmt}"
         assert runner.invoke(app, ["scenario", "export", "essai", "--format", fmt, "-o", str(out)]).exit_code == 0
         result = runner.invoke(app, ["scenario", "import", str(out), "--name", f"copie-{fmt}"])
         assert result.exit_code == 0, result.output
@@ -284,7 +256,7 @@ def copy_added_id(scenario: dict) -> str:
     return next(c["site_id"] for c in scenario["changes"] if c["op"] == "add_site")
 
 
-def test_cli_refuses_bad_edits_and_imports(env: Path) -> None:
+def test_cli_refuses_bad_edits_and_imports(cli_home: Path) -> None:
     assert runner.invoke(app, ["scenario", "create", "b"]).exit_code == 0
     dup = runner.invoke(app, ["scenario", "create", "b"])
     assert dup.exit_code == 1 and "déjà" in dup.output
@@ -292,14 +264,14 @@ def test_cli_refuses_bad_edits_and_imports(env: Path) -> None:
     assert bad.exit_code == 1 and "does-not-exist" in bad.output
     stop = runner.invoke(app, ["scenario", "add-mobile-unit", "b", "--unit", "U", "--stop", "sans horaires|2.2|48.8"])
     assert stop.exit_code == 1 and "nom|lon|lat|horaires" in stop.output
-    broken = env / "broken.csv"
+    broken = cli_home / "broken.csv"
     broken.write_text("op,site_id,lon,lat\nclose_site,mama-21,,\nmove_site,mama-22,abc,48.8\n", encoding="utf-8")
     result = runner.invoke(app, ["scenario", "import", str(broken)])
     assert result.exit_code == 1 and "broken.csv:3" in result.output and "coordonnées invalides" in result.output
     assert runner.invoke(app, ["scenario", "show", "broken"]).exit_code == 1  # nothing stored
 
 
-def test_audit_when_and_week(env: Path) -> None:
+def test_audit_when_and_week(cli_home: Path) -> None:
     result = runner.invoke(app, ["audit", "--when", "Su 10:00", "--week", "--format", "json", "--no-cells"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -311,10 +283,10 @@ def test_audit_when_and_week(env: Path) -> None:
     assert bad.exit_code == 1 and "moment invalide" in bad.output
 
 
-def test_week_slot_figures_equal_single_audits(world) -> None:
+def test_week_slot_figures_equal_single_audits(crowfly_world) -> None:
     from maillage.planning.timeaware import week_coverage
 
-    snapshot, cells, engine, _ = world
+    snapshot, cells, engine, _ = crowfly_world
     rows = week_coverage(snapshot, cells, engine, slots=("Tu 09:00", "Sa 10:00"), week_of=TUESDAY_10H.date())
     for row in rows:
         single = audit_variant(snapshot, cells, engine, when=datetime.fromisoformat(row["when"]))

@@ -27,18 +27,10 @@ ADMIN = ("root", "admin-password-123")
 TUESDAY_10H = "2026-11-24T10:00:00"
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One initialised SQLite registry, copied for each test (init costs ~2 s)."""
-    path = tmp_path_factory.mktemp("web-template") / "registry.sqlite"
-    api.init_registry(shared_data, f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def context(db_url: str, shared_data: Path, sqlite_template: Path) -> WebContext:
+def context(db_url: str, shared_data: Path, registry_template: Path) -> WebContext:
     if db_url.startswith("sqlite:///"):
-        shutil.copy(sqlite_template, db_url.removeprefix("sqlite:///"))
+        shutil.copy(registry_template, db_url.removeprefix("sqlite:///"))
     else:
         api.init_registry(shared_data, db_url)
     ctx = build_context(db_url, shared_data)

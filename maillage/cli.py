@@ -142,7 +142,7 @@ def audit(
                                           grid=population_grid, cell_size_m=cell_size) if week else None  # fmt: skip
             if html is not None:
                 progress.update(task, description="Rapport HTML…")
-                write_atomic(html, render_html(result))
+                write_atomic(html, render_html(result, week=week_rows))
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError, LookupError) as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.table:

@@ -281,6 +281,11 @@ def test_audit_when_and_week(cli_home: Path) -> None:
     assert doc["total"]["share_within"] == pytest.approx(week["Fr 18:30"]["share_within"], abs=0.02)
     bad = runner.invoke(app, ["audit", "--when", "demain"])
     assert bad.exit_code == 1 and "moment invalide" in bad.output
+    html = cli_home / "week.html"
+    result = runner.invoke(app, ["audit", "--week", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert "Au fil de la semaine" in page and "vendredi 18:30" in page
 
 
 def test_week_slot_figures_equal_single_audits(crowfly_world) -> None:

@@ -7,6 +7,7 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -24,7 +25,12 @@ def _fmt_minutes(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.0f}"
 
 
-def render_html(result: AuditResult, title: str = "Garantie d'accès aux services sociaux") -> str:
+def render_html(
+    result: AuditResult,
+    title: str = "Garantie d'accès aux services sociaux",
+    week: list[dict[str, Any]] | None = None,
+) -> str:
+    """The self-contained report; ``week`` (coverage at weekday slots, see ``api.week_coverage``) adds a table."""
     env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=select_autoescape())
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
@@ -52,6 +58,7 @@ def render_html(result: AuditResult, title: str = "Garantie d'accès aux service
         maps=maps,
         sites=counted.to_dict(orient="records"),
         standard_lines=s.describe_fr(),
+        week=week or [],
     )
 
 

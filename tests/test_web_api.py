@@ -324,3 +324,27 @@ def test_steering_pages_need_login_and_show_the_seed_figures(client: TestClient)
         "conv-gennevilliers-2025": "2028-05-22",
     }
     assert client.get("/planner/api/steering", params={"horizon": 0}).status_code == 422
+
+
+# ---- basemap ------------------------------------------------------------------------------------
+
+
+def test_a_basemap_is_served_only_when_the_user_supplies_one(
+    data_copy: Path, registry_template: Path, tmp_path: Path, client: TestClient
+) -> None:
+    assert "data-basemap" not in client.get("/").text  # none in the shared data folder: no tiles at all
+    tiles = data_copy / "basemap" / "11" / "1036"
+    tiles.mkdir(parents=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16  # served as stored, never decoded
+    (tiles / "704.png").write_bytes(png)
+    (data_copy / "basemap" / "ATTRIBUTION.txt").write_text("© contributeurs OpenStreetMap\n", encoding="utf-8")
+    db = tmp_path / "basemap.sqlite"
+    shutil.copy(registry_template, db)
+    app = create_app(context=build_context(f"sqlite:///{db}", data_copy), secret_key=SECRET)
+    with TestClient(app) as own:
+        page = own.get("/").text
+        assert 'data-basemap="/basemap/{z}/{x}/{y}.png"' in page
+        assert 'data-basemap-attribution="© contributeurs OpenStreetMap"' in page
+        tile = own.get("/basemap/11/1036/704.png")
+        assert tile.status_code == 200 and tile.content == png
+        assert own.get("/basemap/../registry.sqlite").status_code == 404

@@ -92,6 +92,17 @@ def create_app(
     templates.env.globals["docs_available"] = (SWAGGER / "swagger-ui-bundle.js").exists()
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    basemap = context.folder.root / "basemap" if context.folder is not None else None
+    templates.env.globals["basemap"] = None
+    if basemap is not None and basemap.is_dir():
+        # A basemap only when the user supplies one: XYZ tiles in DATA/basemap/{z}/{x}/{y}.png, served
+        # from this origin (no remote tiles; the CSP allows nothing else), credited from ATTRIBUTION.txt.
+        app.mount("/basemap", StaticFiles(directory=basemap), name="basemap")
+        credit = basemap / "ATTRIBUTION.txt"
+        templates.env.globals["basemap"] = {
+            "url": "/basemap/{z}/{x}/{y}.png",
+            "attribution": credit.read_text(encoding="utf-8").strip() if credit.exists() else "",
+        }
     app.include_router(routes_public.router)
     app.include_router(routes_planner.router)
     app.include_router(routes_steering.router)

@@ -36,9 +36,16 @@
   }
   function q() { return state.scenario ? "?scenario_id=" + state.scenario : ""; }
   function cell(text, cls) { var td = document.createElement("td"); td.textContent = text; if (cls) { td.className = cls; } return td; }
+  function addBasemap(m) {  // only tiles the user supplied in DATA/basemap, served by the app itself
+    var url = document.body.dataset.basemap;
+    if (!url) { return; }
+    L.control.attribution({ prefix: false }).addTo(m);
+    L.tileLayer(url, { attribution: document.body.dataset.basemapAttribution || "", maxZoom: 19 }).addTo(m);
+  }
   function minutes(v) { return v === null ? "—" : Math.round(v) + " min"; }
 
   var map = L.map("audit-map", { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
+  addBasemap(map);
   map.setView([48.84, 2.24], 11);
   var canvas = L.canvas({ padding: 0.2 });
   var cellLayer = L.layerGroup().addTo(map);

@@ -10,6 +10,11 @@
   var status = document.getElementById("point-status");
   var pointRadio = document.getElementById("origin-point");
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, keyboard: true });
+  if (document.body.dataset.basemap) {  // only tiles the user supplied in DATA/basemap, served by the app
+    L.control.attribution({ prefix: false }).addTo(map);
+    L.tileLayer(document.body.dataset.basemap,
+      { attribution: document.body.dataset.basemapAttribution || "", maxZoom: 19 }).addTo(map);
+  }
   map.setView([48.84, 2.24], 11);
   el.setAttribute("tabindex", "0");
   el.setAttribute("aria-label", "Carte des communes. Flèches pour déplacer, plus et moins pour zoomer, Entrée pour choisir le centre comme point de départ.");

@@ -76,6 +76,18 @@ def choose_engine(
         from maillage.network.transit import transit_engine
 
         day = date_type.fromisoformat(date) if date else None
+        street = None
+        if pbf is not None:  # walking to, from and between stops on the streets of the PBF
+            from maillage.network.street import StreetEngine
+            from maillage.network.street_walk import StreetWalk
+
+            walker = StreetEngine("walk", pbf)
+            street = StreetWalk(walker.graph, walker.access_m_per_s, walker.max_snap_m)
+        else:
+            notes.append(
+                "Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM (--pbf) "
+                "pour la marche par les rues (walking to, from and between stops: crow-fly × detour; supply a PBF)."
+            )
         engine = transit_engine(
             list(feeds),
             date=day,
@@ -83,6 +95,7 @@ def choose_engine(
             window_min=window_min,
             percentiles=tuple(percentiles),
             crs=working_crs(),
+            street=street,
         )
         return EngineChoice(engine, notes)
     if pbf is not None:

@@ -28,12 +28,16 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 
 def make_random_feed(folder: Path, seed: int, n_stops: int = 60, n_routes: int = 12,
-                     trips_per_route: int = 14) -> Path:
-    """Write a random but valid GTFS feed (service every day of 2024) into ``folder``."""
+                     trips_per_route: int = 14, south_west: tuple[float, float] = (48.85, 2.30),
+                     span_deg: tuple[float, float] = (0.03, 0.045)) -> Path:
+    """Write a random but valid GTFS feed (service every day of 2024) into ``folder``.
+
+    Stops fall in the box of ``span_deg`` (lat, lon degrees) north-east of ``south_west`` (lat, lon).
+    """
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    lat = 48.85 + rng.uniform(0, 0.03, n_stops)
-    lon = 2.30 + rng.uniform(0, 0.045, n_stops)
+    lat = south_west[0] + rng.uniform(0, span_deg[0], n_stops)
+    lon = south_west[1] + rng.uniform(0, span_deg[1], n_stops)
     # Twin stops 50-300 m from another one: footpaths between them.
     for k in range(0, n_stops // 4):
         j = n_stops - 1 - k

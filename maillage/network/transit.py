@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 from maillage.network.engine import NO_SITE, Destinations, NearestSites
 from maillage.network.profiles import StopProfiles, backward_profiles, evaluate_cells, open_arrival, site_events
 from maillage.network.raptor import INF, forward
+from maillage.network.street_walk import StreetWalk, street_footpaths
 from maillage.network.timetable import WALK, Timetable, WalkParameters, default_date, load_timetable
 
 
@@ -62,9 +63,12 @@ class TransitEngine:
 
     def __init__(self, timetable: Timetable, *, depart_s: int = 8 * 3600, window_min: int = 120,
                  percentiles: Sequence[float] = (50,), max_trip_min: float = 120.0,
-                 walk: WalkParameters = WALK) -> None:
+                 walk: WalkParameters = WALK, street: StreetWalk | None = None) -> None:
         if window_min < 1:
             raise ValueError("window_min must be >= 1 minute")
+        self.street = street
+        if street is not None:
+            timetable = street_footpaths(timetable, street, walk)
         self.timetable = timetable
         self.reversed_timetable = timetable.reversed()
         self.depart_s = int(depart_s)
@@ -93,6 +97,21 @@ class TransitEngine:
         order = np.lexsort((stops, rows))
         return rows[order], stops[order], dist[order]
 
+    def _walk_pairs(self, xy: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row in xy, stop, walking seconds) for every stop within walking reach, sorted by row.
+
+        Reach is the time of a crow-fly walk of ``radius_m`` (× detour). On the street graph the
+        candidates are the stops within that many metres crow-fly, timed on the streets.
+        """
+        if self.street is None:
+            rows, stops, dist = self._pairs(xy, radius_m)
+            return rows, stops, self.walk.seconds(dist)
+        rows, stops, _ = self._pairs(xy, radius_m * self.walk.detour_factor)
+        limit_s = float(self.walk.seconds(np.array([radius_m]))[0])
+        seconds = self.street.pair_seconds(xy, self.timetable.stop_xy_m, rows, stops, limit_s)
+        keep = seconds <= limit_s
+        return rows[keep], stops[keep], seconds[keep]
+
     def _open_mask(self, destinations: Destinations) -> tuple[np.ndarray | None, int]:
         """Per site and minute from the first departure to the horizon: open? (None = always open)."""
         hours = destinations.opening_hours
@@ -112,9 +131,9 @@ class TransitEngine:
 
     def stop_profiles(self, destinations: Destinations) -> StopProfiles:
         """Backward range search seeded at the stops within walking reach of the sites."""
-        site_row, stop, dist = self._pairs(destinations.xy_m, self.walk.max_access_m)
+        site_row, stop, egress_s = self._walk_pairs(destinations.xy_m, self.walk.max_access_m)
         open_at, open_from = self._open_mask(destinations)
-        events = site_events(self.timetable, stop, site_row, self.walk.seconds(dist), self.depart_s,
+        events = site_events(self.timetable, stop, site_row, egress_s, self.depart_s,
                              int(self.minutes_s[-1]) + self.max_trip_s, open_at, open_from)
         return backward_profiles(self.timetable, self.reversed_timetable, events,
                                  first_departure_s=self.depart_s)
@@ -123,9 +142,17 @@ class TransitEngine:
         """Seconds and site of walking all the way, per origin and departure minute."""
         open_at, open_from = self._open_mask(destinations)
         k = len(destinations) if open_at is not None else 1
-        distance, index = cKDTree(destinations.xy_m).query(origins, k=min(k, len(destinations)))
-        distance, index = distance.reshape(len(origins), -1), index.reshape(len(origins), -1)
-        seconds = self.walk.seconds(distance).astype(np.float64)
+        if self.street is None:
+            distance, index = cKDTree(destinations.xy_m).query(origins, k=min(k, len(destinations)))
+            distance, index = distance.reshape(len(origins), -1), index.reshape(len(origins), -1)
+            seconds = self.walk.seconds(distance).astype(np.float64)
+        else:  # on the streets the nearest site is not the crow-fly nearest: time them all
+            every = self.street.seconds_to_points(origins, destinations.xy_m)
+            # off the graph (beyond the snapping limit): walking all the way still counts, crow-fly
+            crowfly = self.walk.seconds(np.linalg.norm(origins[:, None, :] - destinations.xy_m[None, :, :], axis=2))
+            every = np.where(np.isfinite(every), every, crowfly)
+            index = np.argsort(every, axis=1, kind="stable")[:, :k]
+            seconds = np.rint(np.take_along_axis(every, index, axis=1))
         n_min = self.window_min
         if open_at is None:
             return np.repeat(seconds[:, :1], n_min, axis=1), np.repeat(index[:, :1], n_min, axis=1)
@@ -144,13 +171,13 @@ class TransitEngine:
         """(seconds (n, window), site index (n, window), access metres (n,)) by the backward search."""
         origins = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
         profiles = profiles if profiles is not None else self.stop_profiles(destinations)
-        row, stop, dist = self._pairs(origins, self.walk.max_access_m)
+        row, stop, access_s = self._walk_pairs(origins, self.walk.max_access_m)
         acc_ptr = np.r_[0, np.cumsum(np.bincount(row, minlength=len(origins)))].astype(np.int64)
         walk_s, walk_site = self._walk_all(origins, destinations)
         out_s = np.empty((len(origins), self.window_min), dtype=np.float64)
         out_site = np.empty((len(origins), self.window_min), dtype=np.int64)
         evaluate_cells(profiles.ptr, profiles.depart_s, profiles.arrive_s, profiles.site, acc_ptr, stop,
-                       self.walk.seconds(dist), walk_s, walk_site.astype(np.int64), self.minutes_s,
+                       access_s, walk_s, walk_site.astype(np.int64), self.minutes_s,
                        self.max_trip_s, out_s, out_site)
         return out_s, out_site, self._access_m(origins)
 
@@ -164,11 +191,9 @@ class TransitEngine:
         """Reference: one forward RAPTOR per origin and departure minute. Seconds (n, minutes)."""
         origins = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
         minute_index = list(range(self.window_min)) if minute_index is None else list(minute_index)
-        site_row, egress_stop, egress_dist = self._pairs(destinations.xy_m, self.walk.max_access_m)
-        egress_s = self.walk.seconds(egress_dist)
+        site_row, egress_stop, egress_s = self._walk_pairs(destinations.xy_m, self.walk.max_access_m)
         open_at, open_from = self._open_mask(destinations)
-        row, stop, dist = self._pairs(origins, self.walk.max_access_m)
-        access_s = self.walk.seconds(dist)
+        row, stop, access_s = self._walk_pairs(origins, self.walk.max_access_m)
         walk_s, _ = self._walk_all(origins, destinations)
         out = np.empty((len(origins), len(minute_index)))
         for i in range(len(origins)):
@@ -214,23 +239,38 @@ class TransitEngine:
             "percentiles": list(self.percentiles),
             "max_trip_min": self.max_trip_s / 60,
             "walk": asdict(self.walk),
+            "walk_network": "street graph" if self.street is not None else "crow-fly × detour",
+            **({"walk_graph": self.street.describe()} if self.street is not None else {}),
             "crs": meta.get("crs"),
             "stops": self.timetable.n_stops,
             "patterns": self.timetable.n_patterns,
             "trips": len(self.timetable.trip_ids),
         }
 
-    def assumptions(self) -> list[str]:
+    def _walk_assumption(self) -> str:
         w = self.walk
+        if self.street is not None:
+            reach = self.walk.seconds(np.array([w.max_access_m, w.footpath_m])) / 60
+            return (
+                f"Marche par les rues d'OpenStreetMap à {w.speed_kmh} km/h : arrêts accessibles en "
+                f"{reach[0]:.0f} min au plus, correspondances à pied en {reach[1]:.0f} min au plus ou selon "
+                f"transfers.txt (walking on the OSM street graph; stops within {reach[0]:.0f} min; transfer walks "
+                f"within {reach[1]:.0f} min or from transfers.txt)."
+            )
+        return (
+            f"Marche : distance à vol d'oiseau × {w.detour_factor} à {w.speed_kmh} km/h ; arrêts accessibles "
+            f"jusqu'à {w.max_access_m:g} m ; correspondances à pied jusqu'à {w.footpath_m:g} m ou selon "
+            f"transfers.txt (walking: crow-fly × {w.detour_factor} at {w.speed_kmh} km/h; stops within "
+            f"{w.max_access_m:g} m; transfer walks within {w.footpath_m:g} m or from transfers.txt)."
+        )
+
+    def assumptions(self) -> list[str]:
         start, end = self.describe()["window"].split(",")[0].split("–")
         return [
             f"Transports en commun d'après les horaires GTFS du {self.timetable.meta.get('date')} (sans retards "
             f"ni perturbations) ; départs chaque minute de {start} à {end}, temps médian retenu "
             f"(scheduled GTFS timetables of that date, no delays; one departure per minute, median kept).",
-            f"Marche : distance à vol d'oiseau × {w.detour_factor} à {w.speed_kmh} km/h ; arrêts accessibles "
-            f"jusqu'à {w.max_access_m:g} m ; correspondances à pied jusqu'à {w.footpath_m:g} m ou selon "
-            f"transfers.txt (walking: crow-fly × {w.detour_factor} at {w.speed_kmh} km/h; stops within "
-            f"{w.max_access_m:g} m; transfer walks within {w.footpath_m:g} m or from transfers.txt).",
+            self._walk_assumption(),
             f"Trajets de plus de {self.max_trip_s / 60:g} min ignorés ; la marche directe reste toujours possible "
             f"(journeys over {self.max_trip_s / 60:g} min dropped; walking all the way always counts).",
         ]
@@ -238,7 +278,8 @@ class TransitEngine:
 
 def transit_engine(gtfs_paths: list[Path], *, date: dt.date | None = None, depart: str = "08:00",
                    window_min: int = 120, percentiles: Sequence[float] = (50,), crs: str = "EPSG:2154",
-                   max_trip_min: float = 120.0, walk: WalkParameters = WALK) -> TransitEngine:
+                   max_trip_min: float = 120.0, walk: WalkParameters = WALK,
+                   street: StreetWalk | None = None) -> TransitEngine:
     """Load (or reuse from cache) the feeds' timetable for ``date`` and build the engine.
 
     ``date`` None picks the first Tuesday within every feed's calendar. Raises
@@ -250,4 +291,4 @@ def transit_engine(gtfs_paths: list[Path], *, date: dt.date | None = None, depar
     day = date if date is not None else default_date(paths)
     timetable = load_timetable(paths, day, crs=crs, walk=walk)
     return TransitEngine(timetable, depart_s=parse_hhmm(depart), window_min=window_min,
-                         percentiles=percentiles, max_trip_min=max_trip_min, walk=walk)
+                         percentiles=percentiles, max_trip_min=max_trip_min, walk=walk, street=street)

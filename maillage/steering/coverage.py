@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from maillage.geo import l93_to_lonlat
+from maillage.geo import l93_to_lonlat, lonlat_to_l93
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import SiteKind
 from maillage.steering.analysis import scheduled_sites
@@ -74,4 +74,21 @@ def convention_changes(conventions: Iterable[Convention], snapshot: Snapshot) ->
             payload["opening_hours"] = site["opening_hours"]
         changes.append({"op": "add_site", "site_id": f"convention:{site['id']}", "payload": payload})
         notes.append(f"{where} : compté comme {kind}" + (f" ; {' ; '.join(site['flags'])}." if site["flags"] else "."))
+        twin = _site_at(snapshot, lon, lat, kind)
+        if twin is not None:
+            notes.append(
+                f"{where} : placé au même point que « {twin} » (déjà au registre, à moins de 50 m de ce point) : "
+                "aucun effet mesurable sur la norme tant que le lieu n'est pas précisé."
+            )
     return ConventionChanges(changes, notes)
+
+
+def _site_at(snapshot: Snapshot, lon: float, lat: float, kind: str, within_m: float = 50.0) -> str | None:
+    """Name of a registry site of ``kind`` within ``within_m`` metres of the point, if any."""
+    sites = snapshot.usable_sites()
+    sites = sites[sites["kind"] == kind]
+    if sites.empty:
+        return None
+    x, y = lonlat_to_l93(np.array([lon]), np.array([lat]))[0]
+    distance = np.hypot(sites["x_m"].to_numpy() - x, sites["y_m"].to_numpy() - y)
+    return str(sites["name"].iloc[int(np.argmin(distance))]) if distance.min() <= within_m else None

@@ -120,7 +120,7 @@ def audit(
 ) -> None:
     """Audit the 20/15-minute guarantee: per cell, commune and SST sector."""
     from maillage.report import terminal, writers
-    from maillage.report.html import render_html, write_atomic
+    from maillage.report.files import write_atomic
 
     try:
         standard = ServiceStandard(
@@ -141,6 +141,8 @@ def audit(
             week_rows = api.week_coverage(data=data, url=db, mode=mode, pbf=pbf, standard=standard, scenario=scenario,
                                           grid=population_grid, cell_size_m=cell_size) if week else None  # fmt: skip
             if html is not None:
+                from maillage.report.html import render_html  # matplotlib: only when a report is asked
+
                 progress.update(task, description="Rapport HTML…")
                 write_atomic(html, render_html(result, week=week_rows))
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError, LookupError) as exc:
@@ -189,7 +191,7 @@ def sites_export(
 ) -> None:
     """Export every site in the common CSV layout or as GeoJSON (re-importable)."""
     from maillage.registry.export import sites_to_csv, sites_to_geojson
-    from maillage.report.html import write_atomic
+    from maillage.report.files import write_atomic
 
     snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):

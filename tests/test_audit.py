@@ -144,3 +144,17 @@ def test_cell_raster_puts_each_cell_in_its_square() -> None:
     assert raster.shape == (3, 3)  # rows = y from 2000 to 2600, columns = x from 1000 to 1600
     assert raster[0, 0] == 5.0 and raster[0, 1] == 12.0 and raster[2, 2] == 30.0
     assert np.isnan(raster).sum() == 6
+
+
+def test_reports_are_written_whole_and_readable_like_any_new_file(tmp_path: Path) -> None:
+    import os
+
+    from maillage.report.files import write_atomic
+
+    target = tmp_path / "out" / "report.html"
+    write_atomic(target, "<p>ok</p>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.read_text(encoding="utf-8") == "<p>ok</p>"
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temporary file left

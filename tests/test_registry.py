@@ -168,3 +168,18 @@ def test_conventions_from_the_seeds_are_in_the_registry(shared_data: Path, db_ur
     assert set(rows) == {"92071", "92007", "92036"}  # Sceaux, Bagneux, Gennevilliers
     assert str(rows["92071"].signed_on) == "2025-05-12" and rows["92071"].duration_years == 3
     assert "004_" in rows["92071"].source
+
+
+def test_schema_is_migrated_to_alembic_head_and_the_fast_path_knows_it(db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from maillage.registry import db
+
+    engine = db.make_engine(db_url)
+    assert db.current_revision(engine) is None  # a fresh database: no alembic table yet
+    db.migrate(engine)
+    head = ScriptDirectory.from_config(db.alembic_config(engine)).get_current_head()
+    assert head == db.HEAD_REVISION  # bump HEAD_REVISION with every new migration
+    assert db.current_revision(engine) == head
+    db.migrate(engine)  # at head: nothing to do, nothing breaks
+    assert db.current_revision(engine) == head

@@ -60,7 +60,7 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    from maillage.report.html import write_atomic
+    from maillage.report.files import write_atomic
 
     write_atomic(output, text)
     err.print(f"Écrit : {output}")

@@ -115,7 +115,7 @@ def plan(
                 result["saved"] = _save(inputs, standard, result, save, method)
             if html is not None:
                 from maillage.planning.html import render_plan_html
-                from maillage.report.html import write_atomic
+                from maillage.report.files import write_atomic
 
                 say("Rapport HTML…")
                 write_atomic(html, render_plan_html(result, inputs, standard))
@@ -287,7 +287,7 @@ def compare(
             }
             if html is not None:
                 from maillage.planning.html import render_compare_html
-                from maillage.report.html import write_atomic
+                from maillage.report.files import write_atomic
 
                 write_atomic(html, render_compare_html(diff, base, after))
     except _errors() as exc:

@@ -11,13 +11,18 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest migration's revision: a database already there needs no alembic at all (importing
+# alembic costs a few tenths of a second at every command). tests/test_registry.py checks it.
+HEAD_REVISION = "0002"
 
 
 def home_dir() -> Path:
@@ -49,14 +54,28 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
     return config
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The database's alembic revision, None for a database without the alembic table."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (PostGIS extension created on PostgreSQL)."""
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -14,11 +11,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
+from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
 
 
 def _fmt_int(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
+
+
+__all__ = ["render_html", "write_atomic"]
 
 
 def _fmt_minutes(value: float) -> str:
@@ -60,16 +61,3 @@ def render_html(
         standard_lines=s.describe_fr(),
         week=week or [],
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, then rename: never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from maillage.report.html import write_atomic
+from maillage.report.files import write_atomic
 
 from . import analysis as an
 from . import charts

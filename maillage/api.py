@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
-from maillage.engines import choose_engine
+from maillage.engines import EngineChoice, choose_engine
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
 from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
@@ -65,6 +65,24 @@ def population_cells(
     return cells, [note]
 
 
+def engine_for(
+    folder: DataFolder | None,
+    mode: str | None = None,
+    *,
+    pbf: Path | None = None,
+    gtfs: Sequence[Path] = (),
+    depart: str = "08:00",
+    window_min: int = 120,
+    date: str | None = None,
+    percentiles: Sequence[int] = (50,),
+) -> EngineChoice:
+    """The travel-time engine for these inputs: the PBF and GTFS given, else those of the data folder."""
+    pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
+    feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
+    return choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date,
+                         percentiles=percentiles)  # fmt: skip
+
+
 def audit(
     *,
     data: str | Path | None = None,
@@ -96,10 +114,8 @@ def audit(
     snapshot, variant_notes = variant_snapshot(registry, snapshot, scenario=scenario, when=when,
                                                unknown_hours=unknown_hours)  # fmt: skip
     cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
-    pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
-    feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
-    choice = choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date,
-                           percentiles=percentiles)  # fmt: skip
+    choice = engine_for(folder, mode, pbf=pbf, gtfs=gtfs, depart=depart, window_min=window_min, date=date,
+                        percentiles=percentiles)  # fmt: skip
     result = run_audit(
         snapshot,
         cells,
@@ -173,9 +189,7 @@ def planning_inputs(
     snapshot = load_snapshot(registry)
     folder = _folder(data, snapshot)
     cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
-    pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
-    feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
-    choice = choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date)
+    choice = engine_for(folder, mode, pbf=pbf, gtfs=gtfs, depart=depart, window_min=window_min, date=date)
     return PlanningInputs(registry, snapshot, cells, choice.engine, [*choice.notes, *notes])
 
 

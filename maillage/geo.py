@@ -55,3 +55,13 @@ def geometry_to_l93(geometry: shapely.Geometry) -> shapely.Geometry:
 
 def geometry_to_lonlat(geometry: shapely.Geometry) -> shapely.Geometry:
     return _reproject(geometry, working_crs(), WGS84)
+
+
+def inner_centre_lonlat(polygon_l93: shapely.Geometry) -> tuple[float, float]:
+    """WGS84 degrees of a commune's "centre" for sites placed there: its centroid when that lies
+    inside the polygon, else a point on its surface (a crescent-shaped commune's centroid can fall
+    outside it)."""
+    centroid = polygon_l93.centroid
+    point = centroid if polygon_l93.contains(centroid) else polygon_l93.representative_point()
+    lon, lat = l93_to_lonlat(np.array([point.x]), np.array([point.y]))[0]
+    return float(lon), float(lat)

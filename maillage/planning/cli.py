@@ -15,10 +15,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 from maillage.planning import store
 from maillage.planning.changes import ScenarioError
-from maillage.registry.snapshot import EmptyRegistryError, load_snapshot
+from maillage.registry.snapshot import EmptyRegistryError, Snapshot, load_snapshot
 
 scenario_app = typer.Typer(help="Scenarios: named, stored variants of the registry.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -66,11 +67,23 @@ def emit(text: str, output: Path | None) -> None:
     err.print(f"Écrit : {output}")
 
 
-def _registry(db: str | None):
+def _open(db: str | None) -> Engine:
+    """The registry alone, for commands that read or write scenarios without auditing."""
     from maillage import api
 
-    registry = api.open_registry(db)
+    return api.open_registry(db)
+
+
+def _registry(db: str | None) -> tuple[Engine, Snapshot]:
+    registry = _open(db)
     return registry, load_snapshot(registry)
+
+
+def _find(db: str | None, name: str) -> dict[str, Any]:
+    try:
+        return store.find_scenario(_open(db), name)
+    except (LookupError, EmptyRegistryError) as exc:
+        raise fail(str(exc)) from None
 
 
 def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
@@ -107,7 +120,7 @@ def list_(db: DbOption = None) -> None:
     """List the stored scenarios."""
     from maillage.planning.report import print_scenarios
 
-    print_scenarios(store.list_scenarios(_registry(db)[0]), Console())
+    print_scenarios(store.list_scenarios(_open(db)), Console())
 
 
 @scenario_app.command("show")
@@ -119,10 +132,7 @@ def show(
     """Show a scenario's changes (json/csv: the export format, re-importable)."""
     from maillage.planning.report import print_scenario
 
-    try:
-        scenario = store.find_scenario(_registry(db)[0], name)
-    except (LookupError, EmptyRegistryError) as exc:
-        raise fail(str(exc)) from None
+    scenario = _find(db, name)
     if output_format is ShowFormat.table:
         print_scenario(scenario, Console())
     else:
@@ -137,10 +147,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export a scenario as JSON or CSV (re-importable with ``scenario import``)."""
-    try:
-        scenario = store.find_scenario(_registry(db)[0], name)
-    except (LookupError, EmptyRegistryError) as exc:
-        raise fail(str(exc)) from None
+    scenario = _find(db, name)
     emit(store.export_csv(scenario) if output_format is ShowFormat.csv else store.export_json(scenario), output)
 
 
@@ -167,7 +174,7 @@ def import_(
 def delete(name: str, db: DbOption = None) -> None:
     """Delete a scenario and its changes."""
     try:
-        store.delete_scenario(_registry(db)[0], name, actor())
+        store.delete_scenario(_open(db), name, actor())
     except (LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
     err.print(f"Scénario « {name} » supprimé.")

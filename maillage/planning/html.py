@@ -6,7 +6,6 @@ best proposal (its new sites appear among the sites, placed as proposed).
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,10 @@ from jinja2 import Environment, select_autoescape
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
+from maillage.planning.report import SECTOR_HEADER, sector_rows
 from maillage.planning.variants import audit_variant
 from maillage.report.map import minutes_map_svg
+from maillage.report.numbers import fr_int as _int
 
 _PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -40,10 +41,6 @@ td.n{text-align:right}th{background:#f0f0f0}.maps{display:flex;flex-wrap:wrap;ga
 <h2>Hypothèses et notes</h2><ul class="note">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>
 </body></html>
 """
-
-
-def _int(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _pct(value: float | None) -> str:
@@ -79,24 +76,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
     after = audit_variant(inputs.snapshot, inputs.cells, inputs.engine, standard, changes=changes) if changes else None
     sections = []
     if result["method"] == "sectors":
-        rows = [
-            [
-                s["sector"],
-                s["seat_name"],
-                ", ".join(s["commune_names"]),
-                _int(s["population"]),
-                f"{s['load_deviation']:+.0%}",
-                f"{s['mean_minutes']:.1f}",
-            ]
-            for s in result["sectors"]
-        ]
-        sections.append(
-            {
-                "title": "Secteurs proposés",
-                "rows": rows,
-                "header": ["Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)"],
-            }
-        )
+        sections.append({"title": "Secteurs proposés", "rows": sector_rows(result), "header": list(SECTOR_HEADER)})
         headline = f"{result['sectors_count']} secteurs contigus : {'oui' if result['contiguous'] else 'non'}."
     elif result["method"] == "mobile":
         rows = [

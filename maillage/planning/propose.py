@@ -34,6 +34,7 @@ from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.report.numbers import fr_int as _n
 
 NEAREST_SITES = 8
 PRESELECT = 40
@@ -432,10 +433,6 @@ def nearest_pairs(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, k: in
     rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
     keep = rank < k
     return rows[keep], cols[keep], minutes[keep]
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from rich.console import Console
@@ -11,11 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.planning.changes import describe_change
+from maillage.report.numbers import fr_int as _int
 from maillage.report.writers import _clean
-
-
-def _int(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _pct(value: float | None) -> str:
@@ -136,21 +132,32 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
         console.print(Panel("\n".join(extra), title="Notes", style="dim"))
 
 
-def print_sectors(result: dict[str, Any], console: Console) -> None:
-    table = Table(
-        title=f"Découpage en {result['sectors_count']} secteurs SST", title_justify="left", header_style="bold"
-    )
-    for column in ("Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)"):
-        table.add_column(column)
-    for s in result["sectors"]:
-        table.add_row(
+SECTOR_HEADER = ("Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)")
+
+
+def sector_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The proposed sectors as display rows (terminal and HTML), in :data:`SECTOR_HEADER` order."""
+    return [
+        [
             s["sector"],
             s["seat_name"],
             ", ".join(s["commune_names"]),
             _int(s["population"]),
             f"{s['load_deviation']:+.0%}",
             f"{s['mean_minutes']:.1f}",
-        )
+        ]
+        for s in result["sectors"]
+    ]
+
+
+def print_sectors(result: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Découpage en {result['sectors_count']} secteurs SST", title_justify="left", header_style="bold"
+    )
+    for column in SECTOR_HEADER:
+        table.add_column(column)
+    for row in sector_rows(result):
+        table.add_row(*row)
     table.caption = (
         f"Charge moyenne {_int(result['mean_load'])} hab. ; contigus : "
         f"{'oui' if result['contiguous'] else 'non'} ; solveur : {result['solver']['status']}."

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely.prepared import prep
 
-from maillage.geo import l93_to_lonlat, lonlat_to_l93
+from maillage.geo import inner_centre_lonlat, lonlat_to_l93
 from maillage.registry import hours
 from maillage.registry.communes import CommuneRecord
 from maillage.registry.errors import ImportRejected, RowProblem
@@ -88,10 +88,7 @@ class Territory:
         return next((code for code, poly in self._prepared.items() if poly.contains(point)), None)
 
     def centroid_lonlat(self, code: str) -> tuple[float, float]:
-        poly = self.polygons_l93[code]
-        point = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()
-        lon, lat = l93_to_lonlat(np.array([point.x]), np.array([point.y]))[0]
-        return float(lon), float(lat)
+        return inner_centre_lonlat(self.polygons_l93[code])
 
 
 def read_site_files(

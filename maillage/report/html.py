@@ -13,11 +13,7 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
-
-
-def _fmt_int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
-
+from maillage.report.numbers import fr_int as _fmt_int
 
 __all__ = ["render_html", "write_atomic"]
 

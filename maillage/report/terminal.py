@@ -10,14 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
+from maillage.report.numbers import fr_int as _int
 
 
 def _minutes(value: float) -> str:
     return "—" if not math.isfinite(value) else f"{value:.0f}"
-
-
-def _int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _share_style(share: float) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from maillage.geo import l93_to_lonlat, lonlat_to_l93
+from maillage.geo import inner_centre_lonlat, lonlat_to_l93
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import SiteKind
 from maillage.steering.analysis import scheduled_sites
@@ -45,11 +45,8 @@ class ConventionChanges:
 
 
 def commune_point_lonlat(snapshot: Snapshot, code: str) -> tuple[float, float]:
-    """WGS84 degrees of a point inside the commune: its centroid, or a point on its surface."""
-    polygon = snapshot.communes.loc[code, "geometry"]
-    point = polygon.centroid if polygon.contains(polygon.centroid) else polygon.representative_point()
-    lonlat = l93_to_lonlat(np.array([point.x]), np.array([point.y]))
-    return float(lonlat[0, 0]), float(lonlat[0, 1])
+    """WGS84 degrees of the commune's centre, where the registry also places sites without an address."""
+    return inner_centre_lonlat(snapshot.communes.loc[code, "geometry"])
 
 
 def convention_changes(conventions: Iterable[Convention], snapshot: Snapshot) -> ConventionChanges:

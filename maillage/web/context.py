@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from maillage import api
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
-from maillage.engines import choose_engine
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
 from maillage.network.engine import TravelTimeEngine
 from maillage.population.cells import Cells
@@ -62,9 +61,7 @@ def build_context(
     snapshot = load_snapshot(db)
     folder = api._folder(data, snapshot)  # the registry's own data folder if still present
     cells, notes = api.population_cells(snapshot, folder)
-    pbf = folder.pbf_files[0] if folder and folder.pbf_files else None
-    feeds = list(folder.gtfs_feeds) if folder else []
-    choice = choose_engine(mode, pbf=pbf, gtfs=feeds)
+    choice = api.engine_for(folder, mode)
     notes = [*choice.notes, *notes]
     standard = standard or ServiceStandard()
     duplicates = {

@@ -1,0 +1,10 @@
+"""Numbers as French readers expect them in every output: ``1 654 712`` (narrow no-break spaces)."""
+
+from __future__ import annotations
+
+import math
+
+
+def fr_int(value: float | None) -> str:
+    """A whole number with French thousands separators; ``—`` for a missing or infinite value."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")

@@ -80,21 +80,29 @@ def max_coverage(
     matrix = sp.vstack([link, *budget, *cuts], format="csr")
     upper = np.concatenate([np.zeros(n_rows), b_up, c_up])
     cost = np.concatenate([np.zeros(n_cand), w])
-    solution = solve_mip(
+    solution = _maximise(cost, matrix, upper, n_cand, time_limit_s)
+    chosen = _chosen(solution.x, n_cand)
+    covered = np.asarray(full[:, list(chosen)].sum(axis=1)).ravel() > 0 if chosen else np.zeros(full.shape[0], bool)
+    value = float(np.dot(weights, covered))
+    return Selection(chosen, value, solution, {"weight_covered": value})
+
+
+def _maximise(
+    cost: np.ndarray, matrix: sp.csr_matrix, upper: np.ndarray, n_cand: int, time_limit_s: float
+) -> MipSolution:
+    """Maximise ``cost · x`` with ``matrix · x ≤ upper``, x in [0, 1], the first ``n_cand`` (the sites) binary."""
+    n_cols = matrix.shape[1]
+    return solve_mip(
         cost,
         matrix,
         np.full(matrix.shape[0], -INF),
         upper,
         np.zeros(n_cols),
         np.ones(n_cols),
-        np.r_[np.ones(n_cand, bool), np.zeros(n_rows, bool)],
+        np.r_[np.ones(n_cand, bool), np.zeros(n_cols - n_cand, bool)],
         maximise=True,
         time_limit_s=time_limit_s,
     )
-    chosen = _chosen(solution.x, n_cand)
-    covered = np.asarray(full[:, list(chosen)].sum(axis=1)).ravel() > 0 if chosen else np.zeros(full.shape[0], bool)
-    value = float(np.dot(weights, covered))
-    return Selection(chosen, value, solution, {"weight_covered": value})
 
 
 def _best_single(a: sp.csr_matrix, weights: np.ndarray, exclude: Sequence[Sequence[int]]) -> Selection:
@@ -219,17 +227,7 @@ def p_median(
     upper = np.concatenate([np.ones(n_rows), np.zeros(n_pairs), b_up, c_up])
     saving = weights[rows] * (current[rows] - minutes)
     cost = np.concatenate([np.zeros(n_cand), saving])
-    solution = solve_mip(
-        cost,
-        matrix,
-        np.full(matrix.shape[0], -INF),
-        upper,
-        np.zeros(n_cols),
-        np.ones(n_cols),
-        np.r_[np.ones(n_cand, bool), np.zeros(n_pairs, bool)],
-        maximise=True,
-        time_limit_s=time_limit_s,
-    )
+    solution = _maximise(cost, matrix, upper, n_cand, time_limit_s)
     chosen = _chosen(solution.x, n_cand)
     best = current.copy()
     pick = np.isin(cols, chosen)

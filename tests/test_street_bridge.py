@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from osm_builder import offset_lonlat, write_pbf
 
 from maillage.geo import lonlat_to_l93
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.network.engine import Destinations
 from maillage.network.street import StreetEngine, StreetGraphError
-from osm_builder import offset_lonlat, write_pbf
 
 NODES = {1: (0, 0), 2: (400, 0), 3: (800, 0), 5: (2000, 0), 11: (0, 300), 12: (400, 300), 13: (800, 300),
          15: (2000, 300), 21: (-100, 50), 22: (2100, 50), 23: (2100, 250), 24: (-100, 250)}  # fmt: skip

@@ -65,7 +65,9 @@ def test_pmi_search_from_bagneux_lists_real_sites_with_times_and_hours(client: T
     body = response.json()
     sites = body["sites"]
     assert body["need_label"] == "Santé de l'enfant / PMI"
-    assert body["mode"] == "walk" and "vol d'oiseau" in body["model_fr"]
+    # street times on the data folder's OSM extract, said in plain French without file name
+    assert body["mode"] == "walk" and "par les rues" in body["model_fr"]
+    assert "vol d'oiseau" not in body["model_fr"] and ".pbf" not in body["model_fr"]
     assert 5 <= len(sites) <= 10
     assert "Bagneux" in sites[0]["name"] and sites[0]["phone"] == "01 55 58 14 90"
     minutes = [s["minutes"] for s in sites]
@@ -91,7 +93,8 @@ def test_public_page_renders_the_answer_without_cookie(client: TestClient) -> No
     html = unescape(page.text)
     assert '<html lang="fr">' in html and 'href="#contenu"' in html
     assert "Centre de protection maternelle et infantile (PMI) - Bagneux - Gabriel-Péri" in html
-    assert "min à pied" in html and "Position approximative" in html and "vol d'oiseau" in html
+    assert "min à pied" in html and "Position approximative" in html and "par les rues" in html
+    assert "vol d'oiseau" not in html
     assert "set-cookie" not in page.headers
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "unsafe-inline" not in page.headers["content-security-policy"]

@@ -261,7 +261,7 @@ def test_resident_finds_a_pmi_from_bagneux_with_the_keyboard(open_page: OpenPage
     chatillon = results.filter(has_text=CHATILLON_POLE)
     expect(chatillon.locator(".hours")).to_have_text("lun.-ven. 08:30-12:30, 13:30-17:30")
     expect(results.first.locator(".flag")).to_contain_text("Position approximative")
-    expect(page.get_by_text("Estimation à vol d'oiseau")).to_be_visible()
+    expect(page.get_by_text("Temps estimés par les rues", exact=False)).to_be_visible()
     # the map: 36 commune outlines, one marker per result and the starting point
     wait_map_shapes(page, 36 + count + 1)
     assert not page.context.cookies(), "the public page must not set a cookie"

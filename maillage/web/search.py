@@ -234,6 +234,12 @@ def model_sentence_fr(description: dict[str, Any], assumptions: list[str]) -> st
             f"Estimation à vol d'oiseau (aucun plan des rues fourni) : distance en ligne droite × {detour}, "
             f"à {speed} km/h. Elle ignore la Seine, les voies ferrées et le sens des rues."
         )
+    if backend == "street":
+        # Residents read this: no file name, no English mode code (the planner outputs keep both).
+        return (
+            "Temps estimés par les rues et les ponts du plan OpenStreetMap, sans attente aux feux ni "
+            "recherche de stationnement."
+        )
     first = assumptions[0] if assumptions else ""
     return first.split(" (")[0] if " (" in first else first
 

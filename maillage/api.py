@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -132,7 +132,23 @@ def audit(
     )
     engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
     result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
+    if result.engine.get("backend") == "street":
+        result = _compare_with_crowfly(result, snapshot, cells, standard, service)
     return result
+
+
+def _compare_with_crowfly(
+    result: AuditResult, snapshot: Snapshot, cells: Cells, standard: ServiceStandard | None, service: str | None
+) -> AuditResult:
+    """Attach the crow-fly audit of the same cells and sites (cheap), to show what the streets cost."""
+    from maillage.audit.engines_compared import crowfly_comparison, crowfly_comparison_note
+    from maillage.network.crowfly import CrowFlyEngine
+
+    crowfly = run_audit(snapshot, cells, CrowFlyEngine(str(result.engine.get("mode", "walk"))), standard,
+                        service=service, sources=[])  # fmt: skip
+    table = crowfly_comparison(result, crowfly)
+    result.notes.append(crowfly_comparison_note(result, crowfly, table))
+    return replace(result, crowfly_by_commune=table)
 
 
 def variant_snapshot(

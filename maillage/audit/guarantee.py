@@ -41,6 +41,8 @@ class AuditResult:
     communes: pd.DataFrame
     service: str | None = None
     notes: list[str] = field(default_factory=list)
+    # per commune, the same audit as the crow flies (see audit.engines_compared); None when not run
+    crowfly_by_commune: pd.DataFrame | None = None
 
     def minutes(self, class_name: str) -> np.ndarray:
         return self.nearest[class_name].minutes

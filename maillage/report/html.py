@@ -32,6 +32,7 @@ def render_html(
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v:.0%}"
+    env.filters["points"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v * 100:+.0f}".replace("-", "−")
     s = result.standard
     maps = [
         minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
@@ -56,4 +57,5 @@ def render_html(
         sites=counted.to_dict(orient="records"),
         standard_lines=s.describe_fr(),
         week=week or [],
+        crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
     )

@@ -89,6 +89,8 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
         "sectors": rows(result.by_sector),
         "sites": site_rows(result),
     }
+    if result.crowfly_by_commune is not None:
+        doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)
     if include_cells:
         doc["cells"] = cell_rows(result)
     return json.dumps(doc, ensure_ascii=False, indent=1)

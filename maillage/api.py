@@ -206,7 +206,9 @@ def planning_inputs(
     folder = _folder(data, snapshot)
     cells, notes = population_cells(snapshot, folder, grid=grid, cell_size_m=cell_size_m)
     choice = engine_for(folder, mode, pbf=pbf, gtfs=gtfs, depart=depart, window_min=window_min, date=date)
-    return PlanningInputs(registry, snapshot, cells, choice.engine, [*choice.notes, *notes])
+    # every planning output says how times and residents were modelled, as the audit does
+    said = [*choice.engine.assumptions()[:1], cells.source]
+    return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes])
 
 
 def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:

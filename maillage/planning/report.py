@@ -90,6 +90,8 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
         if not diff[key]:
             table.caption = "Aucun changement."
         console.print(table)
+    if diff.get("notes"):  # engine and population model, as every output says them
+        console.print(Panel("\n".join(dict.fromkeys(diff["notes"])), title="Hypothèses", style="dim"))
 
 
 def print_plan(result: dict[str, Any], console: Console) -> None:

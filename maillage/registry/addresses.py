@@ -103,8 +103,9 @@ def read_pbf_addresses(pbf_path: Path) -> OsmAddressData:
                     column.append(tags.get(key, ""))
             elif "addr:street" in tags and "addr:housename" not in tags and "name" not in tags:
                 if len(problems) < _MAX_PROBLEMS:
-                    problems.append(RowProblem(pbf_path.name, None, f"node {obj.id}:addr:housenumber",
-                                               "address point without a number (addr:street but no addr:housenumber)"))  # fmt: skip
+                    street = tags["addr:street"]
+                    reason = f"address point without a number: addr:street {street!r} but no addr:housenumber"
+                    problems.append(RowProblem(pbf_path.name, None, f"node {obj.id}", reason))
             elif "name" in tags:
                 poi_xy.append(lonlat)
                 poi_name.append(tags["name"])
@@ -166,7 +167,5 @@ def _save(path: Path, data: OsmAddressData) -> None:
 
 def _load(path: Path, source_file: str) -> OsmAddressData:
     with np.load(path, allow_pickle=False) as z:
-        arrays = {
-            name: z[name] if name in z.files else z[f"{name}__table"][z[f"{name}__codes"]] for name in _ARRAYS
-        }
+        arrays = {name: z[name] if name in z.files else z[f"{name}__table"][z[f"{name}__codes"]] for name in _ARRAYS}
     return OsmAddressData(source_file=source_file, **arrays)

@@ -41,8 +41,33 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "ccas": ("ccas", "centre communal d action sociale"),
 }
 _STREET_TYPE = re.compile(rf"^(?:{STREET_WORDS})\s+")
-_COMMON_WORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "en", "au", "aux", "centre", "social",
-                 "sociale", "pole", "departemental", "departementale", "maison", "espace", "service", "services"}  # fmt: skip
+_COMMON_WORDS = set(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "et",
+        "a",
+        "en",
+        "au",
+        "aux",
+        "centre",
+        "social",
+        "sociale",
+        "pole",
+        "departemental",
+        "departementale",
+        "maison",
+        "espace",
+        "service",
+        "services",
+    ]
+)
 
 
 class OsmGeocoder:

@@ -199,8 +199,9 @@ class OsmGeocoder:
         pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
         found = [i for i, text in enumerate(self._poi_text) if self._poi_commune[i] == code and pattern.search(text)]
         if len(found) > 1:
-            own = set(normalise_text(name).split()) - _COMMON_WORDS
-            found = [i for i in found if own & (set(self._poi_text[i].split()) - _COMMON_WORDS)]
+            generic = _COMMON_WORDS | set(" ".join(words).split())  # the kind's own words tell nothing apart
+            own = set(normalise_text(name).split()) - generic
+            found = [i for i in found if own & set(self._poi_text[i].split())]
         if len(found) != 1:
             return None
         lon, lat = self._data.poi_lonlat[found[0]]

@@ -60,9 +60,11 @@ def test_init_uses_the_ban_file_of_the_data_folder(data_copy: Path, shared_data:
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
     api.init_registry(data_copy, url)
     sites = load_snapshot(api.open_registry(url)).sites.set_index("id")
-    # the Clichy pôle has only "rue Martre (no number given)": placed on the street, flagged as such
+    # the Clichy pôle has only "rue Martre (no number given)": placed on the BAN street, flagged as such
+    # (the BAN comes first: the OSM extract of the same folder would also know rue Martre)
     assert sites.loc["pg-pole-clichy", "coordinate_quality"] == "ban_street"
-    assert sites.loc["pg-pole-issy", "coordinate_quality"] == "commune_centroid"
+    # not in this BAN file (built from the PMI file): the OSM extract's address point takes over
+    assert sites.loc["pg-pole-issy", "coordinate_quality"] == "osm_address"
 
 
 def test_not_a_ban_file(tmp_path: Path) -> None:

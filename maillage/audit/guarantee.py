@@ -43,6 +43,8 @@ class AuditResult:
     notes: list[str] = field(default_factory=list)
     # per commune, the same audit as the crow flies (see audit.engines_compared); None when not run
     crowfly_by_commune: pd.DataFrame | None = None
+    # sites still at their commune's centre: id, name, kind, commune_code, commune_name, address
+    sites_at_centroid: list[dict[str, object]] = field(default_factory=list)
 
     def minutes(self, class_name: str) -> np.ndarray:
         return self.nearest[class_name].minutes
@@ -123,6 +125,7 @@ def run_audit(
         communes=snapshot.communes,
         service=service,
         notes=notes,
+        sites_at_centroid=snapshot.sites_at_centroid().to_dict(orient="records"),
     )
 
 
@@ -182,5 +185,12 @@ def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> li
         notes.append(
             f"{name}: {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
             f"géocodée ({approx} of {len(ids)} sites placed at their commune centroid)."
+        )
+    at = snapshot.sites_at_centroid()
+    if len(at):
+        names = "; ".join(f"{r.name} ({r.commune_name})" for r in at.itertuples())
+        notes.append(
+            f"{len(at)} site(s) encore au centre de leur commune, adresse à fournir (colonnes lon/lat ou adresse "
+            f"du fichier source) : {names}."
         )
     return notes

@@ -37,13 +37,24 @@ _ABBREVIATIONS = {
     "sq": "square",
     "che": "chemin",
     "rte": "route",
+    "crs": "cours",
+    "fg": "faubourg",
+    "fbg": "faubourg",
+    "prom": "promenade",
+    "res": "residence",
+    "sen": "sente",
+    "gal": "general",
+    "gen": "general",
+    "mal": "marechal",
+    "pdt": "president",
+    "dr": "docteur",
 }
-_STREET_WORDS = (
+STREET_WORDS = (
     "rue|avenue|av|boulevard|bd|place|allee|chemin|route|impasse|quai|square|villa|sentier|passage|"
     "cours|esplanade|rond point|parvis|promenade|cite|residence|voie|mail|sente|ruelle"
 )
-_NUMBERED_STREET = re.compile(rf"\b(\d+)\s*(bis|ter|quater|[a-d])?\s*,?\s+((?:{_STREET_WORDS})\b.*)$")
-_STREET_ONLY = re.compile(rf"\b((?:{_STREET_WORDS})\b.*)$")
+_NUMBERED_STREET = re.compile(rf"\b(\d+)\s*(bis|ter|quater|[a-d])?\s*,?\s+((?:{STREET_WORDS})\b.*)$")
+_STREET_ONLY = re.compile(rf"\b((?:{STREET_WORDS})\b.*)$")
 
 
 def normalise_text(text: str) -> str:
@@ -53,20 +64,57 @@ def normalise_text(text: str) -> str:
     return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
 
 
+_RANGE = re.compile(r"\b(\d+)\s*[-–/]\s*\d+\b")  # "13-15 rue …" is the building from 13 to 15
+_SEGMENTS = re.compile(r"\s[-–]\s|\|")  # "Centre local - 81 rue …": name and address in one field
+_HOUSE_NUMBER = re.compile(r"^(\d+)\s*(bis|ter|quater|[a-z])?\b")
+
+
 def parse_address(address: str) -> tuple[str | None, str | None]:
-    """(number with repetition suffix, normalised street) found in a free address string."""
-    text = normalise_text(address)
-    match = _NUMBERED_STREET.search(text)
-    if match:
-        number = match.group(1) + (match.group(2) or "")
-        return number, _clean_street(match.group(3))
-    match = _STREET_ONLY.search(text)
-    return (None, _clean_street(match.group(1))) if match else (None, None)
+    """(number with repetition suffix, normalised street) found in a free address string.
+
+    A number range keeps its first number ("13-15" → "13"); "bis", "ter" and a letter stick to the
+    number ("12 bis" → "12bis"); a field made of dash-separated parts (a building name, then the
+    address) is read part by part, the first numbered street winning.
+    """
+    parts = [normalise_text(_RANGE.sub(r"\1", part)) for part in _SEGMENTS.split(address)]
+    for text in parts:
+        match = _NUMBERED_STREET.search(text)
+        if match:
+            number = match.group(1) + (match.group(2) or "")
+            return number, _clean_street(match.group(3))
+    for text in parts:
+        match = _STREET_ONLY.search(text)
+        if match and _clean_street(match.group(1)):
+            return None, _clean_street(match.group(1))
+    return None, None
+
+
+_NOTE_ADDRESS = re.compile(r"\b(\d+(?:\s*(?:bis|ter))?,?\s+[^,;.()\d]+?),\s*(\d{5})\b", re.IGNORECASE)
+
+
+def address_in_note(note: str, postcodes: set[str]) -> str | None:
+    """A full address ("13 rue de la Méditerranée, 92160 Antony") quoted in a note, if its postcode is
+    one of the site's commune; a bare street or another commune's address is not taken."""
+    for match in _NOTE_ADDRESS.finditer(note):
+        number, street = parse_address(match.group(1))
+        if number and street and match.group(2) in postcodes:
+            return match.group(1)
+    return None
+
+
+def house_numbers(tag: str) -> list[str]:
+    """Number keys of an OSM ``addr:housenumber`` ("5,7" → 5 and 7; "2 BIS" → 2bis; "13-15" → 13 and 15)."""
+    keys = []
+    for piece in re.split(r"[,;/-]", tag):
+        match = _HOUSE_NUMBER.match(normalise_text(piece))
+        if match:
+            keys.append(match.group(1) + (match.group(2) or ""))
+    return keys
 
 
 def _clean_street(street: str) -> str:
-    # Drop what sources append after the street ("no number given", building names…).
-    street = re.split(r"\b(no number|batiment|pole social|bp|cedex)\b", street)[0]
+    # Drop what sources append after the street ("no number given", building names, postcode…).
+    street = re.split(r"\b(no number|batiment|pole social|bp|cedex|\d{5})\b", street)[0]
     return street.strip()
 
 

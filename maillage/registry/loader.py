@@ -15,9 +15,11 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from maillage.registry import models
+from maillage.registry.addresses import load_osm_addresses
 from maillage.registry.communes import CommuneRecord, read_communes
 from maillage.registry.datafolder import DataFolder, file_sha256
 from maillage.registry.geocode import BanIndex
+from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.sectors import SectorRecord, derive_sectors, read_sectors
 from maillage.registry.sites import SiteRecord, Territory, read_site_files
 
@@ -62,13 +64,17 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     communes = read_communes(folder.communes, source=f"{folder.communes.name} (see communes/SOURCES.md)")
     territory = Territory(communes)
     ban = BanIndex.from_csv(folder.addresses) if folder.addresses else None
-    sites = read_site_files(folder.site_files, territory, ban)
+    osm_pbf = folder.pbf_files[0] if folder.pbf_files else None
+    osm = OsmGeocoder(load_osm_addresses(osm_pbf), territory.polygons_l93) if osm_pbf else None
+    sites = read_site_files(folder.site_files, territory, ban, osm=osm)
     if folder.sectors is not None:
         sectors, derived = read_sectors(folder.sectors, territory.codes), False
     else:
         sectors, derived = derive_sectors(sites), True
     used = [folder.communes, *folder.site_files]
     used += [p for p in (folder.sectors, folder.addresses) if p is not None]
+    if osm_pbf is not None and any(s.coordinate_quality.startswith("osm_") for s in sites):
+        used.append(osm_pbf)
     files = {str(p.relative_to(folder.root)): file_sha256(p) for p in used}
     conventions = read_conventions(folder.root / "steering", territory.codes)
     return RegistryContent(communes, sites, sectors, derived, files, conventions)

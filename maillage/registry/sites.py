@@ -26,7 +26,8 @@ from maillage.geo import inner_centre_lonlat, lonlat_to_l93
 from maillage.registry import hours
 from maillage.registry.communes import CommuneRecord
 from maillage.registry.errors import ImportRejected, RowProblem
-from maillage.registry.geocode import BanIndex, normalise_text, parse_address
+from maillage.registry.geocode import BanIndex, GeocodeResult, address_in_note, normalise_text, parse_address
+from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.vocab import DEFAULT_SERVICES, SOURCE_KIND_MAP, CoordinateQuality, parse_services
 
 REQUIRED_COLUMNS = (
@@ -76,6 +77,7 @@ class Territory:
         self.polygons_l93 = {c.code: geometry_to_l93(c.geometry) for c in communes}
         self.codes = set(self.polygons_l93)
         self.names = {normalise_text(c.name): c.code for c in communes}
+        self.postcodes = {c.code: set((c.postcodes or "").split(";")) - {""} for c in communes}
         union = shapely.union_all(list(self.polygons_l93.values()))
         self._inside = prep(union.buffer(TERRITORY_MARGIN_M))
         self._prepared = {code: prep(poly) for code, poly in self.polygons_l93.items()}
@@ -96,6 +98,7 @@ def read_site_files(
     territory: Territory,
     ban: BanIndex | None = None,
     existing_ids: set[str] | None = None,
+    osm: OsmGeocoder | None = None,
 ) -> list[SiteRecord]:
     """Validate every row of every file; raise ImportRejected listing all problems, or return records."""
     problems: list[RowProblem] = []
@@ -105,7 +108,7 @@ def read_site_files(
         records.extend(_read_one(path, territory, seen, existing_ids or set(), problems))
     if problems:
         raise ImportRejected(problems)
-    return _place_and_deduplicate(records, territory, ban)
+    return _place_and_deduplicate(records, territory, ban, osm)
 
 
 def _read_one(
@@ -250,16 +253,20 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def _place_and_deduplicate(records: list[SiteRecord], territory: Territory, ban: BanIndex | None) -> list[SiteRecord]:
+def _place_and_deduplicate(
+    records: list[SiteRecord], territory: Territory, ban: BanIndex | None, osm: OsmGeocoder | None = None
+) -> list[SiteRecord]:
     """Give every site a point and flag same-place duplicates across sources.
 
     Order of placement: the source's lon/lat; the lon/lat of another source's site at the same
-    number + street in the same commune; the BAN file; the commune centroid (flagged).
+    number + street in the same commune; the BAN file; the OSM extract (address point, street, named
+    POI); the commune centroid (flagged). A site with no address is geocoded from a full address
+    quoted in its note ("… gives 13 rue X, 92160 Antony"), said in its coordinate note.
     """
     located_by_address = {r._address_key: r for r in records if r._address_key and r.coordinate_quality == "source"}
     placed: list[SiteRecord] = []
     for record in records:
-        placed.append(_place(record, territory, ban, located_by_address))
+        placed.append(_place(record, territory, ban, osm, located_by_address))
     # Same kind + same address: keep the best-placed record, point the others at it.
     best: dict[tuple[str, tuple[str, str, str]], SiteRecord] = {}
     for r in placed:
@@ -284,6 +291,7 @@ def _place(
     record: SiteRecord,
     territory: Territory,
     ban: BanIndex | None,
+    osm: OsmGeocoder | None,
     located_by_address: dict[tuple[str, str, str], SiteRecord],
 ) -> SiteRecord:
     if record.lon is not None and record.lat is not None:
@@ -303,11 +311,19 @@ def _place(
             coordinate_quality=CoordinateQuality.SAME_ADDRESS.value,
             coordinate_note=f"same address as {twin.id} ({twin.source_file})",
         )
-    if ban is not None and record.address:
-        hit = ban.geocode(record.address, record.commune_code)
-        if hit is not None:
-            return replace(record, lon=hit.lon, lat=hit.lat, coordinate_quality=hit.quality.value,
-                           coordinate_note=hit.note)  # fmt: skip
+    address, from_note = record.address, ""
+    if not (address and parse_address(address)[1]) and record.note:
+        quoted = address_in_note(record.note, territory.postcodes.get(record.commune_code, set()))
+        if quoted:
+            address, from_note = quoted, f"address {quoted!r} taken from the note; "
+    hit: GeocodeResult | None = None
+    if ban is not None and address:
+        hit = ban.geocode(address, record.commune_code)
+    if hit is None and osm is not None:
+        hit = osm.geocode(address, record.commune_code, record.kind, record.name)
+    if hit is not None:
+        return replace(record, lon=hit.lon, lat=hit.lat, coordinate_quality=hit.quality.value,
+                       coordinate_note=from_note + hit.note)  # fmt: skip
     lon, lat = territory.centroid_lonlat(record.commune_code)
     return replace(
         record,

@@ -115,6 +115,9 @@ class CoordinateQuality(StrEnum):
     SAME_ADDRESS = "same_address"  # same number + street as a located site of another source
     BAN_ADDRESS = "ban_address"  # matched to a BAN address point (number + street)
     BAN_STREET = "ban_street"  # matched to a BAN street (mean of its address points)
+    OSM_ADDRESS = "osm_address"  # matched to an address point of the OSM extract (number + street)
+    OSM_STREET = "osm_street"  # matched to a named street of the OSM extract (its middle in the commune)
+    OSM_POI = "osm_poi"  # matched to an OSM point of interest whose name says the site's kind
     COMMUNE_CENTROID = "commune_centroid"  # placed at its commune's centroid: position unknown
     NONE = "none"  # not placed (no commune known)
 
@@ -124,6 +127,9 @@ QUALITY_LABELS_FR: dict[CoordinateQuality, str] = {
     CoordinateQuality.SAME_ADDRESS: "même adresse qu'un site localisé d'une autre source",
     CoordinateQuality.BAN_ADDRESS: "géocodé (adresse BAN)",
     CoordinateQuality.BAN_STREET: "géocodé (voie BAN)",
+    CoordinateQuality.OSM_ADDRESS: "géocodé (adresse OpenStreetMap)",
+    CoordinateQuality.OSM_STREET: "géocodé (voie OpenStreetMap, numéro inconnu)",
+    CoordinateQuality.OSM_POI: "géocodé (lieu nommé OpenStreetMap)",
     CoordinateQuality.COMMUNE_CENTROID: "centre de la commune (adresse inconnue)",
     CoordinateQuality.NONE: "non localisé",
 }

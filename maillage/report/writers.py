@@ -48,6 +48,7 @@ def metadata(result: AuditResult) -> dict[str, Any]:
         "population_model": result.cells.model,
         "assumptions": result.assumptions,
         "notes": result.notes,
+        "sites_at_centroid": result.sites_at_centroid,
         "sources": result.sources,
         "service": result.service,
     }

@@ -22,6 +22,14 @@ def _fmt_minutes(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.0f}"
 
 
+def _fmt_points(share: float | None) -> str:
+    """A difference of shares in signed percentage points, never "−0"."""
+    if share is None or not math.isfinite(share):
+        return "—"
+    points = round(share * 100)
+    return "0" if points == 0 else f"{points:+d}".replace("-", "−")
+
+
 def render_html(
     result: AuditResult,
     title: str = "Garantie d'accès aux services sociaux",
@@ -32,7 +40,7 @@ def render_html(
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v:.0%}"
-    env.filters["points"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v * 100:+.0f}".replace("-", "−")
+    env.filters["points"] = _fmt_points
     s = result.standard
     maps = [
         minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
@@ -45,13 +53,15 @@ def render_html(
     sites = result.sites.copy()
     sites["kind_label"] = [KIND_LABELS_FR.get(SiteKind(k), k) for k in sites["kind"]]
     sites["quality_label"] = [QUALITY_LABELS_FR[CoordinateQuality(q)] for q in sites["coordinate_quality"]]
+    sector_name = dict(zip(result.by_sector["code"], result.by_sector["name"], strict=True))
     counted = sites[sites["kind"].isin(s.class_kinds()[ANTENNE_CLASS])].sort_values(["kind", "commune_code"])
     return env.get_template("audit.html.j2").render(
         title=title,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
         result=result,
         total=result.total,
-        communes=result.by_commune.sort_values("share_within").to_dict(orient="records"),
+        communes=result.by_commune.assign(sector_name=result.by_commune["sector"].map(sector_name))  # names, not ids
+        .sort_values("share_within").to_dict(orient="records"),
         sectors=result.by_sector.sort_values("share_within").to_dict(orient="records"),
         maps=maps,
         sites=counted.to_dict(orient="records"),

@@ -26,7 +26,8 @@ import shapely
 
 from maillage.geo import lonlat_to_l93
 
-BUILDINGS_FORMAT_VERSION = 1
+BUILDINGS_FORMAT_VERSION = 2
+ADDRESS_NEAR_M = 5.0  # an address point this close to a footprint belongs to it
 
 # Areas that hold nobody: parks, gardens, forests, water, cemeteries, grass and farmland.
 EMPTY_TAGS: dict[str, frozenset[str]] = {
@@ -75,7 +76,7 @@ def landuse_class_of(tags) -> int:
 
 
 def _rules_key() -> str:
-    rules = json.dumps([BUILDINGS_FORMAT_VERSION, {k: sorted(v) for k, v in {**EMPTY_TAGS}.items()},
+    rules = json.dumps([BUILDINGS_FORMAT_VERSION, ADDRESS_NEAR_M, {k: sorted(v) for k, v in {**EMPTY_TAGS}.items()},
                         {k: sorted(v) for k, v in NONRES_TAGS.items()}])  # fmt: skip
     return hashlib.sha256(rules.encode()).hexdigest()[:12]
 
@@ -153,7 +154,8 @@ def read_buildings(pbf: Path) -> BuildingArrays:
     counts = np.zeros(len(footprints), dtype=np.int32)
     if len(addresses):
         tree = shapely.STRtree(footprints)
-        _, hit = tree.query(addresses, predicate="within")
+        # OpenMapTiles puts house numbers on the footprint's edge or just outside: count those near it.
+        _, hit = tree.query(addresses, predicate="dwithin", distance=ADDRESS_NEAR_M)
         np.add.at(counts, hit, 1)
     landuse = np.zeros(len(footprints), dtype=np.int8)
     points = shapely.points(centroids)

@@ -34,6 +34,9 @@ class Cells:
     cell_size_m: float
     model: str
     source: str
+    # Residents under 15 and aged 65+ per cell, when the model knows the age bands (census models).
+    children: np.ndarray | None = None
+    seniors: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.population)

@@ -7,6 +7,8 @@ DATA/
   sites/sectors.csv                 optional SST sectors: sector_id, name, insee_code, source
   addresses/adresses-<dep>.csv[.gz] optional BAN address file (official format) for geocoding
   population/*.{gpkg,geojson,csv}   optional population grid (INSEE Filosofi 200 m or similar)
+  census/*.csv                      optional census 1 km grid (Eurostat 2021 layout) for the
+                                    census × buildings model, with the OSM extract
   osm/*.osm.pbf                     optional OpenStreetMap extract (street modes)
   transit/<feed>/ or transit/*.zip  optional GTFS feeds
 ```
@@ -38,6 +40,7 @@ class DataFolder:
     addresses: Path | None = None
     population_grid: Path | None = None
     pbf_files: tuple[Path, ...] = ()
+    census: Path | None = None
     gtfs_feeds: tuple[Path, ...] = field(default=())
 
     @property
@@ -83,6 +86,7 @@ def discover(path: str | Path | None = None) -> DataFolder:
         addresses=addresses[0] if addresses else None,
         population_grid=grids[0] if grids else None,
         pbf_files=tuple(sorted((root / "osm").glob("*.pbf"))),
+        census=next(iter(sorted((root / "census").glob("*.csv"))), None),
         gtfs_feeds=tuple(feeds),
     )
 

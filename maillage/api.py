@@ -18,6 +18,7 @@ from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
 from maillage.engines import EngineChoice, choose_engine
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
+from maillage.report.numbers import fr_int
 from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
@@ -53,8 +54,11 @@ def population_cells(
     grid: Path | None = None,
     cell_size_m: float = DEFAULT_CELL_SIZE_M,
 ) -> tuple[Cells, list[str]]:
-    """A supplied grid (``grid`` or DATA/population/) if any, else the 200 m commune model."""
+    """A supplied grid (``grid`` or DATA/population/) if any, else the census × buildings model when
+    the data folder has a census grid and an OSM extract, else the uniform 200 m commune model."""
     path = grid or (folder.population_grid if folder else None)
+    if path is None and folder is not None and folder.census is not None and folder.pbf_files:
+        return census_building_cells(snapshot, folder.census, folder.pbf_files[0], cell_size_m)
     if path is None:
         return model_cells(snapshot.communes, snapshot.sector_of_commune, cell_size_m), []
     cells, report = grid_cells(path, snapshot.communes, snapshot.sector_of_commune)
@@ -63,6 +67,25 @@ def population_cells(
         f"hors des communes ({report['population_outside_communes']:.0f} hab.) écartés."
     )
     return cells, [note]
+
+
+def census_building_cells(
+    snapshot: Snapshot, census: Path, pbf: Path, cell_size_m: float = DEFAULT_CELL_SIZE_M
+) -> tuple[Cells, list[str]]:
+    """The census × buildings cells and a note of what the model moves compared with the uniform spread."""
+    from maillage.population.buildings import load_buildings
+    from maillage.population.dasymetric import dasymetric_cells, moved_residents, read_census
+
+    squares = read_census(census, snapshot.communes)
+    buildings = load_buildings(pbf)
+    result = dasymetric_cells(snapshot.communes, snapshot.sector_of_commune, squares, buildings, cell_size_m)
+    moved = moved_residents(snapshot.communes, result, buildings)
+    note = (
+        f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'].sum())} hab. des "
+        f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'].sum())} hab. des zones non "
+        f"résidentielles (commerces, industrie, voies ferrées, écoles, hôpitaux)."
+    )
+    return result.cells, [note]
 
 
 def engine_for(

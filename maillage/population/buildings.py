@@ -26,7 +26,7 @@ import shapely
 
 from maillage.geo import lonlat_to_l93
 
-BUILDINGS_FORMAT_VERSION = 2
+BUILDINGS_FORMAT_VERSION = 3
 ADDRESS_NEAR_M = 5.0  # an address point this close to a footprint belongs to it
 
 # Areas that hold nobody: parks, gardens, forests, water, cemeteries, grass and farmland.
@@ -60,8 +60,8 @@ class BuildingArrays:
     levels: np.ndarray  # building:levels, NaN where untagged
     addresses: np.ndarray  # address points inside the footprint
     landuse_class: np.ndarray  # index into LANDUSE_CLASSES
-    empty_areas: np.ndarray  # shapely polygons
-    nonres_areas: np.ndarray
+    empty_areas: np.ndarray  # disjoint shapely polygons
+    nonres_areas: np.ndarray  # disjoint, outside the empty areas
     address_count: int
     metadata: dict
 
@@ -163,14 +163,17 @@ def read_buildings(pbf: Path) -> BuildingArrays:
         if len(areas):
             inside, _ = shapely.STRtree(areas).query(points, predicate="within")
             landuse[np.unique(inside)] = value
+    # Disjoint parts of each class (empty wins), so that areas inside a commune can be summed.
+    empty_union = shapely.union_all(polygons[1])
+    nonres_union = shapely.difference(shapely.union_all(polygons[2]), empty_union)
     return BuildingArrays(
         xy_m=centroids,
         area_m2=shapely.area(footprints),
         levels=np.array(levels, dtype=float),
         addresses=counts,
         landuse_class=landuse,
-        empty_areas=polygons[1],
-        nonres_areas=polygons[2],
+        empty_areas=_polygon_parts(empty_union),
+        nonres_areas=_polygon_parts(nonres_union),
         address_count=len(addresses),
         metadata={"buildings": len(footprints), "address_points": len(addresses)},
     )
@@ -192,6 +195,11 @@ def _polygons(lonlat: list[tuple[float, float]], sizes: list[int]) -> np.ndarray
     rings = shapely.linearrings(lonlat_to_l93(lon, lat), indices=ring_index)
     # Kept one per ring, even when degenerate (area 0): building arrays stay aligned with levels.
     return shapely.make_valid(shapely.polygons(rings))
+
+
+def _polygon_parts(geometry) -> np.ndarray:
+    parts = shapely.get_parts(geometry)
+    return parts[shapely.get_type_id(parts) == 3]  # polygons only (unions may leave lines)
 
 
 def _points(lonlat: list[tuple[float, float]]) -> np.ndarray:

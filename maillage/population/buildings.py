@@ -14,6 +14,7 @@ per-commune "moved out" report.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -243,4 +244,4 @@ def _wkb_blob(name: str, polygons: np.ndarray) -> dict[str, np.ndarray]:
 
 def _from_blob(data, name: str) -> np.ndarray:
     blob, offsets = data[f"{name}_wkb"].tobytes(), data[f"{name}_offsets"]
-    return shapely.from_wkb([blob[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    return shapely.from_wkb([blob[a:b] for a, b in itertools.pairwise(offsets)])

@@ -202,9 +202,7 @@ def model_note(census_name: str, pbf_name: str) -> str:
     )
 
 
-def moved_residents(
-    communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays
-) -> pd.DataFrame:
+def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays) -> pd.DataFrame:
     """Per commune: residents the uniform spread puts in empty / non-residential areas, and this model.
 
     Uniform: the commune's density × the area of those land use areas inside it. Model: residents

@@ -11,6 +11,11 @@ bands per square) and the building footprints of the OSM extract.
    within ``buildings.ADDRESS_NEAR_M`` is weighted by :data:`NO_ADDRESS_FACTOR`; a building whose centre
    lies in a non-residential area (commercial, industrial, retail, railway, school, hospital…) by
    :data:`NONRES_FACTOR`; one in a park, forest, water, cemetery or other empty area gets 0.
+   Office towers carry an address too, so floor area beyond :data:`FLOOR_PER_ADDRESS_M2` per
+   address point (at least one) is not counted: a Haussmann block (≈ 400 m² × 6 levels) keeps its
+   floor area, a 40-storey tower with one door weighs as one such block. On La Défense's slab
+   (the box around the address points of Le Parvis, Place and Rond-Point de la Défense and
+   Esplanade du Général de Gaulle, + 150 m) the model puts 8,486 residents, uniform 11,752.
 3. Each square's residents ``T`` go to its buildings in proportion to weight (buildings outside
    the territory included: they keep the part of the square that lies outside).
 4. Buildings go to the commune holding their centre and to the 200 m cells of the uniform model;
@@ -36,6 +41,7 @@ from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, model_cells
 MODEL_NAME = "census-buildings"
 DEFAULT_LEVELS = 3.0
 NO_ADDRESS_FACTOR = 0.2
+FLOOR_PER_ADDRESS_M2 = 3000.0
 NONRES_FACTOR = 0.1
 CENSUS_SQUARE_M = 1000.0
 CENSUS_COLUMNS = ("grid_id", "x_ll_3035", "y_ll_3035", "T", "Y_LT15", "Y_GE65")
@@ -104,7 +110,10 @@ def read_census(path: Path, communes: gpd.GeoDataFrame) -> CensusSquares:
 def building_weights(buildings: BuildingArrays) -> np.ndarray:
     """Floor area × the address and land use factors (see the module docstring)."""
     levels = np.where(np.isfinite(buildings.levels), buildings.levels, DEFAULT_LEVELS)
-    weight = buildings.area_m2 * levels
+    floor_m2 = buildings.area_m2 * levels
+    # A home has a street door: floor area beyond FLOOR_PER_ADDRESS_M2 per address point is not
+    # counted (office towers carry one address for tens of thousands of m²).
+    weight = np.minimum(floor_m2, FLOOR_PER_ADDRESS_M2 * np.maximum(buildings.addresses, 1))
     weight = np.where(buildings.addresses > 0, weight, weight * NO_ADDRESS_FACTOR)
     weight = np.where(buildings.landuse_class == 1, weight * NONRES_FACTOR, weight)
     return np.where(buildings.landuse_class == 2, 0.0, weight)

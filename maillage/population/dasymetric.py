@@ -202,39 +202,14 @@ def dasymetric_cells(
 
 
 def model_note(census_name: str, pbf_name: str) -> str:
+    cap = f"{FLOOR_PER_ADDRESS_M2:,.0f}".replace(",", "\u202f")
     return (
         f"Modèle de population « {MODEL_NAME} » : habitants du recensement 2021 (Eurostat, carreaux de 1 km, "
         f"{census_name}) répartis sur les bâtiments OSM 2021 ({pbf_name}) au prorata de la surface de plancher "
-        f"(bâtiments sans adresse ×{_fr(NO_ADDRESS_FACTOR)}, en zone non résidentielle ×{_fr(NONRES_FACTOR)}, parcs, "
-        f"forêts, eau et cimetières vides), puis ramenés à la population INSEE de chaque commune "
-        f"(model: census 2021 Eurostat 1 km × OSM 2021 buildings)."
+        f"(plafonnée à {cap} m² par adresse ; bâtiments sans adresse ×{_fr(NO_ADDRESS_FACTOR)}, en zone non "
+        f"résidentielle ×{_fr(NONRES_FACTOR)} ; parcs, forêts, eaux et cimetières vides), puis ramenés à la "
+        f"population INSEE de chaque commune (model: census 2021 Eurostat 1 km × OSM 2021 buildings)."
     )
-
-
-def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays) -> pd.DataFrame:
-    """Per commune: residents the uniform spread puts in empty / non-residential areas, and this model.
-
-    Uniform: the commune's density × the area of those land use areas inside it. Model: residents
-    of the buildings whose centre lies in them. ``moved_*`` is the difference.
-    """
-    rows = []
-    for kind, areas, land in (("empty", buildings.empty_areas, 2), ("nonres", buildings.nonres_areas, 1)):
-        tree = shapely.STRtree(areas) if len(areas) else None
-        for code, row in communes.iterrows():
-            area_in = 0.0
-            if tree is not None:
-                hits = tree.query(row.geometry, predicate="intersects")
-                area_in = float(shapely.area(shapely.intersection(areas[hits], row.geometry)).sum())
-            uniform = row["population"] * area_in / row.geometry.area
-            mask = (result.commune_of_building == code) & (buildings.landuse_class == land)
-            rows.append((code, kind, area_in / 1e6, uniform, float(result.building_residents[mask].sum())))
-    frame = pd.DataFrame(rows, columns=["code", "kind", "area_km2", "uniform", "model"])
-    table = frame.pivot(index="code", columns="kind", values=["area_km2", "uniform", "model"])
-    table.columns = [f"{a}_{b}" for a, b in table.columns]
-    table["moved_empty"] = table["uniform_empty"] - table["model_empty"]
-    table["moved_nonres"] = table["uniform_nonres"] - table["model_nonres"]
-    table.insert(0, "nom", communes["nom"].reindex(table.index) if "nom" in communes else "")
-    return table
 
 
 def _fr(value: float) -> str:

@@ -212,5 +212,31 @@ def model_note(census_name: str, pbf_name: str) -> str:
     )
 
 
+def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays) -> pd.DataFrame:
+    """Per commune: residents the uniform spread puts in empty / non-residential areas, and this model.
+
+    Uniform: the commune's density × the area of those land use areas inside it. Model: residents
+    of the buildings whose centre lies in them. ``moved_*`` is the difference.
+    """
+    rows = []
+    for kind, areas, land in (("empty", buildings.empty_areas, 2), ("nonres", buildings.nonres_areas, 1)):
+        tree = shapely.STRtree(areas) if len(areas) else None
+        for code, row in communes.iterrows():
+            area_in = 0.0
+            if tree is not None:
+                hits = tree.query(row.geometry, predicate="intersects")
+                area_in = float(shapely.area(shapely.intersection(areas[hits], row.geometry)).sum())
+            uniform = row["population"] * area_in / row.geometry.area
+            mask = (result.commune_of_building == code) & (buildings.landuse_class == land)
+            rows.append((code, kind, area_in / 1e6, uniform, float(result.building_residents[mask].sum())))
+    frame = pd.DataFrame(rows, columns=["code", "kind", "area_km2", "uniform", "model"])
+    table = frame.pivot(index="code", columns="kind", values=["area_km2", "uniform", "model"])
+    table.columns = [f"{a}_{b}" for a, b in table.columns]
+    table["moved_empty"] = table["uniform_empty"] - table["model_empty"]
+    table["moved_nonres"] = table["uniform_nonres"] - table["model_nonres"]
+    table.insert(0, "nom", communes["nom"].reindex(table.index) if "nom" in communes else "")
+    return table
+
+
 def _fr(value: float) -> str:
     return f"{value:g}".replace(".", ",")

@@ -67,7 +67,7 @@ class CensusSquares:
 class DasymetricResult:
     cells: Cells
     square_of_building: np.ndarray  # -1 outside every square
-    commune_of_building: np.ndarray  # "" outside every commune
+    commune_of_building: np.ndarray  # "" outside every commune, or holding no resident
     building_residents: np.ndarray  # after the commune scaling
     commune_factor: dict[str, float]  # INSEE ÷ model residents before scaling
     squares_without_buildings: int
@@ -146,11 +146,13 @@ def dasymetric_cells(
     seniors = residents * (census.over65 / total)[safe]
 
     codes = communes.index.to_numpy(dtype=object)
+    # Only buildings holding residents need a commune (a third of the 412,000 of the 92 extract).
+    holding = np.flatnonzero(residents > 0)
     inside, which = shapely.STRtree(communes.geometry.to_numpy()).query(
-        shapely.points(buildings.xy_m), predicate="within"
+        shapely.points(buildings.xy_m[holding]), predicate="within"
     )
     commune = np.full(len(weight), "", dtype=object)
-    commune[inside] = codes[which]
+    commune[holding[inside]] = codes[which]
 
     uniform = model_cells(communes, sector_of_commune, cell_size_m)
     factor: dict[str, float] = {}

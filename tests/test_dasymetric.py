@@ -248,6 +248,7 @@ def test_moved_residents_per_commune(world) -> None:
     snapshot, _, _, buildings, result = world
     moved = moved_residents(snapshot.communes, result, buildings)
     assert len(moved) == 36 and (moved["model_empty"] == 0).all()
+    assert moved.loc["92048", "name"] == "Meudon"
     # Meudon's forest and Saint-Cloud's park: thousands of residents the uniform spread put there
     assert moved.loc["92048", "moved_empty"] > 10_000 and moved.loc["92064", "moved_empty"] > 10_000
     # Gennevilliers' port and industry: the largest non-residential area of the 92

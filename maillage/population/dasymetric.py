@@ -236,7 +236,8 @@ def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildi
     table.columns = [f"{a}_{b}" for a, b in table.columns]
     table["moved_empty"] = table["uniform_empty"] - table["model_empty"]
     table["moved_nonres"] = table["uniform_nonres"] - table["model_nonres"]
-    table.insert(0, "nom", communes["nom"].reindex(table.index) if "nom" in communes else "")
+    names = next((communes[c] for c in ("name", "nom") if c in communes.columns), pd.Series(dtype=object))
+    table.insert(0, "name", names.reindex(table.index).fillna(""))
     return table
 
 

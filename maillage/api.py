@@ -73,19 +73,29 @@ def census_building_cells(
     snapshot: Snapshot, census: Path, pbf: Path, cell_size_m: float = DEFAULT_CELL_SIZE_M
 ) -> tuple[Cells, list[str]]:
     """The census × buildings cells and a note of what the model moves compared with the uniform spread."""
-    from maillage.population.buildings import load_buildings
+    from maillage.network.osm_graph import file_sha256
+    from maillage.population.buildings import _rules_key, load_buildings
     from maillage.population.dasymetric import dasymetric_cells, moved_residents, read_census
+    from maillage.population.model_cache import cached_cells, model_key
 
-    squares = read_census(census, snapshot.communes)
-    buildings = load_buildings(pbf)
-    result = dasymetric_cells(snapshot.communes, snapshot.sector_of_commune, squares, buildings, cell_size_m)
-    moved = moved_residents(snapshot.communes, result, buildings)
+    squares = read_census(census, snapshot.communes)  # validated on every run: a bad file is one clear line
+
+    def build() -> tuple[Cells, dict[str, float]]:
+        buildings = load_buildings(pbf)
+        result = dasymetric_cells(snapshot.communes, snapshot.sector_of_commune, squares, buildings, cell_size_m)
+        moved = moved_residents(snapshot.communes, result, buildings)
+        return result.cells, {"moved_empty": float(moved["moved_empty"].sum()),
+                              "moved_nonres": float(moved["moved_nonres"].sum())}  # fmt: skip
+
+    key = model_key(snapshot.communes, snapshot.sector_of_commune, census, file_sha256(Path(pbf)), _rules_key(),
+                    cell_size_m)  # fmt: skip
+    cells, moved = cached_cells(key, build)
     note = (
-        f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'].sum())} hab. des "
-        f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'].sum())} hab. des zones non "
+        f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'])} hab. des "
+        f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'])} hab. des zones non "
         f"résidentielles (commerces, industrie, voies ferrées, écoles, hôpitaux)."
     )
-    return result.cells, [note]
+    return cells, [note]
 
 
 def engine_for(

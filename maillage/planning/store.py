@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from maillage.csvcells import neutralise, restore
 from maillage.planning.changes import (
     NEW_SITE_OPS,
     PAYLOAD_FIELDS,
@@ -266,7 +267,7 @@ def export_csv(scenario: Mapping[str, Any]) -> str:
                 if isinstance(value, list)
                 else ("" if value is None else repr(value) if isinstance(value, float) else value)
             )
-        writer.writerow(row)
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -304,7 +305,7 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
     for line, row in enumerate(reader, start=2):
         payload: dict[str, Any] = {}
         for key in PAYLOAD_FIELDS:
-            value = (row.get(key) or "").strip()
+            value = restore((row.get(key) or "").strip())
             if not value:
                 continue
             payload[key] = [s for s in value.split(";") if s.strip()] if key == "services" else value

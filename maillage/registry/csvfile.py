@@ -13,6 +13,7 @@ import csv
 import io
 from pathlib import Path
 
+from maillage.csvcells import restore
 from maillage.registry.errors import RowProblem
 
 
@@ -24,7 +25,8 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
     """
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        with path.open(encoding="utf-8", newline="") as handle:  # line breaks inside quotes kept as they are
+            text = handle.read().removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         return [], [], [RowProblem(name, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV")]
     except OSError as exc:
@@ -46,7 +48,7 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
             elif len(raw) > len(header):
                 problems.append(RowProblem(name, line, None, f"{len(raw)} fields for {len(header)} columns"))
             else:
-                records.append((line, dict(zip(header, raw, strict=True))))
+                records.append((line, dict(zip(header, map(restore, raw), strict=True))))
     except csv.Error as exc:  # an unterminated quote: the file stops inside a field
         return header, [], [RowProblem(name, reader.line_num, None, f"malformed CSV ({exc}): file cut off?")]
     if text and not text.endswith(("\n", "\r")) and not problems and records:

@@ -105,3 +105,26 @@ def test_steering_import_refuses_a_conventions_file_cut_mid_field(tmp_path: Path
     assert result.exit_code == 1, result.output
     assert "conventions.csv:" in result.output and "fichier tronqué" in result.output
     assert "Traceback" not in result.output
+
+
+def test_latin1_binary_and_bom_files(data_copy: Path, loaded: str, tmp_path: Path) -> None:
+    """Latin-1 or binary: one line naming the file, exit 1, nothing written; a UTF-8 BOM is accepted."""
+    path = data_copy / "sites" / FS
+    original = path.read_bytes()
+    path.write_bytes(b"\xef\xbb\xbf" + original)  # BOM before the header: the "id" column is still found
+    before = _state(loaded)
+    from maillage import api
+
+    api.init_registry(data_copy, loaded)
+    assert _state(loaded) == before
+    path.write_bytes(original.decode("utf-8").encode("latin-1", errors="replace"))
+    assert f"{FS}: not UTF-8 text" in _rejected(data_copy, loaded)
+    folder = _steering_copy(tmp_path)
+    (folder / "conventions.csv").write_bytes(bytes(range(256)))
+    result = runner.invoke(app, ["steering", "import", "--dir", str(folder)])
+    assert result.exit_code == 1 and "conventions.csv:0:-: pas du texte UTF-8" in result.output
+    assert "Traceback" not in result.output
+    scenario = tmp_path / "s.csv"
+    scenario.write_bytes("op,site_id,name\nadd_site,,Ã©tÃ©\xe9\n".encode("latin-1"))
+    result = runner.invoke(app, ["scenario", "import", str(scenario), "--db", loaded])
+    assert result.exit_code == 1 and "pas du texte UTF-8" in result.output

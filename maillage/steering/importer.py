@@ -301,7 +301,7 @@ def load_file(path: str | Path, kind: str) -> list[Any]:
     spec, model = KINDS[kind]
     if not path.is_file():
         raise SteeringImportError([f"{path.name}:0:-: fichier introuvable"])
-    records, errors = parse_csv(path.read_text(encoding="utf-8-sig"), path.name, spec, model)
+    records, errors = parse_csv(_read_text(path), path.name, spec, model)
     if errors:
         raise SteeringImportError(errors)
     return records
@@ -317,8 +317,18 @@ def load_folder(folder: str | Path) -> SteeringData:
         raise SteeringImportError([f"{folder}:0:-: dossier introuvable"])
     names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
     return _gather(
-        (n, (folder / n).read_text(encoding="utf-8-sig") if (folder / n).is_file() else None) for n in names
+        (n, _read_text(folder / n) if (folder / n).is_file() else None) for n in names
     )
+
+
+def _read_text(path: Path) -> str:
+    """The file's UTF-8 text (a byte order mark dropped); another encoding or binary is one error line."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SteeringImportError(
+            [f"{path.name}:0:-: pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"]
+        ) from None
 
 
 def load_default() -> SteeringData:

@@ -32,6 +32,7 @@ import shapely
 
 from maillage.geo import lonlat_to_l93
 from maillage.registry import hours
+from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import DEFAULT_SERVICES, Service, SiteKind
 
@@ -162,7 +163,7 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
         op, site_id, payload = change["op"], change["site_id"], change["payload"]
         try:
             if op in EXISTING_SITE_OPS:
-                sites = _apply_to_site(sites, op, site_id, payload)
+                sites = _apply_to_site(sites, snapshot, op, site_id, payload)
             elif op in NEW_SITE_OPS:
                 sites = _add_site(sites, snapshot, op, site_id, payload)
             else:  # assign_sector
@@ -180,7 +181,18 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
     )
 
 
-def _apply_to_site(sites: pd.DataFrame, op: str, site_id: str, payload: dict[str, Any]) -> pd.DataFrame:
+def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[str, Any]) -> None:
+    """The rule of ``sites import`` for every way a site enters: within TERRITORY_MARGIN_M of a commune."""
+    if snapshot.communes.geometry.distance(shapely.Point(x_m, y_m)).min() > TERRITORY_MARGIN_M:
+        raise ScenarioError(
+            f"({payload['lon']}, {payload['lat']}) hors du territoire"
+            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes)"
+        )
+
+
+def _apply_to_site(
+    sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str, payload: dict[str, Any]
+) -> pd.DataFrame:
     match = sites.index[(sites["id"] == site_id) & sites["duplicate_of"].isna()]
     if len(match) == 0:
         raise ScenarioError(f"site {site_id!r} absent (ou déjà fermé) dans ce scénario")
@@ -189,6 +201,7 @@ def _apply_to_site(sites: pd.DataFrame, op: str, site_id: str, payload: dict[str
     row = match[0]
     if op == "move_site":
         x, y = lonlat_to_l93(np.array([payload["lon"]]), np.array([payload["lat"]]))[0]
+        _check_inside(snapshot, x, y, payload)
         sites.loc[row, ["lon", "lat", "x_m", "y_m"]] = [payload["lon"], payload["lat"], x, y]
         sites.loc[row, "coordinate_quality"] = SCENARIO_QUALITY
         sites.loc[row, "coordinate_note"] = "position du scénario"
@@ -211,6 +224,7 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
     default_kind = payload.get("counts_as", SiteKind.ANTENNE.value) if mobile else kind
     services = payload.get("services") or [s.value for s in DEFAULT_SERVICES.get(default_kind, ())]
     x, y = lonlat_to_l93(np.array([payload["lon"]]), np.array([payload["lat"]]))[0]
+    _check_inside(snapshot, x, y, payload)
     commune = payload.get("commune_code") or commune_at(snapshot, x, y)
     if commune is not None and commune not in snapshot.communes.index:
         raise ScenarioError(f"commune {commune!r} inconnue du registre")

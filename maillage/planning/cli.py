@@ -162,6 +162,8 @@ def import_(
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise fail(f"{file} : illisible ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"{file} : pas du texte UTF-8 (octet {exc.start}) ; enregistrez-le en UTF-8") from None
     try:
         registry, snapshot = _registry(db)
         created = store.import_scenario(registry, snapshot, text, actor(), name=name or file.stem, filename=file.name)

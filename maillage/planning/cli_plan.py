@@ -305,10 +305,12 @@ def _compare_csv(diff: dict[str, Any]) -> str:
     import csv
     import io
 
+    from maillage.csvcells import neutralise
+
     buffer = io.StringIO()
     rows = [{"level": "commune", **r} for r in diff["communes"]] + [{"level": "sector", **r} for r in diff["sectors"]]
     fields = ["level"] + [f for f in (rows[0] if rows else {}) if f != "level"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
@@ -48,7 +48,7 @@ def _pct(value: float | None) -> str:
 
 
 def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: list[str], notes: list[str]) -> str:
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(autoescape=True)
     return env.from_string(_PAGE).render(
         title=title,
         subtitle=subtitle,

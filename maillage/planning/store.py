@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from maillage.csvcells import neutralise, restore
 from maillage.planning.changes import (
     NEW_SITE_OPS,
     PAYLOAD_FIELDS,
@@ -24,11 +28,14 @@ from maillage.planning.changes import (
     apply_scenario,
     normalise_change,
 )
+from maillage.registry.db import lock_for_write
 from maillage.registry.models import Scenario, ScenarioChange, WriteLog
 from maillage.registry.snapshot import Snapshot
 
 CSV_COLUMNS = ("op", "site_id", *PAYLOAD_FIELDS)
 EXPORT_FORMAT = "maillage-scenario/1"
+WRITE_ATTEMPTS = 8
+T = TypeVar("T")
 
 
 def scenario_dict(scenario: Scenario) -> dict[str, Any]:
@@ -105,7 +112,8 @@ def create_scenario(
     changes = list(changes)
     if changes and snapshot is None:
         raise ValueError("a snapshot is needed to validate changes")
-    with Session(db) as session, session.begin():
+
+    def write(session: Session) -> int:
         if session.scalars(select(Scenario).where(Scenario.name == name)).first() is not None:
             raise ScenarioError(f"un scénario s'appelle déjà « {name} »")
         scenario = Scenario(name=name, description=description, created_by=actor)
@@ -116,7 +124,9 @@ def create_scenario(
         )
         if changes:
             _append(session, snapshot, scenario, changes, actor)
-        scenario_id = scenario.id
+        return scenario.id
+
+    scenario_id = _write(db, write)
     return get_scenario(db, scenario_id)
 
 
@@ -136,12 +146,37 @@ def add_changes(
     db: Engine, snapshot: Snapshot, scenario_id: int, changes: Iterable[Mapping[str, Any]], actor: str
 ) -> dict[str, Any]:
     """Append stored-form changes to a scenario (all or nothing); recorded in WriteLog."""
-    with Session(db) as session, session.begin():
+    changes = list(changes)
+
+    def write(session: Session) -> None:
         scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
         if scenario is None:
             raise LookupError(f"scénario {scenario_id} introuvable")
-        _append(session, snapshot, scenario, list(changes), actor)
+        _append(session, snapshot, scenario, changes, actor)
+
+    _write(db, write, lock=select(Scenario.id).where(Scenario.id == scenario_id))
     return get_scenario(db, scenario_id)
+
+
+def _write(db: Engine, work: Callable[[Session], T], lock: Select | None = None) -> T:
+    """Run ``work`` in one write transaction that holds the write lock from its first read.
+
+    The lock makes concurrent edits of a scenario queue, so each reads the changes and the last
+    ``seq`` the previous one committed; the unique (scenario_id, seq) index is the backstop.
+    Whatever still collides (SQLite busy past its timeout, a unique violation) is tried again
+    from the start with fresh reads; it is never half-written.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with Session(db) as session, session.begin():
+                lock_for_write(session, lock)
+                return work(session)
+        except (IntegrityError, OperationalError) as exc:
+            transient = isinstance(exc, IntegrityError) or "locked" in str(exc.orig) or "busy" in str(exc.orig)
+            if not transient or attempt == WRITE_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.0, 0.05 * attempt))  # jitter: colliding writers do not collide again
+    raise AssertionError("unreachable")
 
 
 def _append(
@@ -232,7 +267,7 @@ def export_csv(scenario: Mapping[str, Any]) -> str:
                 if isinstance(value, list)
                 else ("" if value is None else repr(value) if isinstance(value, float) else value)
             )
-        writer.writerow(row)
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -270,7 +305,7 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
     for line, row in enumerate(reader, start=2):
         payload: dict[str, Any] = {}
         for key in PAYLOAD_FIELDS:
-            value = (row.get(key) or "").strip()
+            value = restore((row.get(key) or "").strip())
             if not value:
                 continue
             payload[key] = [s for s in value.split(";") if s.strip()] if key == "services" else value

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision: a database already there needs no alembic at all (importing
 # alembic costs a few tenths of a second at every command). tests/test_registry.py checks it.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def home_dir() -> Path:
@@ -40,9 +40,16 @@ def default_url() -> str:
     return f"sqlite:///{home / 'registry.sqlite'}"
 
 
+# How long a SQLite writer waits for another process's write lock before "database is locked":
+# concurrent scenario edits queue on it (store.py retries past it too).
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
 def make_engine(url: str | None = None) -> Engine:
-    engine = create_engine(url or default_url(), future=True)
-    if engine.dialect.name == "sqlite":
+    url = url or default_url()
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {})
+    if sqlite:
         # SQLite ignores foreign keys unless asked, per connection.
         @event.listens_for(engine, "connect")
         def _fk_on(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +91,20 @@ def migrate(engine: Engine) -> None:
 
 
 _MIGRATION_LOCK = threading.Lock()
+
+
+def lock_for_write(session: Session, row: Any | None = None) -> None:
+    """Take the write lock first thing in a write transaction, so what it reads stays true until commit.
+
+    SQLite: ``BEGIN IMMEDIATE`` (the Python driver otherwise reads outside any transaction and
+    only begins at the first INSERT, after the reads a write depends on). PostgreSQL: ``row`` (a
+    ``select(...)`` of the row the write depends on) is locked ``FOR UPDATE``.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif row is not None:
+        session.execute(row.with_for_update())
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 
+from maillage.csvcells import neutralise_frame
 from maillage.registry.sites import REQUIRED_COLUMNS
 
 EXTRA_COLUMNS = ("services", "communes_served", "operator", "note", "coordinate_quality", "duplicate_of")
@@ -42,7 +43,7 @@ def _export_frame(sites: pd.DataFrame) -> pd.DataFrame:
 
 def sites_to_csv(sites: pd.DataFrame) -> str:
     buffer = io.StringIO()
-    _export_frame(sites).to_csv(buffer, index=False)
+    neutralise_frame(_export_frame(sites)).to_csv(buffer, index=False)
     return buffer.getvalue()
 
 

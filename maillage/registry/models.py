@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import shapely
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from maillage.registry.geometry import GeometryWGS84
@@ -124,6 +124,7 @@ class ScenarioChange(Base):
     add_mobile_stop, assign_sector; ``payload`` holds its fields (validated by ``planning``)."""
 
     __tablename__ = "scenario_change"
+    __table_args__ = (Index("uq_scenario_change_seq", "scenario_id", "seq", unique=True),)  # migration 0003
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id", ondelete="CASCADE"), index=True)

@@ -8,10 +8,10 @@ communes that no source assigns are reported as "secteur non renseigné". Every 
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from maillage.registry.csvfile import read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.sites import SiteRecord
 
@@ -33,26 +33,27 @@ def read_sectors(path: Path, commune_codes: set[str]) -> list[SectorRecord]:
     members: dict[str, list[str]] = {}
     names: dict[str, tuple[str, str]] = {}
     assigned: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in SECTOR_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportRejected([RowProblem(path.name, 1, missing[0], f"missing column(s): {', '.join(missing)}")])
-        for line, row in enumerate(reader, start=2):
-            code = (row["insee_code"] or "").strip()
-            sector = (row["sector_id"] or "").strip()
-            if not sector:
-                problems.append(RowProblem(path.name, line, "sector_id", "empty sector id"))
-            elif code not in commune_codes:
-                problems.append(RowProblem(path.name, line, "insee_code", f"unknown commune code {code!r}"))
-            elif code in assigned:
-                problems.append(
-                    RowProblem(path.name, line, "insee_code", f"{code} already in a sector (line {assigned[code]})")
-                )
-            else:
-                assigned[code] = line
-                members.setdefault(sector, []).append(code)
-                names.setdefault(sector, ((row["name"] or sector).strip(), (row["source"] or path.name).strip()))
+    header, rows, shape = read_records(path)
+    if shape:
+        raise ImportRejected(shape)
+    missing = [c for c in SECTOR_COLUMNS if c not in header]
+    if missing:
+        raise ImportRejected([RowProblem(path.name, 1, missing[0], f"missing column(s): {', '.join(missing)}")])
+    for line, row in rows:
+        code = (row["insee_code"] or "").strip()
+        sector = (row["sector_id"] or "").strip()
+        if not sector:
+            problems.append(RowProblem(path.name, line, "sector_id", "empty sector id"))
+        elif code not in commune_codes:
+            problems.append(RowProblem(path.name, line, "insee_code", f"unknown commune code {code!r}"))
+        elif code in assigned:
+            problems.append(
+                RowProblem(path.name, line, "insee_code", f"{code} already in a sector (line {assigned[code]})")
+            )
+        else:
+            assigned[code] = line
+            members.setdefault(sector, []).append(code)
+            names.setdefault(sector, ((row["name"] or sector).strip(), (row["source"] or path.name).strip()))
     if problems:
         raise ImportRejected(problems)
     return [SectorRecord(s, names[s][0], names[s][1], tuple(codes)) for s, codes in members.items()]

@@ -14,7 +14,6 @@ neither OSM syntax nor transcribed in ``maillage/data/hours_transcriptions.csv``
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from shapely.prepared import prep
 from maillage.geo import inner_centre_lonlat, lonlat_to_l93
 from maillage.registry import hours
 from maillage.registry.communes import CommuneRecord
+from maillage.registry.csvfile import read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.geocode import BanIndex, GeocodeResult, address_in_note, normalise_text, parse_address
 from maillage.registry.osm_geocode import OsmGeocoder
@@ -115,20 +115,16 @@ def _read_one(
     path: Path, territory: Territory, seen: dict[str, str], existing: set[str], problems: list[RowProblem]
 ) -> list[SiteRecord]:
     name = path.name
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                problems.append(RowProblem(name, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
-                return []
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        problems.append(RowProblem(name, None, None, f"unreadable CSV ({exc})"))
+    header, rows, shape = read_records(path)
+    if shape:
+        problems.extend(shape)
+        return []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        problems.append(RowProblem(name, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
         return []
     out = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         record = _read_row(name, line, row, territory, seen, existing, problems)
         if record is not None:
             out.append(record)

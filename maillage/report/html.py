@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
@@ -36,7 +36,8 @@ def render_html(
     week: list[dict[str, Any]] | None = None,
 ) -> str:
     """The self-contained report; ``week`` (coverage at weekday slots, see ``api.week_coverage``) adds a table."""
-    env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=select_autoescape())
+    # Escape in every template whatever its suffix (.j2 too): site names and addresses are anyone's text.
+    env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=True)
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v:.0%}"

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from maillage.audit.guarantee import AuditResult
+from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
 
 
@@ -106,7 +107,7 @@ def to_csv(result: AuditResult) -> str:
     for source in meta["sources"]:
         buffer.write(f"# source: {source['file']} — {source['description']} ({source['vintage']})\n")
     frame = result.by_commune.replace([np.inf, -np.inf], np.nan)
-    frame.to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
+    neutralise_frame(frame).to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()
 
 

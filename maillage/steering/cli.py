@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from maillage.csvcells import neutralise
+
 from .importer import SteeringImportError, load_default, load_folder
 from .models import SteeringData
 
@@ -137,8 +139,8 @@ def show(
         for k in keys:
             if len(keys) > 1:
                 sys.stdout.write(f"# {tables[k]['title']}\n")
-            writer.writerow(tables[k]["columns"])
-            writer.writerows(tables[k]["rows"])
+            writer.writerow(map(neutralise, tables[k]["columns"]))
+            writer.writerows(map(neutralise, row) for row in tables[k]["rows"])
             if len(keys) > 1:
                 sys.stdout.write("\n")
         writer.writerow(["# Sources"])

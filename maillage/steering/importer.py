@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -177,7 +177,23 @@ def _split_field_prefix(msg: str, default: str) -> tuple[str, str]:
 def _sniff_reader(text: str) -> csv.reader:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open at the end of the file (a file cut inside a field) is an error
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def _numbered(reader: Any, filename: str, errors: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, cells) of each record; a malformed record ends the file with one error."""
+    last_line = reader.line_num
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # unterminated quote, oversized field
+            errors.append(f"{filename}:{last_line + 1}:-: CSV mal formé ({exc}) : fichier tronqué ?")
+            return
+        yield last_line + 1, raw
+        last_line = reader.line_num
 
 
 def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> tuple[list[Any], list[str]]:
@@ -202,10 +218,8 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
 
     records: list[Any] = []
     seen_ids: dict[str, int] = {}
-    last_line = reader.line_num
-    for raw in reader:
-        row = last_line + 1  # first physical line of this record
-        last_line = reader.line_num
+    row = 1
+    for row, raw in _numbered(reader, filename, errors):
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(header):
@@ -238,6 +252,11 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
         elif rid:
             seen_ids[rid] = row
         errors.extend(row_errors)
+    if records and not errors and not text.endswith(("\n", "\r")):  # a cut inside the last field leaves no other trace
+        errors.append(
+            f"{filename}:{row}:{header[-1]}: dernière ligne sans retour à la ligne : fichier tronqué ? "
+            "(terminez-le par un retour à la ligne)"
+        )
     return (records if not errors else []), errors
 
 
@@ -282,7 +301,7 @@ def load_file(path: str | Path, kind: str) -> list[Any]:
     spec, model = KINDS[kind]
     if not path.is_file():
         raise SteeringImportError([f"{path.name}:0:-: fichier introuvable"])
-    records, errors = parse_csv(path.read_text(encoding="utf-8-sig"), path.name, spec, model)
+    records, errors = parse_csv(_read_text(path), path.name, spec, model)
     if errors:
         raise SteeringImportError(errors)
     return records
@@ -298,8 +317,18 @@ def load_folder(folder: str | Path) -> SteeringData:
         raise SteeringImportError([f"{folder}:0:-: dossier introuvable"])
     names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
     return _gather(
-        (n, (folder / n).read_text(encoding="utf-8-sig") if (folder / n).is_file() else None) for n in names
+        (n, _read_text(folder / n) if (folder / n).is_file() else None) for n in names
     )
+
+
+def _read_text(path: Path) -> str:
+    """The file's UTF-8 text (a byte order mark dropped); another encoding or binary is one error line."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SteeringImportError(
+            [f"{path.name}:0:-: pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"]
+        ) from None
 
 
 def load_default() -> SteeringData:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
@@ -339,7 +339,7 @@ def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure
             "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
         })
     env = Environment(loader=PackageLoader("maillage.steering", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+                      autoescape=True)  # every template, whatever its suffix
     return env.get_template("steering.html.j2").render(
         sections=sections, sources=sources, today=today,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),

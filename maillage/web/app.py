@@ -25,7 +25,14 @@ from maillage.audit.standard import ServiceStandard
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
 from maillage.web.search import hours_fr
-from maillage.web.security import RateLimitMiddleware, SecurityHeadersMiddleware, TokenBucket, session_secret
+from maillage.web.security import (
+    MAX_BODY_BYTES,
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+    TokenBucket,
+    session_secret,
+)
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -133,6 +140,8 @@ def create_app(
     app.add_middleware(
         RateLimitMiddleware, bucket=TokenBucket(rate=rate, burst=size), prefixes=("/api/",), exact=("/",)
     )
+    max_body = int(os.environ.get("MAILLAGE_MAX_BODY_BYTES", MAX_BODY_BYTES))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)  # every route, before anything reads the body
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

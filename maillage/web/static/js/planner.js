@@ -17,6 +17,9 @@
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
   var pct = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1 });
 
+  // Names are data, not markup: Leaflet puts a string tooltip in innerHTML, a node goes in as it is.
+  function text(value) { var span = document.createElement("span"); span.textContent = value; return span; }
+
   function colour(m) {
     if (m === null) { return "#555"; }
     for (var i = 0; i < BINS.length; i++) { if (m < BINS[i]) { return COLOURS[i]; } }
@@ -88,7 +91,7 @@
         var m = L.circleMarker(ll, {
           radius: style.radius, color: approx ? style.colour : "#fff", weight: 2, dashArray: approx ? "3 3" : null,
           fillColor: style.colour, fillOpacity: approx ? 0.35 : 1, className: "site-marker site-" + p.id
-        }).bindTooltip(p.name + (approx ? " (position approximative)" : ""));
+        }).bindTooltip(text(p.name + (approx ? " (position approximative)" : "")));
         m.on("click", function (e) { L.DomEvent.stopPropagation(e); selectSite(p.id); });
         m.addTo(siteLayer);
         var opt = document.createElement("option");

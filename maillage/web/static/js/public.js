@@ -19,6 +19,8 @@
   el.setAttribute("tabindex", "0");
   el.setAttribute("aria-label", "Carte des communes. Flèches pour déplacer, plus et moins pour zoomer, Entrée pour choisir le centre comme point de départ.");
   var marker = null;
+  // Names are data, not markup: Leaflet puts a string tooltip in innerHTML, a node goes in as it is.
+  function text(value) { var span = document.createElement("span"); span.textContent = value; return span; }
 
   function choose(latlng, how) {
     var lat = latlng.lat.toFixed(5), lon = latlng.lng.toFixed(5);
@@ -33,7 +35,7 @@
   fetch("/api/communes.geojson").then(function (r) { return r.json(); }).then(function (gj) {
     var layer = L.geoJSON(gj, {
       style: function () { return { color: "#1d3557", weight: 1, fillColor: "#e9eef5", fillOpacity: 0.6 }; },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+      onEachFeature: function (f, l) { l.bindTooltip(text(f.properties.name), { sticky: true }); }
     }).addTo(map);
     var bounds = layer.getBounds();
     var results = document.querySelectorAll(".result[data-lon]");
@@ -41,13 +43,13 @@
     results.forEach(function (li) {
       var ll = L.latLng(parseFloat(li.dataset.lat), parseFloat(li.dataset.lon));
       var m = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#b3261e", fillOpacity: 1 })
-        .bindTooltip(li.dataset.rank + ". " + li.dataset.name).addTo(map);
+        .bindTooltip(text(li.dataset.rank + ". " + li.dataset.name)).addTo(map);
       group.push(m);
     });
     var oLon = parseFloat(el.dataset.lon), oLat = parseFloat(el.dataset.lat);
     if (!isNaN(oLon) && !isNaN(oLat)) {
       var origin = L.circleMarker([oLat, oLon], { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 })
-        .bindTooltip("Point de départ").addTo(map);
+        .bindTooltip(text("Point de départ")).addTo(map);
       group.push(origin);
       map.fitBounds(L.featureGroup(group).getBounds().pad(0.3));
     } else {

@@ -1,0 +1,60 @@
+"""Reading a registry CSV file whole or not at all: every row has exactly the header's fields.
+
+``csv.DictReader`` quietly fills a short row with None and gathers extra cells under a None key,
+and without ``strict`` it closes a quote left open at the end of the file: a file cut in half
+imported with its cut row half-empty. Here a row of the wrong length, an unterminated quote or a
+last line without its line break (where a cut inside the last field leaves its only trace) is a
+:class:`RowProblem` naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from maillage.csvcells import restore
+from maillage.registry.errors import RowProblem
+
+
+def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """(header, [(line, row)], problems) of a UTF-8 CSV file; ``line`` is the row's first physical line.
+
+    A UTF-8 byte order mark is dropped; empty lines are skipped. When ``problems`` is not empty
+    the rows must not be used.
+    """
+    name = path.name
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:  # line breaks inside quotes kept as they are
+            text = handle.read().removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        return [], [], [RowProblem(name, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV")]
+    except OSError as exc:
+        return [], [], [RowProblem(name, None, None, f"unreadable ({exc.strerror})")]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] = []
+    records: list[tuple[int, dict[str, str]]] = []
+    problems: list[RowProblem] = []
+    try:
+        header = next(reader, [])
+        start = reader.line_num + 1
+        for raw in reader:
+            line, start = start, reader.line_num + 1
+            if not raw:
+                continue
+            if len(raw) < len(header):
+                reason = f"{len(raw)} field(s) for {len(header)} columns (file cut off, or a separator missing?)"
+                problems.append(RowProblem(name, line, header[len(raw)], reason))
+            elif len(raw) > len(header):
+                problems.append(RowProblem(name, line, None, f"{len(raw)} fields for {len(header)} columns"))
+            else:
+                records.append((line, dict(zip(header, map(restore, raw), strict=True))))
+    except csv.Error as exc:  # an unterminated quote: the file stops inside a field
+        return header, [], [RowProblem(name, reader.line_num, None, f"malformed CSV ({exc}): file cut off?")]
+    if text and not text.endswith(("\n", "\r")) and not problems and records:
+        last = header[-1] if header else None
+        problems.append(
+            RowProblem(name, records[-1][0], last, "last line has no line break: file cut off? (end it with one)")
+        )
+    return header, records, problems
+

@@ -195,7 +195,7 @@ def sites_export(
 
     snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise _fail("--format must be csv or geojson")
+        raise _fail("--format : csv ou geojson")
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
     if output is None:
         sys.stdout.write(text)
@@ -250,11 +250,14 @@ def user_add(
     from maillage.web.auth import AccountError, create_account
 
     if role not in ("planner", "admin"):
-        raise _fail("--role must be planner or admin")
+        raise _fail("--role : planner ou admin")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
+        password = typer.prompt("Mot de passe", hide_input=True)
+        if typer.prompt("Confirmez le mot de passe", hide_input=True) != password:
+            raise _fail("les deux mots de passe saisis diffèrent : relancez la commande")
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:

@@ -61,7 +61,7 @@ def test_thresholds_and_service_options(env: Path) -> None:
 def test_transit_without_timetable_is_a_clear_error(env: Path) -> None:
     result = runner.invoke(app, ["audit", "--mode", "transit"])
     assert result.exit_code == 1
-    assert "no GTFS feed with timetables" in result.output
+    assert "aucun flux GTFS avec horaires" in result.output
 
 
 def test_csv_and_geojson(env: Path) -> None:

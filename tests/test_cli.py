@@ -74,7 +74,7 @@ def test_csv_and_geojson(env: Path) -> None:
 def test_bad_data_folder_and_empty_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "home"))
     result = runner.invoke(app, ["init", "--data", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 1 and "n'existe pas" in result.output
     result = runner.invoke(app, ["audit"])
     assert result.exit_code == 1 and "maillage init" in result.output
 

@@ -55,7 +55,8 @@ def sentence(error: dict[str, Any]) -> str:
     shown = f" (saisi : « {value} »)" if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        return f"{field.capitalize()} doit valoir {words} {str(ctx.get(key)).replace('.', ',')}{shown} : corrigez la valeur."
+        bound = str(ctx.get(key)).replace(".", ",")
+        return f"{field.capitalize()} doit valoir {words} {bound}{shown} : corrigez la valeur."
     if kind == "missing":
         return f"{field.capitalize()} manque : renseignez ce champ."
     if kind == "string_too_short":

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from maillage import api
+from maillage import api, cli_help
 from maillage.audit.standard import ServiceStandard
 from maillage.engines import EngineUnavailable
 from maillage.registry.datafolder import DataFolderError
@@ -24,21 +24,29 @@ from maillage.registry.errors import ImportRejected
 from maillage.registry.snapshot import EmptyRegistryError
 from maillage.registry.vocab import Service
 
+cli_help.install()  # French placeholders and panels in every --help
 app = typer.Typer(
-    help="maillage — audit, plan and steer a territorial network of social services (Hauts-de-Seine first).",
+    help="maillage — auditer, planifier et piloter le maillage territorial des services sociaux (Hauts-de-Seine).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,  # shell completion is for programmers, and typer says it in English
 )
-sites_app = typer.Typer(help="Import and export sites (CSV, GeoJSON).", no_args_is_help=True)
+sites_app = typer.Typer(help="Importer et exporter les sites (CSV, GeoJSON).", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
 err = Console(stderr=True)
 
 DataOption = Annotated[
-    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help="Data folder (layout in README).")
+    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help=(
+        "Dossier de données "
+        "(organisation décrite dans le README)."
+    ))
 ]
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME)."),
+    typer.Option("--db", envvar="MAILLAGE_DB_URL", help=(
+        "URL de la base (défaut : SQLite dans "
+        "le dossier du registre, voir README)."
+    )),
 ]
 
 
@@ -60,7 +68,7 @@ def _progress() -> Progress:
 
 @app.command()
 def init(data: DataOption = None, db: DbOption = None) -> None:
-    """Load the data folder into the registry (validates everything first; all or nothing)."""
+    """Charger le dossier de données dans le registre (tout est vérifié d'abord ; tout ou rien)."""
     try:
         with _progress() as progress:
             progress.add_task("Lecture et validation du dossier de données…")
@@ -82,43 +90,70 @@ def audit(
     db: DbOption = None,
     mode: Annotated[
         str | None,
-        typer.Option(help="walk | bike | car | transit (default: transit if a timetabled GTFS is present, else walk)."),
+        typer.Option(help=(
+            "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en "
+            "commun) ; défaut : transit si un GTFS avec horaires est fourni, sinon walk."
+        )),
     ] = None,
-    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
-    gtfs: Annotated[list[Path] | None, typer.Option(help="GTFS feed (zip or folder); repeatable.")] = None,
+    pbf: Annotated[Path | None, typer.Option(help=(
+        "Extrait OpenStreetMap "
+        "(.osm.pbf) pour les temps par les rues."
+    ))] = None,
+    gtfs: Annotated[list[Path] | None, typer.Option(help="Flux GTFS (zip ou dossier) ; option répétable.")] = None,
     service: Annotated[
-        Service | None, typer.Option(help="Also measure time to the nearest site offering this service.")
+        Service | None, typer.Option(help="Mesurer aussi le temps jusqu'au site le plus proche offrant ce service.")
     ] = None,
-    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
-    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
-    pole_kinds: Annotated[str, typer.Option(help="Comma-separated site kinds counted as pôle.")] = "pole_social",
-    antenne_kinds: Annotated[str, typer.Option(help="Comma-separated kinds counted as antenne.")] = "sst,antenne,pmi",
+    pole_minutes: Annotated[float, typer.Option(help="Seuil d'accès à un pôle social, en minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help=(
+        "Seuil d'accès à une "
+        "antenne (ou un pôle), en minutes."
+    ))] = 15.0,
+    pole_kinds: Annotated[str, typer.Option(help=(
+        "Types de sites comptés comme "
+        "pôle, séparés par des virgules."
+    ))] = "pole_social",
+    antenne_kinds: Annotated[str, typer.Option(help=(
+        "Types de sites comptés comme "
+        "antenne, séparés par des virgules."
+    ))] = "sst,antenne,pmi",
     population_grid: Annotated[
-        Path | None, typer.Option(help="Population grid file (replaces the 200 m model).")
+        Path | None, typer.Option(help="Fichier de grille de population (remplace le modèle à 200 m).")
     ] = None,
-    cell_size: Annotated[float, typer.Option(help="Cell size of the population model, metres.")] = 200.0,
-    depart: Annotated[str, typer.Option(help="Transit: start of the departure window, HH:MM.")] = "08:00",
-    window: Annotated[int, typer.Option(help="Transit: departure window length, minutes.")] = 120,
+    cell_size: Annotated[float, typer.Option(help="Taille des carreaux du modèle de population, en mètres.")] = 200.0,
+    depart: Annotated[str, typer.Option(help="Transports en commun : début de la plage de départ, HH:MM.")] = "08:00",
+    window: Annotated[int, typer.Option(help="Transports en commun : durée de la plage de départ, en minutes.")] = 120,
     date: Annotated[
         str | None,
-        typer.Option(help="Transit: service date YYYY-MM-DD (default: first weekday of the feed)."),
+        typer.Option(help="Transports en commun : date AAAA-MM-JJ (défaut : premier jour de semaine du flux)."),
     ] = None,
-    percentile: Annotated[list[int] | None, typer.Option(help="Transit: percentiles of travel time to report.")] = None,
+    percentile: Annotated[list[int] | None, typer.Option(help=(
+        "Transports en commun : "
+        "centiles du temps de trajet à donner."
+    ))] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="table | json | csv | geojson.")
+        OutputFormat, typer.Option("--format", help="table | json | csv | geojson (format de sortie).")
     ] = OutputFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the json/csv/geojson here instead of stdout.")
+        Path | None, typer.Option("--output", "-o", help=(
+            "Écrire le json/csv/geojson dans "
+            "ce fichier plutôt qu'à l'écran."
+        ))
     ] = None,
-    html: Annotated[Path | None, typer.Option(help="Also write the self-contained HTML report here.")] = None,
-    no_cells: Annotated[bool, typer.Option("--no-cells", help="JSON: leave out the per-cell rows.")] = False,
-    scenario: Annotated[str | None, typer.Option(help="Audit a stored scenario (maillage scenario …).")] = None,
+    html: Annotated[Path | None, typer.Option(help="Écrire aussi le rapport HTML autonome dans ce fichier.")] = None,
+    no_cells: Annotated[bool, typer.Option("--no-cells", help="JSON : sans les lignes par carreau.")] = False,
+    scenario: Annotated[str | None, typer.Option(help="Auditer un scénario enregistré (maillage scenario …).")] = None,
     when: Annotated[
-        str | None, typer.Option(help='Only sites open then count, e.g. "Tu 09:00" or 2026-11-24T10:00.')
+        str | None, typer.Option(help=(
+            'Ne compter que les sites ouverts à ce moment, '
+            'par exemple « Tu 09:00 » ou 2026-11-24T10:00.'
+        ))
     ] = None,
-    week: Annotated[bool, typer.Option("--week", help="Also show coverage at weekday slots (opening hours).")] = False,
+    week: Annotated[bool, typer.Option("--week", help=(
+        "Montrer aussi la couverture par "
+        "demi-journée de la semaine (horaires d'ouverture)."
+    ))] = False,
 ) -> None:
-    """Audit the 20/15-minute guarantee: per cell, commune and SST sector."""
+    """Auditer la garantie 20/15 minutes : par carreau, commune et secteur SST."""
     from maillage.report import terminal, writers
     from maillage.report.files import write_atomic
 
@@ -173,7 +208,7 @@ def audit(
 
 @sites_app.command("import")
 def sites_import(files: list[Path], db: DbOption = None) -> None:
-    """Add sites from CSV files in the common layout (all or nothing)."""
+    """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
     from maillage.registry.loader import add_sites
 
     try:
@@ -189,13 +224,13 @@ def sites_export(
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export every site in the common CSV layout or as GeoJSON (re-importable)."""
+    """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
     from maillage.registry.export import sites_to_csv, sites_to_geojson
     from maillage.report.files import write_atomic
 
     snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise _fail("--format must be csv or geojson")
+        raise _fail("--format : csv ou geojson")
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
     if output is None:
         sys.stdout.write(text)
@@ -203,20 +238,20 @@ def sites_export(
         write_atomic(output, text)
 
 
-user_app = typer.Typer(help="Accounts of the planner workspace.", no_args_is_help=True)
+user_app = typer.Typer(help="Comptes de l'espace de planification.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port TCP.")] = 8000,
     data: DataOption = None,
     db: DbOption = None,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default as for audit).")] = None,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes (each precomputes its own index).")] = 1,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
+    workers: Annotated[int, typer.Option(help="Processus uvicorn (chacun précalcule son propre index).")] = 1,
 ) -> None:
-    """Serve the public page "Où m'adresser ?" and the planner workspace (FastAPI + uvicorn)."""
+    """Servir la page publique « Où m'adresser ? » et l'espace de planification (FastAPI + uvicorn)."""
     import os
 
     import uvicorn
@@ -242,19 +277,25 @@ def serve(
 @user_app.command("add")
 def user_add(
     username: str,
-    role: Annotated[str, typer.Option(help="planner | admin")] = "planner",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    role: Annotated[str, typer.Option(help="planner (planification) | admin")] = "planner",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help=(
+        "Lire le mot de passe "
+        "sur l'entrée standard."
+    ))] = False,
     db: DbOption = None,
 ) -> None:
-    """Create an account (or reset its password and role); the password is prompted, never an argument."""
+    """Créer un compte (ou changer son mot de passe, son rôle) ; le mot de passe est demandé, jamais en argument."""
     from maillage.web.auth import AccountError, create_account
 
     if role not in ("planner", "admin"):
-        raise _fail("--role must be planner or admin")
+        raise _fail("--role : planner ou admin")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
+        password = typer.prompt("Mot de passe", hide_input=True)
+        if typer.prompt("Confirmez le mot de passe", hide_input=True) != password:
+            raise _fail("les deux mots de passe saisis diffèrent : relancez la commande")
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
@@ -268,13 +309,13 @@ def audit_many(
     output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file of all per-commune rows.")] = Path(
         "out/communes.parquet"
     ),
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (default as for audit).")] = None,
+    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a dask.distributed scheduler (default: a local cluster).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Local cluster: worker processes (default: 1 per core).")] = None,
 ) -> None:
-    """Audit many territories on Dask (one task per data folder) and gather the per-commune rows as Parquet."""
+    """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
     from maillage.scale import audit_many as run_many
@@ -308,7 +349,7 @@ def _mount_optional() -> None:
         from maillage.steering.cli import app as steering_app
     except ImportError:
         return
-    app.add_typer(steering_app, name="steering", help="Budget, activity indicators and conventions.")
+    app.add_typer(steering_app, name="steering", help="Pilotage : budget, indicateurs d'activité et conventions.")
 
 
 _mount_optional()

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,37 @@ from maillage.network.engine import TravelTimeEngine
 
 STREET_MODES = ("walk", "bike", "car")
 MODES = (*STREET_MODES, "transit")
+
+
+MODE_LABELS = {"walk": "à pied", "bike": "vélo", "car": "voiture", "transit": "transports en commun"}
+# French words a planner types for a mode (accents and case folded by _fold), mapped to the option value
+MODE_WORDS = {
+    "velo": "bike", "bicyclette": "bike", "cycle": "bike", "marche": "walk", "pied": "walk", "a pied": "walk",
+    "pieton": "walk", "voiture": "car", "auto": "car", "automobile": "car", "tc": "transit", "bus": "transit",
+    "metro": "transit", "transport": "transit", "transports": "transit", "transports en commun": "transit",
+}  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower().replace("-", " ").replace("_", " "))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def suggest_mode(text: str) -> str | None:
+    """The mode a mistyped or French ``text`` most likely means (``vélo`` → ``bike``), or None."""
+    folded = _fold(text)
+    if folded in MODE_WORDS:
+        return MODE_WORDS[folded]
+    close = difflib.get_close_matches(folded, [*MODES, *MODE_WORDS], n=1, cutoff=0.6)
+    return (close[0] if close[0] in MODES else MODE_WORDS[close[0]]) if close else None
+
+
+def unknown_mode_message(text: str) -> str:
+    """One French line: the unknown mode, a suggestion when there is one, the modes accepted."""
+    known = ", ".join(f"{m} ({label})" for m, label in MODE_LABELS.items())
+    guess = suggest_mode(text)
+    hint = f" : vouliez-vous dire « {guess} » ({MODE_LABELS[guess]}) ?" if guess else "."
+    return f"mode inconnu « {text} »{hint} Modes possibles : {known}."
 
 
 class EngineUnavailable(RuntimeError):
@@ -43,9 +76,8 @@ def _routable(feeds: Sequence[Path]) -> tuple[list[Path], list[str]]:
         else:
             notes.append(
                 f"Transport en commun : {feed.name} contient arrêts et lignes mais aucun horaire "
-                f"(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé "
-                f"(feed {feed.name} has stops and lines but no timetable: no transit times computed; "
-                f"supply the full IDFM GTFS)."
+                f"(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé : "
+                f"fournir le GTFS complet d'IDFM."
             )
     return usable, notes
 
@@ -64,12 +96,13 @@ def choose_engine(
     if mode is None:
         mode = "transit" if feeds else "walk"
     if mode not in MODES:
-        raise EngineUnavailable(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+        raise EngineUnavailable(unknown_mode_message(mode))
     if mode == "transit":
         if not feeds:
             raise EngineUnavailable(
-                "mode transit: no GTFS feed with timetables. "
-                + (" ".join(notes) if notes else "Pass --gtfs FEED (zip or folder) or put one in DATA/transit/.")
+                "mode transit : aucun flux GTFS avec horaires. "
+                + (" ".join(notes) if notes
+                   else "Donnez --gtfs FLUX (zip ou dossier) ou placez-en un dans DATA/transit/.")
             )
         from datetime import date as date_type
 
@@ -86,7 +119,7 @@ def choose_engine(
         else:
             notes.append(
                 "Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM (--pbf) "
-                "pour la marche par les rues (walking to, from and between stops: crow-fly × detour; supply a PBF)."
+                "pour la marche par les rues."
             )
         engine = transit_engine(
             list(feeds),
@@ -102,5 +135,5 @@ def choose_engine(
         from maillage.network.street import street_engine
 
         return EngineChoice(street_engine(mode, pbf), notes)
-    notes.append("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau (no OSM PBF supplied: crow-fly times).")
+    notes.append("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau.")
     return EngineChoice(CrowFlyEngine(mode), notes)

@@ -57,7 +57,7 @@ def test_unknown_commune_code(data_copy: Path, loaded: str) -> None:
 def test_invalid_opening_hours(data_copy: Path, loaded: str) -> None:
     line = _edit_row(data_copy / "sites" / FS, "fs-546", opening_hours="lundi matin")
     message = _rejected(data_copy, loaded)
-    assert f"{FS}:{line}:opening_hours: not OSM opening_hours syntax" in message
+    assert f"{FS}:{line}:opening_hours: horaires illisibles" in message
 
 
 def test_coordinates_outside_the_territory(data_copy: Path, loaded: str) -> None:
@@ -93,7 +93,7 @@ def test_unknown_kind_and_service(data_copy: Path, loaded: str) -> None:
     )
     message = _rejected(data_copy, loaded)
     assert "extra.csv:2:kind: unknown kind 'boulangerie'" in message
-    assert "extra.csv:3:services: unknown service 'coiffure'" in message
+    assert "extra.csv:3:services: service inconnu 'coiffure'" in message
 
 
 def test_corrupt_geojson(data_copy: Path, loaded: str) -> None:

@@ -61,7 +61,7 @@ def test_thresholds_and_service_options(env: Path) -> None:
 def test_transit_without_timetable_is_a_clear_error(env: Path) -> None:
     result = runner.invoke(app, ["audit", "--mode", "transit"])
     assert result.exit_code == 1
-    assert "no GTFS feed with timetables" in result.output
+    assert "aucun flux GTFS avec horaires" in result.output
 
 
 def test_csv_and_geojson(env: Path) -> None:
@@ -74,7 +74,7 @@ def test_csv_and_geojson(env: Path) -> None:
 def test_bad_data_folder_and_empty_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "home"))
     result = runner.invoke(app, ["init", "--data", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 1 and "n'existe pas" in result.output
     result = runner.invoke(app, ["audit"])
     assert result.exit_code == 1 and "maillage init" in result.output
 

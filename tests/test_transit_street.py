@@ -128,5 +128,5 @@ def test_engine_choice_walks_the_streets_when_a_pbf_is_given(tmp_path: Path) -> 
     with_pbf = choose_engine("transit", pbf=HELSINKI, gtfs=[feed], date="2024-03-05")
     without = choose_engine("transit", gtfs=[feed], date="2024-03-05")
     assert with_pbf.engine.street is not None and without.engine.street is None
-    assert any("supply a PBF" in note for note in without.notes)
-    assert not any("supply a PBF" in note for note in with_pbf.notes)
+    assert any("extrait OSM (--pbf)" in note for note in without.notes)
+    assert not any("extrait OSM (--pbf)" in note for note in with_pbf.notes)

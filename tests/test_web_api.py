@@ -351,3 +351,27 @@ def test_a_basemap_is_served_only_when_the_user_supplies_one(
         tile = own.get("/basemap/11/1036/704.png")
         assert tile.status_code == 200 and tile.content == png
         assert own.get("/basemap/../registry.sqlite").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"op": "move_site", "site_id": "pg-pole-vanves", "lon": 2.24, "lat": 95},
+         "La latitude doit valoir au plus 51,5 (saisi : « 95 »)"),
+        ({"op": "move_site", "site_id": "pg-pole-vanves"}, "La longitude manque : renseignez ce champ."),
+        ({"op": "add_site", "name": "", "kind": "antenne", "lon": 2.2, "lat": 48.8}, "Le nom est vide"),
+        ({"op": "add_site", "name": "A", "kind": "palace", "lon": 2.2, "lat": 48.8},
+         "Le type de site n'accepte pas cette valeur (saisi : « palace »)"),
+        ({"op": "demolish", "site_id": "pg-pole-vanves"}, "Type de changement inconnu (saisi : « demolish »)"),
+    ],
+)  # fmt: skip
+def test_refused_changes_are_explained_in_french(client: TestClient, change: dict, sentence: str) -> None:
+    """The workspace shows ``detail``: a French sentence naming the field, not pydantic's JSON list."""
+    headers = {"X-CSRF-Token": login(client, *PLANNER)}
+    sid = client.post("/planner/api/scenarios", json={"name": "Phrases"}, headers=headers).json()["id"]
+    response = client.post(f"/planner/api/scenarios/{sid}/changes", json=change, headers=headers)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and sentence in detail, detail
+    assert "loc" not in detail and "type" not in detail
+    assert response.json()["errors"][0]["loc"][0] == "body"  # the raw list stays there for programs

@@ -374,3 +374,42 @@ def test_each_page_opens_with_a_visible_title(open_page: OpenPage, server: Serve
         wait_ready(page)
     screenshot(page, "page" + (path.replace("/", "-") if path != "/" else "-public"))
     watch.assert_clean()
+
+
+WORKSPACE_PAGES = ["/planner/login", "/planner", "/planner/steering", "/docs"]
+WIDE = {"width": 1400, "height": 900}
+
+
+def image_is_drawn(page: Page, selector: str) -> bool:
+    """An <img> loaded (naturalWidth > 0): a CSP-blocked or broken image has none."""
+    return bool(page.locator(selector).evaluate("img => img.complete && img.naturalWidth > 0"))
+
+
+@pytest.mark.parametrize("viewport", [WIDE, MOBILE], ids=["1400px", "390px"])
+@pytest.mark.parametrize("path", WORKSPACE_PAGES)
+def test_workspace_pages_obey_the_csp_and_fit_the_width(
+    open_page: OpenPage, server: Server, path: str, viewport: dict[str, int]
+) -> None:
+    """Every workspace page at desktop and phone width: no console error (a CSP refusal of an inline
+    style or script is one), no horizontal scroll; the steering page styled and its four charts drawn."""
+    page, watch = open_page(viewport)
+    if path != "/planner/login":
+        log_in(page, server)
+    response = page.goto(server.url + path)
+    assert response is not None and response.status == 200, path
+    if path == "/planner":
+        wait_ready(page)
+    page.wait_for_load_state("load")
+    if path == "/planner/steering":
+        charts = page.locator("figure img")
+        expect(charts).to_have_count(4)
+        for i in range(4):
+            assert image_is_drawn(page, f"figure >> nth={i} >> img"), f"chart {i} not drawn"
+        # the linked stylesheet applied: h2 gets its blue rule (unstyled, it has none)
+        border = page.locator("h2").first.evaluate("h => getComputedStyle(h).borderBottomStyle")
+        assert border == "solid"
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "workspace" + path.replace("/", "-") + f"-{viewport['width']}")
+    csp = [e for e in watch.errors if "Content Security Policy" in e or "Refused to" in e]
+    assert not csp, csp
+    watch.assert_clean()

@@ -84,7 +84,8 @@ def refused_for_a_documented_reason(status: int, body: bytes) -> bool:
         return True
     if status != 422:
         return False
-    detail = json.loads(body)["detail"]
+    doc = json.loads(body)
+    detail = doc.get("errors", doc["detail"])  # under /planner: French sentence in detail, pydantic's list in errors
     return isinstance(detail, str) or all(e["loc"] == ["query"] and e["type"] == "value_error" for e in detail)
 
 

@@ -29,7 +29,9 @@ class ServiceStandard:
 
     def __post_init__(self) -> None:
         if self.pole_minutes <= 0 or self.antenne_minutes <= 0:
-            raise ValueError("thresholds must be positive minutes")
+            raise ValueError(
+                "les seuils (--pole-minutes, --antenne-minutes) doivent être des durées positives, en minutes"
+            )
 
     def class_kinds(self) -> dict[str, tuple[str, ...]]:
         """Kinds of each destination class; the antenne class includes pôles (a pôle is also near)."""

@@ -104,7 +104,7 @@ def _partners(snapshot: Snapshot, standard: ServiceStandard) -> pd.DataFrame:
 
 def _grid(cells: Cells, step_m: float) -> pd.DataFrame:
     if step_m <= 0:
-        raise ValueError("grid step must be > 0 metres")
+        raise ValueError("le pas de la grille de candidats doit être positif, en mètres")
     populated = np.flatnonzero(cells.population > 0)
     xy, weight = cells.xy_m[populated], cells.population[populated]
     block = np.floor(xy / step_m).astype(np.int64)

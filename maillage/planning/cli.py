@@ -21,15 +21,21 @@ from maillage.planning import store
 from maillage.planning.changes import ScenarioError
 from maillage.registry.snapshot import EmptyRegistryError, Snapshot, load_snapshot
 
-scenario_app = typer.Typer(help="Scenarios: named, stored variants of the registry.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrées du registre.", no_args_is_help=True)
 err = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="MAILLAGE_DB_URL", help="Database URL (default: SQLite in MAILLAGE_HOME)."),
+    typer.Option("--db", envvar="MAILLAGE_DB_URL", help=(
+        "URL de la base (défaut : SQLite dans "
+        "le dossier du registre, voir README)."
+    )),
 ]
 DataOption = Annotated[
-    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help="Data folder (layout in README).")
+    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help=(
+        "Dossier de données "
+        "(organisation décrite dans le README)."
+    ))
 ]
 
 
@@ -103,10 +109,10 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
 @scenario_app.command("create")
 def create(
     name: str,
-    description: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    description: Annotated[str | None, typer.Option(help="Texte libre.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Create an empty scenario."""
+    """Créer un scénario vide."""
     try:
         registry, _ = _registry(db)
         created = store.create_scenario(registry, name, description, actor())
@@ -117,7 +123,7 @@ def create(
 
 @scenario_app.command("list")
 def list_(db: DbOption = None) -> None:
-    """List the stored scenarios."""
+    """Lister les scénarios enregistrés."""
     from maillage.planning.report import print_scenarios
 
     print_scenarios(store.list_scenarios(_open(db)), Console())
@@ -126,10 +132,13 @@ def list_(db: DbOption = None) -> None:
 @scenario_app.command("show")
 def show(
     name: str,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json | csv.")] = ShowFormat.table,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+        "table | json | csv "
+        "(format de sortie)."
+    ))] = ShowFormat.table,
     db: DbOption = None,
 ) -> None:
-    """Show a scenario's changes (json/csv: the export format, re-importable)."""
+    """Montrer les changements d'un scénario (json/csv : le format d'export, réimportable)."""
     from maillage.planning.report import print_scenario
 
     scenario = _find(db, name)
@@ -142,11 +151,14 @@ def show(
 @scenario_app.command("export")
 def export(
     name: str,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help="json | csv.")] = ShowFormat.json,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+        "json | csv "
+        "(format du fichier)."
+    ))] = ShowFormat.json,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export a scenario as JSON or CSV (re-importable with ``scenario import``)."""
+    """Exporter un scénario en JSON ou CSV (réimportable avec « scenario import »)."""
     scenario = _find(db, name)
     emit(store.export_csv(scenario) if output_format is ShowFormat.csv else store.export_json(scenario), output)
 
@@ -154,10 +166,10 @@ def export(
 @scenario_app.command("import")
 def import_(
     file: Path,
-    name: Annotated[str | None, typer.Option(help="Name of the new scenario (default: the file's).")] = None,
+    name: Annotated[str | None, typer.Option(help="Nom du nouveau scénario (défaut : celui du fichier).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Create a scenario from an exported JSON or CSV file (all or nothing)."""
+    """Créer un scénario depuis un fichier JSON ou CSV exporté (tout ou rien)."""
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -174,7 +186,7 @@ def import_(
 
 @scenario_app.command("delete")
 def delete(name: str, db: DbOption = None) -> None:
-    """Delete a scenario and its changes."""
+    """Supprimer un scénario et ses changements."""
     try:
         store.delete_scenario(_open(db), name, actor())
     except (LookupError, EmptyRegistryError) as exc:
@@ -185,16 +197,19 @@ def delete(name: str, db: DbOption = None) -> None:
 @scenario_app.command("add-site")
 def add_site(
     scenario: str,
-    name: Annotated[str, typer.Option(help="Name of the new site.")],
-    lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
-    lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
-    kind: Annotated[str, typer.Option(help="Site kind (pole_social, sst, antenne, pmi, …).")] = "antenne",
-    services: Annotated[str | None, typer.Option(help="';'- or ','-separated service codes.")] = None,
-    hours: Annotated[str | None, typer.Option(help="Opening hours, OSM syntax.")] = None,
-    commune: Annotated[str | None, typer.Option(help="INSEE code (default: the commune containing the point).")] = None,
+    name: Annotated[str, typer.Option(help="Nom du nouveau site.")],
+    lon: Annotated[float, typer.Option(help="Longitude, en degrés WGS84.")],
+    lat: Annotated[float, typer.Option(help="Latitude, en degrés WGS84.")],
+    kind: Annotated[str, typer.Option(help="Type de site (pole_social, sst, antenne, pmi, …).")] = "antenne",
+    services: Annotated[str | None, typer.Option(help="Codes des services, séparés par « ; » ou « , ».")] = None,
+    hours: Annotated[str | None, typer.Option(help=(
+        "Horaires d'ouverture, syntaxe OSM "
+        "(par exemple « Mo-Fr 09:00-17:00 »)."
+    ))] = None,
+    commune: Annotated[str | None, typer.Option(help="Code INSEE (défaut : la commune qui contient le point).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Add a site to a scenario."""
+    """Ajouter un site à un scénario."""
     payload = {
         "name": name,
         "kind": kind,
@@ -211,29 +226,29 @@ def add_site(
 def move_site(
     scenario: str,
     site_id: str,
-    lon: Annotated[float, typer.Option(help="Longitude, WGS84 degrees.")],
-    lat: Annotated[float, typer.Option(help="Latitude, WGS84 degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude, en degrés WGS84.")],
+    lat: Annotated[float, typer.Option(help="Latitude, en degrés WGS84.")],
     db: DbOption = None,
 ) -> None:
-    """Move a site (registry id or a site added by the scenario)."""
+    """Déplacer un site (identifiant du registre ou site ajouté par le scénario)."""
     _edit(scenario, [{"op": "move_site", "site_id": site_id, "payload": {"lon": lon, "lat": lat}}], db)
 
 
 @scenario_app.command("close-site")
 def close_site(scenario: str, site_id: str, db: DbOption = None) -> None:
-    """Close a site."""
+    """Fermer un site."""
     _edit(scenario, [{"op": "close_site", "site_id": site_id, "payload": {}}], db)
 
 
 @scenario_app.command("set-hours")
 def set_hours(scenario: str, site_id: str, hours: str, db: DbOption = None) -> None:
-    """Change a site's opening hours (OSM syntax; "" = unknown)."""
+    """Changer les horaires d'un site (syntaxe OSM ; "" = inconnus)."""
     _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
 
 
 @scenario_app.command("set-services")
 def set_services(scenario: str, site_id: str, services: str, db: DbOption = None) -> None:
-    """Change the services a site offers (';'- or ','-separated codes)."""
+    """Changer les services d'un site (codes séparés par « ; » ou « , »)."""
     _edit(
         scenario, [{"op": "set_services", "site_id": site_id, "payload": {"services": services.replace(",", ";")}}], db
     )
@@ -242,14 +257,17 @@ def set_services(scenario: str, site_id: str, services: str, db: DbOption = None
 @scenario_app.command("add-mobile-unit")
 def add_mobile_unit(
     scenario: str,
-    unit: Annotated[str, typer.Option(help="Name of the mobile unit.")],
+    unit: Annotated[str, typer.Option(help="Nom de l'unité mobile.")],
     stop: Annotated[
-        list[str], typer.Option(help='A stop: "name|lon|lat|OSM hours", e.g. "Place X|2.25|48.83|Tu 09:00-12:00".')
+        list[str], typer.Option(help=(
+            'Un arrêt : « nom|lon|lat|horaires OSM », par exemple « '
+            'Place X|2.25|48.83|Tu 09:00-12:00 » ; option répétable.'
+        ))
     ],
-    counts_as: Annotated[str, typer.Option(help="Kind the unit counts as while it is served.")] = "antenne",
+    counts_as: Annotated[str, typer.Option(help="Type de site que l'unité compte pendant ses arrêts.")] = "antenne",
     db: DbOption = None,
 ) -> None:
-    """Add a mobile unit: its stops and weekly timetable (a stop counts only while it is served)."""
+    """Ajouter une unité mobile : ses arrêts et son horaire (un arrêt ne compte que pendant sa desserte)."""
     changes = []
     for text in stop:
         parts = [p.strip() for p in text.split("|")]
@@ -266,10 +284,10 @@ def assign_sector(
     scenario: str,
     commune: str,
     sector: str,
-    sector_name: Annotated[str | None, typer.Option(help="Name of the sector (for a new one).")] = None,
+    sector_name: Annotated[str | None, typer.Option(help="Nom du secteur (pour un nouveau secteur).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Move a commune to another SST sector (or a new one)."""
+    """Rattacher une commune à un autre secteur SST (ou à un nouveau)."""
     payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
     _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)
 
@@ -278,6 +296,6 @@ def register(app: typer.Typer) -> None:
     """Mount ``scenario`` and the top-level ``plan`` and ``compare`` commands on the main app."""
     from maillage.planning import cli_plan
 
-    app.add_typer(scenario_app, name="scenario", help="Scenarios: named, stored variants of the registry.")
+    app.add_typer(scenario_app, name="scenario", help="Scénarios : variantes nommées et enregistrées du registre.")
     app.command("plan")(cli_plan.plan)
     app.command("compare")(cli_plan.compare)

@@ -40,43 +40,73 @@ def _errors() -> tuple[type[Exception], ...]:
 
 
 def plan(
-    new_sites: Annotated[int, typer.Option(help="Number of new sites (coverage, pmedian, capacitated).")] = 1,
+    new_sites: Annotated[int, typer.Option(help="Nombre de nouveaux sites (coverage, pmedian, capacitated).")] = 1,
     method: Annotated[str, typer.Option(help=f"{' | '.join(ALL_METHODS)}.")] = "coverage",
     kind: Annotated[
-        str, typer.Option(help="Kind of the new sites: antenne (15 min) or pole_social (20 min)…")
+        str, typer.Option(help="Type des nouveaux sites : antenne (15 min) ou pole_social (20 min)…")
     ] = "antenne",
     candidates: Annotated[
-        str, typer.Option(help="Candidate sources: partners,centroids,grid (comma-separated).")
+        str, typer.Option(help=(
+            "Sources de candidats : partners (partenaires), centroids "
+            "(centres des communes), grid (grille), séparées par des virgules."
+        ))
     ] = "all",
-    grid_step: Annotated[float, typer.Option(help="Spacing of grid candidates, metres.")] = 600.0,
-    proposals: Annotated[int, typer.Option(help="How many ranked proposals.")] = 3,
-    capacity: Annotated[float | None, typer.Option(help="Capacitated variants: users a new site can serve.")] = None,
+    grid_step: Annotated[float, typer.Option(help="Pas de la grille de candidats, en mètres.")] = 600.0,
+    proposals: Annotated[int, typer.Option(help="Nombre de propositions classées.")] = 3,
+    capacity: Annotated[float | None, typer.Option(help=(
+        "Variantes avec capacités : usagers "
+        "qu'un nouveau site peut accueillir."
+    ))] = None,
     existing_capacity: Annotated[
-        float | None, typer.Option(help="Users an existing site can serve (default: --capacity).")
+        float | None, typer.Option(help="Usagers qu'un site existant peut accueillir (défaut : --capacity).")
     ] = None,
-    use_rate: Annotated[float, typer.Option(help="Demand = population × this rate.")] = 0.05,
-    max_sites: Annotated[int | None, typer.Option(help="setcover: at most this many new sites.")] = None,
-    require_all: Annotated[bool, typer.Option(help="setcover: fail if some residents cannot be covered.")] = False,
-    sectors: Annotated[int, typer.Option(help="sectors: number of SST sectors.")] = 14,
+    use_rate: Annotated[float, typer.Option(help="Demande = population × ce taux.")] = 0.05,
+    max_sites: Annotated[int | None, typer.Option(help="setcover : au plus ce nombre de nouveaux sites.")] = None,
+    require_all: Annotated[bool, typer.Option(help=(
+        "setcover : échouer si des "
+        "habitants ne peuvent pas être couverts."
+    ))] = False,
+    sectors: Annotated[int, typer.Option(help="sectors : nombre de secteurs SST.")] = 14,
     balance: Annotated[
-        float, typer.Option(help="sectors: allowed deviation of a sector's population from the mean (0.5 = ±50 %).")
+        float, typer.Option(help="sectors : écart admis de la population d'un secteur à la moyenne (0.5 = ±50 %).")
     ] = 0.5,
-    stops: Annotated[int, typer.Option(help="mobile: number of stops of the unit.")] = 5,
-    unit: Annotated[str, typer.Option(help="mobile: name of the unit.")] = "Unité mobile",
-    save: Annotated[str | None, typer.Option(help="Save the best proposal as this scenario (default: plan-N).")] = None,
-    no_save: Annotated[bool, typer.Option("--no-save", help="Do not save the best proposal as a scenario.")] = False,
-    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
-    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit.")] = None,
-    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
-    time_limit: Annotated[float, typer.Option(help="Solver time limit per model, seconds.")] = 60.0,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json.")] = ShowFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the JSON here.")] = None,
-    html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report (map) here.")] = None,
+    stops: Annotated[int, typer.Option(help="mobile : nombre d'arrêts de l'unité.")] = 5,
+    unit: Annotated[str, typer.Option(help="mobile : nom de l'unité.")] = "Unité mobile",
+    save: Annotated[str | None, typer.Option(help=(
+        "Enregistrer la meilleure proposition "
+        "sous ce nom de scénario (défaut : plan-N)."
+    ))] = None,
+    no_save: Annotated[bool, typer.Option("--no-save", help=(
+        "Ne pas enregistrer la "
+        "meilleure proposition comme scénario."
+    ))] = False,
+    pole_minutes: Annotated[float, typer.Option(help="Seuil d'accès à un pôle social, en minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help=(
+        "Seuil d'accès à une "
+        "antenne (ou un pôle), en minutes."
+    ))] = 15.0,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car "
+        "(voiture) | transit (transports en commun)."
+    ))] = None,
+    pbf: Annotated[Path | None, typer.Option(help=(
+        "Extrait OpenStreetMap "
+        "(.osm.pbf) pour les temps par les rues."
+    ))] = None,
+    time_limit: Annotated[float, typer.Option(help="Temps maximal du solveur par modèle, en secondes.")] = 60.0,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+        "table | json "
+        "(format de sortie)."
+    ))] = ShowFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Écrire le JSON dans ce fichier.")] = None,
+    html: Annotated[Path | None, typer.Option(help=(
+        "Écrire aussi un rapport HTML "
+        "autonome (carte) dans ce fichier."
+    ))] = None,
     data: DataOption = None,
     db: DbOption = None,
 ) -> None:
-    """Propose where new sites should go (existing sites kept), or design SST sectors, or a mobile unit's tour."""
+    """Proposer où placer de nouveaux sites (les existants restent), les secteurs SST ou une tournée mobile."""
     from maillage import api
     from maillage.planning import report
 
@@ -227,23 +257,41 @@ def _save(inputs: Any, standard: Any, result: dict[str, Any], name: str | None, 
 
 
 def compare(
-    name: Annotated[str, typer.Argument(help="Scenario to compare.")],
-    other: Annotated[str | None, typer.Argument(help="Compare against this scenario instead of the registry.")] = None,
+    name: Annotated[str, typer.Argument(help="Scénario à comparer.")],
+    other: Annotated[str | None, typer.Argument(help="Comparer à ce scénario plutôt qu'au registre.")] = None,
     when: Annotated[
-        str | None, typer.Option(help='Moment of the week, e.g. "Tu 09:00": only open sites count.')
+        str | None, typer.Option(help=(
+            'Moment de la semaine, par exemple « Tu '
+            '09:00 » : seuls les sites ouverts comptent.'
+        ))
     ] = None,
-    unknown_hours: Annotated[str, typer.Option(help="open | closed: sites whose hours are unknown.")] = "open",
-    pole_minutes: Annotated[float, typer.Option(help="Threshold to a pôle social, minutes.")] = 20.0,
-    antenne_minutes: Annotated[float, typer.Option(help="Threshold to an antenne (or pôle), minutes.")] = 15.0,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit.")] = None,
-    pbf: Annotated[Path | None, typer.Option(help="OpenStreetMap extract (.osm.pbf) for street times.")] = None,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help="table | json | csv.")] = ShowFormat.table,
+    unknown_hours: Annotated[str, typer.Option(help=(
+        "open (ouverts) | closed (fermés) "
+        ": les sites aux horaires inconnus."
+    ))] = "open",
+    pole_minutes: Annotated[float, typer.Option(help="Seuil d'accès à un pôle social, en minutes.")] = 20.0,
+    antenne_minutes: Annotated[float, typer.Option(help=(
+        "Seuil d'accès à une "
+        "antenne (ou un pôle), en minutes."
+    ))] = 15.0,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car "
+        "(voiture) | transit (transports en commun)."
+    ))] = None,
+    pbf: Annotated[Path | None, typer.Option(help=(
+        "Extrait OpenStreetMap "
+        "(.osm.pbf) pour les temps par les rues."
+    ))] = None,
+    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+        "table | json | csv "
+        "(format de sortie)."
+    ))] = ShowFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
-    html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Écrire aussi un rapport HTML autonome dans ce fichier.")] = None,
     data: DataOption = None,
     db: DbOption = None,
 ) -> None:
-    """Population gained and lost within the standard, per commune and sector, and the changed worst times."""
+    """Population gagnée et perdue dans la norme, par commune et secteur, et les pires temps qui changent."""
     from maillage import api
     from maillage.planning import report, store
     from maillage.planning.compare import compare as diff_audits

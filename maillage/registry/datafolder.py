@@ -53,10 +53,10 @@ def resolve_root(path: str | Path | None) -> Path:
     """``path`` if given, else ``$MAILLAGE_DATA``; raises DataFolderError if neither exists."""
     raw = path if path is not None else os.environ.get("MAILLAGE_DATA")
     if raw is None:
-        raise DataFolderError("no data folder: pass --data DIR or set MAILLAGE_DATA")
+        raise DataFolderError("aucun dossier de données : donnez --data DOSSIER ou définissez MAILLAGE_DATA")
     root = Path(raw).expanduser().resolve()
     if not root.is_dir():
-        raise DataFolderError(f"data folder {root} does not exist")
+        raise DataFolderError(f"le dossier de données {root} n'existe pas")
     return root
 
 

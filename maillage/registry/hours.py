@@ -30,13 +30,16 @@ def normalise(text: str) -> str:
 
 
 def validate(text: str) -> str:
-    """Return the normalised OSM string, or raise ValueError with the parser's first line."""
+    """Return the normalised OSM string, or raise ValueError with an example of the syntax."""
     candidate = normalise(text)
     try:
         OpeningHours(candidate)
-    except Exception as exc:  # the parser raises its own ParserError type
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"not OSM opening_hours syntax ({first}): {text!r}") from None
+    except Exception:  # the parser raises its own ParserError type
+        # the parser's own first line ("--> 1:1") means nothing to a planner: an example does
+        raise ValueError(
+            f"horaires illisibles {text!r} : syntaxe OSM opening_hours attendue, "
+            "par exemple « Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00 »"
+        ) from None
     return candidate
 
 

@@ -139,7 +139,7 @@ def add_sites(engine: Engine, paths: list[Path]) -> list[SiteRecord]:
         ]
         existing = {sid for (sid,) in session.query(models.Site.id)}
     if not communes:
-        raise ValueError("the registry is empty: run `maillage init` first")
+        raise ValueError("le registre est vide : lancez d'abord `maillage init --data DOSSIER`")
     records = read_site_files(paths, Territory(communes), existing_ids=existing)
     with Session(engine) as session, session.begin():
         session.add_all(site_model(r) for r in records)

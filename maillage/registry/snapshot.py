@@ -49,7 +49,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         communes = session.scalars(select(models.Commune).order_by(models.Commune.code)).all()
         if not communes:
-            raise EmptyRegistryError("the registry is empty: run `maillage init --data DIR` first")
+            raise EmptyRegistryError("le registre est vide : lancez d'abord `maillage init --data DOSSIER`")
         sites = session.scalars(select(models.Site).order_by(models.Site.id)).all()
         sectors = session.scalars(select(models.Sector)).all()
         run = session.scalars(select(models.ImportRun).order_by(models.ImportRun.id.desc())).first()

@@ -146,5 +146,5 @@ def parse_services(text: str) -> list[Service]:
             services.append(Service(code))
         except ValueError:
             known = ", ".join(s.value for s in Service)
-            raise ValueError(f"unknown service {code!r} (known: {known})") from None
+            raise ValueError(f"service inconnu {code!r} (connus : {known})") from None
     return services

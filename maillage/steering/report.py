@@ -7,10 +7,12 @@ figure carries a numbered reference to its source; ``write_report`` writes ``pil
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import textwrap
 from collections.abc import Mapping
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -323,25 +325,44 @@ def render_html(
     populations: Mapping[str, int] | None = None,
     commune_names: Mapping[str, str] | None = None,
     horizon_months: int = 6,
+    stylesheet: str | None = None,
+    back: tuple[str, str] | None = None,
 ) -> str:
-    """The self-contained steering page (inline SVG charts, every figure with its numbered source)."""
+    """The steering page, every figure with its numbered source.
+
+    Without ``stylesheet``: self-contained (inline ``<style>``, inline SVG charts). With it (the web
+    workspace, whose CSP refuses inline styles): the CSS is linked and each chart is an ``<img>`` of a
+    ``data:`` SVG, whose own styles the CSP does not govern. ``back`` is an optional (href, label) link.
+    """
     tables, sources = build_tables(data, today, populations, commune_names, horizon_months)
-    return _render(tables, sources, _figures(tables, today), today)
+    return _render(tables, sources, _figures(tables, today), today, stylesheet, back)
 
 
-def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date) -> str:
+def stylesheet_text() -> str:
+    """The page's CSS (``templates/steering.css``), for the web workspace to serve as a file."""
+    return (resources.files("maillage.steering") / "templates" / "steering.css").read_text(encoding="utf-8")
+
+
+def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date,
+            stylesheet: str | None = None, back: tuple[str, str] | None = None) -> str:
     sections = []
     for title, chart_keys, table_keys in SECTIONS:
+        chart_list = []
+        for k, f in figs.items():
+            if any(k.startswith(p) for p in chart_keys):
+                svg = charts.to_svg(f)
+                chart_list.append({"id": f"chart-{k}", "alt": title, "svg": svg, "data_uri": (
+                    "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()) if stylesheet else ""})
         sections.append({
             "title": title,
-            "charts": [{"id": f"chart-{k}", "svg": charts.to_svg(f)} for k, f in figs.items()
-                       if any(k.startswith(p) for p in chart_keys)],
+            "charts": chart_list,
             "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
         })
     env = Environment(loader=PackageLoader("maillage.steering", "templates"),
                       autoescape=True)  # every template, whatever its suffix
     return env.get_template("steering.html.j2").render(
-        sections=sections, sources=sources, today=today,
+        sections=sections, sources=sources, today=today, stylesheet=stylesheet,
+        back={"href": back[0], "label": back[1]} if back else None,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
     )
 

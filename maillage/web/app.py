@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -24,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from maillage.audit.standard import ServiceStandard
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
+from maillage.web.errors import validation_handler
 from maillage.web.search import hours_fr
 from maillage.web.security import (
     MAX_BODY_BYTES,
@@ -92,6 +94,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.context = context
+    app.add_exception_handler(RequestValidationError, validation_handler)  # French sentences under /planner
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["fr_datetime"] = french_datetime
     templates.env.filters["fr_minutes"] = french_minutes

@@ -1,9 +1,9 @@
 """Planner workspace, steering pages (login required): budget, scissors effect, activity, conventions.
 
-The page is the same self-contained report as ``maillage steering report`` (charts as inline SVG,
-every figure with its numbered source), rendered from the shipped example or from the CSVs in
-``DATA/steering/`` when the data folder holds them. Nothing is computed here: the analyses are
-:mod:`maillage.steering`'s.
+The page is the same report as ``maillage steering report`` (every figure with its numbered source),
+with a linked stylesheet and charts as ``<img>`` of ``data:`` SVG since the app's CSP refuses inline
+styles; rendered from the shipped example or from the CSVs in ``DATA/steering/`` when the data
+folder holds them. Nothing is computed here: the analyses are :mod:`maillage.steering`'s.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from maillage.steering.importer import SteeringImportError, load_default, load_folder
 from maillage.steering.models import SteeringData
-from maillage.steering.report import render_html, to_jsonable
+from maillage.steering.report import render_html, stylesheet_text, to_jsonable
 from maillage.web.context import WebContext
 from maillage.web.routes_planner import User, session_user
 from maillage.web.schemas import IsoDate, Problem
 
 router = APIRouter(prefix="/planner")
+STYLESHEET = "/planner/steering.css"
 Horizon = Annotated[int, Query(ge=1, le=120, description="Horizon des renouvellements, en mois.")]
 Today = Annotated[IsoDate | None, Query(description="Date de référence (AAAA-MM-JJ), défaut : aujourd'hui.")]
 
@@ -48,9 +49,15 @@ def steering_page(request: Request, horizon: Horizon = 6, today: Today = None) -
         return RedirectResponse("/planner/login", status_code=303)
     context: WebContext = request.app.state.context
     populations, names = _communes(context)
-    html = render_html(steering_data(context), today or date.today(), populations, names, horizon)
-    back = '<p style="margin:1em"><a href="/planner">← Retour à l\'espace de planification</a></p>'
-    return HTMLResponse(html.replace("<body>", "<body>" + back, 1))
+    html = render_html(steering_data(context), today or date.today(), populations, names, horizon,
+                       stylesheet=STYLESHEET, back=("/planner", "← Retour à l'espace de planification"))
+    return HTMLResponse(html)
+
+
+@router.get("/steering.css", include_in_schema=False)
+def steering_stylesheet() -> Response:
+    """The steering page's CSS as a file: the app's CSP (``style-src 'self'``) refuses inline styles."""
+    return Response(stylesheet_text(), media_type="text/css")
 
 
 @router.get(

@@ -1,0 +1,69 @@
+"""French ``--help`` screens: value placeholders a person reads, no ``<bool>`` on flags, French panel words.
+
+Typer prints each option's Python type as its placeholder (``--week <bool>``, ``--db <str>``) and its
+panels and defaults in English. :func:`install` (called once by :mod:`maillage.cli`) swaps the
+placeholders for French words (``TEXTE``, ``NOMBRE``, ``CHEMIN`` …), prints none for on/off flags,
+and sets typer's panel strings and click's ``--help`` text in French. Option names stay English.
+"""
+
+from __future__ import annotations
+
+import re
+
+import typer.core
+import typer.rich_utils
+
+# typer 0.29 vendors click as typer._click: its Command, not the installed click's, builds --help
+from typer import _click as click
+
+PLACEHOLDERS = {"str": "TEXTE", "int": "ENTIER", "float": "NOMBRE", "path": "CHEMIN", "Path": "CHEMIN",
+                "file": "FICHIER", "directory": "DOSSIER", "datetime": "DATE", "bool": "OUI|NON"}  # fmt: skip
+HELP_TEXT = "Afficher cette aide et quitter."
+_original_option_type = typer.core.TyperOption.display_type_rich
+_original_argument_type = typer.core.TyperArgument.display_type_rich
+_original_help_option = click.core.Command.get_help_option
+
+
+def placeholder(typer_label: str | None) -> str | None:
+    """``<list[Path]>`` → ``CHEMIN``, ``<float>`` → ``NOMBRE``; choices (``<a|b>``) kept as ``a|b``."""
+    if typer_label is None:
+        return None
+    label = typer_label.strip("<>")
+    repeated = label.endswith("...")
+    label = re.sub(r"^list\[(.*)\]$", r"\1", label.removesuffix("..."))
+    word = PLACEHOLDERS.get(label, label)
+    return word + ("..." if repeated else "")
+
+
+def _option_type(self: typer.core.TyperOption, ctx: click.Context) -> str | None:
+    if self.metavar is None and self.is_bool_flag:
+        return None  # an on/off flag takes no value: nothing to show
+    return placeholder(_original_option_type(self, ctx))
+
+
+def _argument_type(self: typer.core.TyperArgument, ctx: click.Context) -> str | None:
+    return placeholder(_original_argument_type(self, ctx))
+
+
+def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option | None:
+    option = _original_help_option(self, ctx)
+    if option is not None:
+        option.help = HELP_TEXT
+    return option
+
+
+def install() -> None:
+    """Apply the French help settings (idempotent)."""
+    typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
+    typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
+    click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
+    ru = typer.rich_utils
+    ru.DEFAULT_STRING = "[défaut : {}]"
+    ru.ENVVAR_STRING = "[variable d'environnement : {}]"
+    ru.REQUIRED_LONG_STRING = "[obligatoire]"
+    ru.ARGUMENTS_PANEL_TITLE = "Arguments"
+    ru.OPTIONS_PANEL_TITLE = "Options"
+    ru.COMMANDS_PANEL_TITLE = "Commandes"
+    ru.ERRORS_PANEL_TITLE = "Erreur"
+    ru.ABORTED_TEXT = "Abandon."
+    ru.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"

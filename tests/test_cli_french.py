@@ -1,0 +1,88 @@
+"""What the command line says to a planner is French: errors, prompts, did-you-mean on modes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from maillage.audit.standard import ServiceStandard
+from maillage.cli import app
+from maillage.engines import EngineUnavailable, choose_engine, suggest_mode
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("velo", "bike"), ("vélo", "bike"), ("Vélo", "bike"), ("voiture", "car"), ("à pied", "walk"),
+     ("marche", "walk"), ("transports en commun", "transit"), ("bke", "bike"), ("wlak", "walk"), ("xyzzy", None)],
+)  # fmt: skip
+def test_mode_suggestion(typed: str, meant: str | None) -> None:
+    assert suggest_mode(typed) == meant
+
+
+def test_unknown_mode_is_one_french_line_with_a_suggestion() -> None:
+    with pytest.raises(EngineUnavailable) as caught:
+        choose_engine("vélo")
+    message = str(caught.value)
+    assert message.startswith("mode inconnu « vélo » : vouliez-vous dire « bike » (vélo) ?")
+    assert "walk (à pied)" in message and "transit (transports en commun)" in message
+    assert "unknown" not in message and "choose" not in message
+    with pytest.raises(EngineUnavailable, match=r"^mode inconnu « zz »\. Modes possibles"):
+        choose_engine("zz")
+
+
+def test_thresholds_error_is_french() -> None:
+    with pytest.raises(ValueError, match="doivent être des durées positives, en minutes"):
+        ServiceStandard(pole_minutes=0)
+
+
+def test_empty_registry_is_said_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path))
+    monkeypatch.delenv("MAILLAGE_DB_URL", raising=False)
+    monkeypatch.delenv("MAILLAGE_DATA", raising=False)
+    result = runner.invoke(app, ["audit", "--db", f"sqlite:///{tmp_path / 'vide.sqlite'}"])
+    assert result.exit_code == 1
+    assert "le registre est vide : lancez d'abord `maillage init --data DOSSIER`" in result.output
+    assert "registry is empty" not in result.output and "Traceback" not in result.output
+
+
+def test_password_confirmation_is_asked_in_french(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    result = runner.invoke(app, ["user", "add", "claire", "--db", db], input="mot-de-passe-1\nmot-de-passe-2\n")
+    assert result.exit_code == 1
+    assert "Confirmez le mot de passe" in result.output
+    assert "les deux mots de passe saisis diffèrent" in result.output
+    assert "Repeat" not in result.output and "do not match" not in result.output
+
+
+WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200"}  # one line per option: the checks read whole lines
+HELP_COMMANDS = [["audit"], ["plan"], ["compare"], ["init"], ["serve"], ["sites", "export"], ["user", "add"],
+                 ["scenario"], ["scenario", "create"], ["scenario", "add-site"], ["scenario", "move-site"],
+                 ["scenario", "add-mobile-unit"], ["scenario", "assign-sector"], ["scenario", "show"],
+                 ["scenario", "import"]]  # fmt: skip
+ENGLISH_WORDS = re.compile(r"\b(the|of|and|default|minutes\)|Show|this|here|Write|Threshold|Also|Number|Name)\b")
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=" ".join)
+def test_help_is_french_without_type_placeholders(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for placeholder in ("<bool>", "<int>", "<str>", "<float>", "<path>", "list[Path]"):
+        assert placeholder not in text, f"{placeholder} in maillage {' '.join(command)} --help"
+    assert "Afficher cette aide et quitter." in text
+    # option names (--pole-minutes) and values (walk, table) stay English; the sentences do not
+    sentences = re.sub(r"--[\w-]+|\b(walk|bike|car|transit|table|json|csv|geojson|planner|admin)\b", "", text)
+    assert not ENGLISH_WORDS.findall(sentences), ENGLISH_WORDS.findall(sentences)
+
+
+def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
+    text = runner.invoke(app, ["audit", "--help"], env=WIDE).output
+    week = next(line for line in text.splitlines() if "--week" in line)
+    assert "Montrer aussi la couverture" in week and "OUI" not in week  # a flag takes no value
+    assert re.search(r"--pole-minutes\s+NOMBRE", text) and re.search(r"--pbf\s+CHEMIN", text)
+    assert "[défaut : 20.0]" in text

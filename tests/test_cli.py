@@ -43,7 +43,7 @@ def test_audit_table_and_html(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Par commune" in result.output and "Boulogne-Billancourt" in result.output
     # the data folder has the 92's OSM extract: street times on foot by default, never crow-fly
-    assert "Temps par les rues (walk) sur OpenStreetMap hauts-de-seine-2021-omt.osm.pbf" in result.output
+    assert "Temps par les rues à pied sur OpenStreetMap hauts-de-seine-2021-omt.osm.pbf" in result.output
     assert "Temps « à vol d'oiseau »" not in result.output  # crow-fly appears only as the comparison
     assert "à vol d'oiseau (ligne droite × détour) ce serait" in result.output
     assert html.exists() and "<svg" in html.read_text(encoding="utf-8")

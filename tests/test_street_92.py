@@ -83,7 +83,7 @@ def test_92_street_audit_matches_networkx(audit_92) -> None:
 def test_92_engine_and_model_said_in_every_output(audit_92) -> None:
     result, _ = audit_92
     notes = " ".join([*result.assumptions, *result.notes])
-    assert "Temps par les rues (walk) sur OpenStreetMap hauts-de-seine-2021-omt.osm.pbf" in notes
+    assert "Temps par les rues à pied sur OpenStreetMap hauts-de-seine-2021-omt.osm.pbf" in notes
     assert not any("vol d'oiseau" in line for line in result.assumptions)  # the engine is not crow-fly
 
 

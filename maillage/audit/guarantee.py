@@ -182,10 +182,9 @@ def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> li
     for name in (POLE_CLASS, ANTENNE_CLASS):
         ids = list(classes[name].site_ids)
         approx = sites.loc[ids, "coordinate_quality"].eq("commune_centroid").sum() if ids else 0
-        notes.append(
-            f"{name}: {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
-            f"géocodée ({approx} of {len(ids)} sites placed at their commune centroid)."
-        )
+        label = "Pôles" if name == POLE_CLASS else "Antennes et pôles"
+        notes.append(f"{label} : {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
+                     "géocodée.")  # fmt: skip
     at = snapshot.sites_at_centroid()
     if len(at):
         names = "; ".join(f"{r.name} ({r.commune_name})" for r in at.itertuples())

@@ -133,6 +133,9 @@ def nearest_sites_on_graph(
     return result, origins, sites
 
 
+MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture"}
+
+
 class StreetEngine:
     """Travel times on the OSM street graph of one mode (walk, bike or car)."""
 
@@ -206,31 +209,26 @@ class StreetEngine:
         meta, s = self.graph.metadata, self.speeds_kmh
         speeds = ", ".join(f"{k} {v:g}" for k, v in s.items() if k != "access")
         source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
+        # French only: planners read these lines; the English facts are in describe() and the logs
+        mode_fr = MODE_LABELS_FR.get(self.mode, self.mode)
         lines = [
-            f"Temps par les rues ({self.mode}) sur OpenStreetMap {source}, vitesses en km/h par type de "
-            f"voie : {speeds} (street times ({self.mode}) on OpenStreetMap {source}; speeds in km/h by "
-            f"highway class: {speeds}).",
+            f"Temps par les rues {mode_fr} sur OpenStreetMap {source}, vitesses en km/h par type de "
+            f"voie : {speeds}.".replace("default", "par défaut"),
             f"Trajet à pied à {s['access']:g} km/h, en ligne droite, entre chaque point (carreau, site) "
             f"et le nœud du réseau le plus proche ; au-delà de {self.max_snap_m:g} m, le point est déclaré "
-            f"injoignable (straight-line walk at {s['access']:g} km/h between each cell or site and its "
-            f"nearest network node; beyond {self.max_snap_m:g} m the point is reported unreachable).",
+            f"injoignable.",
         ]
         if self.mode == "walk":
-            lines.append(
-                "Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont exclues "
-                "(pedestrians ignore one-way streets; ways closed to pedestrians are excluded)."
-            )
+            lines.append("Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont exclues.")
         if self.mode in ("bike", "car"):
             lines.append(
                 "Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies "
-                "interdites au mode exclues (one-way streets and roundabouts honoured, cycle contraflow "
-                "for bikes; ways closed to the mode excluded)."
+                "interdites au mode exclues."
             )
         if self.mode == "car":
             lines.append(
-                "Voiture : vitesses moyennes sans congestion ni attente aux feux, bornées par maxspeed ; "
-                "ni recherche de stationnement (car: uncongested speeds with no signal delay, capped by "
-                "maxspeed; no parking search time)."
+                "Voiture : vitesses moyennes sans congestion ni attente aux feux, bornées par la vitesse "
+                "maximale autorisée ; ni recherche de stationnement."
             )
         return lines
 

@@ -304,8 +304,10 @@ def test_convention_commitments_become_a_scenario_that_can_only_add_coverage(sha
     assert [(c["payload"]["kind"], c["payload"]["commune_code"]) for c in made.changes] == [
         ("pmi", "92071"), ("pmi", "92007")]
     assert any("Caravane" in n and "non compté" in n for n in made.notes)
-    # Bagneux's existing PMI is also at the commune centre: the note says the change cannot be measured
-    assert any("Bagneux" in n and "aucun effet mesurable" in n for n in made.notes)
+    # Bagneux's existing PMI (13 avenue Gabriel-Péri) is now on its OSM address point, not at the commune
+    # centre: the convention's new PMI (place unknown, at the centre) is no longer on top of it
+    assert snapshot.sites.set_index("id").loc["pmi-92007-01", "coordinate_quality"] == "osm_address"
+    assert not any("Bagneux" in n and "aucun effet mesurable" in n for n in made.notes)
     for change in made.changes:  # placed inside its commune, flagged as such in its name
         assert "centre de la commune" in change["payload"]["name"]
         x, y = lonlat_to_l93(np.array([change["payload"]["lon"]]), np.array([change["payload"]["lat"]]))[0]

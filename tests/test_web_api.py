@@ -74,8 +74,9 @@ def test_pmi_search_from_bagneux_lists_real_sites_with_times_and_hours(client: T
     assert minutes == sorted(minutes) and all(0 < m < 120 for m in minutes)
     assert all(s["minutes_min"] <= s["minutes"] <= s["minutes_max"] for s in sites)
     assert all("Santé de l'enfant / PMI" in s["services"] for s in sites)
-    # the Bagneux PMI has no geocoded address: flagged, not hidden
-    assert sites[0]["approximate_position"] and sites[0]["position_label"].startswith("centre de la commune")
+    # the Bagneux PMI (13 avenue Gabriel-Péri, no coordinates in its source) is on the extract's address point
+    assert not sites[0]["approximate_position"]
+    assert sites[0]["position_label"] == "géocodé (adresse OpenStreetMap)"
     chatillon = next(s for s in sites if s["id"] == "pg-pole-chatillon")
     assert chatillon["opening_hours"] == "Mo-Fr 08:30-12:30,13:30-17:30"
     assert chatillon["opening"] == {

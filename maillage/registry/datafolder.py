@@ -9,7 +9,7 @@ DATA/
   population/*.{gpkg,geojson,csv}   optional population grid (INSEE Filosofi 200 m or similar)
   census/*.csv                      optional census 1 km grid (Eurostat 2021 layout) for the
                                     census × buildings model, with the OSM extract
-  osm/*.osm.pbf                     optional OpenStreetMap extract (street modes)
+  osm/*.osm.pbf                     optional OpenStreetMap extract (street modes; geocoding when no BAN)
   transit/<feed>/ or transit/*.zip  optional GTFS feeds
 ```
 The folder comes from ``--data`` or ``$MAILLAGE_DATA``.

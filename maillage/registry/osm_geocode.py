@@ -77,40 +77,51 @@ class OsmGeocoder:
         self.source = data.source_file
         self._data = data
         self._polygons = commune_polygons_l93
-        codes = list(commune_polygons_l93)
+        codes = np.asarray(list(commune_polygons_l93), dtype=object)
         tree = shapely.STRtree([commune_polygons_l93[c] for c in codes])
+        xmin, ymin, xmax, ymax = shapely.total_bounds(list(commune_polygons_l93.values()))
 
         def communes_of(lonlat: np.ndarray) -> np.ndarray:
             out = np.full(len(lonlat), "", dtype=object)
             if len(lonlat):
                 xy = lonlat_to_l93(lonlat[:, 0], lonlat[:, 1])
-                point_i, poly_i = tree.query(shapely.points(xy), predicate="within")
-                out[point_i] = np.asarray(codes, dtype=object)[poly_i]
+                # the extract reaches beyond the territory: test only the points in its bounding box
+                near = np.flatnonzero((xy[:, 0] >= xmin) & (xy[:, 0] <= xmax) & (xy[:, 1] >= ymin) & (xy[:, 1] <= ymax))
+                point_i, poly_i = tree.query(shapely.points(xy[near]), predicate="within")
+                out[near[point_i]] = codes[poly_i]
             return out
+
+        def keys_of(values: np.ndarray, key) -> list:  # type: ignore[no-untyped-def]
+            # names repeat (one street, hundreds of points): normalise each distinct one once
+            distinct, inverse = np.unique(values, return_inverse=True)
+            keys = [key(str(v)) for v in distinct]
+            return [keys[j] for j in inverse.tolist()]
 
         self._address_xy = lonlat_to_l93(data.address_lonlat[:, 0], data.address_lonlat[:, 1])
         self._points: dict[tuple[str, str, str], int] = {}
         self._street_points: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._streets_of: dict[str, set[str]] = defaultdict(set)
-        for i, (code, street, number) in enumerate(
-            zip(communes_of(data.address_lonlat), data.address_street, data.address_number, strict=True)
+        address_commune = communes_of(data.address_lonlat)
+        inside = np.flatnonzero((address_commune != "") & (data.address_street != ""))
+        street_keys = keys_of(data.address_street[inside], normalise_text)
+        number_keys = keys_of(data.address_number[inside], house_numbers)
+        for i, code, key, numbers in zip(
+            inside.tolist(), address_commune[inside], street_keys, number_keys, strict=True
         ):
-            if not code or not street:
-                continue
-            key = normalise_text(str(street))
             self._street_points[(code, key)].append(i)
             self._streets_of[code].add(key)
-            for n in house_numbers(str(number)):
+            for n in numbers:
                 self._points.setdefault((code, key, n), i)
         self._ways_named: dict[str, list[int]] = defaultdict(list)
-        way_keys = [normalise_text(str(name)) for name in data.way_name]
+        way_keys = keys_of(data.way_name, normalise_text)
         for i, key in enumerate(way_keys):
             self._ways_named[key].append(i)
         vertex_way = np.repeat(np.arange(len(way_keys)), np.diff(data.way_offsets))
+        vertex_commune = communes_of(data.way_lonlat)
         self._way_streets_of: dict[str, set[str]] = defaultdict(set)
-        for way, code in set(zip(vertex_way.tolist(), communes_of(data.way_lonlat).tolist(), strict=True)):
-            if code:
-                self._way_streets_of[code].add(way_keys[way])
+        found = vertex_commune != ""
+        for way, code in set(zip(vertex_way[found].tolist(), vertex_commune[found].tolist(), strict=True)):
+            self._way_streets_of[code].add(way_keys[way])
         self._poi_commune = communes_of(data.poi_lonlat)
         self._poi_text = [normalise_text(str(n)) for n in data.poi_name]
 

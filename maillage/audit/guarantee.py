@@ -149,6 +149,10 @@ def aggregate(
     for name, result in nearest.items():
         key = _column(name)
         frame[f"minutes_{key}"] = result.minutes
+        # population-weighted mean over reachable cells, as sums (a groupby.apply per class is seconds)
+        finite = np.isfinite(result.minutes)
+        frame[f"wsum_{key}"] = np.where(finite, result.minutes * cells.population, 0.0)
+        frame[f"wpop_{key}"] = np.where(finite, cells.population, 0.0)
         approx = [quality.get(i, "") == "commune_centroid" for i in result.site_ids(classes[name])]
         frame[f"approx_{key}"] = cells.population * np.array(approx, dtype=bool)
     grouped = frame.groupby("code", sort=True)
@@ -158,22 +162,14 @@ def aggregate(
     for name in nearest:
         key = _column(name)
         out[f"worst_minutes_{key}"] = grouped[f"minutes_{key}"].max()
-        out[f"mean_minutes_{key}"] = grouped.apply(
-            lambda g, k=key: _weighted_mean(g[f"minutes_{k}"], g["population"]), include_groups=False
-        )
+        wsum, wpop = grouped[f"wsum_{key}"].sum(), grouped[f"wpop_{key}"].sum()
+        out[f"mean_minutes_{key}"] = np.where(wpop > 0, wsum / wpop.where(wpop > 0, 1.0), np.inf)
         out[f"share_served_by_approx_site_{key}"] = grouped[f"approx_{key}"].sum() / out["population"]
     return out.reset_index()
 
 
 def _column(class_name: str) -> str:
     return class_name.replace(SERVICE_CLASS_PREFIX, "service_")
-
-
-def _weighted_mean(minutes: pd.Series, weights: pd.Series) -> float:
-    finite = np.isfinite(minutes.to_numpy())
-    if not finite.any() or weights[finite].sum() == 0:
-        return float("inf")
-    return float(np.average(minutes[finite], weights=weights[finite]))
 
 
 def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> list[str]:

@@ -128,3 +128,9 @@ def test_latin1_binary_and_bom_files(data_copy: Path, loaded: str, tmp_path: Pat
     scenario.write_bytes("op,site_id,name\nadd_site,,Ã©tÃ©\xe9\n".encode("latin-1"))
     result = runner.invoke(app, ["scenario", "import", str(scenario), "--db", loaded])
     assert result.exit_code == 1 and "pas du texte UTF-8" in result.output
+
+
+def test_a_header_only_site_file_is_said(data_copy: Path, loaded: str) -> None:
+    path = data_copy / "sites" / FS
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+    assert f"{FS}:2: header only, no site" in _rejected(data_copy, loaded)

@@ -123,6 +123,9 @@ def _read_one(
     if missing:
         problems.append(RowProblem(name, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
         return []
+    if not rows:  # a source emptied by mistake would otherwise vanish from the registry unnoticed
+        problems.append(RowProblem(name, 2, None, "header only, no site: fill the file or remove it"))
+        return []
     out = []
     for line, row in rows:
         record = _read_row(name, line, row, territory, seen, existing, problems)

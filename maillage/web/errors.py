@@ -66,9 +66,10 @@ def sentence(error: dict[str, Any]) -> str:
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
         return f"{field.capitalize()} doit être un nombre{shown} : corrigez la valeur."
     if kind in ("enum", "literal_error"):
-        return f"{field.capitalize()} n'accepte pas cette valeur{shown} ; valeurs possibles : {ctx.get('expected')}."
+        expected = str(ctx.get("expected", "")).replace(" or ", " ou ")  # pydantic's list ends "'a' or 'b'"
+        return f"{field.capitalize()} n'accepte pas cette valeur{shown} ; valeurs possibles : {expected}."
     if kind == "union_tag_invalid":
-        return f"Type de changement inconnu{shown} ; possibles : {ctx.get('expected_tags')}."
+        return f"Type de changement inconnu (saisi : « {ctx.get('tag')} ») ; possibles : {ctx.get('expected_tags')}."
     if kind == "extra_forbidden":
         return f"{field.capitalize()} n'est pas attendu ici : retirez-le."
     if kind in ("date_from_datetime_parsing", "date_parsing", "datetime_parsing"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -89,3 +89,27 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
     if request.url.path.startswith("/planner"):
         return JSONResponse({"detail": french_detail(errors), "errors": errors}, status_code=422)
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+def document_french_detail(app: FastAPI) -> None:
+    """Say in the OpenAPI document what :func:`validation_handler` sends: under ``/planner`` a 422's
+    ``detail`` is a French sentence and ``errors`` pydantic's list; elsewhere ``detail`` is the list."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if error is not None:
+            items = {"$ref": "#/components/schemas/ValidationError"}
+            error["properties"]["detail"] = {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": items}],
+                "title": "Detail",
+                "description": "sous /planner : une phrase en français ; ailleurs : la liste des erreurs",
+            }
+            error["properties"]["errors"] = {"type": "array", "items": items, "title": "Errors"}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

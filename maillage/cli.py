@@ -31,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,  # shell completion is for programmers, and typer says it in English
 )
-sites_app = typer.Typer(help="Importer et exporter les sites (CSV, GeoJSON).", no_args_is_help=True)
+sites_app = typer.Typer(help="Lister, montrer, importer et exporter les sites.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
 err = Console(stderr=True)
 
@@ -338,6 +338,12 @@ def audit_many(
     err.print(f"Lignes par commune : {output}")
 
 
+def _mount_sites_lookup() -> None:
+    from maillage.cli_sites import register
+
+    register(sites_app)  # maillage sites list, maillage sites show
+
+
 def _mount_optional() -> None:
     try:
         from maillage.planning.cli import register as register_planning
@@ -352,6 +358,7 @@ def _mount_optional() -> None:
     app.add_typer(steering_app, name="steering", help="Pilotage : budget, indicateurs d'activité et conventions.")
 
 
+_mount_sites_lookup()
 _mount_optional()
 
 if __name__ == "__main__":

@@ -39,6 +39,17 @@ def missing_test_data(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test reads or writes the person's own registry (``~/.local/share/maillage``): every run gets
+    a fresh MAILLAGE_HOME; tests that need their own set it again with monkeypatch."""
+    home = tmp_path_factory.mktemp("maillage-home")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MAILLAGE_HOME", str(home))
+    yield home
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "communes" / "communes-92.geojson").exists():

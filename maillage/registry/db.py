@@ -1,6 +1,7 @@
 """Database URL, engine and schema migrations (Alembic).
 
-Default: an embedded SQLite file in ``$MAILLAGE_HOME`` (default ``./.maillage``). Production:
+Default: an embedded SQLite file in ``$MAILLAGE_HOME`` (default ``$XDG_DATA_HOME/maillage``, else
+``~/.local/share/maillage``: the same registry whatever the current folder). Production:
 ``MAILLAGE_DB_URL=postgresql+psycopg://…`` with the PostGIS extension. The schema is always
 created by the Alembic migrations shipped in ``maillage/registry/migrations``, never by
 ``create_all``, so that SQLite and PostgreSQL databases follow the same history.
@@ -26,8 +27,19 @@ HEAD_REVISION = "0003"
 
 
 def home_dir() -> Path:
-    """Where maillage keeps its embedded database and outputs (``$MAILLAGE_HOME``)."""
-    return Path(os.environ.get("MAILLAGE_HOME", ".maillage")).resolve()
+    """Where maillage keeps its embedded database and secret key.
+
+    ``$MAILLAGE_HOME`` when set (tests and scripts isolate themselves this way), else the XDG data
+    folder, ``$XDG_DATA_HOME/maillage`` or ``~/.local/share/maillage``. Never relative to the current
+    folder: ``maillage audit`` run from elsewhere must find the registry ``maillage init`` loaded.
+    """
+    explicit = os.environ.get("MAILLAGE_HOME")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    # the XDG spec: a relative XDG_DATA_HOME is invalid and must be ignored
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return (base / "maillage").resolve()
 
 
 def default_url() -> str:

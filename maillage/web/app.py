@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from maillage.audit.standard import ServiceStandard
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
-from maillage.web.errors import validation_handler
+from maillage.web.errors import document_french_detail, validation_handler
 from maillage.web.search import hours_fr
 from maillage.web.security import (
     MAX_BODY_BYTES,
@@ -95,6 +95,7 @@ def create_app(
     )
     app.state.context = context
     app.add_exception_handler(RequestValidationError, validation_handler)  # French sentences under /planner
+    document_french_detail(app)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["fr_datetime"] = french_datetime
     templates.env.filters["fr_minutes"] = french_minutes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -66,9 +66,10 @@ def sentence(error: dict[str, Any]) -> str:
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
         return f"{field.capitalize()} doit être un nombre{shown} : corrigez la valeur."
     if kind in ("enum", "literal_error"):
-        return f"{field.capitalize()} n'accepte pas cette valeur{shown} ; valeurs possibles : {ctx.get('expected')}."
+        expected = str(ctx.get("expected", "")).replace(" or ", " ou ")  # pydantic's list ends "'a' or 'b'"
+        return f"{field.capitalize()} n'accepte pas cette valeur{shown} ; valeurs possibles : {expected}."
     if kind == "union_tag_invalid":
-        return f"Type de changement inconnu{shown} ; possibles : {ctx.get('expected_tags')}."
+        return f"Type de changement inconnu (saisi : « {ctx.get('tag')} ») ; possibles : {ctx.get('expected_tags')}."
     if kind == "extra_forbidden":
         return f"{field.capitalize()} n'est pas attendu ici : retirez-le."
     if kind in ("date_from_datetime_parsing", "date_parsing", "datetime_parsing"):
@@ -88,3 +89,27 @@ async def validation_handler(request: Request, exc: RequestValidationError) -> J
     if request.url.path.startswith("/planner"):
         return JSONResponse({"detail": french_detail(errors), "errors": errors}, status_code=422)
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+def document_french_detail(app: FastAPI) -> None:
+    """Say in the OpenAPI document what :func:`validation_handler` sends: under ``/planner`` a 422's
+    ``detail`` is a French sentence and ``errors`` pydantic's list; elsewhere ``detail`` is the list."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if error is not None:
+            items = {"$ref": "#/components/schemas/ValidationError"}
+            error["properties"]["detail"] = {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": items}],
+                "title": "Detail",
+                "description": "sous /planner : une phrase en français ; ailleurs : la liste des erreurs",
+            }
+            error["properties"]["errors"] = {"type": "array", "items": items, "title": "Errors"}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

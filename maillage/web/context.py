@@ -20,10 +20,10 @@ from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
 from maillage.network.engine import TravelTimeEngine
+from maillage.orientation.search import SearchIndex, appointment_notes, build_index
 from maillage.population.cells import Cells
 from maillage.registry.datafolder import DataFolder
 from maillage.registry.snapshot import Snapshot, load_snapshot
-from maillage.web.search import SearchIndex, appointment_notes, build_index
 
 
 @dataclass

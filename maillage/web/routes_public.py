@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 from maillage.web.context import WebContext
 from maillage.web.schemas import CommuneOut, NeedOut, Problem, SearchOut, SearchParams
-from maillage.web.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 
 router = APIRouter()
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}

@@ -89,6 +89,11 @@ class Orientation:
     notes: list[str] = field(default_factory=list)
 
 
+def de_fr(name: str) -> str:
+    """French "de" with elision: "d'Issy-les-Moulineaux", "de Bagneux"."""
+    return f"d'{name}" if name[:1].lower() in "aeiouyéèêâîô" else f"de {name}"
+
+
 def address_fr(site: SiteAnswer) -> str:
     street = site.address or NO_ADDRESS_FR
     town = " ".join(p for p in (site.postcode, site.commune) if p)
@@ -160,14 +165,14 @@ def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[Plac
         card = _card([site_answer(index, j, origin, at)])
         return (
             card,
-            f"C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants de {commune}.",
+            f"C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants {de_fr(commune)}.",
         )
     near = np.flatnonzero(kinds & np.isfinite(row))
     if not len(near):
         return None, "Les données ne connaissent aucun pôle social ni service des solidarités territoriales."
     j = int(near[np.argmin(row[near])])
     return _card([site_answer(index, j, origin, at)]), (
-        f"Les données n'indiquent pas quel pôle accueille les habitants de {commune} : voici le plus proche. "
+        f"Les données n'indiquent pas quel pôle accueille les habitants {de_fr(commune)} : voici le plus proche. "
         "Appelez-le pour savoir s'il vous reçoit ou vers qui il vous oriente."
     )
 

@@ -107,7 +107,8 @@ class PlaceFinder:
         return None, norm
 
     def _fuzzy(self, query: str, norm: str) -> Lookup:
-        close = difflib.get_close_matches(norm, list(self._by_key), n=3, cutoff=NAME_SIMILARITY)
+        close = sorted(k for k in self._keys if len(norm) >= 3 and k.startswith(norm))  # "chat" → Châtillon, Châtenay
+        close = close or difflib.get_close_matches(norm, list(self._by_key), n=3, cutoff=NAME_SIMILARITY)
         if not close:  # a typo in the last word of an address ("… issi") or a partial name
             words = norm.split()
             close = [

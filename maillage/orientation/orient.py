@@ -153,7 +153,7 @@ def _unique_refs(refs: list[SourceRef]) -> list[SourceRef]:
     return list({(r.title_fr, r.url): r for r in refs}.values())
 
 
-def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[PlaceCard | None, str]:
+def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[SiteAnswer | None, str]:
     """The pôle social / SST whose sources say it serves the origin's commune, else the nearest one."""
     kinds = index.sites["kind"].isin(SECTOR_KINDS).to_numpy()
     served = np.array([origin.commune_code in (v or []) for v in index.sites["communes_served"]], dtype=bool)
@@ -162,16 +162,15 @@ def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[Plac
     mine = np.flatnonzero(kinds & served)
     if len(mine):
         j = int(mine[np.argmin(row[mine])])
-        card = _card([site_answer(index, j, origin, at)])
         return (
-            card,
+            site_answer(index, j, origin, at),
             f"C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants {de_fr(commune)}.",
         )
     near = np.flatnonzero(kinds & np.isfinite(row))
     if not len(near):
         return None, "Les données ne connaissent aucun pôle social ni service des solidarités territoriales."
     j = int(near[np.argmin(row[near])])
-    return _card([site_answer(index, j, origin, at)]), (
+    return site_answer(index, j, origin, at), (
         f"Les données n'indiquent pas quel pôle accueille les habitants {de_fr(commune)} : voici le plus proche. "
         "Appelez-le pour savoir s'il vous reçoit ou vers qui il vous oriente."
     )
@@ -206,11 +205,11 @@ def orient(
     at = at or now_paris()
     origin = origin_cell(index, commune=commune, lon=lon, lat=lat, origin_label=origin_label)
     answer = search(index, need, commune=commune, lon=lon, lat=lat, origin_label=origin_label, at=at, limit=limit)
-    pole, reason = own_pole(index, origin, at)
-    places = merge_places(answer.sites)
-    if pole is not None:
-        # the resident's pôle is shown on its own; drop it from the list when it is there too
-        places = [p for p in places if not set(p.site_ids) & set(pole.site_ids)]
+    pole_site, reason = own_pole(index, origin, at)
+    # the resident's pôle first, so that what shares its building (a PMI inside it) joins its card
+    others = [s for s in answer.sites if pole_site is None or s.id != pole_site.id]
+    cards = merge_places([pole_site, *others] if pole_site is not None else others)
+    pole, places = (cards[0], cards[1:]) if pole_site is not None else (None, cards)
     no_site = None
     contact = None
     if not answer.sites:

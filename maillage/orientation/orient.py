@@ -8,6 +8,7 @@ most often given by its own sites (counted in the data, never typed here).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,8 +95,14 @@ def de_fr(name: str) -> str:
     return f"d'{name}" if name[:1].lower() in "aeiouyéèêâîô" else f"de {name}"
 
 
+# Sources' English remarks kept in the address field ("rue X (no number in the excerpt)") are for planners.
+_ENGLISH_REMARK = re.compile(r"\s*\((?:no |not |number|excerpt|street only)[^)]*\)", re.IGNORECASE)
+# Planner notes name files and engine options; residents get model_fr instead.
+_PLANNER_NOTE = re.compile(r"\.(?:txt|csv|pbf|zip|geojson)\b|\b(?:supply|the|not|no)\b")
+
+
 def address_fr(site: SiteAnswer) -> str:
-    street = site.address or NO_ADDRESS_FR
+    street = _ENGLISH_REMARK.sub("", site.address or "").strip(" ,") or NO_ADDRESS_FR
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 
@@ -236,7 +243,7 @@ def orient(
         mobile_stops=answer.mobile_stops,
         no_site_fr=no_site,
         general_contact=contact,
-        notes=answer.notes,
+        notes=[n for n in answer.notes if not _PLANNER_NOTE.search(n)],
     )
 
 

@@ -185,3 +185,22 @@ def test_the_chatillon_pole_and_the_pmi_in_its_building_are_one_card(index) -> N
     ids = [i for card in [answer.own_pole, *answer.places] for i in card.site_ids]
     assert len(ids) == len(set(ids))
     assert len(answer.own_pole.site_ids) >= 2  # the hapyatila "PMI Orion / Châtillon" record joins it
+
+
+def test_orient_command_gives_the_same_answer_in_the_terminal(cli_home: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from maillage.cli import app
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["orient", "13 rue jean pierre timbaud issy", "--need", "aide_alimentaire"])
+    assert table.exit_code == 0, table.output
+    assert "Pôle social départemental d'Issy-les-Moulineaux — ≈ 1 min à pied" in table.stdout
+    assert "aucun lieu pour « Aide alimentaire »" in table.stdout and "08 06 00 00 92" in table.stdout
+    as_json = runner.invoke(app, ["orient", "92220", "--need", "violences_familiales", "--format", "json"])
+    body = json.loads(as_json.stdout)
+    assert body["commune_code"] == "92007" and body["urgent"][0]["number"] == "3919"
+    bad = runner.invoke(app, ["orient", "bagneux", "--need", "astrologie"])
+    assert bad.exit_code == 1 and "besoin inconnu 'astrologie'" in bad.output

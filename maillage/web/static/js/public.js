@@ -38,6 +38,11 @@
       onEachFeature: function (f, l) { l.bindTooltip(text(f.properties.name), { sticky: true }); }
     }).addTo(map);
     var bounds = layer.getBounds();
+    // the map sits in a closed <details> until asked for: size it when it opens
+    var box = el.closest("details");
+    if (box) {
+      box.addEventListener("toggle", function () { if (box.open) { map.invalidateSize(); map.fitBounds(bounds); } });
+    }
     var results = document.querySelectorAll(".result[data-lon]");
     var group = [];
     results.forEach(function (li) {

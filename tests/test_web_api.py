@@ -168,7 +168,7 @@ def test_an_unclear_place_offers_choices_without_javascript(public_client: TestC
     assert page.status_code == 200 and "Vouliez-vous dire" in html
     assert 'href="/?need=pmi&commune=92020#resultats"' in html and "Châtenay-Malabry" in html
     missing = public_client.get("/api/orient", params={"need": "pmi", "q": "zzzz"})
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and "aucune commune" in missing.json()["detail"]
 
 
 def test_a_place_shared_by_two_sources_is_one_card(public_client: TestClient) -> None:

@@ -6,13 +6,13 @@ import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from maillage.orientation.orient import orient
 from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 from maillage.web.context import WebContext
-from maillage.web.schemas import CommuneOut, NeedOut, Problem, SearchOut, SearchParams
+from maillage.web.schemas import CommuneOut, NeedOut, PlaceNotFound, Problem, SearchOut, SearchParams
 
 router = APIRouter()
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
@@ -141,18 +141,18 @@ async def search_api(request: Request, params: Annotated[SearchParams, Query()])
     "/api/orient",
     tags=["public"],
     summary="Où m'adresser ? Réponse complète : numéros d'urgence, votre pôle social, lieux (un par adresse)",
-    responses={404: {"model": Problem, "description": "lieu introuvable (avec suggestions)"}},
+    responses={404: {"model": PlaceNotFound, "description": "lieu introuvable ou ambigu (avec suggestions)"}},
 )
 async def orient_api(
     request: Request,
     need: Annotated[Service, Query(description="besoin (vocabulaire des services)")],
     q: Annotated[str, Query(min_length=1, max_length=200, description="adresse, commune ou code postal")],
-) -> dict[str, Any]:
+) -> Any:
     context = _context(request)
     found = context.finder.find(q)
     if found.place is None:
         suggestions = [dataclasses.asdict(p) for p in found.suggestions]
-        raise HTTPException(status_code=404, detail={"message": found.message_fr, "suggestions": suggestions})
+        return JSONResponse(status_code=404, content={"detail": found.message_fr, "suggestions": suggestions})
     place = found.place
     where = {"commune": place.commune_code} if place.lon is None else {"lon": place.lon, "lat": place.lat}
     answer = orient(context.index, need, origin_label=place.label, **where)

@@ -344,6 +344,53 @@ def _mount_sites_lookup() -> None:
     register(sites_app)  # maillage sites list, maillage sites show
 
 
+class OrientFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def orient(
+    where: Annotated[str, typer.Argument(help="Adresse, commune ou code postal.", show_default=False)],
+    need: Annotated[str, typer.Option("--need", help="Besoin : code de service (pmi, aide_alimentaire, …).")],
+    mode: Annotated[str | None, typer.Option("--mode", help="walk, bike ou car (défaut : comme l'audit).")] = None,
+    output_format: Annotated[OrientFormat, typer.Option("--format")] = OrientFormat.table,
+    data: DataOption = None,
+    db: DbOption = None,
+) -> None:
+    """Où m'adresser ? Les lieux pour un besoin depuis une adresse, classés par temps de trajet (la réponse de la page publique)."""
+    import dataclasses
+
+    from maillage.orientation.orient import orient as run_orient
+    from maillage.orientation.setup import orientation_inputs
+    from maillage.orientation.text import orientation_lines
+
+    if need not in {s.value for s in Service}:
+        raise _fail(f"besoin inconnu {need!r} ; codes possibles : {', '.join(s.value for s in Service)}")
+    if mode is not None and mode not in ("walk", "bike", "car"):
+        raise _fail(f"mode inconnu {mode!r} ; modes possibles : walk, bike, car")
+    try:
+        with _progress() as progress:
+            progress.add_task("Calcul des temps de trajet…")
+            inputs = orientation_inputs(db, data, mode)
+    except (EmptyRegistryError, DataFolderError, EngineUnavailable) as exc:
+        raise _fail(str(exc)) from None
+    found = inputs.finder.find(where)
+    if found.place is None:
+        choices = "".join(f"\n  - {p.label}" for p in found.suggestions)
+        raise _fail(f"{found.message_fr}{choices}")
+    place = found.place
+    answer = run_orient(inputs.index, need, commune=place.commune_code if place.lon is None else None,
+                        lon=place.lon, lat=place.lat, origin_label=place.label)  # fmt: skip
+    if output_format == OrientFormat.json:
+        payload = dataclasses.asdict(answer) | {"lookup_message": found.message_fr}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if found.message_fr:
+        err.print(found.message_fr, highlight=False)
+    sys.stdout.write("\n".join(orientation_lines(answer)) + "\n")
+
+
 def _mount_optional() -> None:
     try:
         from maillage.planning.cli import register as register_planning

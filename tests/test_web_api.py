@@ -45,6 +45,16 @@ def client(context: WebContext) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def public_client(shared_data: Path, registry_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One app for the read-only resident tests (building the context is most of a test's time)."""
+    path = tmp_path_factory.mktemp("public") / "registry.sqlite"
+    shutil.copy(registry_template, path)
+    ctx = build_context(f"sqlite:///{path}", shared_data)
+    with TestClient(create_app(context=ctx, secret_key=SECRET, rate_per_s=1000, burst=1000)) as c:
+        yield c
+
+
 def login(client: TestClient, username: str, password: str) -> str:
     """Log in through the form like a browser; returns the CSRF token of the new session."""
     page = client.get("/planner/login")
@@ -103,7 +113,70 @@ def test_public_page_renders_the_answer_without_cookie(client: TestClient) -> No
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
     empty = client.get("/", params={"need": "pmi", "origin": "commune", "commune": ""})
-    assert empty.status_code == 422 and "Choisissez votre commune" in empty.text
+    assert empty.status_code == 422 and "Indiquez votre adresse, votre commune ou votre code postal" in unescape(
+        empty.text
+    )
+
+
+# Words and names that must never reach a resident (English, file names, repositories).
+NOT_FOR_RESIDENTS = ("no number in the excerpt", "github:", ".csv", ".pbf", ".txt", "supply the", "non indiqué")
+
+
+@pytest.mark.parametrize(
+    ("q", "origin"),
+    [("bagneux", "Bagneux (centre de la commune)"), ("92220", "Bagneux (centre de la commune)"),
+     ("Bagnex", "Bagneux (centre de la commune)"), ("92130", "Issy-les-Moulineaux (centre de la commune)")],
+)  # fmt: skip
+def test_the_search_box_takes_a_commune_name_or_a_postcode(public_client: TestClient, q: str, origin: str) -> None:
+    page = public_client.get("/", params={"need": "pmi", "q": q})
+    assert page.status_code == 200
+    html = unescape(page.text)
+    assert f"depuis {origin}" in html and "Votre pôle social" in html and "min à pied" in html
+    assert not [w for w in NOT_FOR_RESIDENTS if w in html.split('<main', 1)[1]]
+
+
+def test_a_typed_address_lands_on_its_address_point_and_the_sector_pole(public_client: TestClient) -> None:
+    params = {"need": "aide_alimentaire", "q": "13 rue jean pierre timbaud issy"}
+    body = public_client.get("/api/orient", params=params).json()
+    assert body["lookup"]["place"]["precision_fr"] == "adresse" and body["commune_code"] == "92040"
+    # the OSM address point of 13 rue Jean-Pierre Timbaud, a few metres from the pôle (13-15)
+    assert abs(body["origin_lon"] - 2.2499) < 0.001 and abs(body["origin_lat"] - 48.8200) < 0.001
+    pole = body["own_pole"]
+    assert pole["site_ids"][0] == "pg-pole-issy" and pole["minutes"] < 5
+    assert pole["address_fr"] == "13-15 rue Jean-Pierre Timbaud, 92130 Issy-les-Moulineaux"
+    assert "accueille les habitants d'Issy-les-Moulineaux" in body["own_pole_reason"]
+    # no food-aid site in the data: said in French, with the number the Département's own sites give
+    assert body["places"] == [] and "aucun lieu pour « Aide alimentaire »" in body["no_site_fr"]
+    assert body["general_contact"]["phone"] == "08 06 00 00 92"
+    params["q"] = "13 rue Jean-Pierre Timbaud Issy"
+    page = unescape(public_client.get("/", params=params).text)
+    assert "Pôle social départemental d'Issy-les-Moulineaux" in page and "08 06 00 00 92" in page
+
+
+def test_urgent_needs_show_the_national_numbers_first(public_client: TestClient) -> None:
+    html = unescape(public_client.get("/", params={"need": "violences_familiales", "q": "bagneux"}).text)
+    main = html.split("<main", 1)[1]
+    assert main.index('href="tel:3919"') < main.index("Votre pôle social")
+    assert "https://arretonslesviolences.gouv.fr/" in main and 'href="tel:17"' in main
+    logement = public_client.get("/api/orient", params={"need": "logement", "q": "Nanterre"}).json()
+    assert [n["number"] for n in logement["urgent"]] == ["115"]
+
+
+def test_an_unclear_place_offers_choices_without_javascript(public_client: TestClient) -> None:
+    page = public_client.get("/", params={"need": "pmi", "q": "chat"})
+    html = unescape(page.text)
+    assert page.status_code == 200 and "Vouliez-vous dire" in html
+    assert 'href="/?need=pmi&commune=92020#resultats"' in html and "Châtenay-Malabry" in html
+    missing = public_client.get("/api/orient", params={"need": "pmi", "q": "zzzz"})
+    assert missing.status_code == 404 and "aucune commune" in missing.json()["detail"]
+
+
+def test_a_place_shared_by_two_sources_is_one_card(public_client: TestClient) -> None:
+    body = public_client.get("/api/orient", params={"need": "pmi", "q": "Châtillon"}).json()
+    cards = [body["own_pole"], *body["places"]]
+    at_louveau = [c for c in cards if c["address_fr"].lower().startswith("39 rue louveau")]
+    assert len(at_louveau) == 1 and len(at_louveau[0]["site_ids"]) >= 2
+    assert all("github" not in r["title_fr"] and ".csv" not in r["title_fr"] for c in cards for r in c["sources"])
 
 
 def test_search_from_a_point_and_dated_mobile_stops(client: TestClient) -> None:
@@ -122,7 +195,7 @@ def test_appointment_only_when_a_source_says_so(client: TestClient) -> None:
         "sites"
     ]
     antony = next(s for s in sites if s["id"] == "fs-544")
-    assert antony["appointment"] == "Sans rendez-vous (source : france_services_92.csv)"
+    assert antony["appointment"] == "Sans rendez-vous"  # the file is listed with the site's sources, not here
     assert all(s["appointment"] is None for s in sites if not s["id"].startswith("fs-"))
 
 

@@ -236,34 +236,35 @@ def test_resident_finds_a_pmi_from_bagneux_with_the_keyboard(open_page: OpenPage
     pmi.focus()
     page.keyboard.press("Space")
     expect(pmi).to_be_checked()
-    # the commune, by its label, chosen by typing on the focused list (as a keyboard user does)
-    commune = page.get_by_label("Commune", exact=True)
-    commune.focus()
-    page.keyboard.type("Bagneux")
-    expect(commune).to_have_value("92007")
-    expect(page.get_by_role("radio", name="Ma commune")).to_be_checked()
+    # the commune typed in the search box, with a typo, then Enter
+    box = page.get_by_label(re.compile(r"Où habitez-vous"))
+    box.focus()
+    page.keyboard.type("bagnex")
     page.get_by_role("button", name="Rechercher").press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/\?need=pmi&origin=commune&commune=92007.*#resultats$"))
+    expect(page).to_have_url(re.compile(r"/\?q=bagnex&need=pmi.*#resultats$"))
     heading = page.locator("#resultats-titre")
-    expect(heading).to_contain_text("pour « Santé de l'enfant / PMI » depuis Bagneux")
+    expect(heading).to_contain_text("« Santé de l'enfant / PMI » depuis Bagneux")
     expect(heading).to_be_focused()  # the answer is announced, not left below the form
     results = page.locator("#resultats ol.result-list > li.result")
     count = results.count()
     assert 5 <= count <= 10
     names = [results.nth(i).locator("h3").inner_text() for i in range(count)]
     assert names[0] == f"1. {PMI_BAGNEUX}"
-    assert any(n.endswith(f". {CHATILLON_POLE}") for n in names), names
+    # no pôle is said to serve Bagneux: the nearest one (Châtillon) is shown as "Votre pôle social", and why
+    own = page.locator(".own-pole")
+    expect(own.locator("h3").nth(1)).to_have_text(CHATILLON_POLE)
+    expect(own.locator(".why")).to_contain_text("voici le plus proche")
     for i in range(count):
         item = results.nth(i)
         expect(item.locator(".time")).to_contain_text(re.compile(r"≈ \d+ min à pied"))
-        expect(item.locator(".status")).to_have_text(re.compile(r"^(Ouvert maintenant|Fermé|Horaires non connus)$"))
-    chatillon = results.filter(has_text=CHATILLON_POLE)
-    expect(chatillon.locator(".hours")).to_have_text("lun.-ven. 08:30-12:30, 13:30-17:30")
-    expect(results.first.locator(".flag")).to_contain_text("Position approximative")
+        status = re.compile(r"^(Ouvert maintenant|Fermé|Horaires non communiqués)$")
+        expect(item.locator(".status")).to_have_text(status)
+        expect(item.locator("details.sources")).not_to_have_attribute("open", "")
+    expect(own.locator(".hours")).to_have_text("lun.-ven. 08:30-12:30, 13:30-17:30")
     expect(page.get_by_text("Temps estimés par les rues", exact=False)).to_be_visible()
     # the map: 36 commune outlines, one marker per result and the starting point
-    wait_map_shapes(page, 36 + count + 1)
+    wait_map_shapes(page, 36 + count + 2)  # outlines, places, own pôle, starting point
     assert not page.context.cookies(), "the public page must not set a cookie"
     screenshot(page, "resident-pmi-bagneux")
     watch.assert_clean()
@@ -274,12 +275,13 @@ def test_resident_picks_a_point_on_the_map_with_the_keyboard(open_page: OpenPage
     page.goto(server.url + "/")
     wait_map_shapes(page, 36)
     page.get_by_role("radio", name="Démarches en ligne").check()
+    page.get_by_text("Ou choisir un point sur la carte").click()
     page.locator("#pick-map").focus()
     page.keyboard.press("Enter")  # the map's centre becomes the starting point
     expect(page.locator("#point-status")).to_contain_text("Point choisi au centre de la carte")
-    expect(page.get_by_role("radio", name="Un point sur la carte")).to_be_checked()
+    expect(page.locator("#origin")).to_have_value("point")
     page.get_by_role("button", name="Rechercher").click()
-    expect(page.locator("#resultats-titre")).to_contain_text("pour « Démarches en ligne » depuis")
+    expect(page.locator("#resultats-titre")).to_contain_text("« Démarches en ligne » depuis")
     assert page.locator("#resultats ol.result-list > li.result").count() >= 3
     watch.assert_clean()
 

@@ -23,10 +23,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
+from maillage.orientation.search import hours_fr
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
 from maillage.web.errors import document_french_detail, validation_handler
-from maillage.web.search import hours_fr
 from maillage.web.security import (
     MAX_BODY_BYTES,
     BodyLimitMiddleware,

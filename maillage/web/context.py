@@ -20,10 +20,11 @@ from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
 from maillage.network.engine import TravelTimeEngine
+from maillage.orientation.search import SearchIndex, appointment_notes, build_index
+from maillage.orientation.setup import build_finder
 from maillage.population.cells import Cells
 from maillage.registry.datafolder import DataFolder
 from maillage.registry.snapshot import Snapshot, load_snapshot
-from maillage.web.search import SearchIndex, appointment_notes, build_index
 
 
 @dataclass
@@ -42,6 +43,7 @@ class WebContext:
     communes_geojson: dict[str, Any]
     cell_squares: np.ndarray  # (n, 4) lon0, lat0, lon1, lat1
     ban: Any = None
+    finder: Any = None  # maillage.orientation.lookup.PlaceFinder: the public search box
     extra: dict[str, Any] = field(default_factory=dict)
 
     def audit(self, snapshot: Snapshot) -> AuditResult:
@@ -89,6 +91,7 @@ def build_context(
         communes_geojson=communes_geojson(snapshot),
         cell_squares=cell_squares(cells),
         ban=ban,
+        finder=build_finder(snapshot, folder, index),
     )
 
 

@@ -6,13 +6,13 @@ import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from maillage.orientation.orient import orient
+from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 from maillage.web.context import WebContext
-from maillage.web.schemas import CommuneOut, NeedOut, Problem, SearchOut, SearchParams
-from maillage.web.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
+from maillage.web.schemas import CommuneOut, NeedOut, PlaceNotFound, Problem, SearchOut, SearchParams
 
 router = APIRouter()
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
@@ -45,36 +45,50 @@ def _needs() -> list[dict[str, str]]:
     return [{"code": s.value, "label": SERVICE_LABELS_FR[s], "hint": NEED_HINTS_FR.get(s, "")} for s in Service]
 
 
+def _page_origin(context: WebContext, query: dict[str, str]) -> tuple[dict[str, Any], Any, list[str]]:
+    """Origin of the page's query: the search box (``q``), else a commune code or a map point."""
+    text = (query.get("q") or "").strip()
+    if text and query.get("origin", "text") != "point":
+        found = context.finder.find(text)
+        if found.place is None:
+            return {}, found, [found.message_fr]
+        place = found.place
+        if place.lon is None:
+            return {"commune": place.commune_code, "origin_label": place.label}, found, []
+        return {"lon": place.lon, "lat": place.lat, "origin_label": place.label}, found, []
+    if query.get("origin") == "point" or (query.get("lon") and not query.get("commune")):
+        if not (query.get("lon") and query.get("lat")):
+            return {}, None, ["Choisissez un point sur la carte, ou indiquez votre commune."]
+        try:
+            return {"lon": float(query["lon"]), "lat": float(query["lat"])}, None, []
+        except ValueError:
+            return {}, None, ["Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ."]
+    if query.get("commune"):
+        return {"commune": query["commune"]}, None, []
+    return {}, None, ["Indiquez votre adresse, votre commune ou votre code postal."]
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def public_page(request: Request) -> HTMLResponse:
     """The resident's page; with a query (``need`` + origin) it also shows the answer, rendered server-side."""
     context = _context(request)
     query = dict(request.query_params)
-    answer, errors, status = None, [], 200
+    answer, lookup, errors, status = None, None, [], 200
     if query.get("need"):
-        origin = query.get("origin", "commune")
-        params: dict[str, Any] = {"need": query["need"]}
-        if origin == "point":
-            params |= {"lon": query.get("lon") or None, "lat": query.get("lat") or None}
-            if not query.get("lon"):
-                errors.append("Choisissez un point sur la carte, ou une commune.")
-        else:
-            params["commune"] = query.get("commune") or None
-            if origin == "address":
-                params["address"] = query.get("address") or None
-            if not query.get("commune"):
-                errors.append("Choisissez votre commune.")
-        if not errors:
+        origin, lookup, errors = _page_origin(context, query)
+        if query["need"] not in Service._value2member_map_:
+            errors = ["Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ."]
+            origin = {}
+        if origin:
             try:
-                answer = run_search(context, SearchParams.model_validate(params))
-            except ValidationError:
-                errors.append("Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ.")
-                status = 422
-            except HTTPException as exc:
-                errors.append(str(exc.detail))
-                status = exc.status_code
+                answer = orient(context.index, query["need"], **origin)
+            except (UnknownCommune, OutsideTerritory) as exc:
+                errors.append(str(exc))
+                status = 404
+        elif lookup is not None and lookup.suggestions:
+            errors = []  # "vouliez-vous dire": choices, not an error
         else:
-            status = 422
+            status = 404 if lookup is not None else 422
     communes = sorted(context.index.commune_names.items(), key=lambda kv: kv[1])
     return request.app.state.templates.TemplateResponse(
         request,
@@ -84,8 +98,8 @@ def public_page(request: Request) -> HTMLResponse:
             "communes": communes,
             "query": query,
             "answer": answer,
+            "lookup": lookup,
             "errors": errors,
-            "address_search": context.ban is not None,
         },
         status_code=status,
     )
@@ -121,6 +135,33 @@ async def search_api(request: Request, params: Annotated[SearchParams, Query()])
     # async on purpose: a search is ~0.2 ms of in-memory work with no I/O, cheaper on the event loop
     # than a hop to the thread pool and back (that hop was a third of the server's time under load)
     return dataclasses.asdict(run_search(_context(request), params))
+
+
+@router.get(
+    "/api/orient",
+    tags=["public"],
+    summary="Où m'adresser ? Réponse complète : numéros d'urgence, votre pôle social, lieux (un par adresse)",
+    responses={404: {"model": PlaceNotFound, "description": "lieu introuvable ou ambigu (avec suggestions)"}},
+)
+async def orient_api(
+    request: Request,
+    need: Annotated[Service, Query(description="besoin (vocabulaire des services)")],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="adresse, commune ou code postal")],
+) -> Any:
+    context = _context(request)
+    found = context.finder.find(q)
+    if found.place is None:
+        suggestions = [dataclasses.asdict(p) for p in found.suggestions]
+        return JSONResponse(status_code=404, content={"detail": found.message_fr, "suggestions": suggestions})
+    place = found.place
+    where = {"commune": place.commune_code} if place.lon is None else {"lon": place.lon, "lat": place.lat}
+    answer = orient(context.index, need, origin_label=place.label, **where)
+    return dataclasses.asdict(answer) | {"lookup": dataclasses.asdict(found)}
+
+
+@router.get("/api/places", tags=["public"], summary="Suggestions pour la boîte de recherche")
+async def places_api(request: Request, q: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    return dataclasses.asdict(_context(request).finder.find(q))
 
 
 @router.get("/healthz", tags=["public"], summary="État du service")

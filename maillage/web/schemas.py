@@ -238,3 +238,20 @@ class SessionOut(BaseModel):
     username: str
     role: Literal["planner", "admin"]
     csrf_token: str
+
+
+class PlaceOut(BaseModel):
+    """A starting point proposed by the search box (a commune when lon/lat are null)."""
+
+    label: str
+    commune_code: str
+    lon: float | None = None
+    lat: float | None = None
+    precision_fr: str
+
+
+class PlaceNotFound(BaseModel):
+    """The search box found nothing for sure: a French message and the choices ("vouliez-vous dire")."""
+
+    detail: str
+    suggestions: list[PlaceOut]

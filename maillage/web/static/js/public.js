@@ -8,7 +8,7 @@
   var lonInput = document.getElementById("lon");
   var latInput = document.getElementById("lat");
   var status = document.getElementById("point-status");
-  var pointRadio = document.getElementById("origin-point");
+  var originInput = document.getElementById("origin");  // "text" (search box) or "point" (map)
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, keyboard: true });
   if (document.body.dataset.basemap) {  // only tiles the user supplied in DATA/basemap, served by the app
     L.control.attribution({ prefix: false }).addTo(map);
@@ -25,7 +25,7 @@
   function choose(latlng, how) {
     var lat = latlng.lat.toFixed(5), lon = latlng.lng.toFixed(5);
     lonInput.value = lon; latInput.value = lat;
-    if (pointRadio) { pointRadio.checked = true; }
+    if (originInput) { originInput.value = "point"; }
     if (marker) { marker.setLatLng(latlng); } else {
       marker = L.circleMarker(latlng, { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 }).addTo(map);
     }
@@ -38,6 +38,11 @@
       onEachFeature: function (f, l) { l.bindTooltip(text(f.properties.name), { sticky: true }); }
     }).addTo(map);
     var bounds = layer.getBounds();
+    // the map sits in a closed <details> until asked for: size it when it opens
+    var box = el.closest("details");
+    if (box) {
+      box.addEventListener("toggle", function () { if (box.open) { map.invalidateSize(); map.fitBounds(bounds); } });
+    }
     var results = document.querySelectorAll(".result[data-lon]");
     var group = [];
     results.forEach(function (li) {
@@ -64,13 +69,10 @@
       choose(map.getCenter(), "au centre de la carte");
     }
   });
-  // Choosing a commune in the list makes "Ma commune" the origin again.
-  var select = document.getElementById("commune");
-  if (select) {
-    select.addEventListener("change", function () {
-      var radio = document.getElementById("origin-commune");
-      if (radio && select.value) { radio.checked = true; }
-    });
+  // Typing in the search box makes it the origin again.
+  var box = document.getElementById("q");
+  if (box && originInput) {
+    box.addEventListener("input", function () { originInput.value = "text"; });
   }
   // After a search, move keyboard focus to the answer's heading. Not while the page is still loading:
   // Chromium's scroll to the #resultats fragment, at the end of parsing, takes the focus away again.

@@ -264,6 +264,49 @@ def opening_at(opening_hours: str | None, at: datetime) -> Opening:
     return Opening(is_open, change, (not is_open) if change is not None else None)
 
 
+@dataclass(frozen=True)
+class OriginCell:
+    """Where a search starts: the population cell read, the spread over the commune, a French label."""
+
+    cell: int
+    low: np.ndarray | None
+    high: np.ndarray | None
+    label: str
+    commune_code: str
+    lon: float
+    lat: float
+
+
+def origin_cell(
+    index: SearchIndex,
+    *,
+    commune: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    origin_label: str | None = None,
+) -> OriginCell:
+    """The cell of a commune's centre (with the commune's spread) or the cell nearest a point."""
+    if commune is not None:
+        if commune not in index.commune_centre_cell:
+            raise UnknownCommune(f"commune {commune!r} inconnue du registre")
+        cell = index.commune_centre_cell[commune]
+        spread = index.minutes[index.commune_cells[commune]]
+        label = origin_label or f"{index.commune_names[commune]} (centre de la commune)"
+        centre = index.cell_lonlat[cell]
+        return OriginCell(cell, spread.min(axis=0), spread.max(axis=0), label, commune,
+                          float(centre[0]), float(centre[1]))  # fmt: skip
+    if lon is None or lat is None:
+        raise ValueError("give a commune or a point (lon, lat)")
+    xy = lonlat_to_l93(np.array([lon]), np.array([lat]))[0]
+    distance, found = index.cell_tree.query(xy)
+    if distance > MAX_SNAP_M:
+        raise OutsideTerritory("ce point est hors du territoire couvert")
+    cell = int(found)
+    code = str(index.cells.commune_code[cell])
+    label = origin_label or f"point choisi ({lat:.5f}, {lon:.5f}), {index.commune_names.get(code, '')}"
+    return OriginCell(cell, None, None, label, code, float(lon), float(lat))
+
+
 def search(
     index: SearchIndex,
     need: Service | str,
@@ -278,51 +321,28 @@ def search(
     """Sites offering ``need`` ranked by minutes from a commune (code) or a point (lon/lat)."""
     need = Service(need)
     at = at or now_paris()
-    if commune is not None:
-        if commune not in index.commune_centre_cell:
-            raise UnknownCommune(f"commune {commune!r} inconnue du registre")
-        cell = index.commune_centre_cell[commune]
-        spread = index.minutes[index.commune_cells[commune]]
-        low, high = spread.min(axis=0), spread.max(axis=0)
-        label = origin_label or f"{index.commune_names[commune]} (centre de la commune)"
-    elif lon is not None and lat is not None:
-        xy = lonlat_to_l93(np.array([lon]), np.array([lat]))[0]
-        distance, cell = index.cell_tree.query(xy)
-        if distance > MAX_SNAP_M:
-            raise OutsideTerritory("ce point est hors du territoire couvert")
-        cell = int(cell)
-        low = high = None
-        commune_name = index.commune_names.get(str(index.cells.commune_code[cell]), "")
-        label = origin_label or f"point choisi ({lat:.5f}, {lon:.5f}), {commune_name}"
-    else:
-        raise ValueError("give a commune or a point (lon, lat)")
-    row = index.minutes[cell]
+    origin = origin_cell(index, commune=commune, lon=lon, lat=lat, origin_label=origin_label)
+    row = index.minutes[origin.cell]
     offers = index.offers[need.value]
     mobile = index.mobile_mask
     fixed = np.flatnonzero(offers & ~mobile & np.isfinite(row))
     fixed = fixed[np.argsort(row[fixed], kind="stable")][:limit]
-    origin_commune = commune or str(index.cells.commune_code[cell])
     stops = np.flatnonzero(offers & mobile)
-    near = (row[stops] <= MOBILE_NEAR_MINUTES) | (index.site_communes[stops] == origin_commune)
+    near = (row[stops] <= MOBILE_NEAR_MINUTES) | (index.site_communes[stops] == origin.commune_code)
     stops = stops[near]
     stops = stops[np.argsort(row[stops], kind="stable")]
-
-    def answer(j: int, dated: bool) -> SiteAnswer:
-        return _site_answer(index, j, float(row[j]), low, high, at, dated)
-
     notes = [*index.notes]
     if len(fixed) == 0:
         notes.append("Aucun lieu du registre n'indique offrir ce service.")
-    lonlat = index.cell_lonlat[cell]
     return SearchAnswer(
         need=need.value,
         need_label=SERVICE_LABELS_FR[need],
-        origin_label=label,
-        origin_lon=float(lon if lon is not None else lonlat[0]),
-        origin_lat=float(lat if lat is not None else lonlat[1]),
+        origin_label=origin.label,
+        origin_lon=origin.lon,
+        origin_lat=origin.lat,
         at=at,
-        sites=[answer(int(j), False) for j in fixed],
-        mobile_stops=[answer(int(j), True) for j in stops],
+        sites=[site_answer(index, int(j), origin, at) for j in fixed],
+        mobile_stops=[site_answer(index, int(j), origin, at, dated=True) for j in stops],
         mode=index.mode,
         model_fr=index.model_fr,
         notes=notes,
@@ -333,16 +353,10 @@ def _text(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def _site_answer(
-    index: SearchIndex,
-    j: int,
-    minutes: float,
-    low: np.ndarray | None,
-    high: np.ndarray | None,
-    at: datetime,
-    dated: bool,
-) -> SiteAnswer:
+def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, dated: bool = False) -> SiteAnswer:
+    """Site ``j`` (matrix column) as seen from ``origin`` at time ``at``."""
     s = index.site_records[j]
+    minutes, low, high = float(index.minutes[origin.cell, j]), origin.low, origin.high
     quality = str(s["coordinate_quality"])
     opening = opening_at(_text(s["opening_hours"]), at)
     past = None
@@ -404,7 +418,7 @@ def appointment_notes(
             for row in reader:
                 words = _BOOKING_WORDS.get((row.get(APPOINTMENT_COLUMN) or "").strip().lower())
                 if words:
-                    out[row["id"]] = f"{words} (source : {Path(path).name})"
+                    out[row["id"]] = words  # the source is listed with the site's sources
     for duplicate, kept in (duplicates or {}).items():
         if duplicate in out and kept not in out:
             out[kept] = out[duplicate]

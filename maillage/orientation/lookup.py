@@ -1,0 +1,148 @@
+"""One search box: a commune name, a postcode or an address typed by a resident → a starting point.
+
+Case, accents, hyphens and small typos are tolerated (difflib, standard library). Communes come from
+the registry; postcodes from the sites and the OSM extract's address points (each point's postcode
+counted in the commune whose outline holds it); addresses from the OSM geocoder of the registry
+(:class:`~maillage.registry.osm_geocode.OsmGeocoder`), within the commune named in the text.
+When nothing matches for sure, the answer is a short list of "vouliez-vous dire …" choices.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from maillage.registry.geocode import normalise_text
+from maillage.registry.osm_geocode import OsmGeocoder
+from maillage.registry.vocab import CoordinateQuality
+
+NAME_SIMILARITY = 0.75  # "bagnex" → "bagneux" (0.92), "issi" → "issy" (0.75)
+_POSTCODE = re.compile(r"\b(\d{5})\b")
+_ADDRESS_HITS = (CoordinateQuality.OSM_ADDRESS, CoordinateQuality.OSM_STREET)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A starting point: a commune (lon/lat None: its centre is used) or a point in a commune."""
+
+    label: str
+    commune_code: str
+    lon: float | None = None
+    lat: float | None = None
+    precision_fr: str = "commune"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    query: str
+    place: Place | None
+    suggestions: list[Place] = field(default_factory=list)
+    message_fr: str = ""
+
+
+class PlaceFinder:
+    """Commune names, postcodes and (optionally) the OSM address points of the territory."""
+
+    def __init__(
+        self,
+        commune_names: dict[str, str],
+        postcodes: dict[str, set[str]],
+        geocoder: OsmGeocoder | None = None,
+    ) -> None:
+        self.names = commune_names
+        self.postcodes = {p: sorted(c) for p, c in postcodes.items()}
+        self.geocoder = geocoder
+        self._by_key = {normalise_text(n): c for c, n in commune_names.items()}
+        self._keys = sorted(self._by_key, key=len, reverse=True)  # longest first: "issy les moulineaux"
+
+    def commune_place(self, code: str) -> Place:
+        return Place(f"{self.names[code]} (centre de la commune)", code)
+
+    def find(self, text: str) -> Lookup:
+        query = text.strip()
+        norm = normalise_text(query)
+        if not norm:
+            return Lookup(query, None, message_fr="Indiquez une commune, un code postal ou une adresse.")
+        postcode = _POSTCODE.search(norm)
+        code, rest = self._commune_in(norm)
+        if code is None and postcode:
+            codes = self.postcodes.get(postcode.group(1), [])
+            if len(codes) == 1:
+                code = codes[0]
+            elif len(codes) > 1:
+                message = f"Le code postal {postcode.group(1)} couvre plusieurs communes : choisissez la vôtre."
+                return Lookup(query, None, [self.commune_place(c) for c in codes], message)
+            rest = _POSTCODE.sub(" ", rest).strip()
+        if code is None:
+            return self._fuzzy(query, norm)
+        rest = _POSTCODE.sub(" ", rest).strip()
+        if rest and self.geocoder is not None and re.search(r"[a-z]", rest):
+            hit = self.geocoder.geocode(rest, code, "", "")
+            if hit is not None and hit.quality in _ADDRESS_HITS:
+                precise = hit.quality == CoordinateQuality.OSM_ADDRESS
+                label = (
+                    f"{query} ({self.names[code]})" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
+                )
+                return Lookup(query, Place(label, code, hit.lon, hit.lat, "adresse" if precise else "voie"))
+            message = f"Adresse « {rest} » introuvable à {self.names[code]} : recherche depuis le centre de la commune."
+            return Lookup(query, self.commune_place(code), [], message)
+        return Lookup(query, self.commune_place(code))
+
+    def _commune_in(self, norm: str) -> tuple[str | None, str]:
+        """The commune named in the text (whole name, or a unique prefix word such as "issy") and the rest."""
+        padded = f" {norm} "
+        for key in self._keys:
+            if f" {key} " in padded:
+                return self._by_key[key], padded.replace(f" {key} ", " ", 1).strip()
+        words = norm.split()
+        for i in range(len(words) - 1, -1, -1):  # the commune is usually last: "… timbaud issy"
+            word = words[i]
+            if len(word) < 4 or word.isdigit():
+                continue
+            starts = [k for k in self._keys if k.split()[0] == word]
+            if len(starts) == 1:
+                return self._by_key[starts[0]], " ".join(words[:i] + words[i + 1 :])
+        return None, norm
+
+    def _fuzzy(self, query: str, norm: str) -> Lookup:
+        close = sorted(k for k in self._keys if len(norm) >= 3 and k.startswith(norm))  # "chat" → Châtillon, Châtenay
+        close = close or difflib.get_close_matches(norm, list(self._by_key), n=3, cutoff=NAME_SIMILARITY)
+        if not close:  # a typo in the last word of an address ("… issi") or a partial name
+            words = norm.split()
+            close = [
+                k
+                for w in words[-2:]
+                for k in difflib.get_close_matches(w, list(self._by_key), n=2, cutoff=NAME_SIMILARITY)
+            ]
+            close += [
+                k
+                for k in self._keys
+                if words and difflib.SequenceMatcher(None, words[-1], k.split()[0]).ratio() >= NAME_SIMILARITY
+            ]
+        close = list(dict.fromkeys(close))
+        if len(close) == 1 and close[0] and difflib.SequenceMatcher(None, norm, close[0]).ratio() >= 0.85:
+            return Lookup(query, self.commune_place(self._by_key[close[0]]))
+        if close:
+            return Lookup(query, None, [self.commune_place(self._by_key[k]) for k in close[:5]],
+                          f"« {query} » n'est pas une commune connue. Vouliez-vous dire :")  # fmt: skip
+        return Lookup(
+            query,
+            None,
+            [],
+            f"« {query} » : aucune commune, aucun code postal ni aucune adresse du territoire ne correspond.",
+        )
+
+
+MIN_POSTCODE_SHARE = 0.1  # a commune holding fewer of a postcode's points is a tagging slip, not its commune
+
+
+def postcodes_of(pairs: list[tuple[str | None, str | None]]) -> dict[str, set[str]]:
+    """Postcode → commune codes, from (postcode, commune) pairs of sites and address points."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for postcode, code in pairs:
+        text = str(postcode or "").strip()
+        if code and _POSTCODE.fullmatch(text):
+            counts[text][str(code)] += 1
+    return {p: {c for c, n in cs.items() if n >= MIN_POSTCODE_SHARE * cs.total()} for p, cs in counts.items()}

@@ -1,0 +1,62 @@
+"""Build what orientation needs from a registry: the search index and the place finder.
+
+Used by ``maillage orient`` and by the web app's start-up, so both answer the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from maillage import api
+from maillage.orientation.lookup import PlaceFinder, postcodes_of
+from maillage.orientation.search import SearchIndex, appointment_notes, build_index
+from maillage.registry.datafolder import DataFolder
+from maillage.registry.snapshot import Snapshot, load_snapshot
+
+
+@dataclass(frozen=True)
+class OrientationInputs:
+    snapshot: Snapshot
+    folder: DataFolder | None
+    index: SearchIndex
+    finder: PlaceFinder
+
+
+def build_finder(snapshot: Snapshot, folder: DataFolder | None, index: SearchIndex) -> PlaceFinder:
+    """Communes, postcodes (sites + OSM address points) and the OSM geocoder when the folder has an extract."""
+    pairs = list(zip(snapshot.sites["postcode"], snapshot.sites["commune_code"], strict=True))
+    geocoder = None
+    if folder is not None and folder.pbf_files:
+        from maillage.geo import lonlat_to_l93
+        from maillage.registry.addresses import load_osm_addresses
+        from maillage.registry.osm_geocode import OsmGeocoder
+
+        data = load_osm_addresses(folder.pbf_files[0])
+        polygons = dict(zip(snapshot.communes.index, snapshot.communes.geometry, strict=True))
+        geocoder = OsmGeocoder(data, polygons)
+        if len(data.address_lonlat):
+            # each address point counted in the commune of its nearest population cell (200 m)
+            xy = lonlat_to_l93(data.address_lonlat[:, 0], data.address_lonlat[:, 1])
+            _, cell = index.cell_tree.query(xy)
+            codes = np.asarray(index.cells.commune_code)[cell]
+            pairs += list(zip(data.address_postcode.tolist(), codes.tolist(), strict=True))
+    return PlaceFinder(index.commune_names, postcodes_of(pairs), geocoder)
+
+
+def orientation_inputs(
+    db_url: str | None = None, data: str | Path | None = None, mode: str | None = None
+) -> OrientationInputs:
+    """Registry → snapshot, cells, engine (as ``maillage audit`` chooses it), index and finder."""
+    snapshot = load_snapshot(api.open_registry(db_url))
+    folder = api._folder(data, snapshot)
+    cells, notes = api.population_cells(snapshot, folder)
+    choice = api.engine_for(folder, mode)
+    duplicates = {
+        str(i): str(d) for i, d in zip(snapshot.sites["id"], snapshot.sites["duplicate_of"], strict=True) if d
+    }
+    appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
+    index = build_index(snapshot, cells, choice.engine, notes=[*choice.notes, *notes], appointments=appointments)
+    return OrientationInputs(snapshot, folder, index, build_finder(snapshot, folder, index))

@@ -358,7 +358,10 @@ def orient(
     data: DataOption = None,
     db: DbOption = None,
 ) -> None:
-    """Où m'adresser ? Les lieux pour un besoin depuis une adresse, classés par temps de trajet (la réponse de la page publique)."""
+    """Où m'adresser ? Les lieux pour un besoin depuis une adresse, classés par temps de trajet.
+
+    La même réponse que la page publique.
+    """
     import dataclasses
 
     from maillage.orientation.orient import orient as run_orient

@@ -151,7 +151,7 @@ def aggregate(
         frame[f"minutes_{key}"] = result.minutes
         # population-weighted mean over reachable cells, as sums (a groupby.apply per class is seconds)
         finite = np.isfinite(result.minutes)
-        frame[f"wsum_{key}"] = np.where(finite, result.minutes * cells.population, 0.0)
+        frame[f"wsum_{key}"] = np.where(finite, result.minutes, 0.0) * cells.population  # no inf × 0
         frame[f"wpop_{key}"] = np.where(finite, cells.population, 0.0)
         approx = [quality.get(i, "") == "commune_centroid" for i in result.site_ids(classes[name])]
         frame[f"approx_{key}"] = cells.population * np.array(approx, dtype=bool)

@@ -68,5 +68,9 @@ def render_html(
         sites=counted.to_dict(orient="records"),
         standard_lines=s.describe_fr(),
         week=week or [],
+        mode_fr={"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}.get(
+            str(result.engine.get("mode")), str(result.engine.get("mode"))),
+        backend_fr={"street": "temps par les rues", "crowfly": "temps à vol d'oiseau", "transit": "horaires GTFS"}.get(
+            str(result.engine.get("backend")), str(result.engine.get("backend"))),
         crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
     )

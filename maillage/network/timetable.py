@@ -252,8 +252,10 @@ def _platforms(stop_id: str, stop_map: pd.Series, station_children: dict[str, li
 
 
 def cache_dir() -> Path:
-    """``$MAILLAGE_CACHE`` or ``~/.cache/maillage``."""
-    return Path(os.environ.get("MAILLAGE_CACHE") or Path.home() / ".cache" / "maillage")
+    """``$MAILLAGE_CACHE`` or ``~/.cache/maillage`` (the street graphs' rule)."""
+    from maillage.network.osm_graph import cache_dir_default
+
+    return cache_dir_default()
 
 
 def default_date(paths: list[Path]) -> dt.date:

@@ -82,20 +82,16 @@ def _rules_key() -> str:
     return hashlib.sha256(rules.encode()).hexdigest()[:12]
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("MAILLAGE_CACHE") or Path.home() / ".cache" / "maillage")
-
-
 def load_buildings(pbf_path: Path | str, *, cache_dir: Path | None = None) -> BuildingArrays:
     """The buildings of ``pbf_path``, from the cache when it holds this file's arrays."""
-    from maillage.network.osm_graph import file_sha256
+    from maillage.network.osm_graph import cache_dir_default, file_sha256
 
     pbf = Path(pbf_path).expanduser().resolve()
     if not pbf.is_file() or pbf.stat().st_size == 0:
         raise BuildingsError(f"{pbf}: OSM PBF file not found or empty")
     sha = file_sha256(pbf)
     size = pbf.stat().st_size
-    cache = (cache_dir or _cache_dir()) / f"buildings-{sha[:16]}-{size}-{_rules_key()}.npz"
+    cache = (cache_dir or cache_dir_default()) / f"buildings-{sha[:16]}-{size}-{_rules_key()}.npz"
     if cache.is_file():
         try:
             return _load(cache)

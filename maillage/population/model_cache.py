@@ -22,10 +22,6 @@ from maillage.population.cells import Cells
 MODEL_CACHE_VERSION = 1
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("MAILLAGE_CACHE") or Path.home() / ".cache" / "maillage")
-
-
 def model_key(
     communes: gpd.GeoDataFrame,
     sector_of_commune: dict[str, str],
@@ -48,7 +44,9 @@ def cached_cells(
     key: str, build: Callable[[], tuple[Cells, dict[str, float]]], cache_dir: Path | None = None
 ) -> tuple[Cells, dict[str, float]]:
     """The cells and totals stored under ``key``, else ``build()``'s, stored for next time."""
-    path = (cache_dir or _cache_dir()) / f"census-cells-{key}.npz"
+    from maillage.network.osm_graph import cache_dir_default  # the one $MAILLAGE_CACHE rule
+
+    path = (cache_dir or cache_dir_default()) / f"census-cells-{key}.npz"
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as data:

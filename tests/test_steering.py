@@ -17,16 +17,16 @@ from typer.testing import CliRunner
 
 from maillage import api
 from maillage.audit.guarantee import run_audit
+from maillage.cli.steering import app
 from maillage.geo import lonlat_to_l93
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.planning import apply_scenario, compare
 from maillage.registry.snapshot import load_snapshot
+from maillage.report.steering import write_report
 from maillage.steering import analysis as an
-from maillage.steering.cli import app
 from maillage.steering.coverage import convention_changes
 from maillage.steering.importer import SteeringImportError, load_default, load_file, load_folder
 from maillage.steering.models import ActivityIndicator, Convention, ScheduledService
-from maillage.steering.report import write_report
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(os.environ.get("MAILLAGE_SEEDS", SHARED / "seeds"))

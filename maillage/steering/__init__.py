@@ -1,7 +1,8 @@
 """Steering (pilotage): solidarity budget lines, activity indicators and conventions with communes.
 
 Data are file-based (CSV → pydantic models, see :mod:`.importer`); computations are pure functions
-(:mod:`.analysis`); :mod:`.report` writes the HTML/PDF report and :mod:`.cli` exposes ``app``.
+(:mod:`.analysis`); :mod:`maillage.report.steering` writes the HTML/PDF report and :mod:`maillage.cli.steering`
+exposes ``app``.
 """
 
 from .analysis import (

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from maillage.report.steering import render_html, stylesheet_text, to_jsonable
 from maillage.steering.importer import SteeringImportError, load_default, load_folder
 from maillage.steering.models import SteeringData
-from maillage.steering.report import render_html, stylesheet_text, to_jsonable
 from maillage.web.context import WebContext
 from maillage.web.routes_planner import User, session_user
 from maillage.web.schemas import IsoDate, Problem

@@ -1,4 +1,7 @@
-"""``maillage plan`` (where the next sites should go, SST sectors, a mobile unit's tour) and ``maillage compare``."""
+"""``maillage plan`` (where the next sites should go, SST sectors, a mobile unit's tour) and ``maillage compare``.
+
+Two top-level commands, mounted on the root app by :func:`maillage.cli.main._mount_groups`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from maillage.cli.common import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
 from maillage.planning.changes import ScenarioError
-from maillage.planning.cli import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
 from maillage.planning.optimise import PlanningError
 from maillage.planning.solver import SolverError
 
@@ -108,7 +111,7 @@ def plan(
 ) -> None:
     """Proposer où placer de nouveaux sites (les existants restent), les secteurs SST ou une tournée mobile."""
     from maillage import api
-    from maillage.planning import report
+    from maillage.report import planning as report
 
     if method not in ALL_METHODS:
         raise fail(f"méthode {method!r} inconnue (connues : {', '.join(ALL_METHODS)})")
@@ -144,8 +147,8 @@ def plan(
                 say("Enregistrement du scénario et vérification par l'audit…")
                 result["saved"] = _save(inputs, standard, result, save, method)
             if html is not None:
-                from maillage.planning.html import render_plan_html
                 from maillage.report.files import write_atomic
+                from maillage.report.planning_html import render_plan_html
 
                 say("Rapport HTML…")
                 write_atomic(html, render_plan_html(result, inputs, standard))
@@ -293,10 +296,11 @@ def compare(
 ) -> None:
     """Population gagnée et perdue dans la norme, par commune et secteur, et les pires temps qui changent."""
     from maillage import api
-    from maillage.planning import report, store
+    from maillage.planning import store
     from maillage.planning.compare import compare as diff_audits
     from maillage.planning.timeaware import parse_when
     from maillage.planning.variants import audit_variant
+    from maillage.report import planning as report
 
     try:
         standard = _standard(pole_minutes, antenne_minutes)
@@ -334,8 +338,8 @@ def compare(
                 "notes": [*inputs.notes, *after.notes],
             }
             if html is not None:
-                from maillage.planning.html import render_compare_html
                 from maillage.report.files import write_atomic
+                from maillage.report.planning_html import render_compare_html
 
                 write_atomic(html, render_compare_html(diff, base, after))
     except _errors() as exc:

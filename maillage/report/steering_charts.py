@@ -15,8 +15,8 @@ import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
-from .analysis import DmBreakdown, FollowUp, IndicatorRow, ScissorsYear, add_years
-from .models import INDICATOR_LABELS, POLICY_LABELS, PRECISION_LABELS, BudgetLine
+from maillage.steering.analysis import DmBreakdown, FollowUp, IndicatorRow, ScissorsYear, add_years
+from maillage.steering.models import INDICATOR_LABELS, POLICY_LABELS, PRECISION_LABELS, BudgetLine
 
 M = 1e6
 SPEND_C, DMTO_C, TVA_C, OTHER_C = "#b03a2e", "#1f618d", "#7d3c98", "#7f8c8d"

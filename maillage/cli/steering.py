@@ -1,7 +1,7 @@
 """``maillage steering …``: show, report and import the steering data (thin layer over the library).
 
-The lead mounts :data:`app` as a sub-command; it also runs alone:
-``python -c "from maillage.steering.cli import app; app()" report --out /tmp/steer``.
+Mounted on the root app as ``maillage steering`` by :func:`maillage.cli.main._mount_groups`; it also runs alone:
+``python -c "from maillage.cli.steering import app; app()" report --out /tmp/steer``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from maillage.csvcells import neutralise
-
-from .importer import SteeringImportError, load_default, load_folder
-from .models import SteeringData
+from maillage.steering.importer import SteeringImportError, load_default, load_folder
+from maillage.steering.models import SteeringData
 
 app = typer.Typer(
     help="Pilotage : budget des solidarités, indicateurs d'activité et conventions avec les communes.",
@@ -125,12 +124,12 @@ def show(
     ref = _today(today)
     pops, names = load_communes(communes)
     if fmt is OutputFormat.json:
-        from .report import to_jsonable  # matplotlib is imported only by the commands that draw
+        from maillage.report.steering import to_jsonable  # matplotlib is imported only by the commands that draw
 
         payload = to_jsonable(data, ref, pops, horizon)
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    from .report import build_tables
+    from maillage.report.steering import build_tables
 
     tables, sources = build_tables(data, ref, pops, names, horizon)
     keys = DEFAULT_TABLES if table is TableName.all else [table.value]
@@ -178,7 +177,7 @@ def report(
     """Écrire le rapport de pilotage : HTML autonome (graphiques SVG intégrés) et PDF."""
     data = _load(folder)
     pops, names = load_communes(communes)
-    from .report import write_report
+    from maillage.report.steering import write_report
 
     paths = write_report(data, out, _today(today), pops, names, horizon)
     console.print(f"Rapport HTML : {paths['html']}")
@@ -211,8 +210,7 @@ def scenario(
     from maillage import api
     from maillage.planning import ScenarioError, store
     from maillage.registry.snapshot import EmptyRegistryError, load_snapshot
-
-    from .coverage import convention_changes
+    from maillage.steering.coverage import convention_changes
 
     data = _load(folder)
     try:

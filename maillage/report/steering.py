@@ -2,7 +2,8 @@
 
 ``build_tables`` turns the loaded data into display tables (strings, French labels) in which every
 figure carries a numbered reference to its source; ``write_report`` writes ``pilotage.html`` and
-``pilotage.pdf``. Computation stays in :mod:`.analysis`; drawing in :mod:`.charts`.
+``pilotage.pdf``. Computation stays in :mod:`maillage.steering.analysis`; drawing in
+:mod:`maillage.report.steering_charts`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from jinja2 import Environment, PackageLoader
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from maillage.report import steering_charts as charts
 from maillage.report.files import write_atomic
-
-from . import analysis as an
-from . import charts
-from .models import (
+from maillage.steering import analysis as an
+from maillage.steering.models import (
     DIRECTION_LABELS,
     DOCUMENT_LABELS,
     MEASURE_LABELS,
@@ -340,7 +340,7 @@ def render_html(
 
 def stylesheet_text() -> str:
     """The page's CSS (``templates/steering.css``), for the web workspace to serve as a file."""
-    return (resources.files("maillage.steering") / "templates" / "steering.css").read_text(encoding="utf-8")
+    return (resources.files("maillage.report") / "templates" / "steering.css").read_text(encoding="utf-8")
 
 
 def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date,
@@ -358,7 +358,7 @@ def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure
             "charts": chart_list,
             "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
         })
-    env = Environment(loader=PackageLoader("maillage.steering", "templates"),
+    env = Environment(loader=PackageLoader("maillage.report", "templates"),
                       autoescape=True)  # every template, whatever its suffix
     return env.get_template("steering.html.j2").render(
         sections=sections, sources=sources, today=today, stylesheet=stylesheet,

@@ -1,76 +1,23 @@
 """``maillage scenario …``: create, edit, show, export and import scenarios (thin layer over ``planning.store``).
 
-Mounted by :func:`maillage.cli._mount_optional` with :func:`register`, which also adds the top-level
-``plan`` and ``compare`` commands (:mod:`maillage.planning.cli_plan`).
+Mounted on the root app by :func:`maillage.cli.main._mount_groups`.
 """
 
 from __future__ import annotations
 
-import getpass
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
+from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
 from maillage.planning import store
 from maillage.planning.changes import ScenarioError
 from maillage.registry.snapshot import EmptyRegistryError, Snapshot, load_snapshot
 
 scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrées du registre.", no_args_is_help=True)
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", envvar="MAILLAGE_DB_URL", help=(
-        "URL de la base (défaut : SQLite dans "
-        "le dossier du registre, voir README)."
-    )),
-]
-DataOption = Annotated[
-    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help=(
-        "Dossier de données "
-        "(organisation décrite dans le README)."
-    ))
-]
-
-
-class ShowFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def actor() -> str:
-    """Who writes from the command line (recorded in write_log)."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in some containers
-        return "cli"
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
-    return typer.Exit(code)
-
-
-def progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    from maillage.report.files import write_atomic
-
-    write_atomic(output, text)
-    err.print(f"Écrit : {output}")
 
 
 def _open(db: str | None) -> Engine:
@@ -124,7 +71,7 @@ def create(
 @scenario_app.command("list")
 def list_(db: DbOption = None) -> None:
     """Lister les scénarios enregistrés."""
-    from maillage.planning.report import print_scenarios
+    from maillage.report.planning import print_scenarios
 
     print_scenarios(store.list_scenarios(_open(db)), Console())
 
@@ -139,7 +86,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Montrer les changements d'un scénario (json/csv : le format d'export, réimportable)."""
-    from maillage.planning.report import print_scenario
+    from maillage.report.planning import print_scenario
 
     scenario = _find(db, name)
     if output_format is ShowFormat.table:
@@ -290,12 +237,3 @@ def assign_sector(
     """Rattacher une commune à un autre secteur SST (ou à un nouveau)."""
     payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
     _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)
-
-
-def register(app: typer.Typer) -> None:
-    """Mount ``scenario`` and the top-level ``plan`` and ``compare`` commands on the main app."""
-    from maillage.planning import cli_plan
-
-    app.add_typer(scenario_app, name="scenario", help="Scénarios : variantes nommées et enregistrées du registre.")
-    app.command("plan")(cli_plan.plan)
-    app.command("compare")(cli_plan.compare)

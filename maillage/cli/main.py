@@ -14,17 +14,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from maillage import api, cli_help
+from maillage import api
 from maillage.audit.standard import ServiceStandard
+from maillage.cli import french_help
+from maillage.cli.common import DataOption, DbOption, err, fail
+from maillage.cli.common import progress as _progress
 from maillage.engines import EngineUnavailable
 from maillage.registry.datafolder import DataFolderError
 from maillage.registry.errors import ImportRejected
 from maillage.registry.snapshot import EmptyRegistryError
 from maillage.registry.vocab import Service
 
-cli_help.install()  # French placeholders and panels in every --help
+french_help.install()  # French placeholders and panels in every --help
 app = typer.Typer(
     help="maillage — auditer, planifier et piloter le maillage territorial des services sociaux (Hauts-de-Seine).",
     no_args_is_help=True,
@@ -33,21 +36,6 @@ app = typer.Typer(
 )
 sites_app = typer.Typer(help="Lister, montrer, importer et exporter les sites.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
-err = Console(stderr=True)
-
-DataOption = Annotated[
-    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help=(
-        "Dossier de données "
-        "(organisation décrite dans le README)."
-    ))
-]
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", envvar="MAILLAGE_DB_URL", help=(
-        "URL de la base (défaut : SQLite dans "
-        "le dossier du registre, voir README)."
-    )),
-]
 
 
 class OutputFormat(StrEnum):
@@ -55,15 +43,6 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     geojson = "geojson"
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
-    return typer.Exit(code)
-
-
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
 
 
 @app.command()
@@ -74,7 +53,7 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
             progress.add_task("Lecture et validation du dossier de données…")
             content = api.init_registry(data, db)
     except (ImportRejected, DataFolderError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     s = content.summary()
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
     err.print(
@@ -181,11 +160,11 @@ def audit(
                 progress.update(task, description="Rapport HTML…")
                 write_atomic(html, render_html(result, week=week_rows))
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError, LookupError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output_format is OutputFormat.table:
         terminal.print_audit(result, Console())
         if week_rows is not None:
-            from maillage.planning.report import print_week
+            from maillage.report.planning import print_week
 
             print_week(week_rows, Console())
     else:
@@ -214,7 +193,7 @@ def sites_import(files: list[Path], db: DbOption = None) -> None:
     try:
         records = add_sites(api.open_registry(db), files)
     except (ImportRejected, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     err.print(f"[green]{len(records)} sites ajoutés.[/]")
 
 
@@ -230,7 +209,7 @@ def sites_export(
 
     snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise _fail("--format : csv ou geojson")
+        raise fail("--format : csv ou geojson")
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
     if output is None:
         sys.stdout.write(text)
@@ -269,7 +248,7 @@ def serve(
             return
         web = create_app(db, data, mode=mode)
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     err.print(f"maillage : http://{host}:{port}/")
     uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
 
@@ -288,18 +267,18 @@ def user_add(
     from maillage.web.auth import AccountError, create_account
 
     if role not in ("planner", "admin"):
-        raise _fail("--role : planner ou admin")
+        raise fail("--role : planner ou admin")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
         password = typer.prompt("Mot de passe", hide_input=True)
         if typer.prompt("Confirmez le mot de passe", hide_input=True) != password:
-            raise _fail("les deux mots de passe saisis diffèrent : relancez la commande")
+            raise fail("les deux mots de passe saisis diffèrent : relancez la commande")
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     err.print(f"[green]Compte {username} ({role}) enregistré.[/]")
 
 
@@ -329,19 +308,13 @@ def audit_many(
             results = run_many(folders, mode=mode, scheduler=scheduler, n_workers=workers,
                                on_done=lambda r: progress.advance(task))  # fmt: skip
         except (EmptyRegistryError, EngineUnavailable, DataFolderError, ImportRejected, ValueError) as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     write_parquet(gather_communes(results), output)
     for r in results:
         share = r.total.get("share_within", float("nan"))
         people = r.total.get("population", 0.0)
         err.print(f"{r.territory} : {share:.1%} dans la norme ({people:,.0f} hab., {r.seconds:.1f} s)")
     err.print(f"Lignes par commune : {output}")
-
-
-def _mount_sites_lookup() -> None:
-    from maillage.cli_sites import register
-
-    register(sites_app)  # maillage sites list, maillage sites show
 
 
 class OrientFormat(StrEnum):
@@ -369,19 +342,19 @@ def orient(
     from maillage.orientation.text import orientation_lines
 
     if need not in {s.value for s in Service}:
-        raise _fail(f"besoin inconnu {need!r} ; codes possibles : {', '.join(s.value for s in Service)}")
+        raise fail(f"besoin inconnu {need!r} ; codes possibles : {', '.join(s.value for s in Service)}")
     if mode is not None and mode not in ("walk", "bike", "car"):
-        raise _fail(f"mode inconnu {mode!r} ; modes possibles : walk, bike, car")
+        raise fail(f"mode inconnu {mode!r} ; modes possibles : walk, bike, car")
     try:
         with _progress() as progress:
             progress.add_task("Calcul des temps de trajet…")
             inputs = orientation_inputs(db, data, mode)
     except (EmptyRegistryError, DataFolderError, EngineUnavailable) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     found = inputs.finder.find(where)
     if found.place is None:
         choices = "".join(f"\n  - {p.label}" for p in found.suggestions)
-        raise _fail(f"{found.message_fr}{choices}")
+        raise fail(f"{found.message_fr}{choices}")
     place = found.place
     answer = run_orient(inputs.index, need, commune=place.commune_code if place.lon is None else None,
                         lon=place.lon, lat=place.lat, origin_label=place.label)  # fmt: skip
@@ -394,22 +367,16 @@ def orient(
     sys.stdout.write("\n".join(orientation_lines(answer)) + "\n")
 
 
-def _mount_optional() -> None:
-    try:
-        from maillage.planning.cli import register as register_planning
-    except ImportError:
-        pass
-    else:
-        register_planning(app)  # maillage scenario …, maillage plan, maillage compare
-    try:
-        from maillage.steering.cli import app as steering_app
-    except ImportError:
-        return
-    app.add_typer(steering_app, name="steering", help="Pilotage : budget, indicateurs d'activité et conventions.")
+def _mount_groups() -> None:
+    from maillage.cli import plan, scenario, sites, steering
+
+    sites.register(sites_app)  # maillage sites list, maillage sites show
+    app.add_typer(
+        scenario.scenario_app, name="scenario", help="Scénarios : variantes nommées et enregistrées du registre."
+    )
+    app.command("plan")(plan.plan)
+    app.command("compare")(plan.compare)
+    app.add_typer(steering.app, name="steering", help="Pilotage : budget, indicateurs d'activité et conventions.")
 
 
-_mount_sites_lookup()
-_mount_optional()
-
-if __name__ == "__main__":
-    app()
+_mount_groups()

@@ -1,0 +1,67 @@
+"""What every command group shares: the ``--data`` and ``--db`` options, the error line, the progress spinner.
+
+Its own module so that the command groups (:mod:`maillage.cli.scenario`, :mod:`maillage.cli.plan`, …) import
+it and never each other. Light on purpose: typer and rich only, nothing that computes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+err = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None, typer.Option("--data", envvar="MAILLAGE_DATA", help=(
+        "Dossier de données "
+        "(organisation décrite dans le README)."
+    ))
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="MAILLAGE_DB_URL", help=(
+        "URL de la base (défaut : SQLite dans "
+        "le dossier du registre, voir README)."
+    )),
+]
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def actor() -> str:
+    """Who writes from the command line (recorded in write_log)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
+    return typer.Exit(code)
+
+
+def progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to ``output`` atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    from maillage.report.files import write_atomic
+
+    write_atomic(output, text)
+    err.print(f"Écrit : {output}")

@@ -17,12 +17,12 @@ from sqlalchemy import Engine
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
 from maillage.engines import EngineChoice, choose_engine
+from maillage.numbers import fr_int
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
 from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
 from maillage.registry.snapshot import Snapshot, load_snapshot
-from maillage.report.numbers import fr_int
 
 
 def open_registry(url: str | None = None) -> Engine:

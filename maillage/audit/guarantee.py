@@ -16,8 +16,8 @@ import pandas as pd
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, nearest_by_class
 from maillage.population.cells import Cells
+from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
-from maillage.report.provenance import describe_files
 
 SERVICE_CLASS_PREFIX = "service:"
 

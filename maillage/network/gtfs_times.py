@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from maillage.network.gtfs import GtfsError, data_row, parse_ints, parse_times_s
+from maillage.network.gtfs_fields import GtfsError, data_row, parse_ints, parse_times_s
 
 
 @dataclass

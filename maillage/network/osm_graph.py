@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from pyproj import Geod
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scipy.sparse.csgraph import connected_components
 
 from maillage.geo import lonlat_to_l93, working_crs
+from maillage.progress import Steps
 
 MODES = ("walk", "bike", "car")
 
@@ -349,8 +348,9 @@ def load_street_graph(
     stat = pbf.stat()
     if stat.st_size == 0:
         raise StreetGraphError(f"{pbf}: OSM PBF file is empty")
-    console = Console(stderr=True, quiet=not progress)
-    with console.status(f"hashing {pbf.name}"):
+    steps = Steps(progress)
+    with steps:
+        steps.say(f"hashing {pbf.name}")
         sha = file_sha256(pbf)
     rules = json.dumps(
         [GRAPH_FORMAT_VERSION, pyrosm.__version__, PYROSM_NETWORK[mode], EXTRA_WAYS.get(mode), table, working_crs()]
@@ -371,15 +371,14 @@ def load_street_graph(
             graph.metadata.update(file_facts, cache_file=str(cache), from_cache=True)
             return graph
         except Exception:  # unreadable cache (disk full, older numpy...): rebuild it
-            console.log(f"[yellow]unreadable graph cache {cache}, rebuilding")
+            steps.log(f"unreadable graph cache {cache}, rebuilding")
     started = time.perf_counter()
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(f"{mode}: reading {pbf.name}", total=3)
+    with steps:
+        steps.say(f"{mode}: reading {pbf.name}")
         edges, nodes = read_pbf_ways(pbf, mode)
-        bar.update(task, advance=1, description=f"{mode}: building graph from {len(edges):,} segments")
+        steps.say(f"{mode}: building graph from {len(edges):,} segments")
         graph = build_street_graph(edges, nodes, mode, table)
-        bar.update(task, advance=1, description=f"{mode}: writing cache {cache.name}")
+        steps.say(f"{mode}: writing cache {cache.name}")
         graph.metadata.update(
             file_facts,
             mode=mode,
@@ -390,6 +389,5 @@ def load_street_graph(
             format_version=GRAPH_FORMAT_VERSION,
         )
         save_graph(cache, graph)
-        bar.update(task, advance=1)
     graph.metadata.update(cache_file=str(cache), from_cache=False)
     return graph

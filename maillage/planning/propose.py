@@ -27,6 +27,7 @@ import numpy as np
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
+from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
 from maillage.planning.matrix import travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
@@ -34,7 +35,6 @@ from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
-from maillage.report.numbers import fr_int as _n
 
 NEAREST_SITES = 8
 PRESELECT = 40

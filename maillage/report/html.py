@@ -10,10 +10,10 @@ from jinja2 import Environment, PackageLoader
 
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
-from maillage.report.numbers import fr_int as _fmt_int
 
 __all__ = ["render_html", "write_atomic"]
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from maillage.numbers import fr_int as _int
 from maillage.planning.changes import describe_change
-from maillage.report.numbers import fr_int as _int
 from maillage.report.writers import _clean
 
 

@@ -13,9 +13,9 @@ from jinja2 import Environment
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
+from maillage.numbers import fr_int as _int
 from maillage.planning.variants import audit_variant
 from maillage.report.map import minutes_map_svg
-from maillage.report.numbers import fr_int as _int
 from maillage.report.planning import SECTOR_HEADER, sector_rows
 
 _PAGE = """<!doctype html>

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
-from maillage.report.numbers import fr_int as _int
+from maillage.numbers import fr_int as _int
 
 
 def _minutes(value: float) -> str:

@@ -1,4 +1,8 @@
-"""Numbers as French readers expect them in every output: ``1 654 712`` (narrow no-break spaces)."""
+"""Numbers as French readers expect them in every output: ``1 654 712`` (narrow no-break spaces).
+
+A neutral module (standard library only): the domain writes French notes with it (planning.propose) and every
+rendering in :mod:`maillage.report` formats its figures with it.
+"""
 
 from __future__ import annotations
 

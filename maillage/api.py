@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,10 @@ from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
 from maillage.registry.snapshot import Snapshot, load_snapshot
+from maillage.steering.conventions import convention_records
+
+if TYPE_CHECKING:
+    from maillage.orientation.setup import OrientationInputs
 
 
 def open_registry(url: str | None = None) -> Engine:
@@ -36,6 +41,8 @@ def init_registry(data: str | Path | None = None, url: str | None = None) -> Reg
     """Validate the data folder and replace the registry with it (all or nothing)."""
     folder = discover(data)
     content = loader.read_data_folder(folder)
+    codes = {c.code for c in content.communes}
+    content = replace(content, conventions=convention_records(folder.root / "steering", codes))
     loader.replace_registry(open_registry(url), content, folder.root)
     return content
 
@@ -279,3 +286,22 @@ def week_coverage(
     snapshot, _ = variant_snapshot(inputs.registry, inputs.snapshot, scenario=scenario)
     return coverage_by_slot(snapshot, cells_for(inputs.cells, snapshot), inputs.engine, standard,
                             slots or DEFAULT_WEEK_SLOTS, unknown=unknown_hours)  # fmt: skip
+
+
+def orientation_inputs(
+    db_url: str | None = None, data: str | Path | None = None, mode: str | None = None
+) -> OrientationInputs:
+    """Registry → snapshot, cells, engine (as ``maillage audit`` chooses it), index and finder."""
+    from maillage.orientation.search import appointment_notes, build_index
+    from maillage.orientation.setup import OrientationInputs, build_finder
+
+    snapshot = load_snapshot(open_registry(db_url))
+    folder = _folder(data, snapshot)
+    cells, notes = population_cells(snapshot, folder)
+    choice = engine_for(folder, mode)
+    duplicates = {
+        str(i): str(d) for i, d in zip(snapshot.sites["id"], snapshot.sites["duplicate_of"], strict=True) if d
+    }
+    appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
+    index = build_index(snapshot, cells, choice.engine, notes=[*choice.notes, *notes], appointments=appointments)
+    return OrientationInputs(snapshot, folder, index, build_finder(snapshot, folder, index))

@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "maillage"
-DOMAIN = ("registry", "population", "network", "audit", "planning", "steering", "orientation")
+# The domain, lowest tier first: a domain package may import its own tier and those below, never one above.
+DOMAIN_TIERS = (("network",), ("registry",), ("population",), ("audit",), ("planning", "steering", "orientation"))
+DOMAIN = tuple(package for tier in DOMAIN_TIERS for package in tier)
 PRESENTATION_LIBS = ("typer", "click", "rich", "jinja2", "matplotlib", "fastapi", "starlette")
-UPPER_LAYERS = ("maillage.cli", "maillage.report", "maillage.web")
+# Above the domain: the library entry points (api, scale) and the three faces (cli, report, web).
+UPPER_LAYERS = ("maillage.api", "maillage.scale", "maillage.cli", "maillage.report", "maillage.web")
 WEB_FORBIDDEN = ("typer", "matplotlib")
 
 
@@ -112,15 +115,25 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
+def _tier(name: str) -> int | None:
+    parts = name.split(".")
+    for rank, tier in enumerate(DOMAIN_TIERS):
+        if parts[0] == "maillage" and len(parts) > 1 and parts[1] in tier:
+            return rank
+    return None
+
+
 def violations(graph: dict[str, set[str]]) -> list[str]:
     """Each import that crosses a layer the wrong way, as ``module → imported``."""
     bad = []
     domain = tuple(f"maillage.{d}" for d in DOMAIN)
     for module, targets in sorted(graph.items()):
         for target in sorted(targets):
-            if _under(module, domain) and (_under(target, PRESENTATION_LIBS) or _under(target, UPPER_LAYERS)):
-                bad.append(f"{module} → {target}")
-            if _under(module, ("maillage.web",)) and _under(target, WEB_FORBIDDEN):
+            upward = _under(target, PRESENTATION_LIBS) or _under(target, UPPER_LAYERS)
+            rank, target_rank = _tier(module), _tier(target)
+            tier_up = rank is not None and target_rank is not None and target_rank > rank
+            web_bad = _under(module, ("maillage.web",)) and _under(target, WEB_FORBIDDEN)
+            if (_under(module, domain) and (upward or tier_up)) or web_bad:
                 bad.append(f"{module} → {target}")
     return bad
 
@@ -128,9 +141,8 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
 def test_the_graph_is_read():
     """The reader finds real edges: a graph with no edges would pass every rule below."""
     graph = import_graph()
-    assert "maillage.cli" in graph
-    assert "maillage.audit.guarantee" in graph
-    assert "typer" in graph["maillage.cli"]
+    assert "maillage.cli.main" in graph["maillage.cli"]
+    assert "typer" in graph["maillage.cli.main"]
     assert "maillage.audit.standard" in graph["maillage.audit.guarantee"]
 
 
@@ -143,18 +155,34 @@ def test_domain_imports_no_presentation_and_web_no_cli_libraries():
 
 
 def test_the_rules_catch_a_bad_tree(tmp_path):
-    """A cycle through a relative import, a lazy jinja2 import in the domain, typer in web: all three found."""
+    """A cycle through a relative import, a lazy jinja2 import in the domain, typer in web, the registry importing
+    steering (a tier above) and planning importing the api: all found, the allowed imports not."""
     root = tmp_path / "maillage"
-    for package in ("", "network", "web", "report"):
+    for package in ("", "network", "web", "report", "registry", "steering", "planning"):
         (root / package).mkdir(parents=True, exist_ok=True)
         (root / package / "__init__.py").write_text("")
     (root / "network" / "a.py").write_text("from . import b\n")
+    (root / "network" / "c.py").write_text("from maillage.registry import sites\n")
+    (root / "registry" / "sites.py").write_text("")
     (root / "network" / "b.py").write_text(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import rich\n"
         "def f():\n    from maillage.network.a import x\n    import jinja2\n"
     )
     (root / "web" / "app.py").write_text("import typer.core\nfrom maillage.report import page\n")
     (root / "report" / "page.py").write_text("import matplotlib\n")
+    (root / "api.py").write_text("")
+    (root / "registry" / "loader.py").write_text("from maillage.steering.importer import f\nimport maillage.network.a")
+    (root / "steering" / "importer.py").write_text("from maillage.registry import loader\n")
+    (root / "planning" / "cli.py").write_text("from maillage import api\nfrom maillage.steering import importer\n")
     graph = import_graph(root)
-    assert cycles(graph) == [["maillage.network.a", "maillage.network.b"]]
-    assert violations(graph) == ["maillage.network.b → jinja2", "maillage.web.app → typer.core"]
+    assert cycles(graph) == [
+        ["maillage.network.a", "maillage.network.b"],
+        ["maillage.registry.loader", "maillage.steering.importer"],
+    ]
+    assert violations(graph) == [
+        "maillage.network.b → jinja2",
+        "maillage.network.c → maillage.registry.sites",
+        "maillage.planning.cli → maillage.api",
+        "maillage.registry.loader → maillage.steering.importer",
+        "maillage.web.app → typer.core",
+    ]

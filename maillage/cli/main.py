@@ -338,7 +338,6 @@ def orient(
     import dataclasses
 
     from maillage.orientation.orient import orient as run_orient
-    from maillage.orientation.setup import orientation_inputs
     from maillage.orientation.text import orientation_lines
 
     if need not in {s.value for s in Service}:
@@ -348,7 +347,7 @@ def orient(
     try:
         with _progress() as progress:
             progress.add_task("Calcul des temps de trajet…")
-            inputs = orientation_inputs(db, data, mode)
+            inputs = api.orientation_inputs(db, data, mode)
     except (EmptyRegistryError, DataFolderError, EngineUnavailable) as exc:
         raise fail(str(exc)) from None
     found = inputs.finder.find(where)

@@ -1,20 +1,19 @@
 """Build what orientation needs from a registry: the search index and the place finder.
 
-Used by ``maillage orient`` and by the web app's start-up, so both answer the same.
+Used by ``maillage orient`` (through :func:`maillage.api.orientation_inputs`) and by the web app's start-up, so
+both answer the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from maillage import api
 from maillage.orientation.lookup import PlaceFinder, postcodes_of
-from maillage.orientation.search import SearchIndex, appointment_notes, build_index
+from maillage.orientation.search import SearchIndex
 from maillage.registry.datafolder import DataFolder
-from maillage.registry.snapshot import Snapshot, load_snapshot
+from maillage.registry.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -44,19 +43,3 @@ def build_finder(snapshot: Snapshot, folder: DataFolder | None, index: SearchInd
             codes = np.asarray(index.cells.commune_code)[cell]
             pairs += list(zip(data.address_postcode.tolist(), codes.tolist(), strict=True))
     return PlaceFinder(index.commune_names, postcodes_of(pairs), geocoder)
-
-
-def orientation_inputs(
-    db_url: str | None = None, data: str | Path | None = None, mode: str | None = None
-) -> OrientationInputs:
-    """Registry → snapshot, cells, engine (as ``maillage audit`` chooses it), index and finder."""
-    snapshot = load_snapshot(api.open_registry(db_url))
-    folder = api._folder(data, snapshot)
-    cells, notes = api.population_cells(snapshot, folder)
-    choice = api.engine_for(folder, mode)
-    duplicates = {
-        str(i): str(d) for i, d in zip(snapshot.sites["id"], snapshot.sites["duplicate_of"], strict=True) if d
-    }
-    appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
-    index = build_index(snapshot, cells, choice.engine, notes=[*choice.notes, *notes], appointments=appointments)
-    return OrientationInputs(snapshot, folder, index, build_finder(snapshot, folder, index))

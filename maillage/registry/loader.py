@@ -76,31 +76,8 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     if osm_pbf is not None and any(s.coordinate_quality.startswith("osm_") for s in sites):
         used.append(osm_pbf)
     files = {str(p.relative_to(folder.root)): file_sha256(p) for p in used}
-    conventions = read_conventions(folder.root / "steering", territory.codes)
-    return RegistryContent(communes, sites, sectors, derived, files, conventions)
-
-
-def read_conventions(folder: Path, commune_codes: set[str]) -> list[ConventionRecord]:
-    """Conventions from DATA/steering/conventions.csv, else the example transcribed from the seeds.
-
-    Conventions with a commune outside the territory are skipped (the shipped example is the 92's).
-    """
-    from maillage.steering.importer import load_default, load_folder
-
-    data = load_folder(folder) if (folder / "conventions.csv").is_file() else load_default()
-    return [
-        ConventionRecord(
-            c.id,
-            c.commune_insee,
-            c.signature_date,
-            c.duration_years,
-            c.renewable,
-            " | ".join(c.commitments),
-            c.source,
-        )
-        for c in data.conventions
-        if c.commune_insee in commune_codes
-    ]
+    # Conventions are steering data: api.init_registry adds them (steering.conventions); the registry stores them.
+    return RegistryContent(communes, sites, sectors, derived, files)
 
 
 def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) -> None:

@@ -16,16 +16,13 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from maillage import api
-from maillage.audit.standard import ServiceStandard
 from maillage.cli import french_help
 from maillage.cli.common import DataOption, DbOption, err, fail
 from maillage.cli.common import progress as _progress
-from maillage.engines import EngineUnavailable
-from maillage.registry.datafolder import DataFolderError
-from maillage.registry.errors import ImportRejected
-from maillage.registry.snapshot import EmptyRegistryError
 from maillage.registry.vocab import Service
+
+# Only typer, rich and the standard library load with the command line: each command imports what it uses
+# (the api, numpy, pandas, geopandas…) in its body, so that --help and a mistyped option answer at once.
 
 french_help.install()  # French placeholders and panels in every --help
 app = typer.Typer(
@@ -48,6 +45,10 @@ class OutputFormat(StrEnum):
 @app.command()
 def init(data: DataOption = None, db: DbOption = None) -> None:
     """Charger le dossier de données dans le registre (tout est vérifié d'abord ; tout ou rien)."""
+    from maillage import api
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.errors import ImportRejected
+
     try:
         with _progress() as progress:
             progress.add_task("Lecture et validation du dossier de données…")
@@ -133,6 +134,11 @@ def audit(
     ))] = False,
 ) -> None:
     """Auditer la garantie 20/15 minutes : par carreau, commune et secteur SST."""
+    from maillage import api
+    from maillage.audit.standard import ServiceStandard
+    from maillage.engines import EngineUnavailable
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.snapshot import EmptyRegistryError
     from maillage.report import terminal, writers
     from maillage.report.files import write_atomic
 
@@ -188,6 +194,8 @@ def audit(
 @sites_app.command("import")
 def sites_import(files: list[Path], db: DbOption = None) -> None:
     """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
+    from maillage import api
+    from maillage.registry.errors import ImportRejected
     from maillage.registry.loader import add_sites
 
     try:
@@ -204,6 +212,7 @@ def sites_export(
     db: DbOption = None,
 ) -> None:
     """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
+    from maillage import api
     from maillage.registry.export import sites_to_csv, sites_to_geojson
     from maillage.report.files import write_atomic
 
@@ -235,6 +244,9 @@ def serve(
 
     import uvicorn
 
+    from maillage.engines import EngineUnavailable
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.snapshot import EmptyRegistryError
     from maillage.web.app import create_app
 
     try:
@@ -264,6 +276,7 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Créer un compte (ou changer son mot de passe, son rôle) ; le mot de passe est demandé, jamais en argument."""
+    from maillage import api
     from maillage.web.auth import AccountError, create_account
 
     if role not in ("planner", "admin"):
@@ -297,6 +310,10 @@ def audit_many(
     """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
+    from maillage.engines import EngineUnavailable
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.errors import ImportRejected
+    from maillage.registry.snapshot import EmptyRegistryError
     from maillage.scale import audit_many as run_many
     from maillage.scale import gather_communes, write_parquet
 
@@ -337,8 +354,12 @@ def orient(
     """
     import dataclasses
 
+    from maillage import api
+    from maillage.engines import EngineUnavailable
     from maillage.orientation.orient import orient as run_orient
     from maillage.orientation.text import orientation_lines
+    from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.snapshot import EmptyRegistryError
 
     if need not in {s.value for s in Service}:
         raise fail(f"besoin inconnu {need!r} ; codes possibles : {', '.join(s.value for s in Service)}")

@@ -12,9 +12,6 @@ import typer
 from rich.console import Console
 
 from maillage.cli.common import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
-from maillage.planning.changes import ScenarioError
-from maillage.planning.optimise import PlanningError
-from maillage.planning.solver import SolverError
 
 ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
 
@@ -27,6 +24,9 @@ def _standard(pole_minutes: float, antenne_minutes: float):
 
 def _errors() -> tuple[type[Exception], ...]:
     from maillage.engines import EngineUnavailable
+    from maillage.planning.changes import ScenarioError
+    from maillage.planning.optimise import PlanningError
+    from maillage.planning.solver import SolverError
     from maillage.registry.datafolder import DataFolderError
     from maillage.registry.snapshot import EmptyRegistryError
 

@@ -6,16 +6,17 @@ Mounted on the root app by :func:`maillage.cli.main._mount_groups`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
 from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
-from maillage.planning import store
-from maillage.planning.changes import ScenarioError
-from maillage.registry.snapshot import EmptyRegistryError, Snapshot, load_snapshot
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from maillage.registry.snapshot import Snapshot
 
 scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrées du registre.", no_args_is_help=True)
 
@@ -28,11 +29,16 @@ def _open(db: str | None) -> Engine:
 
 
 def _registry(db: str | None) -> tuple[Engine, Snapshot]:
+    from maillage.registry.snapshot import load_snapshot
+
     registry = _open(db)
     return registry, load_snapshot(registry)
 
 
 def _find(db: str | None, name: str) -> dict[str, Any]:
+    from maillage.planning import store
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         return store.find_scenario(_open(db), name)
     except (LookupError, EmptyRegistryError) as exc:
@@ -41,6 +47,10 @@ def _find(db: str | None, name: str) -> dict[str, Any]:
 
 def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     """Append changes to a scenario by name and print what was stored."""
+    from maillage.planning import store
+    from maillage.planning.changes import ScenarioError
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         registry, snapshot = _registry(db)
         stored = store.find_scenario(registry, scenario)
@@ -60,6 +70,10 @@ def create(
     db: DbOption = None,
 ) -> None:
     """Créer un scénario vide."""
+    from maillage.planning import store
+    from maillage.planning.changes import ScenarioError
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         registry, _ = _registry(db)
         created = store.create_scenario(registry, name, description, actor())
@@ -71,6 +85,7 @@ def create(
 @scenario_app.command("list")
 def list_(db: DbOption = None) -> None:
     """Lister les scénarios enregistrés."""
+    from maillage.planning import store
     from maillage.report.planning import print_scenarios
 
     print_scenarios(store.list_scenarios(_open(db)), Console())
@@ -86,6 +101,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Montrer les changements d'un scénario (json/csv : le format d'export, réimportable)."""
+    from maillage.planning import store
     from maillage.report.planning import print_scenario
 
     scenario = _find(db, name)
@@ -106,6 +122,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Exporter un scénario en JSON ou CSV (réimportable avec « scenario import »)."""
+    from maillage.planning import store
+
     scenario = _find(db, name)
     emit(store.export_csv(scenario) if output_format is ShowFormat.csv else store.export_json(scenario), output)
 
@@ -117,6 +135,10 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Créer un scénario depuis un fichier JSON ou CSV exporté (tout ou rien)."""
+    from maillage.planning import store
+    from maillage.planning.changes import ScenarioError
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -134,6 +156,9 @@ def import_(
 @scenario_app.command("delete")
 def delete(name: str, db: DbOption = None) -> None:
     """Supprimer un scénario et ses changements."""
+    from maillage.planning import store
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         store.delete_scenario(_open(db), name, actor())
     except (LookupError, EmptyRegistryError) as exc:

@@ -8,15 +8,14 @@ import io
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from maillage import api
-from maillage.registry.listing import SiteLookupError, SiteRow, find_site, list_sites
-from maillage.registry.snapshot import EmptyRegistryError
+if TYPE_CHECKING:
+    from maillage.registry.listing import SiteRow
 
 err = Console(stderr=True)
 DbOption = Annotated[
@@ -37,6 +36,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _snapshot(db: str | None):
+    from maillage import api
+    from maillage.registry.snapshot import EmptyRegistryError
+
     try:
         snapshot = api.load_snapshot(api.open_registry(db))
     except EmptyRegistryError as exc:
@@ -63,6 +65,8 @@ def register(sites_app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Lister les sites du registre, filtrés par type, commune ou service (nom, commune, identifiant)."""
+        from maillage.registry.listing import SiteLookupError, list_sites
+
         snapshot, names = _snapshot(db)
         try:
             rows = list_sites(snapshot.sites, names, kind=kind, commune=commune, service=service)
@@ -95,6 +99,8 @@ def register(sites_app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Montrer une fiche de site : nom, type, adresse, services, horaires, position et source."""
+        from maillage.registry.listing import SiteLookupError, find_site
+
         snapshot, names = _snapshot(db)
         try:
             row = find_site(snapshot.sites, names, site)

@@ -14,15 +14,14 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from maillage.csvcells import neutralise
-from maillage.steering.importer import SteeringImportError, load_default, load_folder
-from maillage.steering.models import SteeringData
+if TYPE_CHECKING:
+    from maillage.steering.models import SteeringData
 
 app = typer.Typer(
     help="Pilotage : budget des solidarités, indicateurs d'activité et conventions avec les communes.",
@@ -69,6 +68,8 @@ HorizonOpt = Annotated[int, typer.Option("--horizon", min=1, help="Horizon des r
 
 
 def _load(folder: Path | None) -> SteeringData:
+    from maillage.steering.importer import SteeringImportError, load_default, load_folder
+
     try:
         return load_default() if folder is None else load_folder(folder)
     except SteeringImportError as exc:
@@ -134,6 +135,8 @@ def show(
     tables, sources = build_tables(data, ref, pops, names, horizon)
     keys = DEFAULT_TABLES if table is TableName.all else [table.value]
     if fmt is OutputFormat.csv:
+        from maillage.csvcells import neutralise
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         for k in keys:
             if len(keys) > 1:

@@ -17,16 +17,15 @@ from sqlalchemy import Engine
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
-from maillage.engines import EngineChoice, choose_engine
 from maillage.numbers import fr_int
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
 from maillage.registry import db, loader
 from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
 from maillage.registry.snapshot import Snapshot, load_snapshot
-from maillage.steering.conventions import convention_records
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the engines pull scipy, steering pydantic, which most commands never need
+    from maillage.engines import EngineChoice
     from maillage.orientation.setup import OrientationInputs
 
 
@@ -39,6 +38,8 @@ def open_registry(url: str | None = None) -> Engine:
 
 def init_registry(data: str | Path | None = None, url: str | None = None) -> RegistryContent:
     """Validate the data folder and replace the registry with it (all or nothing)."""
+    from maillage.steering.conventions import convention_records
+
     folder = discover(data)
     content = loader.read_data_folder(folder)
     codes = {c.code for c in content.communes}
@@ -117,6 +118,8 @@ def engine_for(
     percentiles: Sequence[int] = (50,),
 ) -> EngineChoice:
     """The travel-time engine for these inputs: the PBF and GTFS given, else those of the data folder."""
+    from maillage.engines import choose_engine
+
     pbf = pbf or (folder.pbf_files[0] if folder and folder.pbf_files else None)
     feeds = list(gtfs) or (list(folder.gtfs_feeds) if folder else [])
     return choose_engine(mode, pbf=pbf, gtfs=feeds, depart=depart, window_min=window_min, date=date,

@@ -4,14 +4,19 @@ Typer prints each option's Python type as its placeholder (``--week <bool>``, ``
 panels and defaults in English. :func:`install` (called once by :mod:`maillage.cli`) swaps the
 placeholders for French words (``TEXTE``, ``NOMBRE``, ``CHEMIN`` …), prints none for on/off flags,
 and sets typer's panel strings and click's ``--help`` text in French. Option names stay English.
+
+typer imports its ``rich_utils`` (and with it rich's Markdown, about 0.15 s) only to draw a help screen or an
+error; the panel strings are set the moment it does, so a command that runs pays nothing for them.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from types import ModuleType
+from typing import Any
 
 import typer.core
-import typer.rich_utils
 
 # typer 0.29 vendors click as typer._click: its Command, not the installed click's, builds --help
 from typer import _click as click
@@ -52,12 +57,7 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
     return option
 
 
-def install() -> None:
-    """Apply the French help settings (idempotent)."""
-    typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
-    typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
-    click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
-    ru = typer.rich_utils
+def _french_panels(ru: ModuleType) -> None:
     ru.DEFAULT_STRING = "[défaut : {}]"
     ru.ENVVAR_STRING = "[variable d'environnement : {}]"
     ru.REQUIRED_LONG_STRING = "[obligatoire]"
@@ -67,3 +67,47 @@ def install() -> None:
     ru.ERRORS_PANEL_TITLE = "Erreur"
     ru.ABORTED_TEXT = "Abandon."
     ru.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"
+
+
+class _LoaderThenFrench:
+    """Runs typer.rich_utils as its own loader would, then sets the French strings on it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:  # get_source, is_package…: the file loader's own
+        return getattr(self.inner, name)
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.inner.exec_module(module)
+        _french_panels(module)
+
+
+class _FrenchWhenImported:
+    """A meta-path finder that only wraps the loader of typer.rich_utils; every other import passes by."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "typer.rich_utils":
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _LoaderThenFrench(spec.loader)
+                return spec
+        return None
+
+
+def install() -> None:
+    """Apply the French help settings (idempotent)."""
+    typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
+    typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
+    click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
+    if "typer.rich_utils" in sys.modules:
+        _french_panels(sys.modules["typer.rich_utils"])
+    elif not any(isinstance(finder, _FrenchWhenImported) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _FrenchWhenImported())

@@ -14,7 +14,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from maillage.cli import french_help
 from maillage.cli.common import DataOption, DbOption, err, fail
@@ -308,7 +307,7 @@ def audit_many(
     workers: Annotated[int | None, typer.Option(help="Local cluster: worker processes (default: 1 per core).")] = None,
 ) -> None:
     """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet)."""
-    from rich.progress import BarColumn, MofNCompleteColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from maillage.engines import EngineUnavailable
     from maillage.registry.datafolder import DataFolderError

@@ -32,6 +32,7 @@ import shapely
 
 from maillage.geo import lonlat_to_l93
 from maillage.registry import hours
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import DEFAULT_SERVICES, Service, SiteKind
@@ -104,7 +105,7 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
         clean["services"] = _services(clean["services"])
     if "opening_hours" in clean:
         try:
-            clean["opening_hours"] = hours.validate(str(clean["opening_hours"]))
+            clean["opening_hours"] = hours.from_planner(str(clean["opening_hours"]))
         except ValueError as exc:
             raise ScenarioError(f"{op} : horaires invalides — {exc}") from None
     if "commune_code" in clean:
@@ -270,7 +271,8 @@ def describe_change(change: Mapping[str, Any]) -> str:
     if op == "set_services":
         detail = ", ".join(payload["services"])
     elif op == "set_hours":
-        detail = payload.get("opening_hours") or "horaires inconnus"
+        osm = payload.get("opening_hours")
+        detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
     elif op == "add_mobile_stop":
         detail = f"{payload['unit']} — {payload['name']}, {payload['opening_hours']}"
     elif op == "add_site":

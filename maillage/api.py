@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,9 @@ from maillage.registry.datafolder import DataFolder, discover
 from maillage.registry.loader import RegistryContent
 from maillage.registry.snapshot import Snapshot, load_snapshot
 from maillage.report.numbers import fr_int
+
+if TYPE_CHECKING:
+    from maillage.registry.addresses import OsmAddressData
 
 
 def open_registry(url: str | None = None) -> Engine:
@@ -218,6 +222,13 @@ class PlanningInputs:
     cells: Cells
     engine: object
     notes: list[str]
+    pbf: Path | None = None  # the street extract, whose address points name the proposals
+
+    def address_points(self) -> OsmAddressData | None:
+        """The extract's address points (cached on disk after the first read), None without extract."""
+        from maillage.registry.addresses import load_osm_addresses
+
+        return load_osm_addresses(self.pbf) if self.pbf is not None else None
 
 
 def planning_inputs(
@@ -241,7 +252,8 @@ def planning_inputs(
     choice = engine_for(folder, mode, pbf=pbf, gtfs=gtfs, depart=depart, window_min=window_min, date=date)
     # every planning output says how times and residents were modelled, as the audit does
     said = [*choice.engine.assumptions()[:1], cells.source]
-    return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes])
+    extract = pbf or (folder.pbf_files[0] if folder is not None and folder.pbf_files else None)
+    return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes], extract)
 
 
 def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:

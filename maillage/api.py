@@ -79,7 +79,7 @@ def census_building_cells(
     """The census × buildings cells and a note of what the model moves compared with the uniform spread."""
     from maillage.network.osm_graph import file_sha256
     from maillage.population.buildings import _rules_key, load_buildings
-    from maillage.population.dasymetric import dasymetric_cells, moved_residents, read_census
+    from maillage.population.dasymetric import dasymetric_cells, model_note, moved_residents, read_census
     from maillage.population.model_cache import cached_cells, model_key
 
     squares = read_census(census, snapshot.communes)  # validated on every run: a bad file is one clear line
@@ -94,6 +94,8 @@ def census_building_cells(
     key = model_key(snapshot.communes, snapshot.sector_of_commune, census, file_sha256(Path(pbf)), _rules_key(),
                     cell_size_m)  # fmt: skip
     cells, moved = cached_cells(key, build)
+    # the wording may have changed since the cells were cached; the numbers have not (same key)
+    cells = replace(cells, source=model_note(census.name, Path(pbf).name))
     note = (
         f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'])} hab. des "
         f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'])} hab. des zones non "

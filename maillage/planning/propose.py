@@ -28,7 +28,7 @@ from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
-from maillage.planning.matrix import travel_matrix
+from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
@@ -194,7 +194,8 @@ def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: 
     matrix = travel_matrix(engine, inst.baseline.cells.xy_m, xy, max_minutes)
     inst.timings["matrix_s"] = time.perf_counter() - started
     inst.timings["matrix_pairs"] = float(len(matrix.rows))
-    inst.notes.append(f"Matrice des temps : {len(matrix.rows)} paires ≤ {max_minutes:g} min ({matrix.method}).")
+    pairs, how = _n(len(matrix.rows)), method_fr(matrix.method)
+    inst.notes.append(f"Matrice des temps : {pairs} paires ≤ {max_minutes:g} min ({how}).")
     return matrix
 
 

@@ -184,11 +184,21 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
 
 def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[str, Any]) -> None:
     """The rule of ``sites import`` for every way a site enters: within TERRITORY_MARGIN_M of a commune."""
-    if snapshot.communes.geometry.distance(shapely.Point(x_m, y_m)).min() > TERRITORY_MARGIN_M:
+    if _distance_to_territory_m(snapshot, x_m, y_m) > TERRITORY_MARGIN_M:
+        hint = ""
+        swapped = lonlat_to_l93(np.array([payload["lat"]]), np.array([payload["lon"]]))[0]
+        if _distance_to_territory_m(snapshot, *swapped) <= TERRITORY_MARGIN_M:
+            hint = f" ; longitude et latitude inversées ? essayez lon={payload['lat']}, lat={payload['lon']}"
         raise ScenarioError(
             f"({payload['lon']}, {payload['lat']}) hors du territoire"
-            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes)"
+            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes){hint}"
         )
+
+
+def _distance_to_territory_m(snapshot: Snapshot, x_m: float, y_m: float) -> float:
+    if not (math.isfinite(x_m) and math.isfinite(y_m)):
+        return math.inf
+    return float(snapshot.communes.geometry.distance(shapely.Point(x_m, y_m)).min())
 
 
 def _apply_to_site(

@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # imported where used: the engines pull scipy, steering pydan
     from maillage.engines import EngineChoice
     from maillage.orientation.setup import OrientationInputs
 
+if TYPE_CHECKING:
+    from maillage.registry.addresses import OsmAddressData
+
 
 def open_registry(url: str | None = None) -> Engine:
     """Engine on the registry database, migrated to the newest schema."""
@@ -83,7 +86,7 @@ def census_building_cells(
     """The census × buildings cells and a note of what the model moves compared with the uniform spread."""
     from maillage.network.osm_graph import file_sha256
     from maillage.population.buildings import _rules_key, load_buildings
-    from maillage.population.dasymetric import dasymetric_cells, moved_residents, read_census
+    from maillage.population.dasymetric import dasymetric_cells, model_note, moved_residents, read_census
     from maillage.population.model_cache import cached_cells, model_key
 
     squares = read_census(census, snapshot.communes)  # validated on every run: a bad file is one clear line
@@ -98,6 +101,8 @@ def census_building_cells(
     key = model_key(snapshot.communes, snapshot.sector_of_commune, census, file_sha256(Path(pbf)), _rules_key(),
                     cell_size_m)  # fmt: skip
     cells, moved = cached_cells(key, build)
+    # the wording may have changed since the cells were cached; the numbers have not (same key)
+    cells = replace(cells, source=model_note(census.name, Path(pbf).name))
     note = (
         f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'])} hab. des "
         f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'])} hab. des zones non "
@@ -228,6 +233,13 @@ class PlanningInputs:
     cells: Cells
     engine: object
     notes: list[str]
+    pbf: Path | None = None  # the street extract, whose address points name the proposals
+
+    def address_points(self) -> OsmAddressData | None:
+        """The extract's address points (cached on disk after the first read), None without extract."""
+        from maillage.registry.addresses import load_osm_addresses
+
+        return load_osm_addresses(self.pbf) if self.pbf is not None else None
 
 
 def planning_inputs(
@@ -251,7 +263,8 @@ def planning_inputs(
     choice = engine_for(folder, mode, pbf=pbf, gtfs=gtfs, depart=depart, window_min=window_min, date=date)
     # every planning output says how times and residents were modelled, as the audit does
     said = [*choice.engine.assumptions()[:1], cells.source]
-    return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes])
+    extract = pbf or (folder.pbf_files[0] if folder is not None and folder.pbf_files else None)
+    return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes], extract)
 
 
 def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:

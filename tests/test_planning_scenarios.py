@@ -79,8 +79,8 @@ def test_apply_changes_every_op(crowfly_world) -> None:
         ),
         ({"op": "add_site", "site_id": "x", "payload": {"name": "A", "kind": "antenne", "lon": 2.2}}, "manquant"),
         (
-            {"op": "set_hours", "site_id": "mama-21", "payload": {"opening_hours": "le mardi matin"}},
-            "horaires invalides",
+            {"op": "set_hours", "site_id": "mama-21", "payload": {"opening_hours": "quand il fait beau"}},
+            "horaires invalides.*du lundi au vendredi de 9h à 17h",
         ),
         ({"op": "move_site", "site_id": "mama-21", "payload": {"lon": 2.2, "lat": 95}}, "hors limites"),
         ({"op": "assign_sector", "payload": {"commune_code": "75056", "sector": "s"}}, "inconnue"),

@@ -217,7 +217,8 @@ def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[st
         require_all=o["require_all"],
         time_limit_s=o["time_limit"],
     )
-    return run_plan(inputs.snapshot, inputs.cells, inputs.engine, standard, request, progress=say)
+    addresses = inputs.address_points()
+    return run_plan(inputs.snapshot, inputs.cells, inputs.engine, standard, request, progress=say, addresses=addresses)
 
 
 def _save(inputs: Any, standard: Any, result: dict[str, Any], name: str | None, method: str) -> dict[str, Any] | None:

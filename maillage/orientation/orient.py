@@ -20,7 +20,6 @@ from maillage.orientation.search import (
     OriginCell,
     SearchIndex,
     SiteAnswer,
-    hours_fr,
     now_paris,
     origin_cell,
     search,
@@ -29,6 +28,7 @@ from maillage.orientation.search import (
 from maillage.orientation.sources import SourceRef, source_refs
 from maillage.orientation.urgent import UrgentNumber, urgent_numbers_for
 from maillage.registry.geocode import normalise_text, parse_address
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 
 SECTOR_KINDS = ("pole_social", "sst")
@@ -144,7 +144,7 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
         minutes_min=head.minutes_min,
         minutes_max=head.minutes_max,
         opening=timed.opening,
-        hours_fr=hours_fr(timed.opening_hours) or None,
+        hours_fr=osm_to_french(timed.opening_hours) or None,
         hours_source_text=_first([s.hours_source_text for s in group]),
         appointment=_first([s.appointment for s in group]),
         approximate_position=all(s.approximate_position for s in group),

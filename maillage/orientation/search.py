@@ -17,7 +17,6 @@ they could not be transcribed); "on appointment" only when a source file says so
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -205,23 +204,6 @@ def build_index(
         notes=list(notes or []),
         appointments=appointments or {},
     )
-
-
-_OSM_WORDS_FR = {
-    "Mo": "lun.", "Tu": "mar.", "We": "mer.", "Th": "jeu.", "Fr": "ven.", "Sa": "sam.", "Su": "dim.",
-    "PH": "jours fériés", "off": "fermé", "Jan": "janv.", "Feb": "févr.", "Mar": "mars", "Apr": "avr.",
-    "May": "mai", "Jun": "juin", "Jul": "juil.", "Aug": "août", "Sep": "sept.", "Oct": "oct.", "Nov": "nov.",
-    "Dec": "déc.",
-}  # fmt: skip
-_OSM_WORD = re.compile(r"\b(" + "|".join(_OSM_WORDS_FR) + r")\b")
-
-
-def hours_fr(opening_hours: str | None) -> str:
-    """OSM hours in French words: ``Mo-Fr 08:30-12:30`` → ``lun.-ven. 08:30-12:30``."""
-    if not opening_hours:
-        return ""
-    text = _OSM_WORD.sub(lambda m: _OSM_WORDS_FR[m.group(1)], opening_hours)
-    return text.replace("; ", " ; ").replace(",", ", ")
 
 
 def model_sentence_fr(description: dict[str, Any], assumptions: list[str]) -> str:

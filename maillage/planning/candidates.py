@@ -22,12 +22,15 @@ from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.geo import l93_to_lonlat
 from maillage.planning.changes import MOBILE_KIND, commune_at
 from maillage.population.cells import Cells
+from maillage.registry.addresses import OsmAddressData, nearest_address_labels
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
 
 CANDIDATE_SOURCES = ("partners", "centroids", "grid")
 SOURCE_LABELS_FR = {"partners": "site partenaire", "centroids": "centre de commune", "grid": "point de grille"}
-COLUMNS = ["id", "source", "name", "site_id", "commune_code", "commune", "x_m", "y_m", "lon", "lat", "approximate"]
+COLUMNS = [
+    "id", "source", "name", "site_id", "commune_code", "commune", "x_m", "y_m", "lon", "lat", "approximate", "address",
+]  # fmt: skip
 
 
 def build_candidates(
@@ -37,8 +40,13 @@ def build_candidates(
     sources: Sequence[str] = CANDIDATE_SOURCES,
     *,
     grid_step_m: float = 600.0,
+    addresses: OsmAddressData | None = None,
 ) -> pd.DataFrame:
-    """Candidate points (one row each, columns :data:`COLUMNS`), duplicates within 1 m merged."""
+    """Candidate points (one row each, columns :data:`COLUMNS`), duplicates within 1 m merged.
+
+    With ``addresses`` (the extract's address points), each candidate carries its nearest address
+    ("12 rue X, 92100 Ville") so that a proposal reads as a place, not as coordinates.
+    """
     standard = standard or ServiceStandard()
     unknown = sorted(set(sources) - set(CANDIDATE_SOURCES))
     if unknown:
@@ -78,7 +86,10 @@ def build_candidates(
     lonlat = l93_to_lonlat(frame["x_m"].to_numpy(), frame["y_m"].to_numpy())
     frame["lon"], frame["lat"] = np.round(lonlat[:, 0], 6), np.round(lonlat[:, 1], 6)
     key = np.round(frame[["x_m", "y_m"]].to_numpy())
-    frame = frame[~pd.DataFrame(key).duplicated().to_numpy()]
+    frame = frame[~pd.DataFrame(key).duplicated().to_numpy()].copy()
+    frame["address"] = (
+        nearest_address_labels(addresses, frame[["lon", "lat"]].to_numpy()) if addresses is not None else None
+    )
     return frame[COLUMNS].reset_index(drop=True)
 
 

@@ -32,6 +32,7 @@ import shapely
 
 from maillage.geo import lonlat_to_l93
 from maillage.registry import hours
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import DEFAULT_SERVICES, Service, SiteKind
@@ -104,7 +105,7 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
         clean["services"] = _services(clean["services"])
     if "opening_hours" in clean:
         try:
-            clean["opening_hours"] = hours.validate(str(clean["opening_hours"]))
+            clean["opening_hours"] = hours.from_planner(str(clean["opening_hours"]))
         except ValueError as exc:
             raise ScenarioError(f"{op} : horaires invalides — {exc}") from None
     if "commune_code" in clean:
@@ -183,11 +184,21 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
 
 def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[str, Any]) -> None:
     """The rule of ``sites import`` for every way a site enters: within TERRITORY_MARGIN_M of a commune."""
-    if snapshot.communes.geometry.distance(shapely.Point(x_m, y_m)).min() > TERRITORY_MARGIN_M:
+    if _distance_to_territory_m(snapshot, x_m, y_m) > TERRITORY_MARGIN_M:
+        hint = ""
+        swapped = lonlat_to_l93(np.array([payload["lat"]]), np.array([payload["lon"]]))[0]
+        if _distance_to_territory_m(snapshot, *swapped) <= TERRITORY_MARGIN_M:
+            hint = f" ; longitude et latitude inversées ? essayez lon={payload['lat']}, lat={payload['lon']}"
         raise ScenarioError(
             f"({payload['lon']}, {payload['lat']}) hors du territoire"
-            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes)"
+            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes){hint}"
         )
+
+
+def _distance_to_territory_m(snapshot: Snapshot, x_m: float, y_m: float) -> float:
+    if not (math.isfinite(x_m) and math.isfinite(y_m)):
+        return math.inf
+    return float(snapshot.communes.geometry.distance(shapely.Point(x_m, y_m)).min())
 
 
 def _apply_to_site(
@@ -270,7 +281,8 @@ def describe_change(change: Mapping[str, Any]) -> str:
     if op == "set_services":
         detail = ", ".join(payload["services"])
     elif op == "set_hours":
-        detail = payload.get("opening_hours") or "horaires inconnus"
+        osm = payload.get("opening_hours")
+        detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
     elif op == "add_mobile_stop":
         detail = f"{payload['unit']} — {payload['name']}, {payload['opening_hours']}"
     elif op == "add_site":

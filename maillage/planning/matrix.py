@@ -28,6 +28,18 @@ from maillage.network.engine import Destinations, TravelTimeEngine
 BATCH_BYTES = 256 * 2**20  # memory of one batch of street searches (dense rows over the graph's nodes)
 
 
+# ``TravelMatrix.method`` stays a code (logs, JSON, tests); planners read these words
+METHOD_LABELS_FR = {
+    "generic (one search per candidate)": "une recherche par candidat",
+    "crow-fly k-d tree": "à vol d'oiseau",
+    "street dijkstra (limit)": "par les rues, Dijkstra borné au seuil",
+}
+
+
+def method_fr(method: str) -> str:
+    return METHOD_LABELS_FR.get(method, method)
+
+
 @dataclass(frozen=True)
 class TravelMatrix:
     """Sparse pairs (origin, candidate, minutes) with minutes ≤ ``max_minutes``; ``shape`` = (origins, candidates)."""

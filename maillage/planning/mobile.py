@@ -20,7 +20,7 @@ from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
-from maillage.planning.matrix import travel_matrix
+from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, max_coverage
 from maillage.population.cells import Cells
 from maillage.registry import hours
@@ -146,6 +146,6 @@ def plan_mobile_unit(
         "changes": changes,
         "notes": [
             f"Un arrêt ne compte que pendant ses horaires (audit --when / --week) ; « desservis » = à moins de "
-            f"{threshold:g} min d'un arrêt au moins une demi-journée par semaine ({matrix.method})."
+            f"{threshold:g} min d'un arrêt au moins une demi-journée par semaine ({method_fr(matrix.method)})."
         ],
     }

@@ -29,10 +29,11 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
-from maillage.planning.matrix import travel_matrix
+from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
+from maillage.registry.addresses import OsmAddressData
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
 
@@ -100,8 +101,12 @@ def plan(
     *,
     baseline: AuditResult | None = None,
     progress: Callable[[str], None] | None = None,
+    addresses: OsmAddressData | None = None,
 ) -> dict[str, Any]:
-    """Ranked proposals for ``request`` (JSON-able dict; raises PlanningError with a French message)."""
+    """Ranked proposals for ``request`` (JSON-able dict; raises PlanningError with a French message).
+
+    ``addresses`` (the extract's address points) names each proposed site by its nearest address.
+    """
     request = request or PlanRequest()
     standard = standard or ServiceStandard()
     say = progress or (lambda _m: None)
@@ -117,7 +122,9 @@ def plan(
         say("Audit de l'existant…")
         baseline = run_audit(snapshot, cells, engine, standard, sources=[])
     say("Candidats…")
-    candidates = build_candidates(snapshot, cells, standard, request.candidates, grid_step_m=request.grid_step_m)
+    candidates = build_candidates(
+        snapshot, cells, standard, request.candidates, grid_step_m=request.grid_step_m, addresses=addresses
+    )
     if candidates.empty:
         raise PlanningError("aucun emplacement candidat (vérifiez --candidates)")
     inst = _Instance(
@@ -172,11 +179,12 @@ def propose(
     limit: int = 3,
     method: str = "coverage",
     baseline: AuditResult | None = None,
+    addresses: OsmAddressData | None = None,
     **options: Any,
 ) -> list[dict[str, Any]]:
     """Ranked proposals only (the web workspace's call): see :func:`plan`."""
     request = PlanRequest(method=method, new_sites=new_sites, proposals=limit, **options)
-    return plan(snapshot, cells, engine, standard, request, baseline=baseline)["proposals"]
+    return plan(snapshot, cells, engine, standard, request, baseline=baseline, addresses=addresses)["proposals"]
 
 
 def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: Callable[[str], None]):
@@ -186,7 +194,8 @@ def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: 
     matrix = travel_matrix(engine, inst.baseline.cells.xy_m, xy, max_minutes)
     inst.timings["matrix_s"] = time.perf_counter() - started
     inst.timings["matrix_pairs"] = float(len(matrix.rows))
-    inst.notes.append(f"Matrice des temps : {len(matrix.rows)} paires ≤ {max_minutes:g} min ({matrix.method}).")
+    pairs, how = _n(len(matrix.rows)), method_fr(matrix.method)
+    inst.notes.append(f"Matrice des temps : {pairs} paires ≤ {max_minutes:g} min ({how}).")
     return matrix
 
 
@@ -361,6 +370,20 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     return selections, cand_m.within(inst.threshold).tocsr()
 
 
+def proposal_name(label: str, candidate: Any) -> str:
+    """A proposed site's name as a planner reads it: kind, commune and the nearest address when known."""
+    if candidate["source"] == "partners":
+        return f"{label} dans {candidate['name']}"
+    address = candidate.get("address")
+    if isinstance(address, str) and address:
+        street = address.split(", ")[0]
+        return f"{label} — {candidate['commune']}, près du {street}"
+    if candidate["source"] == "grid":
+        where = f"{candidate['lon']:.4f}, {candidate['lat']:.4f}"
+        return f"{label} — {candidate['commune']} ({SOURCE_LABELS_FR['grid']} {where})"
+    return f"{label} — {candidate['commune'] or candidate['name']} ({SOURCE_LABELS_FR[candidate['source']]})"
+
+
 def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:
     chosen = list(selection.chosen)
     outside = inst.outside
@@ -374,11 +397,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
     for column, j in enumerate(chosen):
         c = inst.candidates.iloc[j]
         alone = float(inst.weights[outside & covered_by[:, column]].sum())
-        name = f"{label} — {c['commune'] or c['name']} ({SOURCE_LABELS_FR[c['source']]})"
-        if c["source"] == "partners":
-            name = f"{label} dans {c['name']}"
-        elif c["source"] == "grid":
-            name = f"{label} — {c['commune']} ({SOURCE_LABELS_FR['grid']} {c['lon']:.4f}, {c['lat']:.4f})"
+        name = proposal_name(label, c)
         sites.append(
             {
                 "candidate_id": c["id"],
@@ -388,6 +407,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
                 "partner_site_id": c["site_id"],
                 "commune_code": c["commune_code"],
                 "commune": c["commune"],
+                "nearest_address": c.get("address"),
                 "lon": float(c["lon"]),
                 "lat": float(c["lat"]),
                 "x_m": float(c["x_m"]),

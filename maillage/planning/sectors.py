@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from maillage.network.engine import TravelTimeEngine
-from maillage.planning.matrix import travel_matrix
+from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, p_median
 from maillage.planning.solver import INF, MipSolution, SolverError, solve_mip
 from maillage.population.cells import Cells
@@ -218,7 +218,8 @@ def design_sectors(
         },
         "changes": changes,
         "notes": [
-            f"Sièges choisis par p-médiane sur les centres de population des communes ({matrix.method}), puis "
+            "Sièges choisis par p-médiane sur les centres de population des communes "
+            f"({method_fr(matrix.method)}), puis "
             f"affectation contiguë (flot depuis le siège) avec une population par secteur à ±{balance:.0%} de la "
             "moyenne ; temps de commune à siège."
         ],

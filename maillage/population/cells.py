@@ -82,8 +82,7 @@ def model_cells(
         source=(
             f"Modèle : population municipale de chaque commune répartie uniformément sur une grille de "
             f"{cell_size_m:.0f} m (Lambert-93) découpée par la commune, au prorata de la surface "
-            f"(model: commune population spread evenly over a {cell_size_m:.0f} m grid, by area; not "
-            f"observed residents)."
+            f"(hypothèse : habitants non observés)."
         ),
     )
 

@@ -210,7 +210,7 @@ def model_note(census_name: str, pbf_name: str) -> str:
         f"{census_name}) répartis sur les bâtiments OSM 2021 ({pbf_name}) au prorata de la surface de plancher "
         f"(plafonnée à {cap} m² par adresse ; bâtiments sans adresse ×{_fr(NO_ADDRESS_FACTOR)}, en zone non "
         f"résidentielle ×{_fr(NONRES_FACTOR)} ; parcs, forêts, eaux et cimetières vides), puis ramenés à la "
-        f"population INSEE de chaque commune (model: census 2021 Eurostat 1 km × OSM 2021 buildings)."
+        f"population INSEE de chaque commune."
     )
 
 

@@ -52,6 +52,34 @@ class OsmAddressData:
         return self.way_lonlat[self.way_offsets[index] : self.way_offsets[index + 1]]
 
 
+def nearest_address_labels(
+    data: OsmAddressData, lonlat: np.ndarray, max_distance_m: float = 250.0
+) -> list[str | None]:
+    """For each lon/lat, the nearest address point as "12 rue X, 92100 Ville" (None beyond ``max_distance_m``).
+
+    A proposal drawn on a grid is a point in a street a planner knows by its address; beyond a few
+    hundred metres the nearest address would mislead more than it helps.
+    """
+    from scipy.spatial import cKDTree
+
+    from maillage.geo import lonlat_to_l93
+
+    points = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    if not len(data.address_lonlat) or not len(points):
+        return [None] * len(points)
+    tree = cKDTree(lonlat_to_l93(data.address_lonlat[:, 0], data.address_lonlat[:, 1]))
+    distance, index = tree.query(lonlat_to_l93(points[:, 0], points[:, 1]))
+    labels: list[str | None] = []
+    for d, i in zip(distance, index, strict=True):
+        if d > max_distance_m:
+            labels.append(None)
+            continue
+        street = f"{data.address_number[i]} {data.address_street[i]}".strip()
+        town = f"{data.address_postcode[i]} {data.address_city[i]}".strip()
+        labels.append(", ".join(part for part in (street, town) if part) or None)
+    return labels
+
+
 def _cache_dir() -> Path:
     from maillage.network.osm_graph import cache_dir_default
 

@@ -18,6 +18,8 @@ from importlib import resources
 
 from opening_hours import OpeningHours
 
+from maillage.registry.hours_fr import EXAMPLE_FR, parse_french
+
 _SPACED_RANGE = re.compile(r"(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
 _SLASH_BETWEEN_RANGES = re.compile(r"(\d{2}:\d{2})\s*/\s*(\d{1,2}:\d{2})")
 
@@ -41,6 +43,18 @@ def validate(text: str) -> str:
             "par exemple « Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00 »"
         ) from None
     return candidate
+
+
+def from_planner(text: str) -> str:
+    """OSM hours from what a planner typed: OSM syntax as is, or plain French (see :mod:`hours_fr`)."""
+    try:
+        return validate(text)
+    except ValueError:
+        pass
+    try:
+        return validate(parse_french(text))
+    except ValueError as exc:
+        raise ValueError(f"horaires non compris « {text.strip()} » : {exc} ; {EXAMPLE_FR}") from None
 
 
 def is_open(opening_hours: str | None, when: datetime) -> bool | None:

@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
-from maillage.orientation.search import hours_fr
+from maillage.registry.hours_fr import osm_to_french
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
 from maillage.web.errors import document_french_detail, validation_handler
@@ -99,7 +99,7 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["fr_datetime"] = french_datetime
     templates.env.filters["fr_minutes"] = french_minutes
-    templates.env.filters["fr_hours"] = hours_fr
+    templates.env.filters["fr_hours"] = osm_to_french
     templates.env.globals["docs_available"] = (SWAGGER / "swagger-ui-bundle.js").exists()
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -267,6 +267,16 @@ def planning_inputs(
     return PlanningInputs(registry, snapshot, cells, choice.engine, [*said, *choice.notes, *notes], extract)
 
 
+def locate_site(snapshot: Snapshot, text: str, data: str | Path | None = None):  # -> planning.placing.Located
+    """The point a planner names in words (address, street, postcode, commune), with the extract's addresses."""
+    from maillage.planning.placing import locate, site_finder
+    from maillage.registry.addresses import load_osm_addresses
+
+    folder = _folder(data, snapshot)
+    addresses = load_osm_addresses(folder.pbf_files[0]) if folder is not None and folder.pbf_files else None
+    return locate(snapshot, site_finder(snapshot, addresses), text)
+
+
 def _folder(data: str | Path | None, snapshot: Snapshot) -> DataFolder | None:
     """The data folder given, else the one the registry was loaded from (if still there)."""
     for candidate in (data, snapshot.data_folder or None):

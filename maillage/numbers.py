@@ -12,3 +12,10 @@ import math
 def fr_int(value: float | None) -> str:
     """A whole number with French thousands separators; ``—`` for a missing or infinite value."""
     return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
+
+
+def fr_pct(share: float | None, digits: int = 1) -> str:
+    """A share (0–1) as a French percentage: ``0.713`` → ``71,3 %`` (no-break space); ``—`` if missing."""
+    if share is None or not math.isfinite(share):
+        return "—"
+    return f"{share * 100:.{digits}f}".replace(".", ",") + "\u00a0%"

@@ -72,6 +72,7 @@ def test_help_is_french_without_type_placeholders(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"], env=WIDE)
     assert result.exit_code == 0, result.output
     text = result.output
+    assert "Utilisation : " in text and "Usage:" not in text
     for placeholder in ("<bool>", "<int>", "<str>", "<float>", "<path>", "list[Path]"):
         assert placeholder not in text, f"{placeholder} in maillage {' '.join(command)} --help"
     assert "Afficher cette aide et quitter." in text
@@ -86,3 +87,38 @@ def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
     assert "Montrer aussi la couverture" in week and "OUI" not in week  # a flag takes no value
     assert re.search(r"--pole-minutes\s+NOMBRE", text) and re.search(r"--pbf\s+CHEMIN", text)
     assert "[défaut : 20.0]" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "french"),
+    [
+        (["scenario", "add-site"], "Argument manquant : scenario."),
+        (["scenario", "add-site", "x"], "Option manquante : --name."),
+        (["audit", "--moed", "walk"], "Option inconnue : --moed (options proches : --db, --mode)"),
+        (["audti"], "Commande inconnue : « audti ». Vouliez-vous dire « audit » ?"),
+        (["scenario", "add-site", "x", "--name", "a", "--lon"], "L'option --lon attend une valeur."),
+        (["plan", "--new-sites", "zz"], "Valeur invalide pour --new-sites : un nombre entier est attendu."),
+        (["scenario", "add-site", "x", "--name", "a", "--lon", "abc"], "Valeur invalide pour --lon : un nombre est"),
+    ],
+)
+def test_usage_errors_are_french(args: list[str], french: str) -> None:
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 2
+    assert french in result.output, result.output
+    assert not re.search(r"\b(Missing|No such|requires|Invalid|Input should|Did you mean)\b", result.output)
+
+
+def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
+    assert runner.invoke(app, ["scenario", "create", "adresse"]).exit_code == 0
+    added = runner.invoke(app, ["scenario", "add-site", "adresse", "--name", "Antenne Timbaud", "--address",
+                                "13 rue Jean-Pierre Timbaud Issy-les-Moulineaux",
+                                "--hours", "du lundi au vendredi de 9h à 17h"], env=WIDE)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "Placé : 13 rue Jean-Pierre Timbaud Issy-les-Moulineaux (Issy-les-Moulineaux)" in added.output
+    assert "ajout d'un site : Antenne Timbaud" in added.output and "add_site" not in added.output
+    shown = runner.invoke(app, ["scenario", "show", "adresse", "--format", "json"])
+    payload = __import__("json").loads(shown.output)["changes"][0]["payload"]
+    assert payload["opening_hours"] == "Mo-Fr 09:00-17:00" and payload["commune_code"] == "92040"
+    both = runner.invoke(app, ["scenario", "add-site", "adresse", "--name", "B", "--address", "Malakoff",
+                               "--lon", "2.3", "--lat", "48.8"])  # fmt: skip
+    assert both.exit_code == 1 and "pas les deux" in both.output

@@ -10,12 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from maillage.audit.guarantee import AuditResult
+from maillage.numbers import fr_pct
 
 __all__ = ["crowfly_comparison", "crowfly_comparison_note"]
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.1f} %".replace(".", ",")
+    return fr_pct(share)
 
 
 def _points(share: float) -> str:

@@ -27,6 +27,8 @@ HELP_TEXT = "Afficher cette aide et quitter."
 _original_option_type = typer.core.TyperOption.display_type_rich
 _original_argument_type = typer.core.TyperArgument.display_type_rich
 _original_help_option = click.core.Command.get_help_option
+_original_write_usage = click.formatting.HelpFormatter.write_usage
+USAGE_PREFIX = "Utilisation : "
 
 
 def placeholder(typer_label: str | None) -> str | None:
@@ -55,6 +57,61 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
     if option is not None:
         option.help = HELP_TEXT
     return option
+
+
+def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+    _original_write_usage(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+
+# click's usage errors, as typer's vendored click writes them (no gettext there): pattern → French
+USAGE_ERRORS_FR = [
+    (r"^Missing argument '?([^'.]+)'?\.?", r"Argument manquant : \1."),
+    (r"^Missing option '?([^'.]+)'?\.?", r"Option manquante : \1."),
+    (r"^Missing parameter: (.+)", r"Valeur manquante : \1"),
+    (r"^No such option: (\S+)", r"Option inconnue : \1"),
+    (r"\(Possible options: (.+)\)", r"(options proches : \1)"),
+    (r"Did you mean (.+)\?", r"Vouliez-vous dire \1 ?"),
+    (r"^No such command '([^']+)'\.", r"Commande inconnue : « \1 »."),
+    (r"^Missing command\.", "Commande manquante."),
+    (r"^Got unexpected extra arguments? \((.+)\)", r"Argument(s) en trop : \1"),
+    (r"^Option '([^']+)' requires an argument\.", r"L'option \1 attend une valeur."),
+    (r"^Option '([^']+)' requires (\d+) arguments\.", r"L'option \1 attend \2 valeurs."),
+    (r"^Invalid value for '?([^':]+)'?: ", r"Valeur invalide pour \1 : "),
+    (r"^Invalid value: ", "Valeur invalide : "),
+    (r"(?:Value )?'([^']*)' is not a valid (?:float|integer|int)\.", r"« \1 » n'est pas un nombre."),
+    (r"(?:Value )?'([^']*)' is not one of (.+)\.", r"« \1 » n'est pas l'un de : \2."),
+    (r"Path '([^']*)' does not exist\.", r"le chemin « \1 » n'existe pas."),
+    (r"Input should be a valid integer.*", "un nombre entier est attendu."),
+    (r"Input should be a valid number.*", "un nombre est attendu (point décimal : 2.25)."),
+    (r"Vouliez-vous dire '([^']+)' \?", r"Vouliez-vous dire « \1 » ?"),
+]
+
+
+def usage_error_fr(message: str) -> str:
+    """A click usage error in French (unknown wordings pass unchanged)."""
+    for pattern, french in USAGE_ERRORS_FR:
+        message = re.sub(pattern, french, message)
+    return message
+
+
+def _french_errors() -> None:
+    import typer.exceptions
+
+    classes = [*vars(click.exceptions).values(), typer.exceptions.TyperException]
+    for value in classes:
+        if (
+            isinstance(value, type)
+            and issubclass(value, typer.exceptions.TyperException)
+            and "format_message" in vars(value)
+            and not getattr(value.format_message, "_french", False)
+        ):
+            original = value.format_message
+
+            def format_message(self: Any, _original: Any = original) -> str:
+                return usage_error_fr(_original(self))
+
+            format_message._french = True  # type: ignore[attr-defined]
+            value.format_message = format_message  # type: ignore[method-assign]
 
 
 def _french_panels(ru: ModuleType) -> None:
@@ -107,6 +164,8 @@ def install() -> None:
     typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
     typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
     click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
+    click.formatting.HelpFormatter.write_usage = _write_usage  # type: ignore[method-assign]
+    _french_errors()
     if "typer.rich_utils" in sys.modules:
         _french_panels(sys.modules["typer.rich_utils"])
     elif not any(isinstance(finder, _FrenchWhenImported) for finder in sys.meta_path):

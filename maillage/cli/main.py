@@ -325,11 +325,14 @@ def audit_many(
                                on_done=lambda r: progress.advance(task))  # fmt: skip
         except (EmptyRegistryError, EngineUnavailable, DataFolderError, ImportRejected, ValueError) as exc:
             raise fail(str(exc)) from None
+    from maillage.numbers import fr_int, fr_pct
+
     write_parquet(gather_communes(results), output)
     for r in results:
         share = r.total.get("share_within", float("nan"))
         people = r.total.get("population", 0.0)
-        err.print(f"{r.territory} : {share:.1%} dans la norme ({people:,.0f} hab., {r.seconds:.1f} s)")
+        seconds = f"{r.seconds:.1f}".replace(".", ",")
+        err.print(f"{r.territory} : {fr_pct(share)} dans la norme ({fr_int(people)} hab., {seconds} s)")
     err.print(f"Lignes par commune : {output}")
 
 

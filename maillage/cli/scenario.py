@@ -48,7 +48,7 @@ def _find(db: str | None, name: str) -> dict[str, Any]:
 def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     """Append changes to a scenario by name and print what was stored."""
     from maillage.planning import store
-    from maillage.planning.changes import ScenarioError
+    from maillage.planning.changes import ScenarioError, change_names, describe_change
     from maillage.registry.snapshot import EmptyRegistryError
 
     try:
@@ -57,10 +57,9 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
         updated = store.add_changes(registry, snapshot, stored["id"], changes, actor())
     except (ScenarioError, LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
+    names = change_names(snapshot)
     for change in updated["changes"][-len(changes) :]:
-        err.print(
-            f"[green]Ajouté[/] au scénario « {scenario} » : n° {change['seq']} {change['op']} {change['site_id'] or ''}"
-        )
+        err.print(f"[green]Ajouté[/] au scénario « {scenario} » : n° {change['seq']}, {describe_change(change, names)}")
 
 
 @scenario_app.command("create")
@@ -106,7 +105,9 @@ def show(
 
     scenario = _find(db, name)
     if output_format is ShowFormat.table:
-        print_scenario(scenario, Console())
+        from maillage.planning.changes import change_names
+
+        print_scenario(scenario, Console(), change_names(_registry(db)[1]))
     else:
         emit(store.export_json(scenario) if output_format is ShowFormat.json else store.export_csv(scenario), None)
 
@@ -166,29 +167,60 @@ def delete(name: str, db: DbOption = None) -> None:
     err.print(f"Scénario « {name} » supprimé.")
 
 
+AddressOption = Annotated[str | None, typer.Option("--address", help=(
+    "Où placer le site, en mots : une adresse (« 13 rue Jean-Pierre Timbaud Issy-les-Moulineaux »), "
+    "une rue, un code postal ou une commune (placé alors en son centre) ; à la place de --lon/--lat."
+))]
+LonOption = Annotated[float | None, typer.Option(help="Longitude, en degrés WGS84 (avec --lat).")]
+LatOption = Annotated[float | None, typer.Option(help="Latitude, en degrés WGS84 (avec --lon).")]
+
+
+def _point(
+    address: str | None, lon: float | None, lat: float | None, db: str | None
+) -> tuple[float, float, str | None]:
+    """lon, lat and the commune from --address or --lon/--lat (exactly one of the two ways)."""
+    from maillage import api
+    from maillage.planning.changes import ScenarioError
+
+    if address is not None and (lon is not None or lat is not None):
+        raise fail("donnez soit --address, soit --lon et --lat, pas les deux")
+    if address is None:
+        if lon is None or lat is None:
+            raise fail("où placer le site ? donnez --address « adresse ou commune », ou --lon et --lat")
+        return lon, lat, None
+    try:
+        found = api.locate_site(_registry(db)[1], address)
+    except ScenarioError as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Placé : {found.label} — {found.lon:.5f}, {found.lat:.5f}")
+    return found.lon, found.lat, found.commune_code
+
+
 @scenario_app.command("add-site")
 def add_site(
     scenario: str,
     name: Annotated[str, typer.Option(help="Nom du nouveau site.")],
-    lon: Annotated[float, typer.Option(help="Longitude, en degrés WGS84.")],
-    lat: Annotated[float, typer.Option(help="Latitude, en degrés WGS84.")],
+    address: AddressOption = None,
+    lon: LonOption = None,
+    lat: LatOption = None,
     kind: Annotated[str, typer.Option(help="Type de site (pole_social, sst, antenne, pmi, …).")] = "antenne",
     services: Annotated[str | None, typer.Option(help="Codes des services, séparés par « ; » ou « , ».")] = None,
     hours: Annotated[str | None, typer.Option(help=(
-        "Horaires d'ouverture, syntaxe OSM "
-        "(par exemple « Mo-Fr 09:00-17:00 »)."
+        "Horaires d'ouverture, en français (« du lundi au vendredi de 9h à 17h », « le mardi matin ») "
+        "ou en syntaxe OSM (« Mo-Fr 09:00-17:00 »)."
     ))] = None,
     commune: Annotated[str | None, typer.Option(help="Code INSEE (défaut : la commune qui contient le point).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Ajouter un site à un scénario."""
+    """Ajouter un site à un scénario, par son adresse ou ses coordonnées."""
+    lon, lat, found_commune = _point(address, lon, lat, db)
     payload = {
         "name": name,
         "kind": kind,
         "lon": lon,
         "lat": lat,
         "opening_hours": hours,
-        "commune_code": commune,
+        "commune_code": commune or found_commune,
         "services": services.replace(",", ";") if services else None,
     }
     _edit(scenario, [{"op": "add_site", "site_id": None, "payload": payload}], db)
@@ -198,11 +230,13 @@ def add_site(
 def move_site(
     scenario: str,
     site_id: str,
-    lon: Annotated[float, typer.Option(help="Longitude, en degrés WGS84.")],
-    lat: Annotated[float, typer.Option(help="Latitude, en degrés WGS84.")],
+    address: AddressOption = None,
+    lon: LonOption = None,
+    lat: LatOption = None,
     db: DbOption = None,
 ) -> None:
-    """Déplacer un site (identifiant du registre ou site ajouté par le scénario)."""
+    """Déplacer un site (identifiant du registre ou site ajouté par le scénario), vers une adresse ou un point."""
+    lon, lat, _ = _point(address, lon, lat, db)
     _edit(scenario, [{"op": "move_site", "site_id": site_id, "payload": {"lon": lon, "lat": lat}}], db)
 
 
@@ -214,7 +248,8 @@ def close_site(scenario: str, site_id: str, db: DbOption = None) -> None:
 
 @scenario_app.command("set-hours")
 def set_hours(scenario: str, site_id: str, hours: str, db: DbOption = None) -> None:
-    """Changer les horaires d'un site (syntaxe OSM ; "" = inconnus)."""
+    """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM ;
+    "" = inconnus."""
     _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
 
 

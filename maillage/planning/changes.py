@@ -35,7 +35,7 @@ from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import DEFAULT_SERVICES, Service, SiteKind
+from maillage.registry.vocab import DEFAULT_SERVICES, KIND_LABELS_FR, SERVICE_LABELS_FR, Service, SiteKind
 
 SCENARIO_QUALITY = "scenario"  # coordinate_quality of a site placed by a planner in a scenario
 MOBILE_KIND = SiteKind.MOBILE_STOP.value
@@ -270,21 +270,35 @@ def commune_at(snapshot: Snapshot, x_m: float, y_m: float) -> str | None:
     return str(hits[0]) if len(hits) else None
 
 
-def describe_change(change: Mapping[str, Any]) -> str:
-    """One French line for a change (terminal listing)."""
+def change_names(snapshot: Snapshot) -> dict[str, str]:
+    """Names a person reads for the ids a change holds: sites, communes and sectors of the registry."""
+    names = {str(i): str(n) for i, n in zip(snapshot.sites["id"], snapshot.sites["name"], strict=True)}
+    names.update({str(c): str(n) for c, n in snapshot.communes["name"].items()})
+    names.update({str(k): str(v) for k, v in snapshot.sector_names.items()})
+    return names
+
+
+def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """One French line for a change (terminal listing), with names from :func:`change_names` when given."""
     op, site_id, payload = change["op"], change.get("site_id"), change.get("payload") or {}
+    names = names or {}
     label = OP_LABELS_FR.get(op, op)
     where = f" ({payload['lon']:.5f}, {payload['lat']:.5f})" if "lon" in payload else ""
     if op == "assign_sector":
-        return f"{label} : {payload['commune_code']} → {payload['sector']}"
-    detail = payload.get("name") or ""
+        commune, sector = payload["commune_code"], payload["sector"]
+        sector_name = payload.get("sector_name") or names.get(sector, sector)
+        return f"{label} : {names.get(commune, commune)} → {sector_name}"
+    site = payload.get("name") or names.get(site_id or "", site_id or "")
+    detail = ""
     if op == "set_services":
-        detail = ", ".join(payload["services"])
+        detail = ", ".join(SERVICE_LABELS_FR.get(Service(c), c) for c in payload["services"])
     elif op == "set_hours":
         osm = payload.get("opening_hours")
         detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
     elif op == "add_mobile_stop":
-        detail = f"{payload['unit']} — {payload['name']}, {payload['opening_hours']}"
+        site = f"{payload['unit']} — {payload['name']}"
+        detail = osm_to_french(payload["opening_hours"])
     elif op == "add_site":
-        detail = f"{payload['name']} ({payload['kind']})"
-    return f"{label} {site_id or ''}{where} {detail}".replace("  ", " ").strip()
+        detail = KIND_LABELS_FR.get(SiteKind(payload["kind"]), payload["kind"])
+    text = f"{label} : {site}{where}" + (f" — {detail}" if detail else "")
+    return text.strip()

@@ -45,6 +45,8 @@ def compare(baseline: AuditResult, scenario: AuditResult) -> dict[str, Any]:
     sectors = _rows(baseline.by_sector, scenario.by_sector, frame.groupby("sector")[["gained", "lost"]].sum())
     before, after = baseline.minutes(ANTENNE_CLASS), scenario.minutes(ANTENNE_CLASS)
     before_p, after_p = baseline.minutes(POLE_CLASS), scenario.minutes(POLE_CLASS)
+    added = sorted(set(scenario.sites["id"]) - set(baseline.sites["id"]))
+    removed = sorted(set(baseline.sites["id"]) - set(scenario.sites["id"]))
     improved = (after < before - 1e-6) | (after_p < before_p - 1e-6)
     worsened = (after > before + 1e-6) | (after_p > before_p + 1e-6)
     return {
@@ -60,9 +62,18 @@ def compare(baseline: AuditResult, scenario: AuditResult) -> dict[str, Any]:
         "sectors": [r for r in sectors if r["changed"]],
         "cells_improved": int(np.sum(improved)),
         "cells_worsened": int(np.sum(worsened)),
-        "sites_added": sorted(set(scenario.sites["id"]) - set(baseline.sites["id"])),
-        "sites_removed": sorted(set(baseline.sites["id"]) - set(scenario.sites["id"])),
+        "sites_added": added,
+        "sites_removed": removed,
+        # what a person reads: names and communes (the ids above stay for programs)
+        "sites_added_names": _site_labels(scenario, added),
+        "sites_removed_names": _site_labels(baseline, removed),
     }
+
+
+def _site_labels(result: AuditResult, ids: list[str]) -> list[str]:
+    sites = result.sites.set_index("id")
+    communes = result.communes["name"].to_dict()
+    return [f"{sites.at[i, 'name']} ({communes.get(sites.at[i, 'commune_code'], '?')})" for i in ids]
 
 
 def _rows(base: pd.DataFrame, new: pd.DataFrame, flows: pd.DataFrame) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.numbers import fr_int as _fmt_int
+from maillage.numbers import fr_pct
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
@@ -40,7 +41,7 @@ def render_html(
     env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=True)
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
-    env.filters["pct"] = lambda v: "—" if v is None or not math.isfinite(v) else f"{v:.0%}"
+    env.filters["pct"] = lambda v: fr_pct(v, 0)
     env.filters["points"] = _fmt_points
     s = result.standard
     maps = [

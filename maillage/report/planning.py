@@ -10,12 +10,13 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.numbers import fr_int as _int
+from maillage.numbers import fr_pct
 from maillage.planning.changes import describe_change
 from maillage.report.writers import _clean
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return fr_pct(value, 0)
 
 
 def _min(value: float | None) -> str:
@@ -31,14 +32,14 @@ def to_json(doc: Any) -> str:
     return json.dumps(_clean(doc), ensure_ascii=False, indent=1)
 
 
-def print_scenario(scenario: dict[str, Any], console: Console) -> None:
+def print_scenario(scenario: dict[str, Any], console: Console, names: dict[str, str] | None = None) -> None:
     table = Table(
         title=f"Scénario « {scenario['name']} » (n° {scenario['id']})", title_justify="left", header_style="bold"
     )
     table.add_column("n°", justify="right")
     table.add_column("Changement")
     for change in scenario["changes"]:
-        table.add_row(str(change["seq"]), describe_change(change))
+        table.add_row(str(change["seq"]), describe_change(change, names))
     if scenario.get("description"):
         table.caption = scenario["description"]
     console.print(table)
@@ -60,26 +61,26 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
         console.width = 130
     headline = (
         f"Dans la norme : {_int(diff['population_within_baseline'])} → {_int(diff['population_within_scenario'])} "
-        f"habitants ({diff['share_within_baseline']:.1%} → {diff['share_within_scenario']:.1%}) ; "
+        f"habitants ({fr_pct(diff['share_within_baseline'])} → {fr_pct(diff['share_within_scenario'])}) ; "
         f"[green]+{_int(diff['population_gained'])} gagnés[/], [red]−{_int(diff['population_lost'])} perdus[/] ; "
         f"{diff['cells_improved']} carreaux rapprochés, {diff['cells_worsened']} éloignés."
     )
     if diff.get("sites_added") or diff.get("sites_removed"):
-        added, removed = ", ".join(diff["sites_added"]) or "—", ", ".join(diff["sites_removed"]) or "—"
+        added = ", ".join(diff.get("sites_added_names", diff["sites_added"])) or "—"
+        removed = ", ".join(diff.get("sites_removed_names", diff["sites_removed"])) or "—"
         headline += f"\nSites ajoutés : {added} ; retirés : {removed}."
     console.print(Panel(headline, title=title))
-    for key, label, heading in (("communes", "Code INSEE", "Par commune"), ("sectors", "Secteur", "Par secteur SST")):
+    for key, label, heading in (("communes", "Commune", "Par commune"), ("sectors", "Secteur", "Par secteur SST")):
         table = Table(title=f"{heading} (changements seulement)", title_justify="left", header_style="bold")
-        for column in (label, "Nom", "Gagnés", "Perdus", "Norme", "Pôle max", "Antenne max"):
+        for column in (label, "Gagnés", "Perdus", "Norme", "Pôle max", "Antenne max"):
             table.add_column(
                 column,
-                no_wrap=column != "Nom",
-                max_width=34 if column == "Nom" else None,
-                justify="left" if column in (label, "Nom") else "right",
+                no_wrap=column != label,
+                max_width=34 if column == label else None,
+                justify="left" if column == label else "right",
             )
-        for r in diff[key]:
+        for r in diff[key]:  # names only: the INSEE codes and sector ids stay in the JSON
             table.add_row(
-                r["code"],
                 r["name"],
                 f"[green]{_int(r['population_gained'])}[/]",
                 f"[red]{_int(r['population_lost'])}[/]",
@@ -94,6 +95,13 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
         console.print(Panel("\n".join(dict.fromkeys(diff["notes"])), title="Hypothèses", style="dim"))
 
 
+def _new_site_line(site: dict[str, Any]) -> str:
+    """A proposed site: its name (with its address when known, else its coordinates) and its gain."""
+    where = "" if site.get("nearest_address") else f" — {site['lon']:.5f}, {site['lat']:.5f}"
+    approx = " (position approximative)" if site["approximate_position"] else ""
+    return f"{site['name']}{where} (+{_int(site['population_gain_alone'])}){approx}"
+
+
 def print_plan(result: dict[str, Any], console: Console) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
@@ -101,7 +109,7 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
     head = (
         f"Méthode : {result['method_label']} ; nouveau site : {result['kind']} "
         f"(norme {result['threshold_minutes']:g} min) ; "
-        f"{result['candidates']['count']} candidats. Existant : {b['share_within']:.1%} dans la norme, "
+        f"{result['candidates']['count']} candidats. Existant : {fr_pct(b['share_within'])} dans la norme, "
         f"{_int(b['population_outside'])} habitants hors norme."
     )
     console.print(Panel(head, title="Propositions d'implantation"))
@@ -109,11 +117,7 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
     for column in ("Rang", "Nouveaux sites", "Gain (hab.)", "Norme après", "Emplacements"):
         table.add_column(column, justify="right" if column != "Emplacements" else "left")
     for p in result["proposals"]:
-        where = "\n".join(
-            f"{s['name']} — {s['lon']:.5f}, {s['lat']:.5f} (+{_int(s['population_gain_alone'])})"
-            + (" [position approx.]" if s["approximate_position"] else "")
-            for s in p["new_sites"]
-        )
+        where = "\n".join(_new_site_line(s) for s in p["new_sites"])
         table.add_row(
             str(p["rank"]),
             str(p["new_sites_count"]),
@@ -203,7 +207,7 @@ def print_week(rows: list[dict[str, Any]], console: Console) -> None:
     for r in rows:
         table.add_row(
             r["label"],
-            f"{r['share_within']:.1%}",
+            fr_pct(r["share_within"]),
             _int(r["population_within"]),
             str(r["open"]),
             str(r["closed"]),

@@ -14,6 +14,7 @@ from jinja2 import Environment
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.numbers import fr_int as _int
+from maillage.numbers import fr_pct
 from maillage.planning.variants import audit_variant
 from maillage.report.map import minutes_map_svg
 from maillage.report.planning import SECTOR_HEADER, sector_rows
@@ -44,7 +45,7 @@ td.n{text-align:right}th{background:#f0f0f0}.maps{display:flex;flex-wrap:wrap;ga
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    return fr_pct(value)
 
 
 def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: list[str], notes: list[str]) -> str:
@@ -104,7 +105,10 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
                 p["new_sites_count"],
                 f"+{_int(p['population_gain'])}",
                 _pct(p["share_within_after"]),
-                " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"]),
+                " ; ".join(
+                    s["name"] if s.get("nearest_address") else f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})"
+                    for s in p["new_sites"]
+                ),
             ]
             for p in result["proposals"]
         ]

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
 from maillage.numbers import fr_int as _int
+from maillage.numbers import fr_pct
 
 
 def _minutes(value: float) -> str:
@@ -39,7 +40,7 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
             str(row.code),
             str(row.name),
             _int(row.population),
-            f"[{_share_style(share)}]{share:.0%}[/]",
+            f"[{_share_style(share)}]{fr_pct(share, 0)}[/]",
             _int(row.population_outside),
             _minutes(float(row.worst_minutes_pole)),
             _minutes(float(row.worst_minutes_antenne_or_pole)),
@@ -53,7 +54,7 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
         console.width = 110  # a pipe or a file: keep commune names whole
     t = result.total
     headline = (
-        f"[bold]{t['share_within']:.1%}[/] des {_int(t['population'])} habitants dans la norme ; "
+        f"[bold]{fr_pct(t['share_within'])}[/] des {_int(t['population'])} habitants dans la norme ; "
         f"[bold]{_int(t['population_outside'])}[/] hors norme "
         f"(mode : {result.engine.get('mode')}, moteur : {result.engine.get('backend')})."
     )

@@ -12,3 +12,8 @@ import math
 def fr_int(value: float | None) -> str:
     """A whole number with French thousands separators; ``—`` for a missing or infinite value."""
     return "—" if value is None or not math.isfinite(value) else f"{value:,.0f}".replace(",", "\u202f")
+
+
+def fr_decimal(value: float | None, digits: int = 2) -> str:
+    """A decimal with a French comma (``0,39``); ``—`` for a missing or non-finite value."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}".replace(".", ",")

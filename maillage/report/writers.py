@@ -17,8 +17,10 @@ import pandas as pd
 import shapely
 
 from maillage.audit.guarantee import AuditResult
+from maillage.audit.why import why_record
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.report.equity_view import equity_block, publics_block
 
 
 def _clean(value: Any) -> Any:
@@ -73,8 +75,12 @@ def cell_rows(result: AuditResult) -> list[dict[str, Any]]:
         key = name.replace("service:", "service_")
         columns[f"minutes_{key}"] = nearest.minutes
         columns[f"site_{key}"] = nearest.site_ids(result.destinations[name])
-    frame = pd.DataFrame(columns)
-    return rows(frame)
+    records = rows(pd.DataFrame(columns))
+    # null inside the standard; outside, why (nearest pôle and antenne, minutes over, route)
+    for index, record in enumerate(records):
+        why = result.why.get(index)
+        record["why"] = None if why is None else _clean(why_record(why))
+    return records
 
 
 def site_rows(result: AuditResult) -> list[dict[str, Any]]:
@@ -90,6 +96,8 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
         "communes": rows(result.by_commune),
         "sectors": rows(result.by_sector),
         "sites": site_rows(result),
+        "publics": _clean(publics_block(result)),
+        "equity": _clean(equity_block(result)),
     }
     if result.crowfly_by_commune is not None:
         doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)

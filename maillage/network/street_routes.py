@@ -21,11 +21,14 @@ import tempfile
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from maillage.network.osm_graph import cache_dir_default, file_sha256
-from maillage.network.street import SiteSearch, Snapped
+
+if TYPE_CHECKING:  # street.py calls this module (routes()); the types alone come back
+    from maillage.network.street import SiteSearch, Snapped
 
 BRIDGES_FORMAT_VERSION = 1
 

@@ -20,7 +20,7 @@ from maillage.audit.guarantee import AuditResult
 from maillage.audit.why import why_record
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
-from maillage.report.equity_view import equity_block, publics_block
+from maillage.report.equity_view import equity_block, publics_block, summary_rows
 
 
 def _clean(value: Any) -> Any:
@@ -106,6 +106,12 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
+def commune_table(result: AuditResult) -> pd.DataFrame:
+    """The per-commune audit with each public's share within and the pôle/antenne mean time, Gini, Palma."""
+    extra = pd.DataFrame(summary_rows(result, "communes")).drop(columns="name")
+    return result.by_commune.merge(extra, on="code", how="left")
+
+
 def to_csv(result: AuditResult) -> str:
     """Per-commune table; the preamble lines start with ``#`` (read with ``comment='#'``)."""
     buffer = io.StringIO()
@@ -114,14 +120,14 @@ def to_csv(result: AuditResult) -> str:
         buffer.write(f"# {line}\n")
     for source in meta["sources"]:
         buffer.write(f"# source: {source['file']} — {source['description']} ({source['vintage']})\n")
-    frame = result.by_commune.replace([np.inf, -np.inf], np.nan)
+    frame = commune_table(result).replace([np.inf, -np.inf], np.nan)
     neutralise_frame(frame).to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()
 
 
 def to_geojson(result: AuditResult) -> str:
     """Communes as features with their audit figures; metadata in the top-level ``maillage`` member."""
-    by_code = {r["code"]: r for r in rows(result.by_commune)}
+    by_code = {r["code"]: r for r in rows(commune_table(result))}
     features = []
     for code, geometry in result.communes.geometry.items():
         features.append(

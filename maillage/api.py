@@ -150,8 +150,11 @@ def audit(
     scenario: str | None = None,
     when: str | None = None,
     unknown_hours: str = "open",
+    public: str = "tous",
 ) -> AuditResult:
     """Run the guarantee audit on the registry with the engine the inputs allow.
+
+    ``public`` (tous, enfants, seniors) weighs the per-public shares and the inequality figures.
 
     ``scenario`` (a stored scenario's name) audits the registry with its changes; ``when``
     (``"Tu 09:00"`` or an ISO date-time) counts only the sites open, and mobile stops served, then.
@@ -170,7 +173,9 @@ def audit(
         choice.engine,
         standard,
         service=service,
+        public=public,
         progress=progress,
+        explain=True,
     )
     sector_note = (
         "Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; "

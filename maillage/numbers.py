@@ -19,3 +19,8 @@ def fr_pct(share: float | None, digits: int = 1) -> str:
     if share is None or not math.isfinite(share):
         return "—"
     return f"{share * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
+
+
+def fr_decimal(value: float | None, digits: int = 2) -> str:
+    """A decimal with a French comma (``0,39``); ``—`` for a missing or non-finite value."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}".replace(".", ",")

@@ -119,7 +119,11 @@ def test_csv_and_geojson_outputs(result: AuditResult) -> None:
     assert text.startswith("# Norme")
     frame = pd.read_csv(io.StringIO(text), comment="#", dtype={"code": str})
     assert len(frame) == 36 and frame["population"].sum() == pytest.approx(1_654_712)
+    # the inequality figures are in every output (uniform model: no age bands, so "tous" only)
+    assert {"share_within_tous", "pole_gini", "pole_palma", "antenne_or_pole_mean_minutes"} <= set(frame.columns)
+    assert "share_within_enfants" not in frame.columns
     geo = json.loads(writers.to_geojson(result))
+    assert 0 <= geo["features"][0]["properties"]["pole_gini"] < 1
     assert len(geo["features"]) == 36 and geo["maillage"]["population_model"] == "grid-model"
     lon, lat = geo["features"][0]["geometry"]["coordinates"][0][0][0]
     assert 2.1 < lon < 2.4 and 48.7 < lat < 49.0

@@ -37,6 +37,22 @@ def test_audit_json_per_commune(env: Path) -> None:
     assert any("aucun horaire" in n for n in doc["maillage"]["notes"])
 
 
+def test_audit_per_public_json_carries_publics_equity_and_why(env: Path) -> None:
+    out = env / "enfants.json"
+    result = runner.invoke(app, ["audit", "--public", "enfants", "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["equity"]["public_weighed"] == "enfants"
+    assert {"pole", "antenne_or_pole", "service:pmi", "service:protection_enfance"} == set(doc["equity"]["classes"])
+    total = doc["equity"]["classes"]["pole"]["total"]
+    assert 0 < total["gini"] < 1 and total["palma"] > 1 and total["concentration_index"] is None
+    assert len(doc["equity"]["classes"]["pole"]["communes"]) == 36
+    assert {"share_within_tous", "share_within_enfants", "share_within_seniors"} <= set(doc["publics"]["total"])
+    assert len(doc["publics"]["sectors"]) == len(doc["sectors"])
+    outside = [c for c in doc["cells"] if not c["within_standard"]]
+    assert outside and all(c["why"]["pole"]["minutes"] == c["minutes_pole"] for c in outside)
+
+
 def test_audit_table_and_html(env: Path) -> None:
     html = env / "r" / "audit.html"
     result = runner.invoke(app, ["audit", "--html", str(html)], terminal_width=160)

@@ -328,6 +328,9 @@ def test_planner_moves_a_site_and_the_coverage_changes(client: TestClient, conte
     inhabited = int((context.cells.population > 0).sum())
     assert len(cells) == inhabited and 4000 < inhabited < 5587
     assert {"pole", "antenne", "within"} <= set(cells[0]["properties"])
+    # a cell outside the standard says why (its nearest pôle and antenne), a cell inside says nothing
+    assert all((c["properties"]["why"] is None) == c["properties"]["within"] for c in cells)
+    assert any("Pour entrer dans la norme" in (c["properties"]["why"] or "") for c in cells)
     # closing the pôle of Châtillon makes things worse; the baseline is untouched
     close = {"op": "close_site", "site_id": "pg-pole-chatillon"}
     assert client.post(f"/planner/api/scenarios/{sid}/changes", json=close, headers=headers).status_code == 201

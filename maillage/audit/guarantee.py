@@ -13,13 +13,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from maillage.audit.equity import EquityLevels, equity_levels
+from maillage.audit.publics import (
+    ALL_RESIDENTS,
+    PUBLICS,
+    PublicShares,
+    available_publics,
+    no_age_bands_note,
+    public_shares,
+    public_weights,
+    service_label_fr,
+)
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
+from maillage.audit.why import CellWhy, explain_outside
 from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, nearest_by_class
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
 
 SERVICE_CLASS_PREFIX = "service:"
+MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}
 
 
 @dataclass(frozen=True)
@@ -45,22 +58,33 @@ class AuditResult:
     crowfly_by_commune: pd.DataFrame | None = None
     # sites still at their commune's centre: id, name, kind, commune_code, commune_name, address
     sites_at_centroid: list[dict[str, object]] = field(default_factory=list)
+    # the public asked (--public) and the one weighed (tous when the model has no age bands)
+    public: str = ALL_RESIDENTS
+    public_weighed: str = ALL_RESIDENTS
+    publics: PublicShares | None = None
+    # per class of site (pole, antenne_or_pole, the public's services): inequality of the minimum time
+    equity: dict[str, EquityLevels] = field(default_factory=dict)
+    # per cell outside the standard (index into cells): why, when asked (run_audit(explain=True))
+    why: dict[int, CellWhy] = field(default_factory=dict)
 
     def minutes(self, class_name: str) -> np.ndarray:
         return self.nearest[class_name].minutes
 
 
 def destination_classes(
-    snapshot: Snapshot, standard: ServiceStandard, service: str | None = None
+    snapshot: Snapshot, standard: ServiceStandard, service: str | None = None, public: str = ALL_RESIDENTS
 ) -> dict[str, Destinations]:
-    """Sites of each class, placed and de-duplicated. Mobile-unit stops are never a fixed site."""
+    """Sites of each class, placed and de-duplicated. Mobile-unit stops are never a fixed site.
+
+    ``service`` and the services of ``public`` add one class each: the sites offering it.
+    """
     sites = snapshot.usable_sites()
     classes = {}
     for name, kinds in standard.class_kinds().items():
         classes[name] = _destinations(sites[sites["kind"].isin(kinds)])
-    if service:
-        offers = sites["services"].apply(lambda s: service in (s or [])) & (sites["kind"] != "mobile_stop")
-        classes[SERVICE_CLASS_PREFIX + service] = _destinations(sites[offers])
+    for code in dict.fromkeys([*([service] if service else []), *PUBLICS[public].services]):
+        offers = sites["services"].apply(lambda s, c=code: c in (s or [])) & (sites["kind"] != "mobile_stop")
+        classes[SERVICE_CLASS_PREFIX + code] = _destinations(sites[offers])
     return classes
 
 
@@ -86,12 +110,21 @@ def run_audit(
     standard: ServiceStandard | None = None,
     *,
     service: str | None = None,
+    public: str = ALL_RESIDENTS,
     sources: list[dict[str, str]] | None = None,
     progress: Callable[[str], None] | None = None,
+    explain: bool = False,
 ) -> AuditResult:
-    """Times from every cell to the nearest site of each class, verdicts and aggregates."""
+    """Times from every cell to the nearest site of each class, verdicts and aggregates.
+
+    ``public`` (tous, enfants, seniors) weighs the per-public shares and the inequality figures, and
+    adds the classes of the services that concern it. ``explain`` adds, for every cell outside the
+    standard, why (:mod:`maillage.audit.why`; the street engine traces its routes).
+    """
+    if public not in PUBLICS:
+        raise ValueError(f"public inconnu : {public} (attendu : {', '.join(PUBLICS)})")
     standard = standard or ServiceStandard()
-    classes = destination_classes(snapshot, standard, service)
+    classes = destination_classes(snapshot, standard, service, public)
     nearest: dict[str, NearestSites] = {}
     for name, destinations in classes.items():
         if progress:
@@ -109,6 +142,26 @@ def run_audit(
     notes = _placement_notes(snapshot, classes)
     if service:
         notes.append(f"Service demandé : {service} ({len(classes[SERVICE_CLASS_PREFIX + service])} sites).")
+    weighed = public if public in available_publics(cells) else ALL_RESIDENTS
+    if (missing := no_age_bands_note(cells, public)) is not None:
+        notes.append(missing)
+    services = {code: nearest[SERVICE_CLASS_PREFIX + code].minutes for code in PUBLICS[public].services}
+    for code in services:
+        notes.append(f"Public « {public} », service « {service_label_fr(code)} » : "
+                     f"{len(classes[SERVICE_CLASS_PREFIX + code])} site(s) le déclarent ; « proche » = à "
+                     f"{standard.antenne_minutes:g} min au plus.")  # fmt: skip
+    weights = public_weights(cells, weighed)
+    equity = {
+        name: equity_levels(nearest[name].minutes, weights, cells.commune_code, cells.sector_id,
+                              cells.income_eur_per_capita)
+        for name in [POLE_CLASS, ANTENNE_CLASS, *(SERVICE_CLASS_PREFIX + c for c in services)]
+    }
+    why = {}
+    if explain:
+        if progress:
+            progress("explications des carreaux hors norme")
+        why = explain_outside(cells.xy_m, nearest, classes, within, standard, sites, engine,
+                              MODE_LABELS_FR.get(engine.mode, ""))  # fmt: skip
     return AuditResult(
         cells=cells,
         nearest=nearest,
@@ -126,6 +179,12 @@ def run_audit(
         service=service,
         notes=notes,
         sites_at_centroid=snapshot.sites_at_centroid().to_dict(orient="records"),
+        public=public,
+        public_weighed=weighed,
+        publics=public_shares(cells, within, weighed, services, standard.antenne_minutes,
+                              nearest[ANTENNE_CLASS].minutes),
+        equity=equity,
+        why=why,
     )
 
 

@@ -34,6 +34,14 @@ sites_app = typer.Typer(help="Lister, montrer, importer et exporter les sites.",
 app.add_typer(sites_app, name="sites")
 
 
+class Public(StrEnum):
+    """The publics of ``maillage audit --public`` (the keys of :data:`maillage.audit.publics.PUBLICS`)."""
+
+    tous = "tous"
+    enfants = "enfants"
+    seniors = "seniors"
+
+
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
@@ -82,6 +90,11 @@ def audit(
     service: Annotated[
         Service | None, typer.Option(help="Mesurer aussi le temps jusqu'au site le plus proche offrant ce service.")
     ] = None,
+    public: Annotated[Public, typer.Option(help=(
+        "Public pondéré : tous (tous les habitants), enfants (moins de 15 ans : PMI et protection de l'enfance "
+        "mesurées aussi) ou seniors (65 ans et plus : services aux personnes âgées mesurés aussi). Parts dans la "
+        "norme et inégalités par commune et secteur ; exige un modèle de population à tranches d'âge."
+    ))] = Public.tous,
     pole_minutes: Annotated[float, typer.Option(help="Seuil d'accès à un pôle social, en minutes.")] = 20.0,
     antenne_minutes: Annotated[float, typer.Option(help=(
         "Seuil d'accès à une "
@@ -155,7 +168,7 @@ def audit(
                 service=service.value if service else None, grid=population_grid, cell_size_m=cell_size,
                 depart=depart, window_min=window, date=date, percentiles=percentile or [50],
                 progress=lambda name: progress.update(task, description=f"Temps jusqu'au plus proche : {name}"),
-                scenario=scenario, when=when,
+                scenario=scenario, when=when, public=public.value,
             )  # fmt: skip
             week_rows = api.week_coverage(data=data, url=db, mode=mode, pbf=pbf, standard=standard, scenario=scenario,
                                           grid=population_grid, cell_size_m=cell_size) if week else None  # fmt: skip

@@ -86,6 +86,41 @@ def with_virtual_sources(
     )
 
 
+@dataclass(frozen=True)
+class SiteSearch:
+    """One backward multi-source search: per node, seconds to the nearest site, which site, next node.
+
+    ``next_node[v]`` is the node after ``v`` on its fastest path to that site (the search runs on the
+    reversed graph, so its predecessors point towards the sites); a value ``>= n_nodes`` is the site's
+    virtual node, i.e. ``v`` is where the path leaves the graph for the site's door.
+    """
+
+    seconds: np.ndarray
+    site_of_node: np.ndarray
+    next_node: np.ndarray
+    n_nodes: int
+
+
+def search_from_sites(reversed_seconds: sp.csr_matrix, sites: Snapped, access_m_per_s: float) -> SiteSearch | None:
+    """The search seeded at every site on the network (egress walk charged per site); None if none is."""
+    n_nodes = reversed_seconds.shape[0]
+    seeded = np.flatnonzero(sites.on_network)
+    if not len(seeded):
+        return None
+    egress_s = sites.distance_m[seeded] / access_m_per_s
+    augmented = with_virtual_sources(reversed_seconds, sites.node[seeded], egress_s)
+    seconds, predecessors, sources = dijkstra(
+        augmented,
+        directed=True,
+        indices=n_nodes + np.arange(len(seeded)),
+        min_only=True,
+        return_predecessors=True,
+    )
+    # sources holds the virtual node that reached each node (-9999 when none did).
+    site_of_node = np.where(sources >= n_nodes, seeded[np.clip(sources - n_nodes, 0, None)], NO_SITE)
+    return SiteSearch(seconds[:n_nodes], site_of_node[:n_nodes], predecessors[:n_nodes], n_nodes)
+
+
 def nearest_sites_on_graph(
     reversed_seconds: sp.csr_matrix,
     tree: cKDTree,
@@ -99,26 +134,15 @@ def nearest_sites_on_graph(
     ``reversed_seconds`` is the transposed graph (entry ``[j, i]`` = seconds from ``i`` to ``j``),
     ``tree`` the k-d tree of its node coordinates. Returns the result and both snappings.
     """
-    n_nodes = reversed_seconds.shape[0]
     origins, sites = snap(tree, origins_xy_m, max_snap_m), snap(tree, sites_xy_m, max_snap_m)
-    seeded = np.flatnonzero(sites.on_network)
     n_origins = len(origins.node)
     minutes = np.full(n_origins, np.inf)
     site_index = np.full(n_origins, NO_SITE, dtype=np.int64)
     egress_m = np.full(n_origins, np.nan)
     access_s = origins.distance_m / access_m_per_s
-    if len(seeded):
-        egress_s = sites.distance_m[seeded] / access_m_per_s
-        augmented = with_virtual_sources(reversed_seconds, sites.node[seeded], egress_s)
-        seconds, _, sources = dijkstra(
-            augmented,
-            directed=True,
-            indices=n_nodes + np.arange(len(seeded)),
-            min_only=True,
-            return_predecessors=True,
-        )
-        # sources holds the virtual node that reached each node (-9999 when none did).
-        site_of_node = np.where(sources >= n_nodes, seeded[np.clip(sources - n_nodes, 0, None)], NO_SITE)
+    search = search_from_sites(reversed_seconds, sites, access_m_per_s)
+    if search is not None:
+        seconds, site_of_node = search.seconds, search.site_of_node
         ok = origins.on_network & np.isfinite(seconds[np.maximum(origins.node, 0)])
         node = origins.node[ok]
         minutes[ok] = (access_s[ok] + seconds[node]) / 60.0
@@ -161,6 +185,8 @@ class StreetEngine:
         # Transposed once: searching backwards from the sites is a forward search on it.
         self._reversed = self.graph.seconds.T.tocsr()
         self._tree = cKDTree(self.graph.xy_m)
+        self._cache_dir = cache_dir
+        self._bridges = None  # read on the first routes() call
         self.warnings: list[str] = []
 
     def nearest(self, origins_xy_m: np.ndarray, destinations: Destinations) -> NearestSites:
@@ -181,6 +207,36 @@ class StreetEngine:
                 f"{self.mode} network, beyond {self.max_snap_m:g} m: not seeded)"
             )
         return result
+
+    def routes(self, origins_xy_m: np.ndarray, destinations: Destinations, rows: np.ndarray) -> list:
+        """The fastest path of each origin in ``rows`` to its nearest destination: metres, detour, bridges.
+
+        One more search for the class (with its predecessors), then a walk along each asked path;
+        returns :class:`~maillage.network.street_routes.Route` or None per row.
+        """
+        from maillage.network.street_routes import trace_routes
+
+        origins_xy_m = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
+        origins = snap(self._tree, origins_xy_m, self.max_snap_m)
+        sites = snap(self._tree, destinations.xy_m, self.max_snap_m)
+        search = search_from_sites(self._reversed, sites, self.access_m_per_s)
+        if search is None:
+            return [None] * len(rows)
+        return trace_routes(search, self.graph.xy_m, self.graph.node_ids, origins, origins_xy_m, sites,
+                            destinations.xy_m, rows, self.bridge_segments())  # fmt: skip
+
+    def bridge_segments(self) -> Any:
+        """The PBF's bridge segments (read once, cached); none when the PBF is gone (graph from cache)."""
+        from maillage.network.street_routes import BridgeSegments, load_bridge_segments
+
+        if self._bridges is None:
+            pbf = Path(str(self.graph.metadata.get("pbf", "")))
+            if pbf.is_file():
+                self._bridges = load_bridge_segments(pbf, str(self.graph.metadata.get("pbf_sha256") or "") or None,
+                                                     self._cache_dir)  # fmt: skip
+            else:
+                self._bridges = BridgeSegments.empty()
+        return self._bridges
 
     def describe(self) -> dict[str, Any]:
         meta = self.graph.metadata

@@ -21,6 +21,8 @@ from maillage.geo import working_crs
 
 DEFAULT_CELL_SIZE_M = 200.0
 GRID_POPULATION_COLUMNS = ("ind", "Ind", "population", "pop", "POP")
+# INSEE Filosofi's sum of the residents' standards of living (euros a year), any case
+INCOME_COLUMN = "ind_snv"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Cells:
     # Residents under 15 and aged 65+ per cell, when the model knows the age bands (census models).
     children: np.ndarray | None = None
     seniors: np.ndarray | None = None
+    # Mean standard of living per resident (euros a year), when a supplied grid carries INSEE
+    # Filosofi's ``ind_snv`` (sum of standards of living) beside ``ind``; None otherwise.
+    income_eur_per_capita: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.population)
@@ -119,6 +124,7 @@ def grid_cells(
     joined = joined[~joined.index.duplicated()]
     size = float(np.sqrt(np.median(frame.geometry.area))) if frame.geom_type.iloc[0] != "Point" else 200.0
     codes = joined["code"].to_numpy(dtype=object)
+    income = _income_per_capita(path, frame, values)
     cells = Cells(
         xy_m=shapely.get_coordinates(joined.geometry.to_numpy()),
         population=joined["population"].to_numpy(dtype=float),
@@ -127,6 +133,7 @@ def grid_cells(
         cell_size_m=size,
         model="supplied-grid",
         source=f"Grille de population fournie : {path.name} (supplied population grid)",
+        income_eur_per_capita=None if income is None else income[joined.index.to_numpy()],
     )
     report = {
         "cells_read": float(len(frame)),
@@ -134,6 +141,24 @@ def grid_cells(
         "population_outside_communes": float(values.sum() - joined["population"].sum()),
     }
     return cells, report
+
+
+def _income_per_capita(path: Path, frame: pd.DataFrame, residents: pd.Series) -> np.ndarray | None:
+    """``ind_snv`` / ``ind`` per cell (INSEE Filosofi: sum of standards of living over residents), if given.
+
+    NaN where a cell has no residents; a value that is not a number ≥ 0 is one clear error.
+    """
+    column = next((c for c in frame.columns if str(c).lower() == INCOME_COLUMN), None)
+    if column is None:
+        return None
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise PopulationGridError(f"{path.name}:{row}:{column}: n'est pas une somme de niveaux de vie ≥ 0 (euros)")
+    people = residents.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(people > 0, values.to_numpy(dtype=float) / people, np.nan)
 
 
 def _read_grid(path: Path) -> gpd.GeoDataFrame:

@@ -10,9 +10,10 @@ from jinja2 import Environment, PackageLoader
 
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _fmt_int
-from maillage.numbers import fr_pct
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
+from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
 
@@ -43,6 +44,8 @@ def render_html(
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: fr_pct(v, 0)
     env.filters["points"] = _fmt_points
+    env.filters["dec"] = fr_decimal
+    env.filters["residents"] = lambda v: "moins d'un habitant" if v < 1 else f"{_fmt_int(v)} habitants"
     s = result.standard
     maps = [
         minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
@@ -74,4 +77,11 @@ def render_html(
         backend_fr={"street": "temps par les rues", "crowfly": "temps à vol d'oiseau", "transit": "horaires GTFS"}.get(
             str(result.engine.get("backend")), str(result.engine.get("backend"))),
         crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
+        equity_lines=equity_lines_fr(result),
+        equity_definitions=EQUITY_DEFINITIONS_FR,
+        equity_rows=summary_rows(result, "total") + summary_rows(result, "sectors"),
+        equity_communes=sorted(summary_rows(result, "communes"), key=lambda r: str(r["name"])),
+        publics=[] if result.publics is None else list(result.publics.publics),
+        public_labels={"tous": "Tous", "enfants": "Enfants (moins de 15 ans)", "seniors": "65 ans et plus"},
+        why=why_entries(result),
     )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PatchCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.patches import Rectangle
 
 from maillage.audit.guarantee import AuditResult
 
@@ -42,6 +45,23 @@ def cell_raster(xy_m: np.ndarray, size_m: float, values: np.ndarray) -> tuple[np
     return raster, extent
 
 
+def why_links(ax: plt.Axes, result: AuditResult) -> None:
+    """Each inhabited cell outside the standard as a link to its explanation (``#pourquoi-<cell>``).
+
+    Nearly transparent squares over the raster: the SVG wraps each in ``<a href>``, so a click shows
+    the explanation with no script (the report opens anywhere, under any Content-Security-Policy).
+    """
+    rows = [row for row in result.why if result.cells.population[row] > 0]
+    if not rows:
+        return
+    size = result.cells.cell_size_m
+    lower = np.floor(result.cells.xy_m[rows] / size) * size
+    squares = PatchCollection([Rectangle((x, y), size, size) for x, y in lower], facecolor=(0, 0, 0, 0.01),
+                              edgecolor="none", zorder=2)  # fmt: skip
+    squares.set_urls([f"#pourquoi-{row}" for row in rows])
+    ax.add_collection(squares)
+
+
 def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
     """Cells coloured by minutes to the nearest site of ``class_name``, sites by kind, communes outlined."""
     communes = result.communes
@@ -52,6 +72,7 @@ def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
     norm = BoundaryNorm([*MINUTE_BINS, 10_000], cmap.N)
     # One raster image (embedded PNG) rather than one SVG square per cell: ~20× faster, ~10× smaller.
     collection = ax.imshow(raster, cmap=cmap, norm=norm, extent=extent, origin="lower", interpolation="nearest")
+    why_links(ax, result)
     communes.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
     for _code, row in communes.iterrows():
         point = row.geometry.representative_point()
@@ -76,5 +97,6 @@ def minutes_map_svg(result: AuditResult, class_name: str, title: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(fig)
-    svg = buffer.getvalue()
+    # matplotlib opens every link in a new tab; an explanation belongs on this page
+    svg = re.sub(r'(xlink:href="#pourquoi-\d+") target="_blank"', r"\1", buffer.getvalue())
     return svg[svg.index("<svg") :]

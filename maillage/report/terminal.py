@@ -10,8 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
+from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _int
-from maillage.numbers import fr_pct
+from maillage.report.equity_view import equity_lines_fr, summary_rows
 
 
 def _minutes(value: float) -> str:
@@ -61,6 +62,8 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
     console.print(Panel(headline, title="Garantie d'accès 20/15 minutes — Hauts-de-Seine"))
     console.print(audit_table(result.by_commune, "Par commune (moins bien couvertes d'abord)", "Code INSEE"))
     console.print(audit_table(result.by_sector, "Par secteur SST", "Secteur"))
+    console.print(equity_panel(result))
+    console.print(equity_table(result))
     console.print(Panel("\n".join(provenance_lines(result)), title="Hypothèses et sources", style="dim"))
 
 
@@ -68,3 +71,28 @@ def provenance_lines(result: AuditResult) -> list[str]:
     lines = [*result.standard.describe_fr(), *result.assumptions, *result.notes]
     lines += [f"Source : {s['file']} — {s['description']} ({s['vintage']})" for s in result.sources]
     return lines
+
+
+def equity_panel(result: AuditResult) -> Panel:
+    label = {"tous": "tous les habitants", "enfants": "enfants", "seniors": "65 ans et plus"}[result.public_weighed]
+    return Panel("\n".join(equity_lines_fr(result)), title=f"Inégalités d'accès — {label}")
+
+
+def equity_table(result: AuditResult) -> Table:
+    """Per sector: share of each public within the standard, mean time and Gini to the pôle and the antenne."""
+    table = Table(title="Par secteur SST : publics et inégalités", title_justify="left", header_style="bold")
+    rows = summary_rows(result, "sectors")
+    publics = result.publics.publics if result.publics else ()
+    table.add_column("Secteur", no_wrap=True, max_width=30)
+    for key in publics:
+        head = {"tous": "Tous", "enfants": "Enfants", "seniors": "65 ans+"}[key]
+        table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
+    for head in ("Pôle moy.", "Gini", "Antenne moy.", "Gini"):
+        table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
+    for row in rows:
+        shares = ["—" if row[f"share_within_{k}"] is None else f"{row[f'share_within_{k}']:.0%}" for k in publics]
+        pole, antenne = "pole", "antenne_or_pole"
+        table.add_row(str(row["name"]), *shares, _minutes(row[f"{pole}_mean_minutes"]), fr_decimal(row[f"{pole}_gini"]),
+                      _minutes(row[f"{antenne}_mean_minutes"]), fr_decimal(row[f"{antenne}_gini"]))  # fmt: skip
+    table.caption = "Parts dans la norme par public ; temps moyens en minutes, pondérés par le public choisi."
+    return table

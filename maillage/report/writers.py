@@ -17,8 +17,10 @@ import pandas as pd
 import shapely
 
 from maillage.audit.guarantee import AuditResult
+from maillage.audit.why import why_record
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.report.equity_view import equity_block, publics_block, summary_rows
 
 
 def _clean(value: Any) -> Any:
@@ -73,8 +75,12 @@ def cell_rows(result: AuditResult) -> list[dict[str, Any]]:
         key = name.replace("service:", "service_")
         columns[f"minutes_{key}"] = nearest.minutes
         columns[f"site_{key}"] = nearest.site_ids(result.destinations[name])
-    frame = pd.DataFrame(columns)
-    return rows(frame)
+    records = rows(pd.DataFrame(columns))
+    # null inside the standard; outside, why (nearest pôle and antenne, minutes over, route)
+    for index, record in enumerate(records):
+        why = result.why.get(index)
+        record["why"] = None if why is None else _clean(why_record(why))
+    return records
 
 
 def site_rows(result: AuditResult) -> list[dict[str, Any]]:
@@ -90,12 +96,20 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
         "communes": rows(result.by_commune),
         "sectors": rows(result.by_sector),
         "sites": site_rows(result),
+        "publics": _clean(publics_block(result)),
+        "equity": _clean(equity_block(result)),
     }
     if result.crowfly_by_commune is not None:
         doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)
     if include_cells:
         doc["cells"] = cell_rows(result)
     return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def commune_table(result: AuditResult) -> pd.DataFrame:
+    """The per-commune audit with each public's share within and the pôle/antenne mean time, Gini, Palma."""
+    extra = pd.DataFrame(summary_rows(result, "communes")).drop(columns="name")
+    return result.by_commune.merge(extra, on="code", how="left")
 
 
 def to_csv(result: AuditResult) -> str:
@@ -106,14 +120,14 @@ def to_csv(result: AuditResult) -> str:
         buffer.write(f"# {line}\n")
     for source in meta["sources"]:
         buffer.write(f"# source: {source['file']} — {source['description']} ({source['vintage']})\n")
-    frame = result.by_commune.replace([np.inf, -np.inf], np.nan)
+    frame = commune_table(result).replace([np.inf, -np.inf], np.nan)
     neutralise_frame(frame).to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()
 
 
 def to_geojson(result: AuditResult) -> str:
     """Communes as features with their audit figures; metadata in the top-level ``maillage`` member."""
-    by_code = {r["code"]: r for r in rows(result.by_commune)}
+    by_code = {r["code"]: r for r in rows(commune_table(result))}
     features = []
     for code, geometry in result.communes.geometry.items():
         features.append(

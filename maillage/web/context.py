@@ -48,7 +48,8 @@ class WebContext:
 
     def audit(self, snapshot: Snapshot) -> AuditResult:
         """The guarantee audit of a registry variant with the server's cells, engine and standard."""
-        return run_audit(snapshot, self.cells, self.engine, self.standard, sources=self.baseline.sources)
+        return run_audit(snapshot, self.cells, self.engine, self.standard, sources=self.baseline.sources,
+                         explain=True)  # fmt: skip
 
 
 def build_context(
@@ -71,7 +72,7 @@ def build_context(
     }
     appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
     index = build_index(snapshot, cells, choice.engine, notes=notes, appointments=appointments)
-    baseline = run_audit(snapshot, cells, choice.engine, standard)
+    baseline = run_audit(snapshot, cells, choice.engine, standard, explain=True)  # a click on a cell says why
     baseline.notes.extend(notes)
     ban = None
     if folder is not None and folder.addresses is not None:

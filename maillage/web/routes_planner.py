@@ -174,6 +174,7 @@ def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -
                     "pole": _minutes(pole[i]), "antenne": _minutes(antenne[i]), "within": bool(result.within[i]),
                     "population": round(float(context.cells.population[i]), 1),
                     "commune": str(context.cells.commune_code[i]),
+                    "why": result.why[int(i)].text_fr if int(i) in result.why else None,
                 },
                 "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]},
             }

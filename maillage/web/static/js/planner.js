@@ -61,8 +61,16 @@
     if (!state.cells) { return; }
     var key = $("klass").value;
     L.geoJSON(state.cells, {
-      renderer: canvas, interactive: false,
-      style: function (f) { return { stroke: false, fillOpacity: 0.75, fillColor: colour(f.properties[key]) }; }
+      renderer: canvas,
+      style: function (f) { return { stroke: false, fillOpacity: 0.75, fillColor: colour(f.properties[key]) }; },
+      // a cell outside the standard says why on a click; text only (site names are anyone's text)
+      onEachFeature: function (f, layer) {
+        if (!f.properties.why) { return; }
+        var box = document.createElement("div");
+        box.className = "why";
+        box.textContent = f.properties.why;
+        layer.bindPopup(box, { maxWidth: 420 });
+      }
     }).addTo(cellLayer);
   }
   function drawCommunes(gj) {

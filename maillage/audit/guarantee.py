@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,10 @@ class AuditResult:
     crowfly_by_commune: pd.DataFrame | None = None
     # sites still at their commune's centre: id, name, kind, commune_code, commune_name, address
     sites_at_centroid: list[dict[str, object]] = field(default_factory=list)
+    # capacity against demand (audit.capacity.CapacityAudit) and each site's marginal value
+    # (audit.marginal.MarginalValue), attached by audit.site_value.attach_site_value; None when not run
+    capacity: Any = None
+    marginal: Any = None
 
     def minutes(self, class_name: str) -> np.ndarray:
         return self.nearest[class_name].minutes

@@ -14,6 +14,7 @@ standard, and the minutes saved (resident-weighted) on the class the new kind co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,31 +138,37 @@ def proposal_value(
     }
 
 
-def director_rows(value: MarginalValue | None, proposals: list[dict[str, Any]] = ()) -> list[dict[str, str]]:  # type: ignore[assignment]
-    """One French table: each proposal (residents gained, minutes saved), then each site by residents lost."""
+DIRECTOR_COLUMNS = ("Site", "Type", "Commune", "Habitants", "Détail")
+
+
+def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any]] = ()) -> list[dict[str, str]]:
+    """One French table (columns :data:`DIRECTOR_COLUMNS`): each proposal — residents it brings within the
+    standard (+), minutes saved — then each existing site, by residents outside the standard if it closed (−)."""
     from maillage.report.numbers import fr_int
 
     out = []
     for p in proposals:
         v = p.get("value") or {}
-        where = " ; ".join(s["name"] for s in p.get("new_sites", []))
+        sites = p.get("new_sites", [])
         out.append(
             {
-                "Quoi": f"Proposition n° {p['rank']} : {where}",
-                "Commune": ", ".join(dict.fromkeys(s.get("commune") or "" for s in p.get("new_sites", []))),
-                "Habitants": f"+{fr_int(v.get('residents_newly_within', p.get('population_gain', 0)))} dans la norme",
-                "Minutes": f"−{v.get('minutes_saved_mean_per_resident_closer', 0):.1f} min pour "
-                f"{fr_int(v.get('residents_closer', 0))} habitants rapprochés",
+                "Site": f"Proposition n° {p['rank']} : " + " ; ".join(s["name"] for s in sites),
+                "Type": "nouveau site",
+                "Commune": ", ".join(dict.fromkeys(s.get("commune") or "" for s in sites)),
+                "Habitants": f"+{fr_int(v.get('residents_newly_within', p.get('population_gain', 0)))}",
+                "Détail": f"−{v.get('minutes_saved_mean_per_resident_closer', 0):.1f} min pour "
+                f"{fr_int(v.get('residents_closer', 0))} rapprochés".replace(".", ","),
             }
         )
     if value is not None:
         for r in value.sites.itertuples(index=False):
             out.append(
                 {
-                    "Quoi": f"Fermeture : {r.name} ({r.kind_label})",
+                    "Site": str(r.name),
+                    "Type": str(r.kind_label),
                     "Commune": str(r.commune),
-                    "Habitants": f"−{fr_int(r.residents_lost)} hors norme",
-                    "Minutes": f"{fr_int(r.residents_served)} habitants dans la norme grâce à lui (seul ou non)",
+                    "Habitants": f"−{fr_int(r.residents_lost)}" if r.residents_lost >= 0.5 else "0",
+                    "Détail": f"sur {fr_int(r.residents_served)} qu'il met dans la norme",
                 }
             )
     return out

@@ -12,6 +12,7 @@ from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
+from maillage.report import site_value
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
 
@@ -73,4 +74,5 @@ def render_html(
         backend_fr={"street": "temps par les rues", "crowfly": "temps à vol d'oiseau", "transit": "horaires GTFS"}.get(
             str(result.engine.get("backend")), str(result.engine.get("backend"))),
         crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
+        site_value=site_value.html_context(result),
     )

@@ -19,6 +19,7 @@ import shapely
 from maillage.audit.guarantee import AuditResult
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.report import site_value
 
 
 def _clean(value: Any) -> Any:
@@ -73,6 +74,9 @@ def cell_rows(result: AuditResult) -> list[dict[str, Any]]:
         key = name.replace("service:", "service_")
         columns[f"minutes_{key}"] = nearest.minutes
         columns[f"site_{key}"] = nearest.site_ids(result.destinations[name])
+    access = site_value.cell_accessibility(result)
+    if access is not None:  # 2SFCA: interview rooms within reach per 10 000 residents
+        columns["capacity_access_per_10000"] = access
     frame = pd.DataFrame(columns)
     return rows(frame)
 
@@ -93,6 +97,7 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
     }
     if result.crowfly_by_commune is not None:
         doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)
+    doc |= site_value.json_blocks(result)
     if include_cells:
         doc["cells"] = cell_rows(result)
     return json.dumps(doc, ensure_ascii=False, indent=1)

@@ -29,7 +29,7 @@ class CapacityTranscription:
     note: str
 
     def source(self) -> str:
-        return f"{self.source_file} : « {self.quote} » ({self.note})"
+        return f"seed {self.source_file} : « {self.quote} » ({self.note})"
 
 
 @cache

@@ -83,3 +83,12 @@ def test_proposal_value_against_a_reaudit_with_the_new_site(snapshot: Snapshot) 
     assert value["minutes_saved_resident_total"] == pytest.approx(float(np.dot(cells.population, saved)), rel=1e-6)
     row = director_rows(None, [{"rank": 1, "new_sites": [{"name": "Antenne X", "commune": "Y"}], "value": value}])
     assert row[0]["Site"] == "Proposition n° 1 : Antenne X" and row[0]["Habitants"].startswith("+")
+
+
+def test_same_place_twins_are_named_both_ways() -> None:
+    from maillage.audit.marginal import _twins
+
+    # A and B at one point (any order from the k-d tree), C 100 m away, D 1 km away
+    xy = np.array([[0.0, 0.0], [0.0, 0.0], [100.0, 0.0], [1000.0, 0.0]])
+    twins = _twins(np.array(["A", "B", "C", "D"], dtype=object), xy)
+    assert twins[0] == "B" and twins[1] == "A" and twins[2] in {"A", "B"} and twins[3] is None

@@ -25,6 +25,8 @@ from maillage.audit.capacity import kind_label_fr
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import Destinations, TravelTimeEngine
 
+TWIN_M = 150.0  # two counted sites closer than this are « the same place » in the director's table
+
 if TYPE_CHECKING:  # planning imports the audit: type only
     from maillage.audit.guarantee import AuditResult
     from maillage.planning.matrix import TravelMatrix
@@ -33,8 +35,9 @@ if TYPE_CHECKING:  # planning imports the audit: type only
 @dataclass(frozen=True)
 class MarginalValue:
     """Per counted site: id, name, kind, kind_label, commune_code, commune, residents_lost (outside the
-    standard if it closed), residents_served (cells meeting the standard through it, shared or not);
-    sorted by residents_lost, largest first. ``notes`` say where matrix and audit disagree."""
+    standard if it closed), residents_served (cells meeting the standard through it, shared or not),
+    twin_name (another counted site within ``TWIN_M``, or None); sorted by residents_lost, largest
+    first. ``notes`` say where matrix and audit disagree."""
 
     sites: pd.DataFrame
     notes: list[str]
@@ -88,6 +91,7 @@ def marginal_value(
             "commune": [names.get(c, c or "") for c in frame["commune_code"]],
             "residents_lost": lost,
             "residents_served": served,
+            "twin_name": pd.Series(_twins(frame["name"].to_numpy(object), destinations.xy_m), dtype=object),
         }
     ).sort_values(["residents_lost", "residents_served", "name"], ascending=[False, False, True])
     notes = [
@@ -101,6 +105,23 @@ def marginal_value(
             "non comptés dans la valeur des sites."
         )
     return MarginalValue(table.reset_index(drop=True), notes)
+
+
+def _twins(names: np.ndarray, xy_m: np.ndarray) -> list[str | None]:
+    """Per site, the name of another counted site within :data:`TWIN_M` (the same place twice in the
+    registry, often one site from two sources): each then shows 0 residents lost, since the other stays."""
+    from scipy.spatial import cKDTree
+
+    out: list[str | None] = [None] * len(names)
+    if len(names) < 2:
+        return out
+    distance, index = cKDTree(xy_m).query(xy_m, k=min(3, len(names)))
+    for i in range(len(names)):
+        # the first neighbour other than itself (two records at one point may come in either order)
+        j = next((int(k) for d, k in zip(distance[i], index[i], strict=True) if k != i and d <= TWIN_M), None)
+        if j is not None:
+            out[i] = str(names[j])
+    return out
 
 
 def proposal_value(
@@ -168,7 +189,8 @@ def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any
                     "Type": str(r.kind_label),
                     "Commune": str(r.commune),
                     "Habitants": f"−{fr_int(r.residents_lost)}" if r.residents_lost >= 0.5 else "0",
-                    "Détail": f"sur {fr_int(r.residents_served)} qu'il met dans la norme",
+                    "Détail": f"sur {fr_int(r.residents_served)} qu'il met dans la norme"
+                    + (f" ; même lieu que « {r.twin_name} »" if isinstance(r.twin_name, str) else ""),
                 }
             )
     return out

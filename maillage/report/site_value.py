@@ -74,6 +74,7 @@ def json_blocks(result: AuditResult) -> dict[str, Any]:
                     "commune": r.commune,
                     "residents_lost_if_closed": _num(r.residents_lost),
                     "residents_served": _num(r.residents_served),
+                    "same_place_as": r.twin_name,
                 }
                 for r in result.marginal.sites.itertuples(index=False)
             ],

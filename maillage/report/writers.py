@@ -97,7 +97,7 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
     }
     if result.crowfly_by_commune is not None:
         doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)
-    doc |= site_value.json_blocks(result)
+    doc |= _clean(site_value.json_blocks(result))
     if include_cells:
         doc["cells"] = cell_rows(result)
     return json.dumps(doc, ensure_ascii=False, indent=1)

@@ -40,3 +40,15 @@ def test_capacitated_plan_on_registry_capacities_stays_within_them(crowfly_world
     value = best["value"]
     assert value["residents_newly_within"] == pytest.approx(best["population_gain"], abs=1.0)
     assert value["minutes_saved_resident_total"] > 0
+
+
+def test_plan_carries_the_directors_table(crowfly_world) -> None:
+    snapshot, cells, engine, baseline = crowfly_world
+    result = plan(snapshot, cells, engine, request=PlanRequest(proposals=2, candidates=("centroids",)),
+                  baseline=baseline)  # fmt: skip
+    table = result["director_table"]
+    assert [r["Site"].split(" : ")[0] for r in table[:2]] == ["Proposition n° 1", "Proposition n° 2"]
+    assert table[0]["Habitants"].startswith("+") and "min pour" in table[0]["Détail"]
+    closures = table[2:]
+    lost = [int(r["Habitants"].lstrip("−").replace("\u202f", "")) for r in closures]
+    assert lost == sorted(lost, reverse=True) and lost[0] > 0  # sites by residents lost, largest first

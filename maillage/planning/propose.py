@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from maillage.audit.guarantee import AuditResult, run_audit
-from maillage.audit.marginal import proposal_value
+from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
@@ -179,8 +179,16 @@ def plan(
         "timings_s": {k: round(v, 3) for k, v in inst.timings.items()},
         "engine": engine.describe(),
         "proposals": proposals,
+        # the director's table: each proposal's gain, then each existing site's loss if it closed
+        "director_table": director_rows(_weighed(baseline, engine).marginal, proposals),
         "notes": inst.notes,
     }
+
+
+def _weighed(baseline: AuditResult, engine: TravelTimeEngine) -> AuditResult:
+    from maillage.audit.site_value import attach_site_value
+
+    return baseline if baseline.marginal is not None else attach_site_value(baseline, engine)
 
 
 def propose(

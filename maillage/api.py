@@ -155,7 +155,7 @@ def audit(
     """Run the guarantee audit on the registry with the engine the inputs allow.
 
     ``weigh_sites`` adds capacity against demand (2SFCA) and each site's marginal value
-    (:mod:`maillage.audit.site_value`; one cells × sites matrix within the thresholds).
+    (:mod:`maillage.planning.site_value`; one cells × sites matrix within the thresholds).
 
     ``scenario`` (a stored scenario's name) audits the registry with its changes; ``when``
     (``"Tu 09:00"`` or an ISO date-time) counts only the sites open, and mobile stops served, then.
@@ -187,7 +187,7 @@ def audit(
     if result.engine.get("backend") == "street":
         result = _compare_with_crowfly(result, snapshot, cells, standard, service)
     if weigh_sites:
-        from maillage.audit.site_value import attach_site_value
+        from maillage.planning.site_value import attach_site_value
 
         if progress:
             progress("capacité et valeur de chaque site")

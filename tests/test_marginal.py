@@ -13,10 +13,10 @@ from maillage import api
 from maillage.audit.capacity import counted_sites
 from maillage.audit.guarantee import run_audit
 from maillage.audit.marginal import director_rows, proposal_value, qualifying_minutes, residents_lost
-from maillage.audit.site_value import attach_site_value
 from maillage.audit.standard import ServiceStandard
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.planning.matrix import TravelMatrix
+from maillage.planning.site_value import attach_site_value
 from maillage.population.cells import Cells, model_cells
 from maillage.registry.snapshot import Snapshot, load_snapshot
 

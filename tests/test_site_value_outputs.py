@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from maillage.audit.site_value import attach_site_value
+from maillage.planning.site_value import attach_site_value
 from maillage.report import terminal, writers
 from maillage.report.html import render_html
 

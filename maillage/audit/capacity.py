@@ -26,9 +26,9 @@ import pandas as pd
 
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.network.engine import Destinations
+from maillage.numbers import fr_int
 from maillage.registry.capacity import CAPACITY_UNIT_FR
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
-from maillage.report.numbers import fr_int
 
 ROOM_FR = "bureau d'entretien"  # singular, for « habitants par bureau d'entretien »
 

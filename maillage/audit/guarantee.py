@@ -47,7 +47,7 @@ class AuditResult:
     # sites still at their commune's centre: id, name, kind, commune_code, commune_name, address
     sites_at_centroid: list[dict[str, object]] = field(default_factory=list)
     # capacity against demand (audit.capacity.CapacityAudit) and each site's marginal value
-    # (audit.marginal.MarginalValue), attached by audit.site_value.attach_site_value; None when not run
+    # (audit.marginal.MarginalValue), attached by planning.site_value.attach_site_value; None when not run
     capacity: Any = None
     marginal: Any = None
 

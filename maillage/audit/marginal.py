@@ -165,7 +165,7 @@ DIRECTOR_COLUMNS = ("Site", "Type", "Commune", "Habitants", "Détail")
 def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any]] = ()) -> list[dict[str, str]]:
     """One French table (columns :data:`DIRECTOR_COLUMNS`): each proposal — residents it brings within the
     standard (+), minutes saved — then each existing site, by residents outside the standard if it closed (−)."""
-    from maillage.report.numbers import fr_int
+    from maillage.numbers import fr_int
 
     out = []
     for p in proposals:

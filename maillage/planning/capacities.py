@@ -19,8 +19,8 @@ import pandas as pd
 from maillage.audit.capacity import DEFAULT_CAPACITY_ROOMS, FALLBACK_CAPACITY_ROOMS, ROOM_FR, kind_label_fr
 from maillage.audit.capacity import site_capacities as audit_site_capacities
 from maillage.network.engine import Destinations
+from maillage.numbers import fr_int
 from maillage.registry.capacity import CAPACITY_UNIT_FR
-from maillage.report.numbers import fr_int
 
 
 @dataclass(frozen=True)

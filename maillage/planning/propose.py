@@ -36,6 +36,7 @@ from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, bu
 from maillage.planning.capacities import demand_and_capacity
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
+from maillage.planning.site_value import attach_site_value
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData
@@ -186,8 +187,6 @@ def plan(
 
 
 def _weighed(baseline: AuditResult, engine: TravelTimeEngine) -> AuditResult:
-    from maillage.audit.site_value import attach_site_value
-
     return baseline if baseline.marginal is not None else attach_site_value(baseline, engine)
 
 

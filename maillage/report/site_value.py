@@ -1,6 +1,6 @@
 """Capacity against demand and each site's marginal value, as JSON blocks, HTML rows and terminal lines.
 
-The figures come from :mod:`maillage.audit.site_value` (``AuditResult.capacity`` and
+The figures come from :mod:`maillage.planning.site_value` (``AuditResult.capacity`` and
 ``.marginal``); an audit run without them renders nothing here. People read sites by name and
 commune, never by id: ids appear only in the JSON, beside the names, for machines.
 """

@@ -112,14 +112,16 @@ def terminal_lines(result: AuditResult) -> list[str]:
     return [line] if line else []
 
 
-def director_table(result: AuditResult, proposals: list[dict[str, Any]] | None = None, limit: int | None = 15):
-    """The director's table for the terminal (rich): proposals, then sites by residents lost if closed.
+def director_table(result: AuditResult, limit: int | None = 15):
+    """The audit's director table for the terminal: existing sites by residents lost if closed."""
+    return rows_table(director_rows(result.marginal), limit)
 
-    Rows beyond ``limit`` are counted in the caption rather than listed.
-    """
+
+def rows_table(rows: list[dict[str, str]], limit: int | None = 15):
+    """A rich table of :func:`~maillage.audit.marginal.director_rows` (proposals first, then sites by
+    residents lost); rows beyond ``limit`` are counted in the caption rather than listed."""
     from rich.table import Table
 
-    rows = director_rows(result.marginal, proposals or [])
     table = Table(title="Valeur de chaque site : habitants hors norme s'il fermait (−), gagnés par une proposition (+)",
                   title_justify="left", header_style="bold")  # fmt: skip
     for name in DIRECTOR_COLUMNS:

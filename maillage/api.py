@@ -151,10 +151,13 @@ def audit(
     when: str | None = None,
     unknown_hours: str = "open",
     public: str = "tous",
+    weigh_sites: bool = True,
 ) -> AuditResult:
     """Run the guarantee audit on the registry with the engine the inputs allow.
 
     ``public`` (tous, enfants, seniors) weighs the per-public shares and the inequality figures.
+    ``weigh_sites`` adds capacity against demand (2SFCA) and each site's marginal value
+    (:mod:`maillage.planning.site_value`; one cells × sites matrix within the thresholds).
 
     ``scenario`` (a stored scenario's name) audits the registry with its changes; ``when``
     (``"Tu 09:00"`` or an ISO date-time) counts only the sites open, and mobile stops served, then.
@@ -187,6 +190,12 @@ def audit(
     result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
     if result.engine.get("backend") == "street":
         result = _compare_with_crowfly(result, snapshot, cells, standard, service)
+    if weigh_sites:
+        from maillage.planning.site_value import attach_site_value
+
+        if progress:
+            progress("capacité et valeur de chaque site")
+        result = attach_site_value(result, choice.engine)
     return result
 
 

@@ -41,7 +41,7 @@ def audit_territory(data: str | Path, mode: str | None = None) -> TerritoryAudit
     with tempfile.TemporaryDirectory(prefix="maillage-scale-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'registry.sqlite'}"
         api.init_registry(folder, url)
-        result = api.audit(data=folder, url=url, mode=mode)
+        result = api.audit(data=folder, url=url, mode=mode, weigh_sites=False)  # per-commune rows only
     communes = result.by_commune.copy()
     communes.insert(0, TERRITORY_COLUMN, folder.name)
     total = {k: float(v) for k, v in result.total.items() if isinstance(v, int | float)}

@@ -132,7 +132,7 @@ def test_capacitated_variants_run_and_respect_capacity(crowfly_world) -> None:
     served = tight["proposals"][0]["population_served"]
     assert served <= (len(baseline.destinations["antenne_or_pole"]) + 1) * 500 / 0.05 + 1
     with pytest.raises(PlanningError, match="--capacity"):
-        PlanRequest(method="capacitated-pmedian")
+        PlanRequest(method="capacitated-pmedian", capacity=0)
 
 
 def test_matrix_fast_paths_equal_one_search_per_candidate(crowfly_world) -> None:
@@ -251,7 +251,7 @@ def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(cli_home: Path)
     [
         (["--method", "setcover", "--max-sites", "1", "--candidates", "centroids"], "impossible de couvrir"),
         (["--antenne-minutes", "0.01", "--candidates", "centroids"], "aucun candidat"),
-        (["--method", "capacitated-coverage"], "--capacity"),
+        (["--method", "capacitated-coverage", "--capacity", "-5"], "--capacity"),
         (["--method", "teleport"], "inconnue"),
         (["--method", "sectors", "--sectors", "40"], "entre 1 et 36"),
         (["--kind", "france_services"], "non compté"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,10 @@ class AuditResult:
     equity: dict[str, EquityLevels] = field(default_factory=dict)
     # per cell outside the standard (index into cells): why, when asked (run_audit(explain=True))
     why: dict[int, CellWhy] = field(default_factory=dict)
+    # capacity against demand (audit.capacity.CapacityAudit) and each site's marginal value
+    # (audit.marginal.MarginalValue), attached by planning.site_value.attach_site_value; None when not run
+    capacity: Any = None
+    marginal: Any = None
 
     def minutes(self, class_name: str) -> np.ndarray:
         return self.nearest[class_name].minutes

@@ -57,13 +57,19 @@ def plan(
     grid_step: Annotated[float, typer.Option(help="Pas de la grille de candidats, en mètres.")] = 600.0,
     proposals: Annotated[int, typer.Option(help="Nombre de propositions classées.")] = 3,
     capacity: Annotated[float | None, typer.Option(help=(
-        "Variantes avec capacités : usagers "
-        "qu'un nouveau site peut accueillir."
+        "Variantes avec capacités : usagers qu'un nouveau site peut accueillir ; sans elle, les "
+        "bureaux d'entretien du registre (comme l'audit) × --residents-per-room."
     ))] = None,
     existing_capacity: Annotated[
         float | None, typer.Option(help="Usagers qu'un site existant peut accueillir (défaut : --capacity).")
     ] = None,
     use_rate: Annotated[float, typer.Option(help="Demande = population × ce taux.")] = 0.05,
+    residents_per_room: Annotated[float | None, typer.Option(help=(
+        "Capacités du registre : habitants admis par bureau d'entretien (défaut : population / bureaux existants)."
+    ))] = None,
+    new_site_rooms: Annotated[float | None, typer.Option(help=(
+        "Capacités du registre : bureaux d'entretien d'un nouveau site (défaut : celui de son type)."
+    ))] = None,
     max_sites: Annotated[int | None, typer.Option(help="setcover : au plus ce nombre de nouveaux sites.")] = None,
     require_all: Annotated[bool, typer.Option(help=(
         "setcover : échouer si des "
@@ -134,6 +140,8 @@ def plan(
                 capacity=capacity,
                 existing_capacity=existing_capacity,
                 use_rate=use_rate,
+                residents_per_room=residents_per_room,
+                new_site_rooms=new_site_rooms,
                 max_sites=max_sites,
                 require_all=require_all,
                 sectors=sectors,
@@ -213,6 +221,8 @@ def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[st
         use_rate=o["use_rate"],
         capacity=o["capacity"],
         existing_capacity=o["existing_capacity"],
+        residents_per_room=o.get("residents_per_room"),
+        new_site_rooms=o.get("new_site_rooms"),
         max_sites=o["max_sites"],
         require_all=o["require_all"],
         time_limit_s=o["time_limit"],

@@ -7,11 +7,14 @@ Methods (existing sites always kept):
 * ``setcover`` — the fewest new sites so that every resident a candidate *can* bring within the
   standard is brought within it (those no candidate reaches are counted and reported);
 * ``pmedian`` — ``new_sites`` sites minimising the population-weighted mean time to the nearest site;
-* ``capacitated-coverage`` / ``capacitated-pmedian`` — the same with capacities: demand =
-  population × ``use_rate``, each site (existing and new) serves at most its capacity.
+* ``capacitated-coverage`` / ``capacitated-pmedian`` — the same with capacities: each site (existing
+  and new) serves at most its capacity. With ``capacity`` (users), demand = population × ``use_rate``;
+  without, the registry's interview rooms, as the audit's 2SFCA reads them
+  (:mod:`maillage.planning.capacities`), times an admitted load in residents per room.
 
 Each proposal is JSON-able: the new sites, ``population_gain`` (residents brought within the
-standard), the before/after figures and the scenario ``changes`` ready to be saved.
+standard), the before/after figures, ``value`` (residents newly within and minutes saved, from
+:func:`maillage.audit.marginal.proposal_value`) and the scenario ``changes`` ready to be saved.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from typing import Any
 import numpy as np
 
 from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
+from maillage.planning.capacities import demand_and_capacity
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
+from maillage.planning.site_value import attach_site_value
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData
@@ -62,6 +68,8 @@ class PlanRequest:
     use_rate: float = 0.05
     capacity: float | None = None
     existing_capacity: float | None = None
+    residents_per_room: float | None = None  # registry capacities: admitted load (default: the département's)
+    new_site_rooms: float | None = None  # registry capacities: rooms of a new site (default: its kind's)
     max_sites: int | None = None
     require_all: bool = False
     unserved_minutes: float = 60.0
@@ -73,8 +81,12 @@ class PlanRequest:
             raise PlanningError(f"méthode {self.method!r} inconnue (connues : {', '.join(METHODS)})")
         if self.new_sites < 1 or self.proposals < 1:
             raise PlanningError("--new-sites et --proposals doivent valoir au moins 1")
-        if self.method.startswith("capacitated") and (self.capacity is None or self.capacity <= 0):
-            raise PlanningError("les variantes avec capacités demandent --capacity (> 0, en usagers)")
+        if self.method.startswith("capacitated") and self.capacity is not None and self.capacity <= 0:
+            raise PlanningError("--capacity doit être > 0 (en usagers ; sans elle, les capacités du registre)")
+        if self.residents_per_room is not None and self.residents_per_room <= 0:
+            raise PlanningError("--residents-per-room doit être > 0 (habitants par bureau d'entretien)")
+        if self.new_site_rooms is not None and self.new_site_rooms < 0:
+            raise PlanningError("--new-site-rooms doit être ≥ 0 (bureaux d'entretien)")
         if not 0 < self.use_rate <= 1:
             raise PlanningError("--use-rate doit être dans ]0, 1]")
 
@@ -145,6 +157,9 @@ def plan(
         selections, cover = _capacitated(inst, engine, snapshot, is_pole, say)
     inst.timings["total_s"] = time.perf_counter() - started
     proposals = [_proposal(inst, rank, sel, cover) for rank, sel in enumerate(selections, start=1)]
+    for p in proposals:  # residents newly within and minutes saved, re-timed from every cell
+        new_xy = np.array([[s["x_m"], s["y_m"]] for s in p["new_sites"]], dtype=float)
+        p["value"] = proposal_value(baseline, engine, new_xy, is_pole)
     total = float(baseline.total["population"])
     return {
         "method": request.method,
@@ -165,8 +180,14 @@ def plan(
         "timings_s": {k: round(v, 3) for k, v in inst.timings.items()},
         "engine": engine.describe(),
         "proposals": proposals,
+        # the director's table: each proposal's gain, then each existing site's loss if it closed
+        "director_table": director_rows(_weighed(baseline, engine).marginal, proposals),
         "notes": inst.notes,
     }
+
+
+def _weighed(baseline: AuditResult, engine: TravelTimeEngine) -> AuditResult:
+    return baseline if baseline.marginal is not None else attach_site_value(baseline, engine)
 
 
 def propose(
@@ -335,8 +356,8 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
             f"P-médiane avec capacités : chaque carreau est affecté à l'un de ses {NEAREST_SITES} sites "
             "les plus proches au plus (restriction du modèle)."
         )
-    demand = inst.weights * r.use_rate
-    capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(len(keep), r.capacity)]
+    demand, capacity, unit_note, cap_notes = demand_and_capacity(r, snapshot.sites, existing, len(keep), inst.weights)
+    inst.notes.extend(cap_notes)
     objective = "median" if median else "coverage"
 
     def solve(k: int, ex: list[tuple[int, ...]]) -> Selection:
@@ -359,8 +380,7 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     say("Optimisation avec capacités (HiGHS)…")
     base = solve(0, [])
     inst.notes.append(
-        f"Capacités : demande = population × {r.use_rate:g} ; {n_fixed} sites existants à {capacity[0]:g} usagers, "
-        f"nouveaux sites à {r.capacity:g}. Sans nouveau site : {_n(base.detail['population_served'])} habitants "
+        f"Capacités : {unit_note}. Sans nouveau site : {_n(base.detail['population_served'])} habitants "
         "servis dans la norme et la capacité."
     )
     inst.timings["baseline_served"] = base.detail["population_served"]

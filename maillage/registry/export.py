@@ -8,9 +8,12 @@ import json
 import pandas as pd
 
 from maillage.csvcells import neutralise_frame
+from maillage.registry.capacity import FILE_CAPACITY_SUFFIX
 from maillage.registry.sites import REQUIRED_COLUMNS
 
-EXTRA_COLUMNS = ("services", "communes_served", "operator", "note", "coordinate_quality", "duplicate_of")
+EXTRA_COLUMNS = (
+    "services", "communes_served", "operator", "note", "capacity", "coordinate_quality", "duplicate_of",
+)  # fmt: skip
 
 
 def _export_frame(sites: pd.DataFrame) -> pd.DataFrame:
@@ -34,6 +37,8 @@ def _export_frame(sites: pd.DataFrame) -> pd.DataFrame:
             "communes_served": sites["communes_served"].apply(lambda v: ";".join(v or [])),
             "operator": sites["operator"],
             "note": sites["note"],
+            # only a file's own capacity: a transcribed one is re-applied on re-import, with its quote
+            "capacity": _file_capacity(sites),
             "coordinate_quality": sites["coordinate_quality"],
             "duplicate_of": sites["duplicate_of"],
         }
@@ -55,3 +60,8 @@ def sites_to_geojson(sites: pd.DataFrame) -> str:
         geometry = None if pd.isna(site["lon"]) else {"type": "Point", "coordinates": [site["lon"], site["lat"]]}
         features.append({"type": "Feature", "properties": props, "geometry": geometry})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def _file_capacity(sites: pd.DataFrame) -> pd.Series:
+    from_file = sites["capacity_source"].fillna("").str.endswith(FILE_CAPACITY_SUFFIX)
+    return sites["capacity"].where(from_file)

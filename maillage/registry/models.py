@@ -58,6 +58,9 @@ class Site(Base):
     source_file: Mapped[str] = mapped_column(String(200))
     duplicate_of: Mapped[str | None] = mapped_column(String(120), comment="same place in a preferred source")
     note: Mapped[str | None] = mapped_column(Text)
+    # migration 0004; unit: interview rooms (« bureaux d'entretien »), None = unknown (kind default used)
+    capacity: Mapped[float | None] = mapped_column(Float, comment="interview rooms (bureaux d'entretien)")
+    capacity_source: Mapped[str | None] = mapped_column(Text)
 
     commune: Mapped[Commune | None] = relationship()
 

@@ -6,10 +6,12 @@ Columns required in every file (the layout of ``shared/data/sites``)::
     source_url_or_repo
 
 Optional: ``services`` (``;``-separated codes of :class:`~maillage.registry.vocab.Service`),
-``communes_served`` (``;``-separated codes or names), ``operator``, ``note``. Other columns are
-ignored. A row is rejected, with file, line and field, for: an empty or duplicate id, an unknown
-kind, service or commune, malformed or out-of-territory coordinates, or opening hours that are
-neither OSM syntax nor transcribed in ``maillage/data/hours_transcriptions.csv``.
+``communes_served`` (``;``-separated codes or names), ``operator``, ``note``, ``capacity`` (interview
+rooms, « bureaux d'entretien », see :mod:`maillage.registry.capacity`). Other columns are ignored.
+A row is rejected, with file, line and field, for: an empty or duplicate id, an unknown kind,
+service or commune, malformed or out-of-territory coordinates, opening hours that are neither OSM
+syntax nor transcribed in ``maillage/data/hours_transcriptions.csv``, or a capacity that is not a
+number ≥ 0.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shapely
 from shapely.prepared import prep
 
 from maillage.geo import inner_centre_lonlat, lonlat_to_l93
+from maillage.registry import capacity as site_capacity
 from maillage.registry import hours
 from maillage.registry.communes import CommuneRecord
 from maillage.registry.csvfile import read_records
@@ -65,6 +68,8 @@ class SiteRecord:
     operator: str | None = None
     note: str | None = None
     duplicate_of: str | None = None
+    capacity: float | None = None
+    capacity_source: str | None = None
     _address_key: tuple[str, str, str] | None = field(default=None, compare=False, repr=False)
 
 
@@ -180,6 +185,10 @@ def _read_row(
             bad("services", str(exc))
     else:
         services, assumed = [s.value for s in DEFAULT_SERVICES.get(source_kind, ())], True
+    try:
+        capacity, capacity_source = site_capacity.resolve(site_id, name, value.get("capacity", ""))
+    except ValueError as exc:
+        bad("capacity", str(exc))
     if len(problems) > n_before or kind is None:
         return None
     commune_code = codes[0] if len(codes) == 1 else None
@@ -209,6 +218,8 @@ def _read_row(
         source_file=name,
         operator=value.get("operator") or None,
         note=value.get("note") or None,
+        capacity=capacity,
+        capacity_source=capacity_source,
         _address_key=(commune_code, street, number) if commune_code and street and number else None,
     )
 

@@ -13,6 +13,7 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
+from maillage.report import site_value
 from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
@@ -84,4 +85,5 @@ def render_html(
         publics=[] if result.publics is None else list(result.publics.publics),
         public_labels={"tous": "Tous", "enfants": "Enfants (moins de 15 ans)", "seniors": "65 ans et plus"},
         why=why_entries(result),
+        site_value=site_value.html_context(result),
     )

@@ -126,6 +126,10 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
             where,
         )
     console.print(table)
+    if result.get("director_table"):  # each proposal's gain, then each existing site's loss if it closed
+        from maillage.report.site_value import rows_table
+
+        console.print(rows_table(result["director_table"], limit=len(result["proposals"]) + 10))
     extra = list(result.get("notes", []))
     if result.get("saved"):
         s = result["saved"]

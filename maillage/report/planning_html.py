@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment
 
 from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.audit.marginal import DIRECTOR_COLUMNS
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
@@ -119,6 +120,15 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
                 "header": ["Rang", "Nouveaux sites", "Habitants gagnés", "Dans la norme après", "Emplacements"],
             }
         )
+        if result.get("director_table"):  # proposals' gains, then existing sites by residents lost if closed
+            sections.append(
+                {
+                    "title": "Valeur de chaque site : habitants gagnés par une proposition (+), "
+                    "hors norme si un site existant fermait (−)",
+                    "rows": [[r[c] for c in DIRECTOR_COLUMNS] for r in result["director_table"]],
+                    "header": list(DIRECTOR_COLUMNS),
+                }
+            )
         b = result["baseline"]
         headline = (
             (

@@ -12,6 +12,7 @@ from rich.table import Table
 from maillage.audit.guarantee import AuditResult
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _int
+from maillage.report import site_value
 from maillage.report.equity_view import equity_lines_fr, summary_rows
 
 
@@ -60,10 +61,14 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
         f"(mode : {result.engine.get('mode')}, moteur : {result.engine.get('backend')})."
     )
     console.print(Panel(headline, title="Garantie d'accès 20/15 minutes — Hauts-de-Seine"))
+    for line in site_value.terminal_lines(result):  # the most overloaded pôle, in one line
+        console.print(line)
     console.print(audit_table(result.by_commune, "Par commune (moins bien couvertes d'abord)", "Code INSEE"))
     console.print(audit_table(result.by_sector, "Par secteur SST", "Secteur"))
     console.print(equity_panel(result))
     console.print(equity_table(result))
+    if result.marginal is not None:
+        console.print(site_value.director_table(result))
     console.print(Panel("\n".join(provenance_lines(result)), title="Hypothèses et sources", style="dim"))
 
 

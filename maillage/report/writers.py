@@ -20,6 +20,7 @@ from maillage.audit.guarantee import AuditResult
 from maillage.audit.why import why_record
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.report import site_value
 from maillage.report.equity_view import equity_block, publics_block, summary_rows
 
 
@@ -75,6 +76,9 @@ def cell_rows(result: AuditResult) -> list[dict[str, Any]]:
         key = name.replace("service:", "service_")
         columns[f"minutes_{key}"] = nearest.minutes
         columns[f"site_{key}"] = nearest.site_ids(result.destinations[name])
+    access = site_value.cell_accessibility(result)
+    if access is not None:  # 2SFCA: interview rooms within reach per 10 000 residents
+        columns["capacity_access_per_10000"] = access
     records = rows(pd.DataFrame(columns))
     # null inside the standard; outside, why (nearest pôle and antenne, minutes over, route)
     for index, record in enumerate(records):
@@ -101,6 +105,7 @@ def to_json(result: AuditResult, *, include_cells: bool = True) -> str:
     }
     if result.crowfly_by_commune is not None:
         doc["crowfly_vs_street"] = rows(result.crowfly_by_commune)
+    doc |= _clean(site_value.json_blocks(result))
     if include_cells:
         doc["cells"] = cell_rows(result)
     return json.dumps(doc, ensure_ascii=False, indent=1)

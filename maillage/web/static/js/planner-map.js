@@ -51,7 +51,13 @@
     L.control.scale({ imperial: false, maxWidth: 160, position: "bottomleft" }).addTo(map);
     map.setView([48.84, 2.24], 11);
     this.map = map;
-    this.canvas = L.canvas({ padding: 0.2 });
+    // bottom to top: cells, a site's isochrone, commune outlines and sector tints, commune names,
+    // site markers (overlayPane, z 400)
+    [["cells", 350], ["iso", 355], ["communes", 370], ["labels", 380]].forEach(function (p) {
+      var pane = map.createPane(p[0]); pane.style.zIndex = p[1]; pane.style.pointerEvents = "none";
+    });
+    this.canvas = L.canvas({ padding: 0.2, pane: "cells" });
+    this.isoCanvas = L.canvas({ padding: 0.2, pane: "iso" });
     this.cellLayer = L.layerGroup().addTo(map);
     this.isoLayer = L.layerGroup().addTo(map);
     this.communeLayer = null;
@@ -60,7 +66,7 @@
     this.sectors = {};
     this.pick = null;
     var container = map.getContainer();
-    function labels() { container.classList.toggle("labels-small", map.getZoom() < 11.5); }
+    function labels() { container.classList.toggle("labels-small", map.getZoom() < 10.5); }
     map.on("zoomend", labels);
     labels();
   }
@@ -87,17 +93,16 @@
     if (this.communeLayer) { this.map.removeLayer(this.communeLayer); }
     this.labelLayer.clearLayers();
     this.communeLayer = L.geoJSON(gj, {
-      interactive: false,
+      interactive: false, pane: "communes",
       style: function (f) {
-        return { color: "#222", weight: 1, fill: filled, fillColor: sectors[f.properties.sector].colour, fillOpacity: filled ? 0.55 : 0 };
+        return { color: "#222", weight: 1, fill: filled, fillColor: sectors[f.properties.sector].colour, fillOpacity: filled ? 0.4 : 0 };
       },
       onEachFeature: function (f, layer) {  // the name at the commune's visual centre, above the cells
         var centre = layer.getBounds().getCenter();
-        L.tooltip({ permanent: true, direction: "center", className: "commune-label", interactive: false })
+        L.tooltip({ permanent: true, direction: "center", className: "commune-label", interactive: false, pane: "labels" })
           .setLatLng(centre).setContent(el("span", f.properties.name)).addTo(self.labelLayer);
       }
     }).addTo(this.map);
-    this.communeLayer.bringToBack();
     return this.communeLayer;
   };
 
@@ -137,7 +142,7 @@
     this.isoLayer.clearLayers();
     if (!fc) { return; }
     L.geoJSON(fc, {
-      renderer: this.canvas, interactive: false,
+      renderer: this.isoCanvas, interactive: false,
       style: function (f) { return { stroke: false, fillOpacity: 0.6, fillColor: f.properties.band <= 15 ? ISO.low : ISO.high }; }
     }).addTo(this.isoLayer);
   };

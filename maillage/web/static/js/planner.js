@@ -48,7 +48,7 @@
   function fail(e) { status("Erreur : " + e.message); document.body.dataset.ready = "1"; }
   function cell(text, cls) { var td = el("td", text, cls); return td; }
   function minutes(v) { return v === null ? "—" : Math.round(v) + " min"; }
-  function signed(v) { return (v >= 0 ? "+" : "−") + fmt.format(Math.abs(v)); }
+  function signed(v) { return Math.abs(v) < 0.5 ? "0" : (v > 0 ? "+" : "−") + fmt.format(Math.abs(v)); }
 
   function drawCells() {
     var key = $("klass").value;
@@ -120,7 +120,7 @@
     $("share").textContent = pct.format(a.share_within);
     $("pop-outside").textContent = fmt.format(a.population - a.population_within) + " habitants hors de la norme sur " + fmt.format(a.population) + ".";
     $("model").textContent = a.model.join(" ");
-    state.standard = a.standard.join(" ");
+    state.standard = a.standard[0] || "";  // the rule itself; the definitions stay under the figures
     var body = document.querySelector("#outside-table tbody");
     body.innerHTML = "";
     a.communes_outside.forEach(function (c) {
@@ -143,7 +143,8 @@
       var tr = el("tr"), th = el("th", c.name); th.scope = "row"; tr.appendChild(th);
       tr.appendChild(cell(c.share_within_baseline === null ? "—" : pct.format(c.share_within_baseline), "num"));
       tr.appendChild(cell(c.share_within_scenario === null ? "—" : pct.format(c.share_within_scenario), "num"));
-      tr.appendChild(cell(signed(c.population_within_delta), "num " + (c.population_within_delta >= 0 ? "delta-plus" : "delta-minus")));
+      var d0 = c.population_within_delta;
+      tr.appendChild(cell(signed(d0), "num" + (Math.abs(d0) < 0.5 ? "" : d0 > 0 ? " delta-plus" : " delta-minus")));
       body.appendChild(tr);
     });
     $("delta-panel").hidden = false;

@@ -66,7 +66,8 @@
     this.sectors = {};
     this.pick = null;
     var container = map.getContainer();
-    function labels() { container.classList.toggle("labels-small", map.getZoom() < 10.5); }
+    // names only where they do not pile up: a phone-wide map shows them once zoomed in
+    function labels() { container.classList.toggle("labels-small", map.getZoom() < (container.clientWidth < 600 ? 11.5 : 10.5)); }
     map.on("zoomend", labels);
     labels();
   }

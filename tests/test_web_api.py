@@ -266,7 +266,11 @@ def test_login_and_logout(client: TestClient, context: WebContext) -> None:
     csrf = login(client, *PLANNER)
     assert csrf != token  # a fresh session at login
     assert client.get("/planner/api/session").json()["username"] == "alice"
-    assert client.get("/planner").status_code == 200
+    workspace = client.get("/planner")
+    assert workspace.status_code == 200
+    # a page that sets a session cookie does not promise "sans cookie" (the public page may)
+    for text in (workspace.text, page.text):
+        assert "sans cookie" not in text and "cookie de session" in text
     assert client.post("/planner/logout", data={}, follow_redirects=False).status_code == 403
     out = client.post("/planner/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert out.status_code == 303

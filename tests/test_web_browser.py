@@ -372,10 +372,12 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     page.get_by_role("button", name="Masquer la zone du site").click()
     expect(page.locator("#map-legend")).not_to_contain_text("Zone de")
     # a cell's popup: population, minutes to pôle and antenne, verdict (a few clicks find an inhabited cell)
-    box = page.locator("#audit-map").bounding_box()
+    themap = page.locator("#audit-map")
+    box = themap.bounding_box()
     assert box is not None
     for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4), (0.6, 0.6), (0.5, 0.3)):
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        themap.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+        expect(popup).to_be_visible()
         if "Verdict" in popup.inner_text():
             break
     text = popup.inner_text()

@@ -142,10 +142,11 @@
   PlannerMap.prototype.drawIsochrone = function (fc) {
     this.isoLayer.clearLayers();
     if (!fc) { return; }
-    L.geoJSON(fc, {
+    var zone = L.geoJSON(fc, {
       renderer: this.isoCanvas, interactive: false,
-      style: function (f) { return { stroke: false, fillOpacity: 0.6, fillColor: f.properties.band <= 15 ? ISO.low : ISO.high }; }
+      style: function (f) { return { stroke: false, fillOpacity: 0.85, fillColor: f.properties.band <= 15 ? ISO.low : ISO.high }; }
     }).addTo(this.isoLayer);
+    if (fc.features.length) { this.map.fitBounds(zone.getBounds(), { maxZoom: 13, padding: [30, 30] }); }
   };
 
   PlannerMap.prototype.setPick = function (latlng) {

@@ -237,7 +237,7 @@
   function showProposals(p) {
     var box = $("proposals"); box.innerHTML = "";
     box.appendChild(el("p", p.available ? (p.proposals.length + " proposition" + (p.proposals.length > 1 ? "s" : "") +
-      " pour une nouvelle antenne. Ajoutez-en une au scénario affiché pour voir son effet.") : p.message));
+      " de l'optimiseur sur l'existant, au mode du serveur. « Ajouter au scénario » l'ajoute au scénario affiché pour en voir l'effet.") : p.message));
     if (!p.available) { return; }
     var ol = el("ol", null, "proposal-list");
     p.proposals.forEach(function (x) {
@@ -247,7 +247,10 @@
       actions.appendChild(button("Voir sur la carte", function () {
         var s = x.new_sites[0], ll = L.latLng(s.lat, s.lon);
         view.map.setView(ll, Math.max(view.map.getZoom(), 13));
-        view.popup(ll, el("p", s.name));
+        var info = el("div", null, "popup");
+        info.appendChild(el("p", s.name, "popup-title"));
+        info.appendChild(el("p", "+" + fmt.format(x.population_gain) + " habitants dans la norme"));
+        view.popup(ll, info);
       }));
       actions.appendChild(button("Ajouter au scénario", function () {
         document.body.dataset.ready = "";

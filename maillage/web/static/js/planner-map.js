@@ -216,6 +216,7 @@
         [swatch("#fff", true, CHANGED), "site déplacé (anneau orange, trait depuis l'ancienne position)"],
         [swatch("#bdbdbd", true, "#444"), "site fermé (gris)"]]);
     }
+    if (options.diff === 0) { group("Différence avec l'existant", [[el("span"), "aucun carreau habité ne change de verdict"]]); }
     if (options.diff) { group("Différence avec l'existant", [[swatch(DIFF.gained.colour), DIFF.gained.label], [swatch(DIFF.lost.colour), DIFF.lost.label]]); }
     if (options.sectors) {
       var sectors = this.sectors;

@@ -57,7 +57,8 @@
   }
   function drawLegend() {
     view.legend($("map-legend"), {
-      scenario: !!state.scenario, diff: $("klass").value === "diff", sectors: $("show-sectors").checked,
+      scenario: !!state.scenario, diff: $("klass").value === "diff" ? (state.diff ? state.diff.features.length : 0) : null,
+      sectors: $("show-sectors").checked,
       isochrone: state.iso ? state.iso.site.name : null
     });
     $("time-legend").hidden = $("klass").value === "diff";
@@ -182,6 +183,7 @@
       jobs.push(api("/scenarios/" + state.scenario));
     }
     status("Calcul en cours…");
+    view.closePopup();  // a popup's figures would be those of the previous state
     exportLinks();
     return Promise.all(jobs).then(function (r) {
       state.sites = r[0].sites; state.cells = r[1];
@@ -283,7 +285,10 @@
   $("show-sectors").addEventListener("change", function () {
     if (state.communes) { view.drawCommunes(state.communes, $("show-sectors").checked); drawLegend(); }
   });
-  $("iso-clear").addEventListener("click", function () { state.iso = null; view.drawIsochrone(null); drawLegend(); status("Zone masquée."); });
+  $("iso-clear").addEventListener("click", function () {
+    state.iso = null; view.drawIsochrone(null); drawLegend(); status("Zone masquée.");
+    if (view.communeLayer) { view.map.fitBounds(view.communeLayer.getBounds()); }
+  });
   document.querySelectorAll('input[name="op"]').forEach(function (r) {
     r.addEventListener("change", function () { resetEditor(); showFields(); status(""); });
   });

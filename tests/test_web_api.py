@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillage import api
+from maillage.numbers import fr_int
 from maillage.planning.propose import summary_lines
 from maillage.registry.models import WriteLog
-from maillage.report.numbers import fr_int
 from maillage.web.app import create_app
 from maillage.web.auth import create_account
 from maillage.web.context import WebContext, build_context

@@ -83,11 +83,22 @@ def proposals(context: Any, *, new_sites: int = 1, limit: int = 3) -> dict[str, 
                 new_sites=new_sites,
                 limit=limit,
                 baseline=context.baseline,
+                addresses=_address_points(context),
             )
         except (ValueError, RuntimeError) as exc:
             return {"available": False, "message": str(exc), "proposals": []}
         cache[key] = {"available": True, "message": "", "proposals": found}
     return cache[key]
+
+
+def _address_points(context: Any) -> Any:
+    """The OSM extract's address points (cached on disk), so proposals carry the CLI's names: their nearest address."""
+    folder = context.folder
+    if folder is None or not folder.pbf_files:
+        return None
+    from maillage.registry.addresses import load_osm_addresses
+
+    return load_osm_addresses(folder.pbf_files[0])
 
 
 AUDIT_CACHE_SIZE = 16

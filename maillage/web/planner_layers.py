@@ -17,7 +17,7 @@ import pandas as pd
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.csvcells import neutralise
-from maillage.orientation.search import hours_fr
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
 from maillage.web.context import WebContext
@@ -59,7 +59,7 @@ def changed_sites(changes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 def site_feature(row: Any, communes: Mapping[str, str], change: str | None) -> dict[str, Any]:
     """One site as the map's popup needs it: name, kind in French, commune, address, hours."""
-    hours = hours_fr(_text(row.opening_hours)) or _text(row.opening_hours_source_text) or "non communiqués"
+    hours = osm_to_french(_text(row.opening_hours)) or _text(row.opening_hours_source_text) or "non communiqués"
     address = " ".join(p for p in (_text(row.address), _text(row.postcode)) if p) or None
     return {
         "type": "Feature",
@@ -107,7 +107,7 @@ def cells_geojson(context: WebContext, result: AuditResult) -> dict[str, Any]:
         }
         for i in np.flatnonzero(cells.population > 0)
     ]  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "cell_size_m": float(cells.cell_size_m), "features": features}
 
 
 def difference_geojson(context: WebContext, baseline: AuditResult, scenario: AuditResult) -> dict[str, Any]:

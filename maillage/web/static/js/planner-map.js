@@ -173,9 +173,9 @@
     return null;
   };
 
-  PlannerMap.cellPopup = function (p, standardText) {
+  PlannerMap.cellPopup = function (p, standardText, sizeM) {
     var box = el("div", null, "popup");
-    box.appendChild(el("p", "Carreau de 200 m" + (p.commune_name ? " — " + p.commune_name : ""), "popup-title"));
+    box.appendChild(el("p", "Carreau de " + fmt.format(sizeM) + " m" + (p.commune_name ? " — " + p.commune_name : ""), "popup-title"));
     var ul = el("ul", null, "popup-list");
     line(ul, "Population", fmt.format(p.population) + " habitant" + (p.population >= 2 ? "s" : ""));
     line(ul, "Pôle social le plus proche", minutes(p.pole));

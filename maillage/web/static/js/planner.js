@@ -267,8 +267,9 @@
   }
 
   view.map.on("click", function (e) {
-    var box = window.PlannerMap.cellPopup(window.PlannerMap.cellAt(state.cells, e.latlng) || { population: 0, pole: null, antenne: null, within: false }, state.standard);
-    if (!window.PlannerMap.cellAt(state.cells, e.latlng)) { box = el("div", "Aucun habitant recensé ici (carreau vide).", "popup"); }
+    var found = window.PlannerMap.cellAt(state.cells, e.latlng);
+    var box = found ? window.PlannerMap.cellPopup(found, state.standard, state.cells.cell_size_m)
+      : el("div", "Aucun habitant recensé ici (carreau vide ou hors du territoire).", "popup");
     if (editing() && op() !== "close_site") {
       var actions = el("p", null, "popup-actions");
       actions.appendChild(button(op() === "add_site" ? "Placer le nouveau site ici" : "Déplacer le site choisi ici", function () {

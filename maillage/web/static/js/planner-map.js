@@ -73,6 +73,8 @@
   }
 
   PlannerMap.prototype.drawCells = function (cells, key) {
+    // the few gained/lost cells above the sector tints; the full time map under them
+    this.map.getPane("communes").style.zIndex = key === "diff" ? 340 : 370;
     this.cellLayer.clearLayers();
     if (!cells) { return; }
     L.geoJSON(cells, {

@@ -140,7 +140,8 @@
       " points) ; " + fmt.format(d.cells_improved) + " carreaux plus proches, " + fmt.format(d.cells_worsened) + " plus loin.";
     var body = document.querySelector("#delta-table tbody");
     body.innerHTML = "";
-    d.communes.forEach(function (c) {
+    // the caption promises communes whose population within the standard changes (not only a worst time)
+    d.communes.filter(function (c) { return Math.abs(c.population_within_delta) >= 0.5; }).forEach(function (c) {
       var tr = el("tr"), th = el("th", c.name); th.scope = "row"; tr.appendChild(th);
       tr.appendChild(cell(c.share_within_baseline === null ? "—" : pct.format(c.share_within_baseline), "num"));
       tr.appendChild(cell(c.share_within_scenario === null ? "—" : pct.format(c.share_within_scenario), "num"));

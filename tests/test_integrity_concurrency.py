@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import text
@@ -94,3 +95,35 @@ def test_migration_renumbers_duplicate_seqs_then_forbids_them(db_url: str) -> No
         assert "unique" in str(exc).lower()
     else:
         raise AssertionError("a duplicate (scenario_id, seq) was stored")
+
+
+def test_concurrent_undos_and_additions_keep_every_change_once(shared_data: Path, db_url: str) -> None:
+    """Undoing changes (the workspace's "Retirer") while others add changes: each removal takes the
+    same write lock as an addition, so nothing removed comes back and no ``seq`` is given twice."""
+    api.init_registry(shared_data, db_url)
+    registry = api.open_registry(db_url)
+    snapshot = load_snapshot(registry)
+    sid = store.create_scenario(registry, "annulations", None, "test")["id"]
+    located = snapshot.sites[snapshot.sites["duplicate_of"].isna() & snapshot.sites["lon"].notna()]
+    ids = list(located["id"][:PROCESSES])
+    half = PROCESSES // 2
+    first = store.add_changes(
+        registry, snapshot, sid, [{"op": "close_site", "site_id": i, "payload": {}} for i in ids[:half]], "test"
+    )["changes"]
+    with ThreadPoolExecutor(max_workers=PROCESSES) as pool:
+        jobs = [
+            pool.submit(store.remove_change, registry, snapshot, sid, c["id"], f"r{n}") for n, c in enumerate(first)
+        ]
+        jobs += [
+            pool.submit(store.add_change, registry, snapshot, sid, {"op": "close_site", "site_id": i}, f"a{n}")
+            for n, i in enumerate(ids[half:])
+        ]
+        for job in jobs:
+            job.result()
+    stored = store.get_scenario(registry, sid)["changes"]
+    assert sorted(c["site_id"] for c in stored) == sorted(ids[half:])
+    seqs = [c["seq"] for c in stored]
+    assert len(seqs) == len(set(seqs)) == half
+    with registry.connect() as conn:
+        undone = conn.execute(text("SELECT count(*) FROM write_log WHERE action = 'scenario_remove_change'")).scalar()
+    assert undone == half

@@ -44,13 +44,13 @@ def test_plan_one_site_is_the_best_candidate_by_brute_force(crowfly_world) -> No
         j = int(np.argmax(np.where(allowed, gain, -1.0)))
         expected.append(gain[j])
         allowed &= np.hypot(*(xy - xy[j]).T) >= 1000.0
-    assert [p["population_gain"] for p in result["proposals"]] == pytest.approx(expected, abs=0.1)
+    assert [p["population_gain"] for p in result["proposals"]] == pytest.approx(expected, abs=0.5)
     for a, b in itertools.combinations(result["proposals"], 2):
         (sa,), (sb,) = a["new_sites"], b["new_sites"]
         assert np.hypot(sa["x_m"] - sb["x_m"], sa["y_m"] - sb["y_m"]) >= 1000.0
     # without the distance rule, the next proposals are the raw next-best candidates
     raw = plan(snapshot, cells, engine, request=PlanRequest(new_sites=1, proposals=3, distinct_m=0), baseline=baseline)
-    assert [p["population_gain"] for p in raw["proposals"]] == pytest.approx(np.sort(gain)[::-1][:3], abs=0.1)
+    assert [p["population_gain"] for p in raw["proposals"]] == pytest.approx(np.sort(gain)[::-1][:3], abs=0.5)
     best = result["proposals"][0]
     assert best["population_gain"] > 40_000 and best["new_sites"][0]["commune"] == "Boulogne-Billancourt"
     assert best["share_within_after"] > best["share_within_before"]
@@ -58,7 +58,7 @@ def test_plan_one_site_is_the_best_candidate_by_brute_force(crowfly_world) -> No
     changes = [dict(c, site_id=f"p{i}") for i, c in enumerate(best["changes"])]
     after = audit_variant(snapshot, cells, engine, changes=changes)
     assert after.total["population_within"] - baseline.total["population_within"] == pytest.approx(
-        best["population_gain"], abs=0.1
+        best["population_gain"], abs=0.5
     )
 
 
@@ -76,7 +76,7 @@ def test_two_sites_coverage_and_pmedian_match_brute_force(crowfly_world) -> None
         request=PlanRequest(new_sites=2, candidates=("centroids",), proposals=2),
         baseline=baseline,
     )
-    assert [p["population_gain"] for p in found["proposals"]] == pytest.approx(sorted(covered)[::-1][:2], abs=0.1)
+    assert [p["population_gain"] for p in found["proposals"]] == pytest.approx(sorted(covered)[::-1][:2], abs=0.5)
     current = np.minimum(baseline.minutes("antenne_or_pole"), 60.0)
     means = [np.dot(pop, np.minimum(current, minutes[:, list(s)].min(axis=1))) / pop.sum() for s in pairs]
     median = plan(
@@ -223,13 +223,13 @@ def test_cli_plan_new_site_saves_a_scenario_and_compare_shows_it(cli_home: Path)
     doc = json.loads(result.stdout)
     best = doc["proposals"][0]
     assert best["population_gain"] > 40_000 and best["new_sites"][0]["lon"] and best["changes"][0]["op"] == "add_site"
-    assert doc["saved"]["name"] == "plan-1"
-    assert doc["saved"]["population_gain_audit"] == pytest.approx(best["population_gain"], abs=0.5)
+    assert doc["saved"]["name"] == "plan-1"  # the gain is in whole persons: within half a person of the audit
+    assert doc["saved"]["population_gain_audit"] == pytest.approx(best["population_gain"], abs=0.51)
     diff = runner.invoke(app, ["compare", "plan-1", "--format", "json"])
     assert diff.exit_code == 0, diff.output
     delta = json.loads(diff.stdout)
     assert (
-        delta["population_gained"] == pytest.approx(best["population_gain"], abs=0.5) and delta["population_lost"] == 0
+        delta["population_gained"] == pytest.approx(best["population_gain"], abs=0.51) and delta["population_lost"] == 0
     )
     assert any(r["code"] == best["new_sites"][0]["commune_code"] for r in delta["communes"])
     table = runner.invoke(app, ["compare", "plan-1"], terminal_width=160)

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillage import api
+from maillage.numbers import fr_int
+from maillage.planning.propose import summary_lines
 from maillage.registry.models import WriteLog
 from maillage.web.app import create_app
 from maillage.web.auth import create_account
@@ -132,7 +134,7 @@ def test_the_search_box_takes_a_commune_name_or_a_postcode(public_client: TestCl
     assert page.status_code == 200
     html = unescape(page.text)
     assert f"depuis {origin}" in html and "Votre pôle social" in html and "min à pied" in html
-    assert not [w for w in NOT_FOR_RESIDENTS if w in html.split('<main', 1)[1]]
+    assert not [w for w in NOT_FOR_RESIDENTS if w in html.split("<main", 1)[1]]
 
 
 def test_a_typed_address_lands_on_its_address_point_and_the_sector_pole(public_client: TestClient) -> None:
@@ -264,7 +266,11 @@ def test_login_and_logout(client: TestClient, context: WebContext) -> None:
     csrf = login(client, *PLANNER)
     assert csrf != token  # a fresh session at login
     assert client.get("/planner/api/session").json()["username"] == "alice"
-    assert client.get("/planner").status_code == 200
+    workspace = client.get("/planner")
+    assert workspace.status_code == 200
+    # a page that sets a session cookie does not promise "sans cookie" (the public page may)
+    for text in (workspace.text, page.text):
+        assert "sans cookie" not in text and "cookie de session" in text
     assert client.post("/planner/logout", data={}, follow_redirects=False).status_code == 403
     out = client.post("/planner/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert out.status_code == 303
@@ -346,6 +352,82 @@ def test_planner_moves_a_site_and_the_coverage_changes(client: TestClient, conte
         assert ("alice", action) in log
 
 
+def test_planner_undoes_a_change_applies_a_proposal_and_exports_the_results(
+    client: TestClient, context: WebContext
+) -> None:
+    headers = {"X-CSRF-Token": login(client, *PLANNER)}
+    sid = client.post("/planner/api/scenarios", json={"name": "Annuler"}, headers=headers).json()["id"]
+    url = f"/planner/api/scenarios/{sid}"
+    move = {"op": "move_site", "site_id": "pg-pole-vanves", "lon": 2.2399, "lat": 48.8352}
+    assert client.post(url + "/changes", json=move, headers=headers).status_code == 201
+    moved_only = client.get(url + "/compare").json()
+    close = {"op": "close_site", "site_id": "pg-pole-chatillon"}
+    closed = client.post(url + "/changes", json=close, headers=headers).json()["changes"]
+    both = client.get(url + "/compare").json()
+    # the difference map: gained minus lost cells is the net change (cells rounded to 0.1 inhabitant)
+    flows = {"gained": 0.0, "lost": 0.0}
+    for f in both["cells"]["features"]:
+        flows[f["properties"]["change"]] += f["properties"]["population"]
+    assert flows["gained"] > 10_000 and flows["lost"] > 0
+    assert flows["gained"] - flows["lost"] == pytest.approx(
+        both["population_within_delta"], abs=len(both["cells"]["features"]) * 0.05 + 1
+    )
+    # changed sites marked on the map, the closed one still drawn (as closed), names and kinds in French
+    sites = {
+        f["properties"]["id"]: f["properties"]
+        for f in client.get("/planner/api/layers", params={"scenario_id": sid}).json()["sites"]["features"]
+    }
+    assert sites["pg-pole-vanves"]["change"] == "moved" and sites["pg-pole-chatillon"]["change"] == "closed"
+    assert sites["pg-pole-chatillon"]["kind_label"] == "Pôle social départemental"
+    assert sites["pg-pole-chatillon"]["commune_name"] == "Châtillon"
+    assert sites["pg-pole-chatillon"]["hours"] == "lun.-ven. 08:30-12:30, 13:30-17:30"
+    # undo the closure: the scenario is the move alone again, figures included (no stale cache)
+    close_id = closed[-1]["id"]
+    assert client.delete(f"{url}/changes/{close_id}").status_code == 403  # CSRF as for adding
+    undone = client.delete(f"{url}/changes/{close_id}", headers=headers)
+    assert undone.status_code == 200 and [c["op"] for c in undone.json()["changes"]] == ["move_site"]
+    again = client.get(url + "/compare").json()
+    assert again["scenario"]["population_within"] == moved_only["scenario"]["population_within"]
+    assert client.delete(f"{url}/changes/{close_id}", headers=headers).status_code == 404
+    # a proposal applied as a change: its site, named, and the gain the optimiser promised
+    proposal = client.get("/planner/api/proposals").json()["proposals"][0]
+    applied = client.post(url + "/proposals/1", headers=headers)
+    assert applied.status_code == 201, applied.text
+    added = applied.json()["changes"][-1]
+    assert added["op"] == "add_site" and added["payload"]["name"] == proposal["new_sites"][0]["name"]
+    assert len({c["seq"] for c in applied.json()["changes"]}) == len(applied.json()["changes"])
+    # a change another one depends on cannot be removed alone
+    new = {"op": "add_site", "name": "Antenne test", "kind": "antenne", "lon": 2.1935, "lat": 48.8236}
+    site = client.post(url + "/changes", json=new, headers=headers).json()["changes"][-1]
+    follow = {"op": "move_site", "site_id": site["site_id"], "lon": 2.1940, "lat": 48.8240}
+    assert client.post(url + "/changes", json=follow, headers=headers).status_code == 201
+    refused = client.delete(f"{url}/changes/{site['id']}", headers=headers)
+    assert refused.status_code == 409 and "un changement suivant en dépend" in refused.json()["detail"]
+    assert len(client.get(url).json()["changes"]) == 4
+    with Session(context.db) as session:
+        assert session.scalars(select(WriteLog).where(WriteLog.action == "scenario_remove_change")).first()
+    # the results, per inhabited cell, as CSV and GeoJSON
+    csv_text = client.get("/planner/api/results.csv", params={"scenario_id": sid})
+    assert csv_text.status_code == 200 and "attachment" in csv_text.headers["content-disposition"]
+    lines = csv_text.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("code_commune,commune,longitude,latitude,population,minutes_pole")
+    inhabited = int((context.cells.population > 0).sum())
+    assert len(lines) == inhabited + 1 and any(",Boulogne-Billancourt," in line for line in lines)
+    geo = client.get("/planner/api/results.geojson", params={"scenario_id": sid}).json()
+    assert len(geo["features"]) == inhabited and geo["features"][0]["properties"]["dans_la_norme"] in ("oui", "non")
+    # a site's isochrone: every cell within 20 min, its own nearest
+    iso = client.get("/planner/api/isochrone", params={"site_id": "pg-pole-vanves", "scenario_id": sid}).json()
+    assert iso["site"]["name"].startswith("Pôle social") and iso["features"]
+    assert all(f["properties"]["minutes"] <= 20 for f in iso["features"])
+    assert {f["properties"]["band"] for f in iso["features"]} == {15, 20}
+    assert client.get("/planner/api/isochrone", params={"site_id": "nope"}).status_code == 404
+    # another mode: the same scenario audited by bike reaches more people than on foot
+    walk = client.get("/planner/api/audit", params={"scenario_id": sid}).json()["share_within"]
+    bike = client.get("/planner/api/audit", params={"scenario_id": sid, "mode": "bike"}).json()["share_within"]
+    assert bike > walk
+    assert client.get("/planner/api/audit", params={"mode": "velo"}).status_code == 422
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -384,6 +466,9 @@ def test_proposals_name_where_the_next_antenne_goes(client: TestClient) -> None:
     assert best["new_sites"][0]["commune"] == "Boulogne-Billancourt" and best["population_gain"] > 40_000
     gains = [p["population_gain"] for p in body["proposals"]]
     assert gains == sorted(gains, reverse=True)
+    # whole persons, rounded once by the library: the CLI prints the very number the web shows
+    assert all(isinstance(g, int) for g in gains)
+    assert fr_int(gains[0]) in summary_lines(body)[0]
 
 
 # ---- steering -----------------------------------------------------------------------------------

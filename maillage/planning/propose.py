@@ -433,7 +433,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
                 "x_m": float(c["x_m"]),
                 "y_m": float(c["y_m"]),
                 "approximate_position": bool(c["approximate"]),
-                "population_gain_alone": round(alone, 1),
+                "population_gain_alone": whole_persons(alone),
             }
         )
         payload = {"name": name, "kind": inst.request.kind, "lon": float(c["lon"]), "lat": float(c["lat"])}
@@ -447,7 +447,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
         "kind": inst.request.kind,
         "new_sites_count": len(chosen),
         "new_sites": sites,
-        "population_gain": round(gain, 1),
+        "population_gain": whole_persons(gain),
         "population_within_before": round(float(base["population_within"]), 1),
         "population_within_after": round(float(base["population_within"]) + gain, 1),
         "share_within_before": float(base["share_within"]),
@@ -463,6 +463,16 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
         "changes": changes,
     }
     return out
+
+
+def whole_persons(value: float) -> int:
+    """A population sum as the whole number every output shows (CLI, HTML, web).
+
+    Rounded once, here, from the unrounded sum. Rounding to 0.1 first and leaving each renderer to
+    round again gave 53 540.5 for a sum of 53 540.46: Python's half-to-even printed 53 540, the
+    browser's half-up 53 541.
+    """
+    return int(np.floor(value + 0.5))
 
 
 def nearest_pairs(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, k: int) -> tuple[np.ndarray, ...]:

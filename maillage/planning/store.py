@@ -158,6 +158,42 @@ def add_changes(
     return get_scenario(db, scenario_id)
 
 
+def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: int, actor: str) -> dict[str, Any]:
+    """Remove one change of a scenario (undo), under the same write lock as :func:`add_changes`.
+
+    The other changes keep their ``seq`` (still unique; the next change added takes the highest
+    plus one). Refused with a :class:`ScenarioError` when a later change needs the removed one
+    (moving or closing a site that change added): a stored scenario always applies.
+    """
+
+    def write(session: Session) -> None:
+        scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
+        if scenario is None:
+            raise LookupError(f"scénario {scenario_id} introuvable")
+        target = next((c for c in scenario.changes if c.id == change_id), None)
+        if target is None:
+            raise LookupError(f"changement {change_id} introuvable dans le scénario « {scenario.name} »")
+        rest = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes if c is not target]
+        try:
+            apply_scenario(snapshot, rest)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                f"ce changement ne peut pas être retiré seul : un changement suivant en dépend ({exc})"
+            ) from None
+        session.add(
+            WriteLog(
+                actor=actor,
+                action="scenario_remove_change",
+                target=f"scenario:{scenario.id}",
+                detail={"seq": target.seq, "op": target.op, "site_id": target.site_id, **(target.payload or {})},
+            )
+        )
+        session.delete(target)
+
+    _write(db, write, lock=select(Scenario.id).where(Scenario.id == scenario_id))
+    return get_scenario(db, scenario_id)
+
+
 def _write(db: Engine, work: Callable[[Session], T], lock: Select | None = None) -> T:
     """Run ``work`` in one write transaction that holds the write lock from its first read.
 

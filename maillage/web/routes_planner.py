@@ -7,18 +7,17 @@ login form's token) and every write is recorded in ``write_log``. Scenario logic
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillage.audit.guarantee import AuditResult
-from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.registry.models import WriteLog
-from maillage.web import auth, workspace
+from maillage.web import auth, planner_layers, workspace
 from maillage.web.context import WebContext
 from maillage.web.schemas import (
     AuditOut,
@@ -35,9 +34,13 @@ from maillage.web.security import check_csrf, csrf_token, require_csrf
 
 router = APIRouter(prefix="/planner")
 api = APIRouter(prefix="/api", tags=["planner"], responses={401: {"model": Problem}, 403: {"model": Problem}})
-SCENARIO_CACHE_SIZE = 16
 ScenarioId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 ScenarioPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a huge id must be a 422, not a database overflow
+ChangePath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Mode = Annotated[
+    Literal["walk", "bike", "car"] | None,
+    Query(description="mode : walk (à pied), bike (à vélo), car (en voiture) ; défaut : celui du serveur"),
+]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "scénario introuvable"}}
 UNREADABLE = {"model": Problem, "description": "corps de requête illisible (pas du JSON UTF-8)"}
 
@@ -140,46 +143,18 @@ def session_info(request: Request, user: User) -> dict[str, str]:
 @api.get("/layers", responses=NOT_FOUND, summary="Communes (contours, secteurs) et sites de l'existant, en GeoJSON")
 def layers(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
     context = _context(request)
-    snapshot = _snapshot(context, scenario_id)
-    sites = snapshot.usable_sites()
-    features = [
-        {
-            "type": "Feature",
-            "properties": {
-                "id": r.id, "name": r.name, "kind": r.kind, "quality": r.coordinate_quality,
-                "commune": r.commune_code,
-            },
-            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), 6), round(float(r.lat), 6)]},
-        }
-        for r in sites.itertuples()
-    ]  # fmt: skip
-    return {"communes": context.communes_geojson, "sites": {"type": "FeatureCollection", "features": features}}
+    changes = _scenario(context, scenario_id)["changes"] if scenario_id is not None else []
+    snapshot = workspace.apply_changes(context.snapshot, changes) if changes else context.snapshot
+    sites = planner_layers.sites_geojson(context.snapshot, snapshot, changes)
+    return {"communes": context.communes_geojson, "sites": sites}
 
 
 @api.get(
     "/cells", responses=NOT_FOUND, summary="Carreaux de population colorés par temps (GeoJSON), existant ou scénario"
 )
-def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
+def cells(request: Request, user: User, scenario_id: ScenarioId | None = None, mode: Mode = None) -> dict[str, Any]:
     context = _context(request)
-    result = _audit(context, scenario_id)
-    squares = context.cell_squares
-    pole, antenne = result.minutes(POLE_CLASS), result.minutes(ANTENNE_CLASS)
-    features = []
-    for i in np.flatnonzero(context.cells.population > 0):
-        x0, y0, x1, y1 = (float(v) for v in squares[i])
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "pole": _minutes(pole[i]), "antenne": _minutes(antenne[i]), "within": bool(result.within[i]),
-                    "population": round(float(context.cells.population[i]), 1),
-                    "commune": str(context.cells.commune_code[i]),
-                    "why": result.why[int(i)].text_fr if int(i) in result.why else None,
-                },
-                "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]},
-            }
-        )  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
+    return planner_layers.cells_geojson(context, _audit(context, scenario_id, mode))
 
 
 @api.get(
@@ -188,8 +163,8 @@ def cells(request: Request, user: User, scenario_id: ScenarioId | None = None) -
     responses=NOT_FOUND,
     summary="Audit de la norme 20/15 min : existant ou scénario",
 )
-def audit(request: Request, user: User, scenario_id: ScenarioId | None = None) -> dict[str, Any]:
-    return _audit_out(_audit(_context(request), scenario_id), scenario_id)
+def audit(request: Request, user: User, scenario_id: ScenarioId | None = None, mode: Mode = None) -> dict[str, Any]:
+    return _audit_out(_audit(_context(request), scenario_id, mode), scenario_id)
 
 
 @api.get("/scenarios", response_model=list[ScenarioOut], summary="Scénarios enregistrés")
@@ -243,16 +218,101 @@ def add_change(request: Request, user: User, scenario_id: ScenarioPath, body: Ch
     summary="Différence du scénario avec l'existant",
     responses={404: {"model": Problem}},
 )
-def compare(request: Request, user: User, scenario_id: ScenarioPath) -> dict[str, Any]:
+def compare(request: Request, user: User, scenario_id: ScenarioPath, mode: Mode = None) -> dict[str, Any]:
     context = _context(request)
-    result = _audit(context, scenario_id)
-    diff = workspace.compare(context.baseline, result)
+    result, baseline = _audit(context, scenario_id, mode), workspace.baseline(context, mode)
+    diff = workspace.compare(baseline, result)
     return {
         "scenario_id": scenario_id,
-        "baseline": _audit_out(context.baseline, None),
+        "baseline": _audit_out(baseline, None),
         "scenario": _audit_out(result, scenario_id),
         **diff,
+        "cells": planner_layers.difference_geojson(context, baseline, result),
     }
+
+
+@api.delete(
+    "/scenarios/{scenario_id}/changes/{change_id}",
+    response_model=ScenarioOut,
+    dependencies=[Csrf],
+    summary="Retirer (annuler) un changement d'un scénario",
+    responses={404: {"model": Problem}, 409: {"model": Problem, "description": "un changement suivant en dépend"}},
+)
+def remove_change(request: Request, user: User, scenario_id: ScenarioPath, change_id: ChangePath) -> dict[str, Any]:
+    context = _context(request)
+    try:
+        return workspace.remove_change(context.db, context.snapshot, scenario_id, change_id, user.username)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except workspace.ScenarioError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+
+
+@api.post(
+    "/scenarios/{scenario_id}/proposals/{rank}",
+    response_model=ScenarioOut,
+    status_code=201,
+    dependencies=[Csrf],
+    summary="Ajouter au scénario le ou les sites d'une proposition de l'optimiseur",
+    responses={404: {"model": Problem}, 422: {"model": Unprocessable}},
+)
+def apply_proposal(
+    request: Request, user: User, scenario_id: ScenarioPath, rank: Annotated[int, Path(ge=1, le=100)]
+) -> dict[str, Any]:
+    context = _context(request)
+    try:
+        _scenario(context, scenario_id)
+        changes = workspace.proposal_changes(context, rank)
+        return workspace.store.add_changes(context.db, context.snapshot, scenario_id, changes, user.username)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except workspace.ScenarioError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@api.get(
+    "/results.{fmt}",
+    responses={200: {"content": {"text/csv": {}, "application/geo+json": {}}}, **NOT_FOUND},
+    summary="Résultats par carreau habité (existant ou scénario) en CSV ou GeoJSON",
+)
+def results(
+    request: Request,
+    user: User,
+    fmt: Literal["csv", "geojson"],
+    scenario_id: ScenarioId | None = None,
+    mode: Mode = None,
+) -> Response:
+    context = _context(request)
+    result = _audit(context, scenario_id, mode)
+    frame = planner_layers.results_frame(context, workspace.baseline(context, mode), result)
+    stem = f"maillage-resultats-scenario-{scenario_id}" if scenario_id else "maillage-resultats-existant"
+    stem += f"-{mode}" if mode else ""
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    if fmt == "csv":
+        return Response(planner_layers.results_csv(frame), media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse(planner_layers.results_geojson(frame, context), media_type="application/geo+json",
+                        headers=headers)  # fmt: skip
+
+
+@api.get(
+    "/isochrone",
+    responses={404: {"model": Problem}},
+    summary="Carreaux à moins de 15 et 20 minutes d'un site (existant ou scénario)",
+)
+def isochrone(
+    request: Request,
+    user: User,
+    site_id: Annotated[str, Query(min_length=1, max_length=120, pattern=r"^[\w.:-]+$")],
+    scenario_id: ScenarioId | None = None,
+    mode: Mode = None,
+) -> dict[str, Any]:
+    context = _context(request)
+    snapshot = _snapshot(context, scenario_id)
+    try:
+        site, minutes = workspace.minutes_to_site(context, snapshot, site_id, mode)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return {"site": {"id": site_id, "name": site["name"]}, **planner_layers.isochrone_geojson(context, minutes)}
 
 
 @api.get("/proposals", response_model=ProposalsOut, summary="Propositions de l'optimiseur (si disponible)")
@@ -290,22 +350,10 @@ def _snapshot(context: WebContext, scenario_id: int | None):
     return workspace.apply_changes(context.snapshot, scenario["changes"])
 
 
-def _audit(context: WebContext, scenario_id: int | None) -> AuditResult:
-    """The baseline audit, or the scenario's (cached by scenario id and number of changes)."""
-    if scenario_id is None:
-        return context.baseline
-    scenario = _scenario(context, scenario_id)
-    cache: dict[tuple[int, int], AuditResult] = context.extra.setdefault("scenario_audits", {})
-    key = (scenario_id, len(scenario["changes"]))
-    if key not in cache:
-        if len(cache) >= SCENARIO_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = context.audit(workspace.apply_changes(context.snapshot, scenario["changes"]))
-    return cache[key]
-
-
-def _minutes(value: float) -> float | None:
-    return round(float(value), 1) if np.isfinite(value) else None
+def _audit(context: WebContext, scenario_id: int | None, mode: str | None = None) -> AuditResult:
+    """The baseline audit, or the scenario's, in ``mode`` (cached by workspace.audit)."""
+    scenario = _scenario(context, scenario_id) if scenario_id is not None else None
+    return workspace.audit(context, scenario, mode)
 
 
 def _audit_out(result: AuditResult, scenario_id: int | None) -> dict[str, Any]:

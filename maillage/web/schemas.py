@@ -226,6 +226,7 @@ class CompareOut(BaseModel):
     communes: list[CommuneDelta]
     cells_improved: int
     cells_worsened: int
+    cells: dict[str, Any] = Field(description="carreaux gagnés (gained) ou perdus (lost) pour la norme, en GeoJSON")
 
 
 class ProposalsOut(BaseModel):

@@ -7,12 +7,15 @@ them to what :mod:`maillage.web.routes_planner` expects.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine
 
-from maillage import planning
-from maillage.audit.guarantee import AuditResult
+from maillage import api, planning
+from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.network.engine import Destinations, TravelTimeEngine
 from maillage.planning import store
 from maillage.planning.changes import SCENARIO_QUALITY, ScenarioError
 from maillage.registry.snapshot import Snapshot
@@ -27,6 +30,7 @@ __all__ = [
     "get_scenario",
     "list_scenarios",
     "proposals",
+    "remove_change",
     "scenario_dict",
 ]
 
@@ -48,6 +52,11 @@ def create_scenario(db: Engine, name: str, description: str | None, actor: str) 
 def add_change(db: Engine, snapshot: Snapshot, scenario_id: int, change: dict[str, Any], actor: str) -> dict[str, Any]:
     """Append one change (flat: ``op``, ``site_id`` and payload fields), validated against the snapshot."""
     return store.add_change(db, snapshot, scenario_id, change, actor)
+
+
+def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: int, actor: str) -> dict[str, Any]:
+    """Undo one change (see :func:`maillage.planning.store.remove_change`)."""
+    return store.remove_change(db, snapshot, scenario_id, change_id, actor)
 
 
 def apply_changes(snapshot: Snapshot, changes: list[dict[str, Any]]) -> Snapshot:
@@ -74,8 +83,86 @@ def proposals(context: Any, *, new_sites: int = 1, limit: int = 3) -> dict[str, 
                 new_sites=new_sites,
                 limit=limit,
                 baseline=context.baseline,
+                addresses=_address_points(context),
             )
         except (ValueError, RuntimeError) as exc:
             return {"available": False, "message": str(exc), "proposals": []}
         cache[key] = {"available": True, "message": "", "proposals": found}
     return cache[key]
+
+
+def _address_points(context: Any) -> Any:
+    """The OSM extract's address points (cached on disk), so proposals carry the CLI's names: their nearest address."""
+    folder = context.folder
+    if folder is None or not folder.pbf_files:
+        return None
+    from maillage.registry.addresses import load_osm_addresses
+
+    return load_osm_addresses(folder.pbf_files[0])
+
+
+AUDIT_CACHE_SIZE = 16
+WORKSPACE_MODES = {"walk": "à pied", "bike": "à vélo", "car": "en voiture"}
+
+
+def engine(context: Any, mode: str | None) -> TravelTimeEngine:
+    """The server's engine, or one for another street mode on the same OSM extract (built once)."""
+    if mode is None or mode == context.engine.mode:
+        return context.engine
+    engines: dict[str, TravelTimeEngine] = context.extra.setdefault("engines", {})
+    if mode not in engines:
+        choice = api.engine_for(context.folder, mode)
+        engines[mode] = choice.engine
+        context.extra.setdefault("engine_notes", {})[mode] = choice.notes
+    return engines[mode]
+
+
+def baseline(context: Any, mode: str | None) -> AuditResult:
+    """The baseline audit in ``mode`` (the server's own for its mode)."""
+    if mode is None or mode == context.engine.mode:
+        return context.baseline
+    return audit(context, None, mode)
+
+
+def audit(context: Any, scenario: dict[str, Any] | None, mode: str | None) -> AuditResult:
+    """The audit of the baseline or of a scenario in ``mode``, cached by its changes' content.
+
+    The key is the changes themselves, not their number: after an undo and a new change a
+    scenario has as many changes as before but not the same ones.
+    """
+    if scenario is None and (mode is None or mode == context.engine.mode):
+        return context.baseline
+    changes = scenario["changes"] if scenario else []
+    content = json.dumps([[c["op"], c["site_id"], c["payload"]] for c in changes], sort_keys=True)
+    key = (scenario["id"] if scenario else None, content, mode or context.engine.mode)
+    cache: dict[tuple, AuditResult] = context.extra.setdefault("scenario_audits", {})
+    if key not in cache:
+        if len(cache) >= AUDIT_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        snapshot = apply_changes(context.snapshot, changes) if changes else context.snapshot
+        result = run_audit(snapshot, context.cells, engine(context, mode), context.standard,
+                           sources=context.baseline.sources)  # fmt: skip
+        if scenario is None:
+            result.notes.extend(context.extra.get("engine_notes", {}).get(mode, []))
+        cache[key] = result
+    return cache[key]
+
+
+def minutes_to_site(context: Any, snapshot: Snapshot, site_id: str, mode: str | None) -> tuple[dict, np.ndarray]:
+    """(the site's row, minutes from every cell to it) — for the site's isochrone (raises LookupError)."""
+    sites = snapshot.usable_sites()
+    match = sites[sites["id"] == site_id]
+    if match.empty:
+        raise LookupError(f"site {site_id!r} absent de ce scénario (ou sans position)")
+    row = match.iloc[0]
+    target = Destinations((site_id,), np.array([[float(row["x_m"]), float(row["y_m"])]]))
+    return row.to_dict(), engine(context, mode).nearest(context.cells.xy_m, target).minutes
+
+
+def proposal_changes(context: Any, rank: int) -> list[dict[str, Any]]:
+    """The stored-form changes of the optimiser's proposal ``rank`` (raises LookupError)."""
+    found = proposals(context)
+    for proposal in found["proposals"]:
+        if proposal.get("rank") == rank:
+            return proposal["changes"]
+    raise LookupError(f"proposition n° {rank} introuvable" + ("" if found["available"] else f" : {found['message']}"))

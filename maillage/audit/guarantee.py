@@ -27,13 +27,12 @@ from maillage.audit.publics import (
 )
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.audit.why import CellWhy, explain_outside
-from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, nearest_by_class
+from maillage.network.engine import MODE_LABELS_FR, Destinations, NearestSites, TravelTimeEngine, nearest_by_class
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
 
 SERVICE_CLASS_PREFIX = "service:"
-MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ UNREACHABLE_MINUTES = np.inf
 NO_SITE = -1
 
 
+# The one French vocabulary of modes and engines: every output a person reads takes its words from here
+MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}
+BACKEND_LABELS_FR = {"street": "par les rues", "crowfly": "à vol d'oiseau", "transit": "horaires GTFS"}
+
+
 @dataclass(frozen=True)
 class Destinations:
     """Sites of one class, as the engine sees them.

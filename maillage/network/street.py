@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from maillage.network.engine import NO_SITE, Destinations, NearestSites
+from maillage.network.engine import MODE_LABELS_FR, NO_SITE, Destinations, NearestSites
 from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table
 
 __all__ = [
@@ -157,7 +157,6 @@ def nearest_sites_on_graph(
     return result, origins, sites
 
 
-MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture"}
 
 
 class StreetEngine:

@@ -12,11 +12,13 @@ from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _fmt_int
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report import site_value
 from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
 from maillage.report.files import write_atomic
 from maillage.report.map import minutes_map_svg
+from maillage.report.terminal import backend_fr, mode_fr
 
 __all__ = ["render_html", "write_atomic"]
 
@@ -46,6 +48,7 @@ def render_html(
     env.filters["pct"] = lambda v: fr_pct(v, 0)
     env.filters["points"] = _fmt_points
     env.filters["dec"] = fr_decimal
+    env.filters["fr_hours"] = osm_to_french
     env.filters["residents"] = lambda v: "moins d'un habitant" if v < 1 else f"{_fmt_int(v)} habitants"
     s = result.standard
     maps = [
@@ -61,6 +64,8 @@ def render_html(
     sites["quality_label"] = [QUALITY_LABELS_FR[CoordinateQuality(q)] for q in sites["coordinate_quality"]]
     sector_name = dict(zip(result.by_sector["code"], result.by_sector["name"], strict=True))
     counted = sites[sites["kind"].isin(s.class_kinds()[ANTENNE_CLASS])].sort_values(["kind", "commune_code"])
+    names = result.communes["name"].to_dict()
+    counted = counted.assign(commune_name=[names.get(c, c or "") for c in counted["commune_code"]])
     return env.get_template("audit.html.j2").render(
         title=title,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
@@ -73,10 +78,8 @@ def render_html(
         sites=counted.to_dict(orient="records"),
         standard_lines=s.describe_fr(),
         week=week or [],
-        mode_fr={"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}.get(
-            str(result.engine.get("mode")), str(result.engine.get("mode"))),
-        backend_fr={"street": "temps par les rues", "crowfly": "temps à vol d'oiseau", "transit": "horaires GTFS"}.get(
-            str(result.engine.get("backend")), str(result.engine.get("backend"))),
+        mode_fr=mode_fr(result),
+        backend_fr=backend_fr(result),
         crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
         equity_lines=equity_lines_fr(result),
         equity_definitions=EQUITY_DEFINITIONS_FR,

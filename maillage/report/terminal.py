@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
+from maillage.network.engine import BACKEND_LABELS_FR, MODE_LABELS_FR
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _int
 from maillage.report import site_value
@@ -26,10 +27,12 @@ def _share_style(share: float) -> str:
     return "yellow" if share >= 0.75 else "red"
 
 
-def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
+def audit_table(frame: pd.DataFrame, title: str, key_label: str | None) -> Table:
+    """One row per commune or sector; ``key_label`` None shows the name only (a sector's id is internal)."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column(key_label, no_wrap=True)
-    table.add_column("Nom", no_wrap=True, max_width=34)
+    if key_label:
+        table.add_column(key_label, no_wrap=True)
+    table.add_column("Nom", no_wrap=True, max_width=34 if key_label else 60)
     table.add_column("Population", justify="right", no_wrap=True)
     table.add_column("Norme", justify="right", no_wrap=True)
     table.add_column("Hors norme", justify="right", no_wrap=True)
@@ -39,7 +42,7 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
     for row in frame.sort_values("share_within").itertuples(index=False):
         share = float(row.share_within)
         table.add_row(
-            str(row.code),
+            *([str(row.code)] if key_label else []),
             str(row.name),
             _int(row.population),
             f"[{_share_style(share)}]{fr_pct(share, 0)}[/]",
@@ -50,6 +53,16 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str) -> Table:
     return table
 
 
+def mode_fr(result: AuditResult) -> str:
+    mode = str(result.engine.get("mode"))
+    return MODE_LABELS_FR.get(mode, mode)
+
+
+def backend_fr(result: AuditResult) -> str:
+    backend = str(result.engine.get("backend"))
+    return BACKEND_LABELS_FR.get(backend, backend)
+
+
 def print_audit(result: AuditResult, console: Console | None = None) -> None:
     console = console or Console()
     if not console.is_terminal and console.width < 110:
@@ -58,13 +71,13 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
     headline = (
         f"[bold]{fr_pct(t['share_within'])}[/] des {_int(t['population'])} habitants dans la norme ; "
         f"[bold]{_int(t['population_outside'])}[/] hors norme "
-        f"(mode : {result.engine.get('mode')}, moteur : {result.engine.get('backend')})."
+        f"({mode_fr(result)}, {backend_fr(result)})."
     )
     console.print(Panel(headline, title="Garantie d'accès 20/15 minutes — Hauts-de-Seine"))
     for line in site_value.terminal_lines(result):  # the most overloaded pôle, in one line
         console.print(line)
     console.print(audit_table(result.by_commune, "Par commune (moins bien couvertes d'abord)", "Code INSEE"))
-    console.print(audit_table(result.by_sector, "Par secteur SST", "Secteur"))
+    console.print(audit_table(result.by_sector, "Par secteur SST", None))
     console.print(equity_panel(result))
     console.print(equity_table(result))
     if result.marginal is not None:

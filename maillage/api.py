@@ -188,6 +188,8 @@ def audit(
     )
     engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
     result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
+    if scenario or when:
+        result = replace(result, variant_fr=_variant_fr(scenario, when))
     if result.engine.get("backend") == "street":
         result = _compare_with_crowfly(result, snapshot, cells, standard, service)
     if weigh_sites:
@@ -197,6 +199,15 @@ def audit(
             progress("capacité et valeur de chaque site")
         result = attach_site_value(result, choice.engine)
     return result
+
+
+def _variant_fr(scenario: str | None, when: str | None) -> str:
+    from maillage.planning.timeaware import label_fr, parse_when
+
+    parts = [f"scénario « {scenario} »"] if scenario else []
+    if when:
+        parts.append(label_fr(parse_when(when)))
+    return ", ".join(parts)
 
 
 def _compare_with_crowfly(

@@ -283,11 +283,18 @@ def test_audit_when_and_week(cli_home: Path) -> None:
     assert doc["total"]["share_within"] == pytest.approx(week["Fr 18:30"]["share_within"], abs=0.02)
     bad = runner.invoke(app, ["audit", "--when", "demain"])
     assert bad.exit_code == 1 and "moment invalide" in bad.output
+    # a moment must not read like today's registry: the headline says it first
+    table = runner.invoke(app, ["audit", "--when", "Su 10:00", "--no-cells"], env={"COLUMNS": "200"})
+    assert "Dimanche 10:00 : " in table.output and "— dimanche 10:00" in table.output
     html = cli_home / "week.html"
     result = runner.invoke(app, ["audit", "--week", "--html", str(html)])
     assert result.exit_code == 0, result.output
     page = html.read_text(encoding="utf-8")
     assert "Au fil de la semaine" in page and "vendredi 18:30" in page
+    assert "n'est pas l'existant" not in page  # the registry as it is
+    moment = cli_home / "moment.html"
+    assert runner.invoke(app, ["audit", "--when", "Tu 09:00", "--html", str(moment)]).exit_code == 0
+    assert "Ce rapport n'est pas l'existant : mardi 09:00." in moment.read_text(encoding="utf-8")
 
 
 def test_week_slot_figures_equal_single_audits(crowfly_world) -> None:

@@ -68,6 +68,8 @@ class AuditResult:
     why: dict[int, CellWhy] = field(default_factory=dict)
     # capacity against demand (audit.capacity.CapacityAudit) and each site's marginal value
     # (audit.marginal.MarginalValue), attached by planning.site_value.attach_site_value; None when not run
+    # what is audited when it is not today's registry: "scénario « essai », mardi 09:00" ("" for the registry)
+    variant_fr: str = ""
     capacity: Any = None
     marginal: Any = None
 

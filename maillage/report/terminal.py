@@ -73,7 +73,11 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
         f"[bold]{_int(t['population_outside'])}[/] hors norme "
         f"({mode_fr(result)}, {backend_fr(result)})."
     )
-    console.print(Panel(headline, title="Garantie d'accès 20/15 minutes — Hauts-de-Seine"))
+    title = "Garantie d'accès 20/15 minutes — Hauts-de-Seine"
+    if result.variant_fr:  # a scenario or a moment must not read like today's registry
+        headline = f"[bold]{result.variant_fr[0].upper()}{result.variant_fr[1:]}[/] : {headline}"
+        title += f" — {result.variant_fr}"
+    console.print(Panel(headline, title=title))
     for line in site_value.terminal_lines(result):  # the most overloaded pôle, in one line
         console.print(line)
     console.print(audit_table(result.by_commune, "Par commune (moins bien couvertes d'abord)", "Code INSEE"))

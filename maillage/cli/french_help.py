@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import typer.core
+import typer.main
 
 # typer 0.29 vendors click as typer._click: its Command, not the installed click's, builds --help
 from typer import _click as click
@@ -28,6 +29,7 @@ _original_option_type = typer.core.TyperOption.display_type_rich
 _original_argument_type = typer.core.TyperArgument.display_type_rich
 _original_help_option = click.core.Command.get_help_option
 _original_write_usage = click.formatting.HelpFormatter.write_usage
+_original_get_command = typer.main.get_command
 USAGE_PREFIX = "Utilisation : "
 
 
@@ -159,8 +161,33 @@ class _FrenchWhenImported:
         return None
 
 
+def _translated(command: Any) -> Any:
+    """The click command tree with every help text looked up in the catalogue (``MAILLAGE_LANG``)."""
+    from maillage import i18n
+
+    if i18n.language() == i18n.SOURCE_LANGUAGE:
+        return command
+    stack = [command]
+    while stack:
+        node = stack.pop()
+        node.help = i18n.translate(node.help) if node.help else node.help
+        for param in getattr(node, "params", []):
+            if getattr(param, "help", None):
+                param.help = i18n.translate(param.help)
+        stack.extend(getattr(node, "commands", {}).values())
+    return command
+
+
+def _get_command(typer_instance: Any) -> Any:
+    return _translated(_original_get_command(typer_instance))
+
+
 def install() -> None:
     """Apply the French help settings (idempotent)."""
+    import typer.main
+
+    if typer.main.get_command is not _get_command:
+        typer.main.get_command = _get_command
     typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
     typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
     click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]

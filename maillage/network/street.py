@@ -20,6 +20,7 @@ Points farther than ``max_snap_m`` from any node (default 500 m) get ``inf`` and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ def with_virtual_sources(
 
 # Searches kept per engine (pôle, antenne, two more classes): ~8 MB each on the 92 walk graph.
 KEPT_SEARCHES = 4
+MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -194,17 +196,22 @@ class StreetEngine:
         self._cache_dir = cache_dir
         self._bridges = None  # read on the first routes() call
         self._searches: dict[tuple, SiteSearch | None] = {}  # insertion order: the oldest goes first
+        self._searches_lock = threading.Lock()
         self.warnings: list[str] = []
 
     def _search(self, destinations: Destinations) -> tuple[SiteSearch | None, Snapped]:
         """The search seeded at these sites, kept for the last few classes: routes() follows it again."""
         sites = snap(self._tree, destinations.xy_m, self.max_snap_m)
         key = (destinations.site_ids, destinations.xy_m.tobytes())
-        if key not in self._searches:
-            self._searches[key] = search_from_sites(self._reversed, sites, self.access_m_per_s)
-            while len(self._searches) > KEPT_SEARCHES:
-                self._searches.pop(next(iter(self._searches)))
-        return self._searches[key], sites
+        with self._searches_lock:  # the web app audits from several threads with one engine
+            found = self._searches.get(key, MISSING)
+        if found is MISSING:
+            found = search_from_sites(self._reversed, sites, self.access_m_per_s)
+            with self._searches_lock:
+                self._searches[key] = found
+                while len(self._searches) > KEPT_SEARCHES:
+                    self._searches.pop(next(iter(self._searches)))
+        return found, sites
 
     def nearest(self, origins_xy_m: np.ndarray, destinations: Destinations) -> NearestSites:
         search, _ = self._search(destinations)

@@ -81,3 +81,14 @@ def test_crow_fly_gives_the_straight_line_only(pbf: Path) -> None:
     assert why.pole.minutes == pytest.approx(straight * 1.3 / (4.8 / 3.6) / 60, abs=0.01)
     assert why.pole.walk_m is None and why.pole.bridges == ()
     assert "à vol d'oiseau" in why.text_fr and "par les rues" not in why.text_fr
+
+
+def test_routes_are_the_same_with_or_without_a_kept_search(pbf: Path, tmp_path: Path) -> None:
+    destinations = Destinations(("p11",), xy(11))
+    origins = np.vstack([xy(1), xy(2), xy(5)])
+    fresh = StreetEngine("walk", pbf, cache_dir=tmp_path, progress=False).routes(origins, destinations, [0, 1, 2])
+    engine = StreetEngine("walk", pbf, cache_dir=tmp_path, progress=False)
+    engine.nearest(origins, destinations)  # keeps its search; routes() follows it
+    assert engine.routes(origins, destinations, [0, 1, 2]) == fresh
+    # 2 → 3 → Pont A → 13 → 12 → 11: 400 + 300 + 400 + 400 = 1,500 m for 500 m straight
+    assert fresh[1].walk_m == pytest.approx(1500, abs=1) and fresh[1].straight_m == pytest.approx(500, abs=1)

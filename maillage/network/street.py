@@ -20,6 +20,7 @@ Points farther than ``max_snap_m`` from any node (default 500 m) get ``inf`` and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,11 @@ def with_virtual_sources(
     )
 
 
+# Searches kept per engine (pôle, antenne, two more classes): ~8 MB each on the 92 walk graph.
+KEPT_SEARCHES = 4
+MISSING = object()
+
+
 @dataclass(frozen=True)
 class SiteSearch:
     """One backward multi-source search: per node, seconds to the nearest site, which site, next node.
@@ -128,11 +134,13 @@ def nearest_sites_on_graph(
     sites_xy_m: np.ndarray,
     access_m_per_s: float,
     max_snap_m: float,
+    search: SiteSearch | None = None,
 ) -> tuple[NearestSites, Snapped, Snapped]:
     """Minutes from every origin to its nearest site on the street graph (pure computation).
 
     ``reversed_seconds`` is the transposed graph (entry ``[j, i]`` = seconds from ``i`` to ``j``),
-    ``tree`` the k-d tree of its node coordinates. Returns the result and both snappings.
+    ``tree`` the k-d tree of its node coordinates. Returns the result and both snappings. ``search``,
+    when given, is :func:`search_from_sites` already run for these sites (it is not run again).
     """
     origins, sites = snap(tree, origins_xy_m, max_snap_m), snap(tree, sites_xy_m, max_snap_m)
     n_origins = len(origins.node)
@@ -140,7 +148,8 @@ def nearest_sites_on_graph(
     site_index = np.full(n_origins, NO_SITE, dtype=np.int64)
     egress_m = np.full(n_origins, np.nan)
     access_s = origins.distance_m / access_m_per_s
-    search = search_from_sites(reversed_seconds, sites, access_m_per_s)
+    if search is None:
+        search = search_from_sites(reversed_seconds, sites, access_m_per_s)
     if search is not None:
         seconds, site_of_node = search.seconds, search.site_of_node
         ok = origins.on_network & np.isfinite(seconds[np.maximum(origins.node, 0)])
@@ -186,11 +195,29 @@ class StreetEngine:
         self._tree = cKDTree(self.graph.xy_m)
         self._cache_dir = cache_dir
         self._bridges = None  # read on the first routes() call
+        self._searches: dict[tuple, SiteSearch | None] = {}  # insertion order: the oldest goes first
+        self._searches_lock = threading.Lock()
         self.warnings: list[str] = []
 
+    def _search(self, destinations: Destinations) -> tuple[SiteSearch | None, Snapped]:
+        """The search seeded at these sites, kept for the last few classes: routes() follows it again."""
+        sites = snap(self._tree, destinations.xy_m, self.max_snap_m)
+        key = (destinations.site_ids, destinations.xy_m.tobytes())
+        with self._searches_lock:  # the web app audits from several threads with one engine
+            found = self._searches.get(key, MISSING)
+        if found is MISSING:
+            found = search_from_sites(self._reversed, sites, self.access_m_per_s)
+            with self._searches_lock:
+                self._searches[key] = found
+                while len(self._searches) > KEPT_SEARCHES:
+                    self._searches.pop(next(iter(self._searches)))
+        return found, sites
+
     def nearest(self, origins_xy_m: np.ndarray, destinations: Destinations) -> NearestSites:
+        search, _ = self._search(destinations)
         result, origins, sites = nearest_sites_on_graph(
-            self._reversed, self._tree, origins_xy_m, destinations.xy_m, self.access_m_per_s, self.max_snap_m
+            self._reversed, self._tree, origins_xy_m, destinations.xy_m, self.access_m_per_s, self.max_snap_m,
+            search=search,
         )
         n_far = int((~origins.on_network).sum())
         if n_far:
@@ -210,15 +237,14 @@ class StreetEngine:
     def routes(self, origins_xy_m: np.ndarray, destinations: Destinations, rows: np.ndarray) -> list:
         """The fastest path of each origin in ``rows`` to its nearest destination: metres, detour, bridges.
 
-        One more search for the class (with its predecessors), then a walk along each asked path;
+        The class's search (kept from nearest(), else run again), then a walk along each asked path;
         returns :class:`~maillage.network.street_routes.Route` or None per row.
         """
         from maillage.network.street_routes import trace_routes
 
         origins_xy_m = np.asarray(origins_xy_m, dtype=np.float64).reshape(-1, 2)
         origins = snap(self._tree, origins_xy_m, self.max_snap_m)
-        sites = snap(self._tree, destinations.xy_m, self.max_snap_m)
-        search = search_from_sites(self._reversed, sites, self.access_m_per_s)
+        search, sites = self._search(destinations)
         if search is None:
             return [None] * len(rows)
         return trace_routes(search, self.graph.xy_m, self.graph.node_ids, origins, origins_xy_m, sites,

@@ -108,12 +108,14 @@ def trace_path(search: SiteSearch, start_node: int) -> np.ndarray:
     return np.array(path, dtype=np.int64)
 
 
-def _bridges_on(osm_ids: np.ndarray, bridges: BridgeSegments) -> tuple[tuple[str, ...], int]:
-    on = np.isin(osm_ids, bridges.node_ids)
+def _bridges_on(path: np.ndarray, on_bridge: np.ndarray, graph_node_ids: np.ndarray,
+                bridges: BridgeSegments) -> tuple[tuple[str, ...], int]:  # fmt: skip
+    """Named bridges along ``path`` (graph node indices), in order, and the number of unnamed segments."""
+    on = on_bridge[path]
     names: list[str] = []
     unnamed = 0
     for k in np.flatnonzero(on[:-1] & on[1:]):
-        a, b = int(osm_ids[k]), int(osm_ids[k + 1])
+        a, b = int(graph_node_ids[path[k]]), int(graph_node_ids[path[k + 1]])
         name = bridges.names.get((min(a, b), max(a, b)))
         if name is None:
             continue
@@ -137,6 +139,7 @@ def trace_routes(
 ) -> list[Route | None]:
     """The route of each origin in ``rows`` (None when it is off the network or reaches no site)."""
     out: list[Route | None] = []
+    on_bridge = np.isin(graph_node_ids, bridges.node_ids)  # once: per path it would cost a sort each time
     for row in np.asarray(rows, dtype=np.int64):
         node = int(origins.node[row])
         site = int(search.site_of_node[node]) if node >= 0 else -1
@@ -147,7 +150,7 @@ def trace_routes(
         along_m = float(np.hypot(*np.diff(graph_xy_m[path], axis=0).T).sum()) if len(path) > 1 else 0.0
         walk_m = along_m + float(origins.distance_m[row]) + float(sites.distance_m[site])
         straight_m = float(np.hypot(*(origins_xy_m[row] - sites_xy_m[site])))
-        names, unnamed = _bridges_on(graph_node_ids[path], bridges)
+        names, unnamed = _bridges_on(path, on_bridge, graph_node_ids, bridges)
         detour = walk_m / straight_m if straight_m > 0 else float("nan")
         out.append(Route(walk_m, straight_m, detour, names, unnamed))
     return out

@@ -309,15 +309,19 @@ def user_add(
 
 @app.command("audit-many")
 def audit_many(
-    folders: Annotated[list[Path], typer.Argument(help="Data folders, one per territory (e.g. one per département).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file of all per-commune rows.")] = Path(
-        "out/communes.parquet"
-    ),
+    folders: Annotated[list[Path], typer.Argument(help=(
+        "Dossiers de données, un par territoire (par exemple un par département)."
+    ))],
+    output: Annotated[Path, typer.Option("--output", "-o", help=(
+        "Fichier Parquet des lignes par commune de tous les territoires."
+    ))] = Path("out/communes.parquet"),
     mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of a dask.distributed scheduler (default: a local cluster).")
-    ] = None,
-    workers: Annotated[int | None, typer.Option(help="Local cluster: worker processes (default: 1 per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help=(
+        "Adresse d'un ordonnanceur dask.distributed, par exemple tcp://10.0.0.5:8786 (défaut : une grappe locale)."
+    ))] = None,
+    workers: Annotated[int | None, typer.Option(help=(
+        "Grappe locale : nombre de processus de calcul (défaut : un par cœur)."
+    ))] = None,
 ) -> None:
     """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

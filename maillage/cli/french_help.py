@@ -58,6 +58,9 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
     option = _original_help_option(self, ctx)
     if option is not None:
         option.help = HELP_TEXT
+        # Unset, typer's help flag is None, and coercing None to a bool loads pydantic (about 0.13 s) in the
+        # group of every sub-command's --help; False is what the flag means when absent.
+        option.default = False
     return option
 
 

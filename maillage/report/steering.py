@@ -15,13 +15,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
 
-from maillage.report import steering_charts as charts
+from maillage.report import steering_text as fmt
 from maillage.report.files import write_atomic
 from maillage.steering import analysis as an
 from maillage.steering.models import (
@@ -31,6 +29,10 @@ from maillage.steering.models import (
     POLICY_LABELS,
     SteeringData,
 )
+
+if TYPE_CHECKING:  # matplotlib loads in the functions that draw: the tables alone never need it
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
 
 Table = dict[str, Any]  # {"title", "columns", "rows", "notes"}
 
@@ -56,7 +58,7 @@ def _d(d: date | None) -> str:
 
 def _changes(lines: tuple) -> str:
     return " ; ".join(
-        f"{charts.budget_line_value(bl)} ({bl.document}, vs {bl.compared_to or '—'})" for bl in lines
+        f"{fmt.budget_line_value(bl)} ({bl.document}, vs {bl.compared_to or '—'})" for bl in lines
     ) or "—"
 
 
@@ -80,16 +82,16 @@ def build_tables(
                     "Variations DMTO", "TVA (total)", "Variations TVA", "Écart dépenses − recettes",
                     "Base de l'écart / non communiqué", "Sources"],
         "rows": [[str(y.year),
-                  f"{charts.fmt_meur(y.spending_total_eur)} ({y.spending_document})"
+                  f"{fmt.fmt_meur(y.spending_total_eur)} ({y.spending_document})"
                   if y.spending_total_eur is not None else "non communiqué",
                   _changes(y.spending_changes),
-                  f"{charts.fmt_meur(y.dmto_total_eur)} ({y.dmto_document})"
+                  f"{fmt.fmt_meur(y.dmto_total_eur)} ({y.dmto_document})"
                   if y.dmto_total_eur is not None else "non communiqué",
                   _changes(y.dmto_changes),
-                  f"{charts.fmt_meur(y.tva_total_eur)} ({y.tva_document})"
+                  f"{fmt.fmt_meur(y.tva_total_eur)} ({y.tva_document})"
                   if y.tva_total_eur is not None else "non communiqué",
                   _changes(y.tva_changes),
-                  charts.fmt_meur(y.gap_eur) + " (calculé)" if y.gap_eur is not None else "—",
+                  fmt.fmt_meur(y.gap_eur) + " (calculé)" if y.gap_eur is not None else "—",
                   y.gap_basis + (" ; " + " ; ".join(y.missing) if y.missing else ""),
                   src.ref(*(by_id[i].source for i in y.line_ids))] for y in sc],
         "notes": ["Les années absentes des sources ne sont pas interpolées ; une même année peut avoir "
@@ -106,26 +108,26 @@ def build_tables(
             continue
         breakdowns.append(bd)
         for bl in bd.components:
-            dm_rows.append([str(year), POLICY_LABELS[bl.policy], charts.budget_line_value(bl), bl.note,
+            dm_rows.append([str(year), POLICY_LABELS[bl.policy], fmt.budget_line_value(bl), bl.note,
                             src.ref(bl.source)])
         detailed = {c.policy for c in bd.components}
         parent_ref = src.ref(*(by_id[i].source for i in bd.line_ids if by_id[i].policy not in detailed))
         dm_rows.append([str(year), "Reste non détaillé par la source",
-                        charts.fmt_meur(bd.remainder_eur, True),
+                        fmt.fmt_meur(bd.remainder_eur, True),
                         "calculé : hausse totale − postes détaillés", parent_ref])
         dm_rows.append([str(year), "Hausse totale des crédits sociaux (DM)",
-                        charts.fmt_meur(bd.total_variation_eur, True), "", parent_ref])
+                        fmt.fmt_meur(bd.total_variation_eur, True), "", parent_ref])
         if bd.total_after_eur is not None:
             dm_rows.append([str(year), "Budget dédié aux solidarités après DM",
-                            charts.fmt_meur(bd.total_after_eur), "", parent_ref])
+                            fmt.fmt_meur(bd.total_after_eur), "", parent_ref])
     changes = [c for y in years for c in an.bp_dm_changes(data.budget_lines, y)]
     for c in changes:
         if c.implied_before_eur is not None and c.before_matches:
             other = by_id[c.before_matches[0]]
             dm_notes.append(
                 f"Contrôle de cohérence {c.year} ({c.label}) : total après DM − hausse = "
-                f"{charts.fmt_meur(c.implied_before_eur)} (calculé), égal aux "
-                f"{charts.fmt_meur(other.amount_eur or 0)} « {POLICY_LABELS[other.policy].lower()} » "
+                f"{fmt.fmt_meur(c.implied_before_eur)} (calculé), égal aux "
+                f"{fmt.fmt_meur(other.amount_eur or 0)} « {POLICY_LABELS[other.policy].lower()} » "
                 f"{other.year} d'une autre source {src.ref(other.source)}.")
     t["dm"] = {"title": "Décision modificative : détail de la hausse des crédits sociaux",
                "columns": ["Année", "Poste", "Montant", "Précision", "Sources"], "rows": dm_rows,
@@ -135,10 +137,10 @@ def build_tables(
         "columns": ["Année", "Politique", "Total BP", "Variation DM", "Total après DM",
                     "Crédits avant DM (calculé)", "BP + DM = total ?", "Autres évolutions", "Sources"],
         "rows": [[str(c.year), c.label,
-                  charts.fmt_meur(c.bp_total_eur) if c.bp_total_eur is not None else "non communiqué",
-                  charts.fmt_meur(c.dm_variation_eur, True) if c.dm_variation_eur is not None else "—",
-                  charts.fmt_meur(c.dm_total_eur) if c.dm_total_eur is not None else "non communiqué",
-                  charts.fmt_meur(c.implied_before_eur) if c.implied_before_eur is not None else "—",
+                  fmt.fmt_meur(c.bp_total_eur) if c.bp_total_eur is not None else "non communiqué",
+                  fmt.fmt_meur(c.dm_variation_eur, True) if c.dm_variation_eur is not None else "—",
+                  fmt.fmt_meur(c.dm_total_eur) if c.dm_total_eur is not None else "non communiqué",
+                  fmt.fmt_meur(c.implied_before_eur) if c.implied_before_eur is not None else "—",
                   {True: "oui", False: "NON", None: "non vérifiable"}[c.consistent],
                   _changes(c.other_changes), src.ref(*(by_id[i].source for i in c.line_ids))]
                  for c in changes],
@@ -151,7 +153,7 @@ def build_tables(
                     "Source"],
         "rows": [[str(bl.year) if bl.year else "non précisée", DOCUMENT_LABELS[bl.document],
                   POLICY_LABELS[bl.policy], DIRECTION_LABELS[bl.direction], MEASURE_LABELS[bl.measure],
-                  charts.budget_line_value(bl), bl.compared_to or "—", bl.note, src.ref(bl.source)]
+                  fmt.budget_line_value(bl), bl.compared_to or "—", bl.note, src.ref(bl.source)]
                  for bl in sorted(data.budget_lines, key=lambda b: (b.year or 9999, b.document, b.id))],
         "notes": [],
     }
@@ -162,7 +164,7 @@ def build_tables(
         "columns": ["Site / commune", "Période", "Indicateur", "Valeur", "Population desservie",
                     "Pour 1 000 hab. (calculé)", "Source"],
         "rows": [[f"{names.get(r.key, r.key)} ({r.key})", r.period, r.label,
-                  charts.with_precision(f"{r.value:,.0f}".replace(",", "\u202f"), r.precision),
+                  fmt.with_precision(f"{r.value:,.0f}".replace(",", "\u202f"), r.precision),
                   f"{r.population_served:,}".replace(",", "\u202f") if r.population_served else
                   "population non fournie",
                   f"{r.per_inhabitants:.1f}".replace(".", ",") if r.per_inhabitants is not None else "—",
@@ -240,6 +242,8 @@ def to_jsonable(data: SteeringData, today: date, populations: Mapping[str, int] 
 
 
 def _figures(t: dict[str, Table], today: date) -> dict[str, Figure]:
+    from maillage.report import steering_charts as charts
+
     c = t["_charts"]
     figs = {"scissors": charts.scissors_chart(c["scissors"])}
     for bd in c["breakdowns"]:
@@ -262,6 +266,8 @@ SECTIONS: list[tuple[str, list[str], list[str]]] = [  # (title, chart keys prefi
 
 def _pdf_table_page(pdf: PdfPages, table: Table) -> None:
     """Draw ``table`` on as many A4 landscape pages as needed (rows wrapped, uniform row heights)."""
+    from matplotlib.figure import Figure
+
     ncol = len(table["columns"])
     widths = [max(14, min(42, max(len(str(r[i])) for r in [table["columns"], *table["rows"]])))
               for i in range(ncol)]
@@ -307,6 +313,8 @@ def _pdf_table_page(pdf: PdfPages, table: Table) -> None:
 
 
 def _pdf_sources(pdf: PdfPages, sources: list[str]) -> None:
+    from matplotlib.figure import Figure
+
     lines = []
     for n, s in enumerate(sources, start=1):
         lines += [*textwrap.wrap(f"[{n}] {s}", 170), ""]
@@ -345,6 +353,8 @@ def stylesheet_text() -> str:
 
 def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date,
             stylesheet: str | None = None, back: tuple[str, str] | None = None) -> str:
+    from maillage.report import steering_charts as charts
+
     sections = []
     for title, chart_keys, table_keys in SECTIONS:
         chart_list = []
@@ -379,6 +389,8 @@ def write_report(
 
     Both files are written to a temporary name and renamed, so a failure never leaves half a report.
     """
+    from matplotlib.backends.backend_pdf import PdfPages
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables, sources = build_tables(data, today, populations, commune_names, horizon_months)

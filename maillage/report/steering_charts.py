@@ -15,31 +15,11 @@ import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
+from maillage.report.steering_text import M, fmt_meur, fmt_pct, with_precision
 from maillage.steering.analysis import DmBreakdown, FollowUp, IndicatorRow, ScissorsYear, add_years
-from maillage.steering.models import INDICATOR_LABELS, POLICY_LABELS, PRECISION_LABELS, BudgetLine
+from maillage.steering.models import INDICATOR_LABELS, POLICY_LABELS
 
-M = 1e6
 SPEND_C, DMTO_C, TVA_C, OTHER_C = "#b03a2e", "#1f618d", "#7d3c98", "#7f8c8d"
-
-
-def fmt_meur(x: float, signed: bool = False) -> str:
-    """Millions of euros, French style: 1 013 M€, 19,8 M€, +37 M€, −75 M€."""
-    v = x / M
-    txt = f"{abs(v):,.1f}".replace(",", "\u202f").replace(".", ",").removesuffix(",0")
-    sign = ("+" if v > 0 else "−" if v < 0 else "") if signed else ("−" if v < 0 else "")
-    return f"{sign}{txt} M€"
-
-
-def fmt_pct(x: float) -> str:
-    """Signed percentage, French style: −30 %, +4,5 %."""
-    sign = "+" if x > 0 else "−" if x < 0 else ""
-    return f"{sign}{abs(x):g}".replace(".", ",") + "\u00a0%"
-
-
-def with_precision(text: str, precision: str) -> str:
-    """Prefix a value with the source's qualifier (« environ », « plus de »)."""
-    label = PRECISION_LABELS.get(precision, "")
-    return f"{label} {text}" if label else text
 
 
 def to_svg(fig: Figure) -> str:
@@ -196,12 +176,3 @@ def activity_chart(rows: Sequence[IndicatorRow]) -> Figure:
                  fontweight="bold")
     fig.tight_layout()
     return fig
-
-
-def budget_line_value(bl: BudgetLine) -> str:
-    """Display value of a budget line: total in M€, variation signed in M€ or %, with its qualifier."""
-    if bl.amount_eur is not None:
-        txt = fmt_meur(bl.amount_eur, signed=bl.measure == "variation")
-    else:
-        txt = fmt_pct(bl.rate_pct or 0.0)
-    return with_precision(txt, bl.precision)

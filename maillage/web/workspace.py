@@ -140,8 +140,9 @@ def audit(context: Any, scenario: dict[str, Any] | None, mode: str | None) -> Au
         if len(cache) >= AUDIT_CACHE_SIZE:
             cache.pop(next(iter(cache)))
         snapshot = apply_changes(context.snapshot, changes) if changes else context.snapshot
+        # explained, as the baseline: a click on a cell outside the standard says why in every view
         result = run_audit(snapshot, context.cells, engine(context, mode), context.standard,
-                           sources=context.baseline.sources)  # fmt: skip
+                           sources=context.baseline.sources, explain=True)  # fmt: skip
         if scenario is None:
             result.notes.extend(context.extra.get("engine_notes", {}).get(mode, []))
         cache[key] = result

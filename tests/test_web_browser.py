@@ -221,7 +221,7 @@ def wait_map_shapes(page: Page, at_least: int) -> None:
 
 def wait_ready(page: Page) -> None:
     """planner.js sets body[data-ready=1] once the map, figures and tables are drawn."""
-    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    page.wait_for_selector("body[data-ready='1']", timeout=180_000)  # a scenario's audit on a loaded machine
 
 
 # ---- resident -----------------------------------------------------------------------------------

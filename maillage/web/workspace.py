@@ -130,9 +130,9 @@ def audit(context: Any, scenario: dict[str, Any] | None, mode: str | None) -> Au
     The key is the changes themselves, not their number: after an undo and a new change a
     scenario has as many changes as before but not the same ones.
     """
-    if scenario is None and (mode is None or mode == context.engine.mode):
-        return context.baseline
     changes = scenario["changes"] if scenario else []
+    if not changes and (mode is None or mode == context.engine.mode):
+        return context.baseline  # a scenario without changes (just created, or all undone) is the baseline
     content = json.dumps([[c["op"], c["site_id"], c["payload"]] for c in changes], sort_keys=True)
     key = (scenario["id"] if scenario else None, content, mode or context.engine.mode)
     cache: dict[tuple, AuditResult] = context.extra.setdefault("scenario_audits", {})

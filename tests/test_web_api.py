@@ -402,7 +402,10 @@ def test_planner_undoes_a_change_applies_a_proposal_and_exports_the_results(
     follow = {"op": "move_site", "site_id": site["site_id"], "lon": 2.1940, "lat": 48.8240}
     assert client.post(url + "/changes", json=follow, headers=headers).status_code == 201
     refused = client.delete(f"{url}/changes/{site['id']}", headers=headers)
-    assert refused.status_code == 409 and "un changement suivant en dépend" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "« Antenne test » : un changement suivant en dépend (n° 4, déplacement) ; retirez d'abord celui-là"
+    )
     assert len(client.get(url).json()["changes"]) == 4
     with Session(context.db) as session:
         assert session.scalars(select(WriteLog).where(WriteLog.action == "scenario_remove_change")).first()

@@ -221,7 +221,7 @@ def wait_map_shapes(page: Page, at_least: int) -> None:
 
 def wait_ready(page: Page) -> None:
     """planner.js sets body[data-ready=1] once the map, figures and tables are drawn."""
-    page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+    page.wait_for_selector("body[data-ready='1']", timeout=180_000)  # a scenario's audit on a loaded machine
 
 
 # ---- resident -----------------------------------------------------------------------------------
@@ -388,6 +388,7 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     baseline = page.locator("#share").inner_text()
     page.get_by_label("Nouveau scénario").fill("Outils du poste (test navigateur)")
     page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_label("Scénario affiché")).to_have_value(re.compile(r"^\d+$"))
     expect(page.get_by_role("group", name="Modifier le scénario")).to_be_enabled()
     wait_ready(page)
     page.get_by_label("Site", exact=True).select_option(label=f"{VANVES_POLE} — Pôle social départemental")
@@ -395,6 +396,7 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     page.get_by_label("Longitude").fill(BOULOGNE_CENTRE[1])
     page.get_by_role("button", name="Appliquer et recalculer").click()
     wait_ready(page)
+    expect(page.locator("#edit-status")).to_contain_text("Changement enregistré")  # else it shows the error
     expect(page.locator("#changes li")).to_have_count(1)
     # the fields are empty again: choosing "Déplacer" then another site cannot reuse the last point
     expect(page.get_by_label("Latitude")).to_have_value("")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from maillage.csvcells import neutralise, restore
 from maillage.planning.changes import (
     NEW_SITE_OPS,
+    OP_LABELS_FR,
     PAYLOAD_FIELDS,
     ScenarioError,
     apply_scenario,
@@ -173,6 +174,16 @@ def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: i
         target = next((c for c in scenario.changes if c.id == change_id), None)
         if target is None:
             raise LookupError(f"changement {change_id} introuvable dans le scénario « {scenario.name} »")
+        position = scenario.changes.index(target)
+        later = [(n, c) for n, c in enumerate(scenario.changes[position + 1 :], start=position + 2)
+                 if target.op in NEW_SITE_OPS and c.site_id == target.site_id]  # fmt: skip
+        if later:  # the usual case, said with names: a site added, then moved or closed
+            n, c = later[0]
+            name = (target.payload or {}).get("name") or target.site_id
+            raise ScenarioError(
+                f"« {name} » : un changement suivant en dépend (n° {n}, {OP_LABELS_FR.get(c.op, c.op)}) ;"
+                " retirez d'abord celui-là"
+            )
         rest = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes if c is not target]
         try:
             apply_scenario(snapshot, rest)

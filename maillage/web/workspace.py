@@ -130,9 +130,9 @@ def audit(context: Any, scenario: dict[str, Any] | None, mode: str | None) -> Au
     The key is the changes themselves, not their number: after an undo and a new change a
     scenario has as many changes as before but not the same ones.
     """
-    if scenario is None and (mode is None or mode == context.engine.mode):
-        return context.baseline
     changes = scenario["changes"] if scenario else []
+    if not changes and (mode is None or mode == context.engine.mode):
+        return context.baseline  # a scenario without changes (just created, or all undone) is the baseline
     content = json.dumps([[c["op"], c["site_id"], c["payload"]] for c in changes], sort_keys=True)
     key = (scenario["id"] if scenario else None, content, mode or context.engine.mode)
     cache: dict[tuple, AuditResult] = context.extra.setdefault("scenario_audits", {})
@@ -140,8 +140,9 @@ def audit(context: Any, scenario: dict[str, Any] | None, mode: str | None) -> Au
         if len(cache) >= AUDIT_CACHE_SIZE:
             cache.pop(next(iter(cache)))
         snapshot = apply_changes(context.snapshot, changes) if changes else context.snapshot
+        # explained, as the baseline: a click on a cell outside the standard says why in every view
         result = run_audit(snapshot, context.cells, engine(context, mode), context.standard,
-                           sources=context.baseline.sources)  # fmt: skip
+                           sources=context.baseline.sources, explain=True)  # fmt: skip
         if scenario is None:
             result.notes.extend(context.extra.get("engine_notes", {}).get(mode, []))
         cache[key] = result

@@ -31,6 +31,7 @@ from maillage.steering.models import (
     POLICY_LABELS,
     SteeringData,
 )
+from maillage.steering.sources import cite, known_headers
 
 Table = dict[str, Any]  # {"title", "columns", "rows", "notes"}
 
@@ -167,8 +168,10 @@ def build_tables(
                   "population non fournie",
                   f"{r.per_inhabitants:.1f}".replace(".", ",") if r.per_inhabitants is not None else "—",
                   src.ref(r.source)] for r in ind],
-        "notes": ["Population : population municipale fournie (option --communes)." if populations
-                  else "Population des communes non fournie : taux par habitant non calculés."],
+        "notes": ["Population : population municipale des communes (registre, dossier de données ou "
+                  "option --communes)." if populations
+                  else "Population des communes non fournie (ni registre, ni MAILLAGE_DATA, ni --communes) : "
+                  "taux par habitant non calculés."],
     }
 
     fu = an.follow_up(data.conventions, data.activity, today, horizon_months)
@@ -209,7 +212,8 @@ def build_tables(
         "notes": [],
     }
     t["_charts"] = {"scissors": sc, "breakdowns": breakdowns, "follow_up": fu, "indicators": ind}
-    return t, src.sources
+    headers = known_headers()
+    return t, [cite(s, headers) for s in src.sources]
 
 
 def to_jsonable(data: SteeringData, today: date, populations: Mapping[str, int] | None = None,

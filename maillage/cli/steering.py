@@ -222,11 +222,17 @@ def report(
     """Écrire le rapport de pilotage : HTML autonome (graphiques SVG intégrés) et PDF."""
     data = _load(folder)
     pops, names = load_communes(communes)
+    from maillage.report.pdf import PdfUnavailableError
     from maillage.report.steering import write_report
 
-    paths = write_report(data, out, _today(today), pops, names, horizon)
+    try:
+        paths = write_report(data, out, _today(today), pops, names, horizon)
+    except PdfUnavailableError as exc:  # the HTML is written; only the print is missing
+        console.print(f"Rapport HTML : {Path(out) / 'pilotage.html'}")
+        err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
     console.print(f"Rapport HTML : {paths['html']}")
-    console.print(f"Rapport PDF : {paths['pdf']}")
+    console.print(f"Rapport PDF (A4) : {paths['pdf']}")
 
 
 @app.command("import")

@@ -13,6 +13,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -86,3 +87,13 @@ def cite(source: str, headers: dict[str, SeedHeader]) -> str:
         return source
     h = headers[match["file"]]
     return f"« {h.title} », communiqué du {h.date_fr} : {match['rest']}"
+
+
+def release_dates(headers: dict[str, SeedHeader]) -> list[date]:
+    """The releases' dates that carry a year, sorted (for the report's « données du … au … »)."""
+    out = []
+    for h in headers.values():
+        match = DATE_RE.fullmatch(h.date_fr)
+        if match and match[3]:
+            out.append(date(int(match[3]), MONTHS.index(match[2].lower()) + 1, int(match[1])))
+    return sorted(out)

@@ -23,7 +23,8 @@ class PdfUnavailableError(RuntimeError):
 
 def chromium_path() -> str:
     explicit = os.environ.get("MAILLAGE_CHROMIUM")
-    found = explicit if explicit and Path(explicit).is_file() else next(filter(None, map(shutil.which, CANDIDATES)), None)
+    found = explicit if explicit and Path(explicit).is_file() else None
+    found = found or next(filter(None, map(shutil.which, CANDIDATES)), None)
     if found is None:
         raise PdfUnavailableError(
             "PDF non produit : Chromium est introuvable (installez le paquet chromium, ou donnez son chemin "

@@ -20,8 +20,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
-from maillage.report import steering_charts as charts
 from maillage.report import pdf as pdf_print
+from maillage.report import steering_charts as charts
 from maillage.report.files import write_atomic
 from maillage.report.steering_glossary import glossary
 from maillage.steering import analysis as an

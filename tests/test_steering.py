@@ -262,7 +262,8 @@ def test_report_files(tmp_path, data):
     assert "1 013 M€" in html.replace("\u202f", " ") and "+19,8 M€" in html and "+12,4 M€" in html
     assert "<script" not in html and "<link" not in html  # self-contained: nothing fetched
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert "001_1a9391a9d820ce92.txt" in html and 'id="src-1"' in html
+    assert "SÉANCE PUBLIQUE DU DÉPARTEMENT DES HAUTS-DE-SEINE », communiqué du 18 octobre 2024" in html
+    assert "001_1a9391a9d820ce92.txt" not in html and 'id="src-1"' in html
     pdf = paths["pdf"].read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
 

@@ -89,10 +89,26 @@ def _today(value: str | None) -> date:
         raise typer.BadParameter(msg, param_hint="--today") from None
 
 
+def default_communes() -> tuple[dict[str, int], dict[str, str]]:
+    """Populations and names as the web workspace has them: the registry's communes (the same
+    ``Snapshot.commune_populations`` call), else the data folder's (``$MAILLAGE_DATA``), else none."""
+    from maillage import api
+    from maillage.registry.datafolder import DataFolderError, discover
+    from maillage.registry.snapshot import EmptyRegistryError, load_snapshot
+
+    # an unreachable database, as an empty one, only means the rates are computed from the folder
+    with contextlib.suppress(EmptyRegistryError, OSError, ValueError, RuntimeError):
+        return load_snapshot(api.open_registry()).commune_populations()
+    with contextlib.suppress(DataFolderError, OSError, ValueError, KeyError):
+        return load_communes(discover().communes)
+    return {}, {}
+
+
 def load_communes(path: Path | None) -> tuple[dict[str, int], dict[str, str]]:
-    """Populations and names by INSEE code from a GeoJSON (properties code/population/nom) or a CSV."""
+    """Populations and names by INSEE code from a GeoJSON (properties code/population/nom) or a CSV;
+    without ``path``, those of :func:`default_communes`."""
     if path is None:
-        return {}, {}
+        return default_communes()
     pops: dict[str, int] = {}
     names: dict[str, str] = {}
     if path.suffix.lower() in {".geojson", ".json"}:
@@ -109,6 +125,37 @@ def load_communes(path: Path | None) -> tuple[dict[str, int], dict[str, str]]:
         if p.get("nom") or p.get("name"):
             names[code] = str(p.get("nom") or p.get("name"))
     return pops, names
+
+
+def _longest_word(values: list[str]) -> int:
+    return max((len(w) for v in values for w in str(v).split()), default=1)
+
+
+def _rich_table(t: dict, width: int) -> RichTable:
+    """A table whose words are never cut: columns at least as wide as their longest word (single-word
+    columns unwrapped); when even that exceeds the terminal, one small field/value table per row."""
+    columns = [[c, *(row[i] for row in t["rows"])] for i, c in enumerate(t["columns"])]
+    needed = sum(min(_longest_word(col), 24) for col in columns) + 3 * len(columns) + 1
+    if needed <= width:
+        rt = RichTable(title=t["title"], show_lines=True, title_justify="left")
+        for name, col in zip(t["columns"], columns, strict=True):
+            longest = _longest_word(col)
+            single = all(len(str(v).split()) <= 1 for v in col[1:])
+            # fold (cut inside a word) only a column holding a word too long for any width we give it
+            rt.add_column(name, no_wrap=single and longest <= 24, min_width=min(longest, 24),
+                          overflow="fold" if longest > 24 else "ellipsis")  # fmt: skip
+        for row in t["rows"]:
+            rt.add_row(*row)
+        return rt
+    rt = RichTable(title=t["title"], show_header=False, show_lines=True, title_justify="left")
+    key_width = _longest_word(t["columns"]) + 1
+    rt.add_column("Champ", style="bold", min_width=min(key_width, 30), max_width=30)
+    rt.add_column("Valeur", overflow="fold", ratio=1)
+    for n, row in enumerate(t["rows"], start=1):
+        for i, (name, value) in enumerate(zip(t["columns"], row, strict=True)):
+            rt.add_row(f"{name}" if i else f"[{n}/{len(t['rows'])}] {name}", str(value),
+                       end_section=i == len(row) - 1)  # fmt: skip
+    return rt
 
 
 @app.command("show")
@@ -153,12 +200,7 @@ def show(
         t = tables[k]
         texts = [str(v) for row in t["rows"] for v in row] + list(t["notes"])
         used |= {int(n) for text in texts for n in REF_RE.findall(text)}
-        rt = RichTable(title=t["title"], show_lines=True, title_justify="left")
-        for c in t["columns"]:
-            rt.add_column(c, overflow="fold")
-        for row in t["rows"]:
-            rt.add_row(*row)
-        console.print(rt)
+        console.print(_rich_table(t, console.width))
         for note in t["notes"]:
             console.print(f"[dim]{note}[/]")
     console.print("[bold]Sources[/]")
@@ -180,11 +222,17 @@ def report(
     """Écrire le rapport de pilotage : HTML autonome (graphiques SVG intégrés) et PDF."""
     data = _load(folder)
     pops, names = load_communes(communes)
+    from maillage.report.pdf import PdfUnavailableError
     from maillage.report.steering import write_report
 
-    paths = write_report(data, out, _today(today), pops, names, horizon)
+    try:
+        paths = write_report(data, out, _today(today), pops, names, horizon)
+    except PdfUnavailableError as exc:  # the HTML is written; only the print is missing
+        console.print(f"Rapport HTML : {Path(out) / 'pilotage.html'}")
+        err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
     console.print(f"Rapport HTML : {paths['html']}")
-    console.print(f"Rapport PDF : {paths['pdf']}")
+    console.print(f"Rapport PDF (A4) : {paths['pdf']}")
 
 
 @app.command("import")

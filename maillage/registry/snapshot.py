@@ -40,6 +40,12 @@ class Snapshot:
         names = self.communes["name"].to_dict()
         return at.assign(commune_name=[names.get(c, c) for c in at["commune_code"]]).sort_values(["kind", "id"])
 
+    def commune_populations(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Population and name by INSEE code: what every per-inhabitant rate uses (CLI and web alike)."""
+        c = self.communes
+        pops = {str(k): int(p) for k, p in zip(c["code"], c["population"], strict=True) if p is not None}
+        return pops, {str(k): str(n) for k, n in zip(c["code"], c["name"], strict=True)}
+
 
 class EmptyRegistryError(RuntimeError):
     pass

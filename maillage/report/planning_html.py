@@ -1,7 +1,8 @@
 """Self-contained HTML for proposals and comparisons: tables and inline SVG maps (no tiles, no network).
 
-Maps are drawn by :func:`maillage.report.map.minutes_map_svg` on the audits before and after the
-best proposal (its new sites appear among the sites, placed as proposed).
+Maps are drawn by :mod:`maillage.report.map` on the audits before and after the best proposal or
+the scenario, at one size and scale: minutes before, minutes after (added or moved sites ringed),
+and the cells gained (green) or lost (red).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.variants import audit_variant
-from maillage.report.map import minutes_map_svg
+from maillage.report.map import changed_sites, gains_losses_map_svg, minutes_map_svg
 from maillage.report.planning import SECTOR_HEADER, sector_rows
 
 _PAGE = """<!doctype html>
@@ -25,8 +26,8 @@ _PAGE = """<!doctype html>
 <style>
 body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}
-td.n{text-align:right}th{background:#f0f0f0}.maps{display:flex;flex-wrap:wrap;gap:1rem}.maps>div{flex:1 1 30rem}
-.maps svg{width:100%;height:auto}.note{color:#555;font-size:.9rem}.gain{color:#1a7f37}.loss{color:#b42318}
+td.n{text-align:right}th{background:#f0f0f0}.maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(30rem,100%),1fr));gap:1rem}
+.maps svg{width:100%;height:auto;display:block}.note{color:#555;font-size:.9rem}.gain{color:#1a7f37}.loss{color:#b42318}
 </style></head><body>
 <h1>{{ title }}</h1>
 <p class="note">Produit le {{ generated }} par maillage. {{ subtitle }}</p>
@@ -62,12 +63,19 @@ def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: 
     )
 
 
-def _maps(before: AuditResult, after: AuditResult | None, standard: ServiceStandard) -> list[str]:
-    title = f"minutes jusqu'à l'antenne ou au pôle le plus proche (norme {standard.antenne_minutes:g})"
-    maps = [minutes_map_svg(before, ANTENNE_CLASS, f"Existant : {title}")]
+def _maps(before: AuditResult, after: AuditResult | None, labels: tuple[str, str], rule: str) -> list[str]:
+    """Before, after (changed sites ringed) and gains/losses, all at one scale."""
+    maps = [minutes_map_svg(before, ANTENNE_CLASS, f"{labels[0]} : {rule}")]
     if after is not None:
-        maps.append(minutes_map_svg(after, ANTENNE_CLASS, f"Avec la proposition n° 1 : {title}"))
+        moved = changed_sites(before.sites, after.sites)
+        maps.append(minutes_map_svg(after, ANTENNE_CLASS, f"{labels[1]} : {rule}", highlight=moved))
+        maps.append(gains_losses_map_svg(before, after, f"Habitants gagnés et perdus : {labels[1].lower()}",
+                                         highlight=moved))  # fmt: skip
     return maps
+
+
+def _rule(standard: ServiceStandard) -> str:
+    return f"minutes jusqu'à l'antenne ou au pôle le plus proche (norme {standard.antenne_minutes:g})"
 
 
 def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStandard) -> str:
@@ -147,7 +155,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
         result.get("method_label", result["method"]),
         headline,
         sections,
-        _maps(before, after, standard),
+        _maps(before, after, ("Existant", "Avec la proposition n° 1"), _rule(standard)),
         notes,
     )
 
@@ -180,8 +188,6 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
         f"{_pct(diff['share_within_baseline'])} → {_pct(diff['share_within_scenario'])} dans la norme."
     )
     notes = [*base.standard.describe_fr(), *base.assumptions, *diff.get("notes", [])]
-    maps = [
-        minutes_map_svg(base, ANTENNE_CLASS, f"Référence ({diff['reference']})"),
-        minutes_map_svg(after, ANTENNE_CLASS, f"Scénario « {diff['scenario']} »"),
-    ]
+    maps = _maps(base, after, (f"Référence ({diff['reference']})", f"Scénario « {diff['scenario']} »"),
+                 _rule(base.standard))  # fmt: skip
     return _page(f"Scénario « {diff['scenario']} » comparé à {diff['reference']}", "", headline, sections, maps, notes)

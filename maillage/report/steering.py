@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import textwrap
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from importlib import resources
@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader
 
+from maillage.report import pdf as pdf_print
 from maillage.report import steering_text as fmt
 from maillage.report.files import write_atomic
+from maillage.report.steering_glossary import glossary
 from maillage.steering import analysis as an
 from maillage.steering.models import (
     DIRECTION_LABELS,
@@ -29,9 +31,9 @@ from maillage.steering.models import (
     POLICY_LABELS,
     SteeringData,
 )
+from maillage.steering.sources import cite, known_headers, release_dates
 
 if TYPE_CHECKING:  # matplotlib loads in the functions that draw: the tables alone never need it
-    from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
 Table = dict[str, Any]  # {"title", "columns", "rows", "notes"}
@@ -169,8 +171,10 @@ def build_tables(
                   "population non fournie",
                   f"{r.per_inhabitants:.1f}".replace(".", ",") if r.per_inhabitants is not None else "—",
                   src.ref(r.source)] for r in ind],
-        "notes": ["Population : population municipale fournie (option --communes)." if populations
-                  else "Population des communes non fournie : taux par habitant non calculés."],
+        "notes": ["Population : population municipale des communes (registre, dossier de données ou "
+                  "option --communes)." if populations
+                  else "Population des communes non fournie (ni registre, ni MAILLAGE_DATA, ni --communes) : "
+                  "taux par habitant non calculés."],
     }
 
     fu = an.follow_up(data.conventions, data.activity, today, horizon_months)
@@ -211,7 +215,8 @@ def build_tables(
         "notes": [],
     }
     t["_charts"] = {"scissors": sc, "breakdowns": breakdowns, "follow_up": fu, "indicators": ind}
-    return t, src.sources
+    headers = known_headers()
+    return t, [cite(s, headers) for s in src.sources]
 
 
 def to_jsonable(data: SteeringData, today: date, populations: Mapping[str, int] | None = None,
@@ -264,69 +269,6 @@ SECTIONS: list[tuple[str, list[str], list[str]]] = [  # (title, chart keys prefi
 ]
 
 
-def _pdf_table_page(pdf: PdfPages, table: Table) -> None:
-    """Draw ``table`` on as many A4 landscape pages as needed (rows wrapped, uniform row heights)."""
-    from matplotlib.figure import Figure
-
-    ncol = len(table["columns"])
-    widths = [max(14, min(42, max(len(str(r[i])) for r in [table["columns"], *table["rows"]])))
-              for i in range(ncol)]
-    total = sum(widths)
-    wrap = [max(8, int(w / total * 185)) for w in widths]
-
-    def cell_lines(row: list) -> list[str]:
-        return ["\n".join(textwrap.wrap(str(v), wrap[i]) or [""]) for i, v in enumerate(row)]
-
-    header = cell_lines(table["columns"])
-    rows = [cell_lines(r) for r in table["rows"]]
-    line_h, pad, room = 0.019, 0.008, 0.97
-
-    def height(cells: list[str]) -> float:
-        return max(c.count("\n") + 1 for c in cells) * line_h + pad
-
-    pages: list[list[list[str]]] = [[]]
-    used = height(header)
-    for r in rows:
-        if pages[-1] and used + height(r) > room:
-            pages.append([])
-            used = height(header)
-        pages[-1].append(r)
-        used += height(r)
-    for n, part in enumerate(pages, start=1):
-        fig = Figure(figsize=(11.69, 8.27))
-        suffix = f" ({n}/{len(pages)})" if len(pages) > 1 else ""
-        fig.text(0.03, 0.955, table["title"] + suffix, fontsize=12, fontweight="bold")
-        ax = fig.add_axes((0.03, 0.09, 0.94, 0.85))
-        ax.axis("off")
-        tab = ax.table(cellText=part or [["—"] * ncol], colLabels=header,
-                       colWidths=[w / total for w in widths], loc="upper center", cellLoc="left")
-        tab.auto_set_font_size(False)
-        tab.set_fontsize(6.5)
-        all_rows = [header, *(part or [["—"] * ncol])]
-        for (r, _c), cell in tab.get_celld().items():
-            cell.set_height(height(all_rows[r]))
-            if r == 0:
-                cell.set_facecolor("#e8eef4")
-        notes = "\n".join(textwrap.fill(x, 200) for x in table["notes"])
-        fig.text(0.03, 0.075, notes, fontsize=7, va="top")
-        pdf.savefig(fig)
-
-
-def _pdf_sources(pdf: PdfPages, sources: list[str]) -> None:
-    from matplotlib.figure import Figure
-
-    lines = []
-    for n, s in enumerate(sources, start=1):
-        lines += [*textwrap.wrap(f"[{n}] {s}", 170), ""]
-    per_page = 62
-    for start in range(0, len(lines), per_page):
-        fig = Figure(figsize=(11.69, 8.27))
-        fig.text(0.03, 0.96, "Sources (fichier du communiqué et phrases citées)", fontsize=12,
-                 fontweight="bold")
-        fig.text(0.03, 0.93, "\n".join(lines[start:start + per_page]), fontsize=7, va="top", family="serif")
-        pdf.savefig(fig)
-
-
 def render_html(
     data: SteeringData,
     today: date,
@@ -351,30 +293,68 @@ def stylesheet_text() -> str:
     return (resources.files("maillage.report") / "templates" / "steering.css").read_text(encoding="utf-8")
 
 
+def _texts(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure]) -> list[str]:
+    """Every word the report shows (cells, notes, sources, chart labels), for the glossary."""
+    out = [*sources]
+    for k, t in tables.items():
+        if not k.startswith("_"):
+            out += [t["title"], *t["columns"], *t["notes"], *(str(v) for row in t["rows"] for v in row)]
+    from maillage.report.steering_charts import to_svg
+
+    out += [re.sub(r"<[^>]+>", " ", to_svg(f)) for f in figs.values()]
+    return out
+
+
+def _cover(data: SteeringData, today: date, populations: Mapping[str, int] | None) -> dict[str, str]:
+    """Cover lines: territory, reference date, and the vintage of each kind of data."""
+    years = sorted({bl.year for bl in data.budget_lines if bl.year is not None})
+    released = release_dates(known_headers())
+    vintage = [f"budgets {years[0]} à {years[-1]}" if len(years) > 1 else f"budget {years[0]}"] if years else []
+    if released:
+        vintage.append(f"communiqués du Département du {released[0]:%d/%m/%Y} au {released[-1]:%d/%m/%Y}")
+    if data.conventions:
+        signed = sorted(c.signature_date for c in data.conventions)
+        vintage.append(f"conventions signées du {signed[0]:%d/%m/%Y} au {signed[-1]:%d/%m/%Y}")
+    vintage.append("population municipale des communes (registre)" if populations
+                   else "population des communes non fournie")  # fmt: skip
+    return {"territory": "Département des Hauts-de-Seine (92)", "date": f"{today:%d/%m/%Y}",
+            "vintage": " ; ".join(vintage)}  # fmt: skip
+
+
 def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure], today: date,
-            stylesheet: str | None = None, back: tuple[str, str] | None = None) -> str:
-    from maillage.report import steering_charts as charts
+            stylesheet: str | None = None, back: tuple[str, str] | None = None,
+            document: dict[str, Any] | None = None) -> str:
+    """The page; with ``document`` (cover lines and contents' page numbers) the A4 print version."""
+    from maillage.report.steering_charts import to_svg
 
     sections = []
-    for title, chart_keys, table_keys in SECTIONS:
+    for n, (title, chart_keys, table_keys) in enumerate(SECTIONS, start=1):
         chart_list = []
         for k, f in figs.items():
             if any(k.startswith(p) for p in chart_keys):
-                svg = charts.to_svg(f)
+                svg = to_svg(f)
                 chart_list.append({"id": f"chart-{k}", "alt": title, "svg": svg, "data_uri": (
                     "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()) if stylesheet else ""})
         sections.append({
-            "title": title,
+            "heading": f"{n}. {title}",
             "charts": chart_list,
             "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
         })
+    n = len(sections)
+    extra = {"glossary": f"{n + 1}. Glossaire des abréviations", "sources": f"{n + 2}. Sources"}
     env = Environment(loader=PackageLoader("maillage.report", "templates"),
                       autoescape=True)  # every template, whatever its suffix
     return env.get_template("steering.html.j2").render(
-        sections=sections, sources=sources, today=today, stylesheet=stylesheet,
+        sections=sections, sources=sources, today=today, stylesheet=stylesheet, extra=extra,
+        glossary=glossary(_texts(tables, sources, figs)), document=document,
         back={"href": back[0], "label": back[1]} if back else None,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
     )
+
+
+def contents(html_headings: list[str], pages: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    return [{"heading": h, "anchor": f"sec-{i}", "page": (pages or {}).get(h)}
+            for i, h in enumerate(html_headings, start=1)]  # fmt: skip
 
 
 def write_report(
@@ -385,12 +365,13 @@ def write_report(
     commune_names: Mapping[str, str] | None = None,
     horizon_months: int = 6,
 ) -> dict[str, Path]:
-    """Write ``pilotage.html`` (self-contained, inline SVG) and ``pilotage.pdf`` into ``out_dir``.
+    """Write ``pilotage.html`` (self-contained, inline SVG) and ``pilotage.pdf`` (A4) into ``out_dir``.
 
-    Both files are written to a temporary name and renamed, so a failure never leaves half a report.
+    The PDF is the same page printed by Chromium with its print stylesheet (cover, contents, page
+    numbers); printed twice when ``pdftotext`` can tell the contents on which page each section
+    starts. Both files are written to a temporary name and renamed, so a failure never leaves half a
+    report; without Chromium only the HTML is written (``PdfUnavailableError`` says so after it).
     """
-    from matplotlib.backends.backend_pdf import PdfPages
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables, sources = build_tables(data, today, populations, commune_names, horizon_months)
@@ -398,18 +379,15 @@ def write_report(
     html_path = out / "pilotage.html"
     write_atomic(html_path, _render(tables, sources, figs, today))
 
+    headings = [f"{n}. {title}" for n, (title, _c, _t) in enumerate(SECTIONS, start=1)]
+    headings += [f"{len(SECTIONS) + 1}. Glossaire des abréviations", f"{len(SECTIONS) + 2}. Sources"]
+    document = {"cover": _cover(data, today, populations), "contents": contents(headings)}
     pdf_path = out / "pilotage.pdf"
     tmp_pdf = pdf_path.with_name(pdf_path.name + ".tmp")
-    with PdfPages(tmp_pdf) as pdf:
-        meta = pdf.infodict()
-        meta["Title"] = "Pilotage des solidarités — Hauts-de-Seine"
-        for _title, chart_keys, table_keys in SECTIONS:
-            for k, f in figs.items():
-                if any(k.startswith(p) for p in chart_keys):
-                    pdf.savefig(f, bbox_inches="tight")
-            for k in table_keys:
-                if tables[k]["rows"]:
-                    _pdf_table_page(pdf, tables[k])
-        _pdf_sources(pdf, sources)
+    pdf_print.print_pdf(_render(tables, sources, figs, today, document=document), tmp_pdf)
+    pages = pdf_print.page_texts(tmp_pdf)
+    if pages is not None:  # the contents fill one page either way: numbers do not move anything
+        document["contents"] = contents(headings, pdf_print.heading_pages(pages, headings, first_page=3))
+        pdf_print.print_pdf(_render(tables, sources, figs, today, document=document), tmp_pdf)
     tmp_pdf.replace(pdf_path)
     return {"html": html_path, "pdf": pdf_path}

@@ -37,10 +37,7 @@ def steering_data(context: WebContext) -> SteeringData:
 
 
 def _communes(context: WebContext) -> tuple[dict[str, int], dict[str, str]]:
-    communes = context.snapshot.communes
-    populations = {str(c): int(p) for c, p in zip(communes["code"], communes["population"], strict=True)}
-    names = {str(c): str(n) for c, n in zip(communes["code"], communes["name"], strict=True)}
-    return populations, names
+    return context.snapshot.commune_populations()  # the CLI's call too: one source for the rates
 
 
 @router.get("/steering", response_class=HTMLResponse, include_in_schema=False)

@@ -4,6 +4,13 @@ Targets (issue 3): `maillage init` < 10 s; audit end to end < 5 s (init excluded
 step (k-d tree) compared with a brute-force numpy reference (all cell × site distances) run in the
 same process on the same arrays, with identical answers. Prints a table and writes
 bench/results/audit.json. Run: `.venv/bin/python bench/bench_audit.py [--data ../shared/data]`.
+
+``--phases`` (issue 15: the street audit from a fresh command < 2 s wall, peak < 2 GiB) runs
+``maillage audit`` as a user does, with the caches warm, ``--repeat`` times: wall, CPU and peak
+RSS of each command, the import part alone (``python -c "import maillage.cli"``), and, in this
+process, the time of each phase of the same audit and of one raw
+``csgraph.dijkstra(min_only=True)`` on the same walk graph, as ratios (medians). Writes
+bench/results/audit-phases.json.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_audit_phases import command_phases
 
 from maillage import api
 from maillage.audit.guarantee import destination_classes
@@ -54,7 +62,12 @@ def brute_force_nearest(origins: np.ndarray, sites: np.ndarray, chunk: int = 204
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--phases", action="store_true", help="only the street audit command and its phases")
+    parser.add_argument("--repeat", type=int, default=3, help="--phases: runs (medians reported)")
     args = parser.parse_args()
+    if args.phases:
+        command_phases(Path(args.data), args.repeat, REPO / "bench" / "results" / "audit-phases.json")
+        return
     home = tempfile.mkdtemp(prefix="maillage-bench-")
     os.environ["MAILLAGE_HOME"] = home
     url = f"sqlite:///{home}/registry.sqlite"

@@ -49,7 +49,7 @@ def main() -> None:
     engine.routes(cells.xy_m[:1], run_audit(snapshot, cells, engine, sources=[]).destinations[POLE_CLASS], [0])
 
     def audit(explain: bool):  # type: ignore[no-untyped-def]
-        engine._searches.clear()  # each run searches afresh, as one CLI run does
+        engine._search.memo.clear()  # each run searches afresh, as one CLI run does
         return run_audit(snapshot, cells, engine, sources=[], explain=explain)
 
     plain_s, plain = best_of(lambda: audit(False))

@@ -65,13 +65,13 @@ class EngineChoice:
 
 def _routable(feeds: Sequence[Path]) -> tuple[list[Path], list[str]]:
     try:
-        from maillage.network.gtfs import feed_summary
+        from maillage.network.gtfs import has_timetable
     except ImportError:  # transit backend not installed in this build
         return [], ["Transport en commun : moteur non disponible dans cette version."]
     usable, notes = [], []
     for feed in feeds:
-        summary = feed_summary(feed)
-        if summary.get("has_timetable"):
+        # the file names are enough: reading the feed here cost a third of a street audit
+        if has_timetable(feed):
             usable.append(feed)
         else:
             notes.append(

@@ -138,13 +138,14 @@ def run_audit(
         nearest |= nearest_by_class(engine, cells.xy_m, {name: destinations})
     within = verdicts(nearest, standard)
     sites = snapshot.usable_sites()
-    by_commune = aggregate(cells, nearest, within, cells.commune_code, classes, sites)
+    per_cell = cell_frame(cells, nearest, within, classes, sites)
+    by_commune = aggregate(per_cell, cells.commune_code, nearest)
     by_commune.insert(1, "name", snapshot.communes.loc[by_commune["code"], "name"].to_numpy())
     by_commune.insert(2, "sector", [snapshot.sector_of_commune.get(c, "") for c in by_commune["code"]])
-    by_sector = aggregate(cells, nearest, within, cells.sector_id, classes, sites)
+    by_sector = aggregate(per_cell, cells.sector_id, nearest)
     by_sector.insert(1, "name", [snapshot.sector_names.get(s, s) for s in by_sector["code"]])
     whole = np.full(len(cells), "total", dtype=object)
-    total = aggregate(cells, nearest, within, whole, classes, sites).iloc[0].to_dict()
+    total = aggregate(per_cell, whole, nearest).iloc[0].to_dict()
     notes = _placement_notes(snapshot, classes)
     if service:
         notes.append(f"Service demandé : {service} ({len(classes[SERVICE_CLASS_PREFIX + service])} sites).")
@@ -194,43 +195,57 @@ def run_audit(
     )
 
 
-def aggregate(
+def cell_frame(
     cells: Cells,
     nearest: dict[str, NearestSites],
     within: np.ndarray,
-    group: np.ndarray,
     classes: dict[str, Destinations],
     sites: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Population, share within the standard, population outside and worst times per group."""
+    """Per cell, the columns :func:`aggregate` sums: built once for the communes, sectors and total."""
     quality = dict(zip(sites["id"], sites["coordinate_quality"], strict=True))
-    frame = pd.DataFrame(
-        {
-            "code": group,
-            "population": cells.population,
-            "population_within": cells.population * within,
-        }
-    )
+    columns: dict[str, np.ndarray] = {
+        "population": cells.population,
+        "population_within": cells.population * within,
+    }
     for name, result in nearest.items():
         key = _column(name)
-        frame[f"minutes_{key}"] = result.minutes
+        columns[f"minutes_{key}"] = result.minutes
         # population-weighted mean over reachable cells, as sums (a groupby.apply per class is seconds)
         finite = np.isfinite(result.minutes)
-        frame[f"wsum_{key}"] = np.where(finite, result.minutes, 0.0) * cells.population  # no inf × 0
-        frame[f"wpop_{key}"] = np.where(finite, cells.population, 0.0)
-        approx = [quality.get(i, "") == "commune_centroid" for i in result.site_ids(classes[name])]
-        frame[f"approx_{key}"] = cells.population * np.array(approx, dtype=bool)
-    grouped = frame.groupby("code", sort=True)
-    out = grouped[["population", "population_within"]].sum()
-    out["population_outside"] = out["population"] - out["population_within"]
-    out["share_within"] = np.where(out["population"] > 0, out["population_within"] / out["population"], np.nan)
-    for name in nearest:
-        key = _column(name)
-        out[f"worst_minutes_{key}"] = grouped[f"minutes_{key}"].max()
-        wsum, wpop = grouped[f"wsum_{key}"].sum(), grouped[f"wpop_{key}"].sum()
-        out[f"mean_minutes_{key}"] = np.where(wpop > 0, wsum / wpop.where(wpop > 0, 1.0), np.inf)
-        out[f"share_served_by_approx_site_{key}"] = grouped[f"approx_{key}"].sum() / out["population"]
-    return out.reset_index()
+        columns[f"wsum_{key}"] = np.where(finite, result.minutes, 0.0) * cells.population  # no inf × 0
+        columns[f"wpop_{key}"] = np.where(finite, cells.population, 0.0)
+        # per site, then read at each cell's site (NO_SITE = -1 reads the appended False)
+        approx = np.array([quality.get(i, "") == "commune_centroid" for i in classes[name].site_ids] + [False])
+        columns[f"approx_{key}"] = cells.population * approx[result.site_index]
+    return pd.DataFrame(columns)
+
+
+def aggregate(per_cell: pd.DataFrame, group: np.ndarray, nearest: dict[str, NearestSites]) -> pd.DataFrame:
+    """Population, share within the standard, population outside and worst times per group.
+
+    One groupby sum and one groupby max over :func:`cell_frame`'s columns, then numpy on the few
+    groups: column by column pandas arithmetic cost more than the sums themselves.
+    """
+    grouped = per_cell.groupby(np.asarray(group), sort=True)
+    sums = grouped.sum()
+    worst = grouped[[f"minutes_{_column(name)}" for name in nearest]].max()
+    population, within = sums["population"].to_numpy(), sums["population_within"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns: dict[str, np.ndarray] = {
+            "code": sums.index.to_numpy(),
+            "population": population,
+            "population_within": within,
+            "population_outside": population - within,
+            "share_within": np.where(population > 0, within / population, np.nan),
+        }
+        for name in nearest:
+            key = _column(name)
+            columns[f"worst_minutes_{key}"] = worst[f"minutes_{key}"].to_numpy()
+            wsum, wpop = sums[f"wsum_{key}"].to_numpy(), sums[f"wpop_{key}"].to_numpy()
+            columns[f"mean_minutes_{key}"] = np.where(wpop > 0, wsum / np.where(wpop > 0, wpop, 1.0), np.inf)
+            columns[f"share_served_by_approx_site_{key}"] = sums[f"approx_{key}"].to_numpy() / population
+    return pd.DataFrame(columns)
 
 
 def _column(class_name: str) -> str:

@@ -333,6 +333,12 @@ def feed_info(reader: FeedReader, calendars: Calendars | None = None) -> dict[st
     return info
 
 
+def has_timetable(reader: FeedReader | Path) -> bool:
+    """Whether the feed has trips and stop times (file names only: nothing is read)."""
+    reader = reader if isinstance(reader, FeedReader) else FeedReader(Path(reader))
+    return reader.has("trips.txt") and reader.has("stop_times.txt")
+
+
 def feed_summary(path: Path) -> dict[str, Any]:
     """What a feed holds, even a partial one without trips (e.g. the IDFM stops/lines export)."""
     reader = FeedReader(Path(path))
@@ -349,6 +355,6 @@ def feed_summary(path: Path) -> dict[str, Any]:
         summary["route_count"] = len(routes)
     stops = reader.read("stops.txt", required=False)
     summary["stop_count"] = 0 if stops is None else len(stops)
-    summary["has_timetable"] = reader.has("trips.txt") and reader.has("stop_times.txt")
+    summary["has_timetable"] = has_timetable(reader)
     summary["sha256"] = reader.sha256()
     return summary

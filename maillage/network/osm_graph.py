@@ -17,6 +17,7 @@ because pyrosm's ``length`` column is not in metres for every network type.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -35,6 +36,7 @@ import scipy.sparse as sp
 from pyproj import Geod
 from scipy.sparse.csgraph import connected_components
 
+from maillage.cache import cache_dir_default, file_sha256  # callers import both from here too
 from maillage.geo import lonlat_to_l93, working_crs
 from maillage.progress import Steps
 
@@ -99,6 +101,8 @@ class StreetGraph:
     node_ids: np.ndarray
     xy_m: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict)
+    # (k, 2) node pairs at exactly the same position, both orders, sorted: see coincident_pairs
+    twins: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     @property
     def n_nodes(self) -> int:
@@ -223,16 +227,25 @@ def assemble_graph(
     return graph[idx][:, idx].tocsr(), keep
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def coincident_pairs(xy_m: np.ndarray) -> np.ndarray:
+    """(k, 2) pairs of node indices at exactly the same coordinates, both orders, sorted.
 
-
-def cache_dir_default() -> Path:
-    return Path(os.environ.get("MAILLAGE_CACHE") or Path.home() / ".cache" / "maillage")
+    OSM has them where two ways cross without sharing a node (a footbridge over a street) and
+    where a node was duplicated. A point there is equally near both, so the engines treat them as
+    one snapping target (:class:`maillage.network.street.Snapped`). Computed once, at the build:
+    sorting 400k positions costs about a Dijkstra.
+    """
+    key = np.ascontiguousarray(xy_m, dtype=np.float64).view(np.complex128).ravel()  # x + iy, sorts by x then y
+    order = np.argsort(key, kind="stable")
+    same = np.flatnonzero(key[order][1:] == key[order][:-1])
+    pairs = set()
+    for start in same:  # rare: tens in a département
+        end = start + 1
+        while end + 1 < len(order) and key[order[end + 1]] == key[order[start]]:
+            end += 1
+        group = order[start : end + 1].tolist()
+        pairs.update((a, b) for a in group for b in group if a != b)
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -284,11 +297,13 @@ def build_street_graph(edges: pd.DataFrame, nodes: pd.DataFrame, mode: str, tabl
     seconds = np.where(located, np.abs(length_m), np.inf) / (speed / 3.6)
     graph, keep = assemble_graph(u, v, seconds, forward & located, backward & located, len(node_ids))
     x, y = lonlat_to_l93(coords[keep, 0], coords[keep, 1]).T
+    xy_m = np.column_stack([x, y])
     return StreetGraph(
         mode=mode,
         seconds=graph,
         node_ids=node_ids[keep],
-        xy_m=np.column_stack([x, y]),
+        xy_m=xy_m,
+        twins=coincident_pairs(xy_m),
         metadata={
             "n_nodes": int(keep.sum()),
             "n_edges": int(graph.nnz),
@@ -311,6 +326,7 @@ def save_graph(path: Path, graph: StreetGraph) -> None:
                 data=graph.seconds.data,
                 node_ids=graph.node_ids,
                 xy_m=graph.xy_m,
+                twins=graph.twins,
                 metadata=np.array(json.dumps(graph.metadata)),
             )
         os.replace(tmp, path)
@@ -323,7 +339,15 @@ def load_graph(path: Path, mode: str) -> StreetGraph:
     with np.load(path, allow_pickle=False) as z:
         n = len(z["node_ids"])
         seconds = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
-        return StreetGraph(mode, seconds, z["node_ids"], z["xy_m"], json.loads(str(z["metadata"][()])))
+        metadata = json.loads(str(z["metadata"][()]))
+        if "twins" in z.files:
+            return StreetGraph(mode, seconds, z["node_ids"], z["xy_m"], metadata, z["twins"])
+        graph = StreetGraph(mode, seconds, z["node_ids"], z["xy_m"], metadata, coincident_pairs(z["xy_m"]))
+    # A cache written before twins were kept: upgraded once (same graph). A read-only cache
+    # directory only means computing them again next time.
+    with contextlib.suppress(OSError):
+        save_graph(path, graph)
+    return graph
 
 
 def load_street_graph(

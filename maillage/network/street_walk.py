@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from maillage.network.node_tree import node_tree
 from maillage.network.osm_graph import StreetGraph
 from maillage.network.street import snap
 from maillage.network.timetable import Timetable, WalkParameters
@@ -39,8 +40,10 @@ class StreetWalk:
     _reversed: sp.csr_matrix = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._tree = cKDTree(self.graph.xy_m)
-        self._reversed = self.graph.seconds.T.tocsr()
+        self._tree = node_tree(self.graph.xy_m, self.graph.metadata.get("cache_file"))
+        # a walk graph is its own transpose (both directions of every segment: edge_directions)
+        symmetric = self.graph.mode == "walk"
+        self._reversed = self.graph.seconds if symmetric else self.graph.seconds.T.tocsr()
 
     def describe(self) -> dict[str, object]:
         return {"graph_nodes": self.graph.n_nodes, "pbf": self.graph.metadata.get("pbf", ""),

@@ -17,7 +17,6 @@ The folder comes from ``--data`` or ``$MAILLAGE_DATA``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -91,9 +90,3 @@ def discover(path: str | Path | None = None) -> DataFolder:
     )
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -14,10 +14,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
+from maillage.cache import file_sha256
 from maillage.registry import models
 from maillage.registry.addresses import load_osm_addresses
 from maillage.registry.communes import CommuneRecord, read_communes
-from maillage.registry.datafolder import DataFolder, file_sha256
+from maillage.registry.datafolder import DataFolder
 from maillage.registry.geocode import BanIndex
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.sectors import SectorRecord, derive_sectors, read_sectors

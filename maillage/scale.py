@@ -20,8 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from maillage import api
+from maillage.population.cells import DEFAULT_CELL_SIZE_M
 
 TERRITORY_COLUMN = "territory"
+
+
+class ClusterUnavailable(RuntimeError):
+    """The scheduler address given cannot be reached (message in French, for the command line)."""
 
 
 @dataclass(frozen=True)
@@ -34,27 +39,49 @@ class TerritoryAudit:
     seconds: float
 
 
-def audit_territory(data: str | Path, mode: str | None = None) -> TerritoryAudit:
+def audit_territory(
+    data: str | Path, mode: str | None = None, cell_size_m: float = DEFAULT_CELL_SIZE_M
+) -> TerritoryAudit:
     """Load ``data`` into a throw-away SQLite registry and audit it (runs on a Dask worker)."""
     started = time.perf_counter()
     folder = Path(data)
     with tempfile.TemporaryDirectory(prefix="maillage-scale-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'registry.sqlite'}"
         api.init_registry(folder, url)
-        result = api.audit(data=folder, url=url, mode=mode, weigh_sites=False)  # per-commune rows only
+        # per-commune rows only: the sites' weighing is not gathered
+        result = api.audit(data=folder, url=url, mode=mode, cell_size_m=cell_size_m, weigh_sites=False)
     communes = result.by_commune.copy()
     communes.insert(0, TERRITORY_COLUMN, folder.name)
     total = {k: float(v) for k, v in result.total.items() if isinstance(v, int | float)}
     return TerritoryAudit(folder.name, communes, total, time.perf_counter() - started)
 
 
+def _work_estimate(folder: Path) -> int:
+    """Bytes of the inputs a territory's audit reads: a cheap stand-in for its duration."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _connect(scheduler: str, timeout_s: float):  # -> distributed.Client
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout_s)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterUnavailable(
+            f"ordonnanceur Dask injoignable à {scheduler} ({type(exc).__name__}) : vérifiez l'adresse "
+            "(tcp://hôte:port) et que « dask scheduler » tourne"
+        ) from None
+
+
 def audit_many(
     folders: Sequence[str | Path],
     *,
     mode: str | None = None,
+    cell_size_m: float = DEFAULT_CELL_SIZE_M,
     scheduler: str | None = None,
     n_workers: int | None = None,
     processes: bool = True,
+    connect_timeout_s: float = 30.0,
     on_done: Callable[[TerritoryAudit], None] | None = None,
 ) -> list[TerritoryAudit]:
     """Audit every data folder on a Dask cluster; results in the order of ``folders``.
@@ -63,30 +90,41 @@ def audit_many(
     without it a local cluster of ``n_workers`` single-threaded processes (default: one per core)
     is started and closed. ``on_done`` is called as each territory finishes (progress bars).
     Names must be distinct: two folders with the same name would give rows that cannot be told apart.
+
+    Workers receive paths, not data: each reads its folder itself (and the street graph from the
+    disk cache, ``$MAILLAGE_CACHE``), so the folders must be at the same absolute path on every
+    machine of a real cluster.
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
-    paths = [Path(f) for f in folders]
+    # Absolute: a worker started elsewhere (``dask worker`` in another folder) resolves a relative path
+    # against its own working directory.
+    paths = [Path(f).resolve() for f in folders]
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
         raise ValueError(f"data folders must have distinct names, got {names}")
+    # Largest first: with a few uneven territories per worker, the big one started last decides the
+    # end time (longest-processing-time-first list scheduling).
+    order = sorted(range(len(paths)), key=lambda i: -_work_estimate(paths[i]))
     if scheduler:
-        client, cluster = Client(scheduler), None
+        client, cluster = _connect(scheduler, connect_timeout_s), None
     else:
         cluster = LocalCluster(
             n_workers=n_workers or os.cpu_count() or 1,
-            threads_per_worker=1,  # numpy/numba release the GIL only in places: processes scale better
+            threads_per_worker=1,  # numpy releases the GIL only in places: processes scale better
             processes=processes,
             dashboard_address=None,
         )
         client = Client(cluster)
     try:
-        futures = client.map(audit_territory, [str(p) for p in paths], mode=mode, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        results: list[TerritoryAudit | None] = [None] * len(futures)
+        futures = {
+            client.submit(audit_territory, str(paths[i]), mode, cell_size_m, pure=False, priority=-rank): i
+            for rank, i in enumerate(order)
+        }
+        results: list[TerritoryAudit | None] = [None] * len(paths)
         for future in as_completed(futures):
             done = future.result()  # re-raises the task's error, naming the folder in its message
-            results[index[future.key]] = done
+            results[futures[future]] = done
             if on_done:
                 on_done(done)
     finally:

@@ -10,10 +10,12 @@ exactly those of ``maillage audit`` on that folder.
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,3 +147,50 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     frame.to_parquet(tmp, index=False)
     tmp.replace(path)
+
+
+def _served_within(row: dict[str, str], names: set[str]) -> dict[str, str]:
+    served = row.get("communes_served")
+    if not served:
+        return row
+    kept = [n.strip() for n in served.split(";") if n.strip() in names]
+    return {**row, "communes_served": "; ".join(kept)}
+
+
+def split_by_communes(
+    data: str | Path, groups: Mapping[str, Sequence[str]], out: Path, *, shared: Sequence[str] = ("census", "osm")
+) -> list[Path]:
+    """One data folder per group of commune codes, cut from ``data``: its communes, the sites whose
+    ``insee_code`` is one of them, and the ``shared`` sub-folders (census grid, OSM extract) whole, as
+    symlinks: the audit clips them to the communes, and every territory shares one street-graph cache.
+    A site's ``communes_served`` keeps the communes of its own territory only (a pôle that also serves
+    a commune of another group). For benchmarks and tests of many territories; transit is left out."""
+    source = Path(data)
+    (communes_file,) = sorted((source / "communes").glob("communes-??.geojson"))
+    collection = json.loads(communes_file.read_text(encoding="utf-8"))
+    folders = []
+    for name, codes in groups.items():
+        wanted = set(codes)
+        target = out / name
+        (target / "communes").mkdir(parents=True)
+        features = [f for f in collection["features"] if f["properties"]["code"] in wanted]
+        names = {f["properties"]["nom"] for f in features}
+        if len(features) != len(wanted):
+            missing = sorted(wanted - {f["properties"]["code"] for f in features})
+            raise ValueError(f"{name}: commune codes not in {communes_file}: {missing}")
+        (target / "communes" / communes_file.name).write_text(json.dumps({**collection, "features": features}))
+        (target / "sites").mkdir()
+        for sites in sorted((source / "sites").glob("*.csv")):
+            with sites.open(encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                rows = [_served_within(r, names) for r in reader if r.get("insee_code") in wanted]
+                fields = reader.fieldnames or []
+            if rows:
+                with (target / "sites" / sites.name).open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=fields)
+                    writer.writeheader()
+                    writer.writerows(rows)
+        for kind in shared:
+            (target / kind).symlink_to((source / kind).resolve(), target_is_directory=True)
+        folders.append(target)
+    return folders

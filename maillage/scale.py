@@ -25,6 +25,7 @@ from maillage import api
 from maillage.population.cells import DEFAULT_CELL_SIZE_M
 
 TERRITORY_COLUMN = "territory"
+CONNECT_TIMEOUT_S = 10.0  # a scheduler that answers at all answers a TCP connect well within this
 
 
 class ClusterUnavailable(RuntimeError):
@@ -83,7 +84,7 @@ def audit_many(
     scheduler: str | None = None,
     n_workers: int | None = None,
     processes: bool = True,
-    connect_timeout_s: float = 30.0,
+    connect_timeout_s: float | None = None,
     on_done: Callable[[TerritoryAudit], None] | None = None,
 ) -> list[TerritoryAudit]:
     """Audit every data folder on a Dask cluster; results in the order of ``folders``.
@@ -109,7 +110,7 @@ def audit_many(
     # end time (longest-processing-time-first list scheduling).
     order = sorted(range(len(paths)), key=lambda i: -_work_estimate(paths[i]))
     if scheduler:
-        client, cluster = _connect(scheduler, connect_timeout_s), None
+        client, cluster = _connect(scheduler, connect_timeout_s or CONNECT_TIMEOUT_S), None
     else:
         cluster = LocalCluster(
             n_workers=n_workers or os.cpu_count() or 1,

@@ -150,6 +150,22 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def _census_within(source: Path, features: list[dict], target: Path) -> None:
+    """The rows of a census grid file (1 km squares, EPSG:3035 lower-left corners) whose square touches
+    the communes: the census reader refuses a square outside the territory."""
+    import geopandas as gpd
+    import shapely
+
+    from maillage.population.dasymetric import CENSUS_CRS, CENSUS_SQUARE_M
+
+    table = pd.read_csv(source, dtype=str, keep_default_na=False)
+    territory = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(CENSUS_CRS).union_all()
+    x, y = table["x_ll_3035"].astype(float).to_numpy(), table["y_ll_3035"].astype(float).to_numpy()
+    touching = shapely.intersects(shapely.box(x, y, x + CENSUS_SQUARE_M, y + CENSUS_SQUARE_M), territory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    table[touching].to_csv(target, index=False)
+
+
 def _served_within(row: dict[str, str], names: set[str]) -> dict[str, str]:
     served = row.get("communes_served")
     if not served:
@@ -162,8 +178,8 @@ def split_by_communes(
     data: str | Path, groups: Mapping[str, Sequence[str]], out: Path, *, shared: Sequence[str] = ("census", "osm")
 ) -> list[Path]:
     """One data folder per group of commune codes, cut from ``data``: its communes, the sites whose
-    ``insee_code`` is one of them, and the ``shared`` sub-folders (census grid, OSM extract) whole, as
-    symlinks: the audit clips them to the communes, and every territory shares one street-graph cache.
+    ``insee_code`` is one of them, the census squares that touch them, and the OSM extract whole (a
+    symlink: the audit clips it to the communes, and every territory shares one street-graph cache).
     A site's ``communes_served`` keeps the communes of its own territory only (a pôle that also serves
     a commune of another group). For benchmarks and tests of many territories; transit is left out."""
     source = Path(data)
@@ -191,7 +207,10 @@ def split_by_communes(
                     writer = csv.DictWriter(handle, fieldnames=fields)
                     writer.writeheader()
                     writer.writerows(rows)
-        for kind in shared:
-            (target / kind).symlink_to((source / kind).resolve(), target_is_directory=True)
+        if "census" in shared:
+            for census in sorted((source / "census").glob("*.csv")):
+                _census_within(census, features, target / "census" / census.name)
+        if "osm" in shared:
+            (target / "osm").symlink_to((source / "osm").resolve(), target_is_directory=True)
         folders.append(target)
     return folders

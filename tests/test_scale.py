@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from maillage import api
-from maillage.scale import audit_many, gather_communes, write_parquet
+from maillage.cli import app
+from maillage.scale import audit_many, audit_territory, gather_communes, split_by_communes, write_parquet
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_dask_audit_of_two_folders_equals_the_in_process_audit(shared_data: Path, tmp_path: Path) -> None:
@@ -38,3 +47,88 @@ def test_dask_audit_of_two_folders_equals_the_in_process_audit(shared_data: Path
 def test_duplicate_territory_names_are_refused(shared_data: Path) -> None:
     with pytest.raises(ValueError, match="distinct names"):
         audit_many([shared_data, shared_data], n_workers=1, processes=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in reversed(processes):  # workers first, then the scheduler they report to
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as a real cluster is run: started
+    from another folder than the test's (paths must reach them absolute) and stopped whatever happens."""
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    from dask.distributed import Client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    home = tmp_path / "cluster"
+    home.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    logs = home / "logs.txt"
+    processes: list[subprocess.Popen] = []
+    log = logs.open("w")
+    request.addfinalizer(lambda: (_stop(processes), log.close()))
+    common = {"cwd": home, "env": env, "stdout": log, "stderr": subprocess.STDOUT}
+    port = address.rsplit(":", 1)[1]
+    processes.append(subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
+                                       "--port", port, "--no-dashboard"], **common))  # fmt: skip
+    for i in range(2):
+        processes.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                                           "--no-dashboard", "--name", f"w{i}", "--local-directory",
+                                           str(home / f"w{i}")], **common))  # fmt: skip
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+    except (OSError, TimeoutError) as exc:
+        log.flush()
+        pytest.skip(f"dask scheduler/worker processes did not start ({exc}): {logs.read_text()[-500:]}")
+    return address
+
+
+def test_audit_many_on_a_separately_started_cluster_equals_the_sequential_audits(
+    dask_cluster: str, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dask.distributed import Client
+
+    codes = sorted(f["properties"]["code"] for f in json.loads(
+        (shared_data / "communes" / "communes-92.geojson").read_text())["features"])  # fmt: skip
+    # Two crow-fly territories (no OSM): the north and south halves of the 92 by commune code
+    folders = split_by_communes(shared_data, {"nord": codes[:18], "sud": codes[18:]}, tmp_path / "dep", shared=())
+    monkeypatch.chdir(tmp_path)  # relative paths on the command line, as a person types them
+    out = tmp_path / "out" / "communes.parquet"
+    result = CliRunner().invoke(app, ["audit-many", "--address", dask_cluster, "-o", str(out),
+                                      "dep/nord", "dep/sud"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    distributed = pd.read_parquet(out)
+    sequential = gather_communes([audit_territory(f) for f in folders])
+    assert len(sequential) == 36 and set(sequential["territory"]) == {"nord", "sud"}
+    pd.testing.assert_frame_equal(distributed, sequential, check_exact=True)
+    with Client(dask_cluster) as client:  # the tasks ran on that cluster's workers, not in this process
+        done = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert "audit_territory" in done
+
+
+def test_an_unreachable_scheduler_is_one_french_line(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("maillage.scale.CONNECT_TIMEOUT_S", 2.0)
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    result = CliRunner().invoke(app, ["audit-many", "--address", address, "-o", str(tmp_path / "x.parquet"),
+                                      str(shared_data)])  # fmt: skip
+    assert result.exit_code == 1
+    assert "ordonnanceur Dask injoignable" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.parquet").exists()

@@ -309,38 +309,50 @@ def user_add(
 
 @app.command("audit-many")
 def audit_many(
-    folders: Annotated[list[Path], typer.Argument(help=(
-        "Dossiers de données, un par territoire (par exemple un par département)."
-    ))],
-    output: Annotated[Path, typer.Option("--output", "-o", help=(
-        "Fichier Parquet des lignes par commune de tous les territoires."
-    ))] = Path("out/communes.parquet"),
+    folders: Annotated[
+        list[Path], typer.Argument(help="Dossiers de données, un par territoire (par exemple un par département).")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Fichier Parquet de toutes les lignes par commune.")
+    ] = Path("out/communes.parquet"),
     mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help=(
-        "Adresse d'un ordonnanceur dask.distributed, par exemple tcp://10.0.0.5:8786 (défaut : une grappe locale)."
-    ))] = None,
-    workers: Annotated[int | None, typer.Option(help=(
-        "Grappe locale : nombre de processus de calcul (défaut : un par cœur)."
-    ))] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            "--scheduler",
+            help="Adresse de l'ordonnanceur d'une grappe Dask déjà lancée (tcp://hôte:8786) ; "
+            "sans elle, une grappe locale est lancée sur cette machine.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Grappe locale : nombre de processus de calcul (défaut : un par cœur).")
+    ] = None,
+    cell_size: Annotated[float, typer.Option(help="Taille des carreaux du modèle de population, en mètres.")] = 200.0,
 ) -> None:
-    """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet)."""
+    """Auditer plusieurs territoires sur Dask (une tâche par dossier) et rassembler les lignes par commune (Parquet).
+
+    Chaque processus de calcul lit lui-même les dossiers : ils doivent être visibles au même chemin sur toutes
+    les machines de la grappe.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from maillage.engines import EngineUnavailable
     from maillage.registry.datafolder import DataFolderError
     from maillage.registry.errors import ImportRejected
     from maillage.registry.snapshot import EmptyRegistryError
+    from maillage.scale import ClusterUnavailable, gather_communes, write_parquet
     from maillage.scale import audit_many as run_many
-    from maillage.scale import gather_communes, write_parquet
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err)  # fmt: skip
     with progress:
         task = progress.add_task("territoires audités", total=len(folders))
         try:
-            results = run_many(folders, mode=mode, scheduler=scheduler, n_workers=workers,
+            results = run_many(folders, mode=mode, cell_size_m=cell_size, scheduler=address, n_workers=workers,
                                on_done=lambda r: progress.advance(task))  # fmt: skip
-        except (EmptyRegistryError, EngineUnavailable, DataFolderError, ImportRejected, ValueError) as exc:
+        except (EmptyRegistryError, EngineUnavailable, DataFolderError, ImportRejected, ValueError,
+                ClusterUnavailable) as exc:  # fmt: skip
             raise fail(str(exc)) from None
     from maillage.numbers import fr_int, fr_pct
 

@@ -15,7 +15,7 @@ import pytest
 from maillage import api
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.orientation.lookup import PlaceFinder, postcodes_of
-from maillage.orientation.orient import merge_places, orient
+from maillage.orientation.orient import merge_places, orient, resident_text
 from maillage.orientation.search import Opening, SiteAnswer, build_index
 from maillage.orientation.sources import source_refs
 from maillage.orientation.urgent import read_urgent_numbers, urgent_numbers_for
@@ -113,6 +113,21 @@ def test_an_address_without_an_extract_falls_back_to_its_commune(finder: PlaceFi
 
 
 # ---- cards -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("Pôle social de Villeneuve (announced)", "Pôle social de Villeneuve (ouverture annoncée)"),
+        ("« Ouvert de 8 h 30 à 17 h … (excerpt truncated after 17 h) »", "« Ouvert de 8 h 30 à 17 h … »"),
+        ("rue Mary-Besseyre (no number in the excerpt)", "rue Mary-Besseyre"),
+        ("septembre (year not stated in the excerpt)", "septembre"),
+        ("Antenne (annexe du SST 7)", "Antenne (annexe du SST 7)"),  # French: kept
+        ("(no number given)", None),
+    ],
+)
+def test_residents_never_read_the_collectors_english_remarks(source: str, shown: str | None) -> None:
+    assert resident_text(source) == shown
 
 
 def _site(id_: str, name: str, address: str | None, source: str, **kw) -> SiteAnswer:

@@ -89,9 +89,10 @@ class PlaceFinder:
             hit = self.geocoder.geocode(rest, code, "", "")
             if hit is not None and hit.quality in _ADDRESS_HITS:
                 precise = hit.quality == CoordinateQuality.OSM_ADDRESS
-                label = (
-                    f"{query} ({self.names[code]})" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
-                )
+                # the commune once: "13 rue … Issy-les-Moulineaux" is not followed by "(Issy-les-Moulineaux)"
+                named = normalise_text(self.names[code]) in norm
+                town = "" if named else f" ({self.names[code]})"
+                label = f"{query}{town}" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
                 return Lookup(query, Place(label, code, hit.lon, hit.lat, "adresse" if precise else "voie"))
             message = f"Adresse « {rest} » introuvable à {self.names[code]} : recherche depuis le centre de la commune."
             return Lookup(query, self.commune_place(code), [], message)

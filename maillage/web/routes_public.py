@@ -77,7 +77,8 @@ def _page_origin(context: WebContext, query: dict[str, str]) -> tuple[dict[str, 
         point = _point(query["lon"], query["lat"])
         if point is None:
             return {}, None, ["Position illisible : tapez votre adresse ou votre commune."]
-        return {"lon": point[0], "lat": point[1]}, None, []
+        label = {"origin_label": "votre position"} if query.get("near") == "1" else {}
+        return {"lon": point[0], "lat": point[1], **label}, None, []
     if query.get("commune"):
         return {"commune": query["commune"]}, None, []
     return {}, None, ["Indiquez votre adresse, votre commune ou votre code postal."]

@@ -74,7 +74,7 @@ def build_context(
     *,
     mode: str | None = None,
     standard: ServiceStandard | None = None,
-    other_modes: bool = True,
+    other_modes: bool = False,
 ) -> WebContext:
     """Load the registry and precompute everything a request needs (raises EmptyRegistryError)."""
     db = api.open_registry(db_url)
@@ -98,9 +98,11 @@ def build_context(
 
         return build
 
-    others = [m for m in (*STREET_MODES, *(("transit",) if folder and transit_available(folder.gtfs_feeds) else ()))
-              if m != index.mode]  # fmt: skip
-    modes = ModeIndexes(index, {m: builder(m) for m in others} if other_modes else {}).start()
+    others: list[str] = []
+    if other_modes:  # transit only with a feed that has timetables (the IDFM extract here has none)
+        feeds = folder.gtfs_feeds if folder is not None else []
+        others = [m for m in (*STREET_MODES, *(("transit",) if transit_available(feeds) else ())) if m != index.mode]
+    modes = ModeIndexes(index, {m: builder(m) for m in others}).start()
     baseline = run_audit(snapshot, cells, choice.engine, standard, explain=True)  # a click on a cell says why
     baseline.notes.extend(notes)
     ban = None

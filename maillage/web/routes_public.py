@@ -228,4 +228,7 @@ async def suggest_api(request: Request, q: Annotated[str, Query(min_length=2, ma
 @router.get("/healthz", tags=["public"], summary="État du service")
 def healthz(request: Request) -> dict[str, Any]:
     context = _context(request)
-    return {"status": "ok", "sites": len(context.index.sites), "cells": len(context.cells)}
+    modes = context.offered_modes
+    ready = [m for m in modes if context.modes is None or context.modes.ready(m)]
+    return {"status": "ok", "sites": len(context.index.sites), "cells": len(context.cells), "modes_ready": ready,
+            "modes_building": [m for m in modes if m not in ready]}  # fmt: skip

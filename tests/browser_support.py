@@ -10,6 +10,7 @@ never skip in CI; elsewhere they skip, loudly, only when chromium is missing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -52,6 +53,7 @@ PLANNER = ("claire.planif", "mot-de-passe-de-test-92")
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
+MODES_S = 600
 STARTUP_S = 240  # the street graph and the index, on a shared 2-core machine
 PMI_BAGNEUX = "Centre de protection maternelle et infantile (PMI) - Bagneux - Gabriel-Péri"
 CHATILLON_POLE = "Pôle social départemental de Châtillon (PMI de Châtillon incluse)"
@@ -152,6 +154,18 @@ def server(chromium_path: Path, shared_data: Path, tmp_path_factory: pytest.Temp
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def all_modes(server: Server) -> Server:
+    """The server once its other travel modes are built (in the background after start-up)."""
+    deadline = time.monotonic() + MODES_S
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+            if not json.load(response)["modes_building"]:
+                return server
+        time.sleep(1)
+    pytest.fail(f"the other travel modes were not built within {MODES_S} s:\n{server.log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,6 @@ WIDE = {"width": 1400, "height": 900}
 TIMBAUD = "13 rue Jean-Pierre Timbaud Issy-les-Moulineaux"
 ISSY_POLE = "Pôle social départemental d'Issy-les-Moulineaux"
 RESULTS_RSA = "/?q=13+rue+Jean-Pierre+Timbaud+Issy-les-Moulineaux&need=rsa_insertion#resultats"
-MODE_WAIT_MS = 300_000  # the first request in another mode waits for its index (built after start-up)
 MINUTES = re.compile(r"≈ (?:(\d+) h )?(\d+)(?: min)?")
 
 
@@ -52,7 +51,8 @@ def card_minutes(page: Page) -> dict[str, int]:
     return out
 
 
-def test_public_search_by_bike_says_the_mode_and_gives_shorter_times(open_page: OpenPage, server: Server) -> None:
+def test_public_search_by_bike_says_the_mode_and_gives_shorter_times(open_page: OpenPage, all_modes: Server) -> None:
+    server = all_modes
     page, watch = open_page()
     page.goto(server.url + "/")
     page.get_by_label(re.compile(r"Où habitez-vous")).fill(TIMBAUD)
@@ -62,8 +62,7 @@ def test_public_search_by_bike_says_the_mode_and_gives_shorter_times(open_page: 
     expect(page.locator("#resultats-titre")).to_contain_text(", à pied")
     walking = card_minutes(page)
     page.get_by_role("radio", name="À vélo").check()
-    with page.expect_navigation(timeout=MODE_WAIT_MS):
-        page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("button", name="Rechercher").click()
     expect(page).to_have_url(re.compile(r"mode=bike"))
     expect(page.locator("#resultats-titre")).to_contain_text(", à vélo")
     expect(page.get_by_role("radio", name="À vélo")).to_be_checked()  # the choice is kept
@@ -119,7 +118,8 @@ def test_public_suggestions_while_typing_then_the_chosen_address(open_page: Open
     watch.assert_clean()
 
 
-def test_public_page_works_without_javascript(browser: Browser, server: Server) -> None:
+def test_public_page_works_without_javascript(browser: Browser, all_modes: Server) -> None:
+    server = all_modes
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -129,8 +129,7 @@ def test_public_page_works_without_javascript(browser: Browser, server: Server) 
         page.locator("#q").fill("92130")
         page.get_by_role("radio", name="En voiture").check()
         page.get_by_role("radio", name="Démarches en ligne").check()
-        with page.expect_navigation(timeout=MODE_WAIT_MS):
-            page.get_by_role("button", name="Rechercher").click()
+        page.get_by_role("button", name="Rechercher").click()
         expect(page.locator("#resultats-titre")).to_contain_text("Issy-les-Moulineaux")
         expect(page.locator("#resultats-titre")).to_contain_text("en voiture")
         assert page.locator("#resultats .result").count() >= 2

@@ -117,7 +117,7 @@ def public_page(request: Request) -> HTMLResponse:
         origin, lookup, errors = _page_origin(context, query)
         if query["need"] not in Service._value2member_map_ or mode is None:
             errors = ["Votre demande n'a pas pu être comprise : vérifiez le besoin, le mode de déplacement et le lieu."]
-            origin = {}
+            origin, lookup = {}, None
         if origin:
             try:
                 answer = orient(context.index_for(mode), query["need"], **origin)

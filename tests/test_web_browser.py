@@ -48,7 +48,7 @@ def test_resident_finds_a_pmi_from_bagneux_with_the_keyboard(open_page: OpenPage
     page.keyboard.type("bagnex")
     page.get_by_role("button", name="Rechercher").press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/\?q=bagnex&need=pmi.*#resultats$"))
+    expect(page).to_have_url(re.compile(r"/\?q=bagnex&mode=walk&need=pmi.*#resultats$"))
     heading = page.locator("#resultats-titre")
     expect(heading).to_contain_text("« Santé de l'enfant / PMI » depuis Bagneux")
     expect(heading).to_be_focused()  # the answer is announced, not left below the form

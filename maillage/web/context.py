@@ -90,9 +90,14 @@ def build_context(
     appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
     index = build_index(snapshot, cells, choice.engine, notes=notes, appointments=appointments)
 
+    # the engines of the other modes, shared with the planner's workspace (workspace.engine reads them)
+    extra: dict[str, Any] = {"engines": {}, "engine_notes": {}}
+
     def builder(other: str) -> Callable[[], SearchIndex]:
         def build() -> SearchIndex:
             picked = api.engine_for(folder, other)
+            extra["engines"].setdefault(other, picked.engine)
+            extra["engine_notes"].setdefault(other, picked.notes)
             return build_index(snapshot, cells, picked.engine, notes=[*picked.notes, *cell_notes],
                                appointments=appointments)  # fmt: skip
 
@@ -125,6 +130,7 @@ def build_context(
         ban=ban,
         finder=build_finder(snapshot, folder, index),
         modes=modes,
+        extra=extra,
     )
 
 

@@ -102,7 +102,7 @@
       pin(L.latLng(lat, lon), text(rank), rank === "★" ? "num-marker pole" : "num-marker", 28, false);
     });
     // at most a neighbourhood's zoom: the start and the pôle may be in the same building
-    if (points.length) { rmap.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 14 }); } else { rmap.setView([48.84, 2.24], 11); }
+    if (points.length) { rmap.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 13 }); } else { rmap.setView([48.84, 2.24], 11); }
   }
 
   /* Suggestions while typing: the datalist's options replaced by the server's (communes, postcodes,

@@ -8,7 +8,10 @@ for it, then runs two bounded phases from a light asyncio client (loopback only)
 1. **paced**: ``--rate`` requests/s offered on a fixed schedule (open loop), ``--requests`` in all;
    latency counts from the scheduled send time, so a server that falls behind is not hidden
    (no coordinated omission). This is the goal's measure.
-2. **saturation**: ``--requests`` sent by ``--concurrency`` clients back to back (closed loop): the
+2. **paced, typed**: the same rate of searches as residents type them (addresses, names with a
+   typo, postcodes → ``/api/orient``; a quarter ``/api/suggest``), reported as ratios of the
+   reference phase 1 of the same run (machine load cancels out);
+3. **saturation**: ``--requests`` sent by ``--concurrency`` clients back to back (closed loop): the
    most the server sustains.
 
 The client is a minimal keep-alive HTTP/1.1 client on asyncio streams (a tenth of the CPU httpx
@@ -17,6 +20,8 @@ needs per request), so that it takes little CPU from the server on the same 2 co
 Queries mix the 12 needs with the 36 communes (by code) and with points inside communes (lon/lat),
 some with an explicit ``at`` and ``limit``. Any response other than 200 counts as an error. Prints a
 table; writes bench/results/load_public.json; exits 1 when the goal is missed.
+
+The server is measured once every travel mode is built (``/healthz`` ``modes_building`` empty).
 
 Usage: ``.venv/bin/python bench/load_public.py [--data ../shared/data] [--workers 2] [--rate 200]
 [--requests 3000] [--concurrency 16]``
@@ -147,9 +152,39 @@ def target(query: dict[str, str]) -> str:
     return "/api/search?" + urlencode(query)
 
 
-async def one(connection: Connection, query: dict[str, str], start: float, phase: Phase) -> None:
+def typed_targets(url: str, communes_geojson: dict[str, Any], n: int, seed: int = 13) -> list[str]:
+    """``n`` searches as residents type them: addresses (streets of the data, proposed by the server's
+    own suggestions), commune names (some lower case, some with a letter dropped) and postcodes, to
+    ``/api/orient``; one in four is a suggestion request for a prefix of the same text."""
+    rng = random.Random(seed)
+    names = [f["properties"]["name"] for f in communes_geojson["features"]]
+
+    def suggest(q: str) -> list[str]:
+        with urllib.request.urlopen(url + "/api/suggest?" + urlencode({"q": q}), timeout=10) as response:
+            return json.load(response)["suggestions"]
+
+    addresses = [a for name in names for a in suggest(f"1 rue {name}")]
+    postcodes = [p.split()[0] for p in suggest("92")]
+    texts = []
+    for name in names:
+        typo = name.lower()
+        cut = rng.randrange(1, len(typo) - 1)
+        texts += [name, name.lower(), typo[:cut] + typo[cut + 1 :]]
+    texts += addresses * 2 + postcodes
+    needs = [s.value for s in Service]
+    out = []
+    for i in range(n):
+        text = rng.choice(texts)
+        if i % 4 == 3:
+            out.append("/api/suggest?" + urlencode({"q": text[: max(2, len(text) * 2 // 3)]}))
+        else:
+            out.append("/api/orient?" + urlencode({"q": text, "need": rng.choice(needs)}))
+    return out
+
+
+async def one(connection: Connection, path: str, start: float, phase: Phase) -> None:
     try:
-        status = str(await asyncio.wait_for(connection.get(target(query)), timeout=30))
+        status = str(await asyncio.wait_for(connection.get(path), timeout=30))
     except (OSError, ValueError, asyncio.IncompleteReadError, TimeoutError) as exc:
         status = type(exc).__name__
         connection.close()
@@ -157,15 +192,15 @@ async def one(connection: Connection, query: dict[str, str], start: float, phase
     phase.statuses[status] = phase.statuses.get(status, 0) + 1
 
 
-async def paced(host: str, port: int, batch: list[dict[str, str]], rate: float, connections: int) -> Phase:
+async def paced(host: str, port: int, batch: list[str], rate: float, connections: int, name: str = "") -> Phase:
     """Open loop: request i is due at t0 + i/rate; latency from that due time (waiting for a free
     connection included)."""
-    phase = Phase(f"paced {rate:g}/s")
+    phase = Phase(f"paced {rate:g}/s{name}")
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(Connection(host, port))
 
-    async def send(query: dict[str, str], due: float) -> None:
+    async def send(query: str, due: float) -> None:
         connection = await pool.get()
         try:
             await one(connection, query, due, phase)
@@ -187,10 +222,10 @@ async def paced(host: str, port: int, batch: list[dict[str, str]], rate: float, 
     return phase
 
 
-async def saturate(host: str, port: int, batch: list[dict[str, str]], concurrency: int) -> Phase:
+async def saturate(host: str, port: int, batch: list[str], concurrency: int) -> Phase:
     """Closed loop: ``concurrency`` clients, each sends its next request when the last one is answered."""
     phase = Phase(f"saturation, {concurrency} clients")
-    queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    queue: asyncio.Queue[str] = asyncio.Queue()
     for query in batch:
         queue.put_nowait(query)
 
@@ -206,15 +241,17 @@ async def saturate(host: str, port: int, batch: list[dict[str, str]], concurrenc
     return phase
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 120) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 600) -> None:
+    """Until the server answers with every mode built (the other modes' indexes would load the CPU)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             sys.exit(f"maillage serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and not json.load(response).get("modes_building"):
                     return
+                time.sleep(1)
         except OSError:
             time.sleep(0.3)
     sys.exit(f"maillage serve did not answer within {timeout_s:g} s:\n{log.read_text()[-3000:]}")
@@ -251,13 +288,15 @@ def main() -> None:
             wait_until_up(url, server, log)
             with urllib.request.urlopen(url + "/api/communes.geojson", timeout=10) as response:
                 communes = json.load(response)
-            batch = queries(communes, args.warmup + 2 * args.requests)
-            warm = batch[: args.warmup]
+            batch = [target(q) for q in queries(communes, args.warmup + 2 * args.requests)]
+            typed = typed_targets(url, communes, args.warmup + args.requests)
+            warm = batch[: args.warmup] + typed[: args.warmup]
             first = batch[args.warmup : args.warmup + args.requests]
             second = batch[args.warmup + args.requests :]
             asyncio.run(saturate("127.0.0.1", port, warm, args.concurrency))  # every worker has warmed up
             phases = [
                 asyncio.run(paced("127.0.0.1", port, first, args.rate, connections=64)),
+                asyncio.run(paced("127.0.0.1", port, typed[args.warmup :], args.rate, 64, ", typed")),
                 asyncio.run(saturate("127.0.0.1", port, second, args.concurrency)),
             ]
         finally:
@@ -273,6 +312,10 @@ def main() -> None:
     for r in rows:
         print(f"{r['phase']:<26}{r['requests']:>6}{r['requests_per_s']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}"
               f"{r['p99_ms']:>9}{r['max_ms']:>9}{r['errors']:>8}")  # fmt: skip
+    reference, typed_row = rows[0], rows[1]
+    # the typed searches against the reference (/api/search by code or point) of the same run and machine
+    ratios = {k: round(typed_row[k] / reference[k], 2) for k in ("p50_ms", "p99_ms") if reference[k]}
+    print(f"typed / reference (same run): p50 × {ratios.get('p50_ms')}, p99 × {ratios.get('p99_ms')}")
     paced_row = rows[0]
     goal = (
         paced_row["errors"] == 0
@@ -290,6 +333,7 @@ def main() -> None:
                 "rate": args.rate,
                 "concurrency": args.concurrency,
                 "phases": rows,
+                "typed_over_reference": ratios,
                 "goal_met": goal,
             },
             indent=2,

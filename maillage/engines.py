@@ -82,6 +82,11 @@ def _routable(feeds: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return usable, notes
 
 
+def transit_available(feeds: Sequence[Path]) -> bool:
+    """Whether one of ``feeds`` has timetables (so the transit mode can be offered)."""
+    return bool(feeds) and bool(_routable(feeds)[0])
+
+
 def choose_engine(
     mode: str | None,
     *,

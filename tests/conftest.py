@@ -121,3 +121,8 @@ def cli_home(registry_template: Path, shared_data: Path, tmp_path: Path, monkeyp
     monkeypatch.setenv("MAILLAGE_DATA", str(shared_data))
     monkeypatch.delenv("MAILLAGE_DB_URL", raising=False)
     return tmp_path
+
+
+# The browser fixtures (one server and one chromium for every browser test module). At the end:
+# browser_support imports REPO and missing_test_data from here.
+from browser_support import all_modes, browser, chromium_path, open_page, playwright, server  # noqa: E402, F401

@@ -15,7 +15,7 @@ import pytest
 from maillage import api
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.orientation.lookup import PlaceFinder, postcodes_of
-from maillage.orientation.orient import merge_places, orient
+from maillage.orientation.orient import merge_places, orient, resident_text
 from maillage.orientation.search import Opening, SiteAnswer, build_index
 from maillage.orientation.sources import source_refs
 from maillage.orientation.urgent import read_urgent_numbers, urgent_numbers_for
@@ -65,6 +65,42 @@ def test_an_unclear_word_gives_choices_not_an_error(finder: PlaceFinder) -> None
     assert finder.find("   ").message_fr == "Indiquez une commune, un code postal ou une adresse."
 
 
+STREETS = [("Rue Jean-Pierre Timbaud", "92040"), ("Rue Jean Jaurès", "92007"), ("Avenue Henri Barbusse", "92007"),
+           ("Rue Jean-Pierre Timbaud", "92020")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jean pier timb", ["Rue Jean-Pierre Timbaud, Châtillon", "Rue Jean-Pierre Timbaud, Issy-les-Moulineaux"]),
+        ("13 rue jean pierre timbaud issy", ["13 Rue Jean-Pierre Timbaud, Issy-les-Moulineaux"]),
+        ("BAG", ["Bagneux"]),
+        ("chat", ["Châtenay-Malabry", "Châtillon"]),
+        ("922", ["92220 Bagneux", "92290 Châtenay-Malabry"]),
+        ("bagnex", ["Bagneux"]),  # no word begins so: the nearest name
+        ("jaures bagneux", ["Rue Jean Jaurès, Bagneux"]),
+        ("b", []),  # too short to propose anything
+        ("zzz", []),
+    ],
+)
+def test_suggestions_while_typing(finder: PlaceFinder, text: str, expected: list[str]) -> None:
+    typed = PlaceFinder(finder.names, {p: set(c) for p, c in finder.postcodes.items()}, streets=STREETS)
+    assert typed.suggest(text) == expected
+
+
+def test_every_suggestion_resolves_to_its_commune(finder: PlaceFinder) -> None:
+    typed = PlaceFinder(finder.names, {p: set(c) for p, c in finder.postcodes.items()}, streets=STREETS)
+    for text, code in (("13 rue jean pierre timbaud issy", "92040"), ("92220", "92007"), ("henri barb", "92007")):
+        (label,) = typed.suggest(text)
+        found = typed.find(label)
+        assert found.place is not None and found.place.commune_code == code, label
+
+
+def test_suggestions_are_bounded(finder: PlaceFinder) -> None:
+    many = [(f"Rue numéro {i}", "92007") for i in range(50)]
+    assert len(PlaceFinder(finder.names, {}, streets=many).suggest("rue", limit=8)) == 8
+
+
 def test_a_shared_postcode_asks_which_commune() -> None:
     shared = PlaceFinder({"1": "Aa", "2": "Bb"}, postcodes_of([("92000", "1")] * 5 + [("92000", "2")] * 5))
     found = shared.find("92000")
@@ -77,6 +113,21 @@ def test_an_address_without_an_extract_falls_back_to_its_commune(finder: PlaceFi
 
 
 # ---- cards -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("Pôle social de Villeneuve (announced)", "Pôle social de Villeneuve (ouverture annoncée)"),
+        ("« Ouvert de 8 h 30 à 17 h … (excerpt truncated after 17 h) »", "« Ouvert de 8 h 30 à 17 h … »"),
+        ("rue Mary-Besseyre (no number in the excerpt)", "rue Mary-Besseyre"),
+        ("septembre (year not stated in the excerpt)", "septembre"),
+        ("Antenne (annexe du SST 7)", "Antenne (annexe du SST 7)"),  # French: kept
+        ("(no number given)", None),
+    ],
+)
+def test_residents_never_read_the_collectors_english_remarks(source: str, shown: str | None) -> None:
+    assert resident_text(source) == shown
 
 
 def _site(id_: str, name: str, address: str | None, source: str, **kw) -> SiteAnswer:

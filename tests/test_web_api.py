@@ -121,7 +121,7 @@ def test_public_page_renders_the_answer_without_cookie(client: TestClient) -> No
 
 
 # Words and names that must never reach a resident (English, file names, repositories).
-NOT_FOR_RESIDENTS = ("no number in the excerpt", "github:", ".csv", ".pbf", ".txt", "supply the", "non indiqué")
+NOT_FOR_RESIDENTS = ("excerpt", "(announced)", "github:", ".csv", ".pbf", ".txt", "supply the", "non indiqué")
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_an_unclear_place_offers_choices_without_javascript(public_client: TestC
     page = public_client.get("/", params={"need": "pmi", "q": "chat"})
     html = unescape(page.text)
     assert page.status_code == 200 and "Vouliez-vous dire" in html
-    assert 'href="/?need=pmi&commune=92020#resultats"' in html and "Châtenay-Malabry" in html
+    assert 'href="/?need=pmi&mode=walk&commune=92020#resultats"' in html and "Châtenay-Malabry" in html
     missing = public_client.get("/api/orient", params={"need": "pmi", "q": "zzzz"})
     assert missing.status_code == 404 and "aucune commune" in missing.json()["detail"]
 

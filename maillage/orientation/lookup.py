@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from maillage.orientation.suggest import Suggester
 from maillage.registry.geocode import normalise_text
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.vocab import CoordinateQuality
@@ -50,12 +51,18 @@ class PlaceFinder:
         commune_names: dict[str, str],
         postcodes: dict[str, set[str]],
         geocoder: OsmGeocoder | None = None,
+        streets: list[tuple[str, str]] | None = None,
     ) -> None:
         self.names = commune_names
         self.postcodes = {p: sorted(c) for p, c in postcodes.items()}
         self.geocoder = geocoder
         self._by_key = {normalise_text(n): c for c, n in commune_names.items()}
         self._keys = sorted(self._by_key, key=len, reverse=True)  # longest first: "issy les moulineaux"
+        self._suggester = Suggester(commune_names, self.postcodes, streets or [])
+
+    def suggest(self, text: str, limit: int = 8) -> list[str]:
+        """What to propose while ``text`` is typed (each resolves with :meth:`find`)."""
+        return self._suggester.suggest(text, limit)
 
     def commune_place(self, code: str) -> Place:
         return Place(f"{self.names[code]} (centre de la commune)", code)
@@ -82,9 +89,10 @@ class PlaceFinder:
             hit = self.geocoder.geocode(rest, code, "", "")
             if hit is not None and hit.quality in _ADDRESS_HITS:
                 precise = hit.quality == CoordinateQuality.OSM_ADDRESS
-                label = (
-                    f"{query} ({self.names[code]})" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
-                )
+                # the commune once: "13 rue … Issy-les-Moulineaux" is not followed by "(Issy-les-Moulineaux)"
+                named = normalise_text(self.names[code]) in norm
+                town = "" if named else f" ({self.names[code]})"
+                label = f"{query}{town}" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
                 return Lookup(query, Place(label, code, hit.lon, hit.lat, "adresse" if precise else "voie"))
             message = f"Adresse « {rest} » introuvable à {self.names[code]} : recherche depuis le centre de la commune."
             return Lookup(query, self.commune_place(code), [], message)

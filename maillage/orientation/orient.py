@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -96,13 +96,33 @@ def de_fr(name: str) -> str:
 
 
 # Sources' English remarks kept in the address field ("rue X (no number in the excerpt)") are for planners.
-_ENGLISH_REMARK = re.compile(r"\s*\((?:no |not |number|excerpt|street only)[^)]*\)", re.IGNORECASE)
+_ENGLISH_REMARK = re.compile(
+    r"\s*\((?:no |not |number|excerpt|street only|year |as written|per the |whether |agents |seed )[^)]*\)"
+    r"|\s*\([^)]*\bexcerpt\b[^)]*\)",
+    re.IGNORECASE,
+)
+# the two remarks that tell a resident something, in French
+_REMARKS_FR = {"(announced)": "(ouverture annoncée)", "(temporary)": "(provisoire)"}
+
+
+def resident_text(text: str | None) -> str | None:
+    """A source's words without the English remarks its collectors added (kept for planners)."""
+    if not text:
+        return text
+    for english, french in _REMARKS_FR.items():
+        text = text.replace(english, french)
+    return _ENGLISH_REMARK.sub("", text).strip(" ,") or None
 # Planner notes name files and engine options; residents get model_fr instead.
 _PLANNER_NOTE = re.compile(r"\.(?:txt|csv|pbf|zip|geojson)\b|\b(?:supply|the|not|no)\b")
 
 
+def _resident_stop(stop: SiteAnswer) -> SiteAnswer:
+    words = {"address": resident_text(stop.address), "hours_source_text": resident_text(stop.hours_source_text)}
+    return replace(stop, name=resident_text(stop.name) or stop.name, **words)
+
+
 def address_fr(site: SiteAnswer) -> str:
-    street = _ENGLISH_REMARK.sub("", site.address or "").strip(" ,") or NO_ADDRESS_FR
+    street = resident_text(site.address) or NO_ADDRESS_FR
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 
@@ -135,8 +155,8 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
     head = group[0]
     timed = next((s for s in group if s.opening.open_now is not None), head)
     return PlaceCard(
-        name=head.name,
-        other_names=_unique([s.name for s in group[1:] if s.name != head.name]),
+        name=resident_text(head.name) or head.name,
+        other_names=_unique([resident_text(s.name) or s.name for s in group[1:] if s.name != head.name]),
         kind_labels=_unique([s.kind_label for s in group]),
         address_fr=address_fr(next((s for s in group if s.address), head)),
         phone=_first([s.phone for s in group]),
@@ -145,7 +165,7 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
         minutes_max=head.minutes_max,
         opening=timed.opening,
         hours_fr=osm_to_french(timed.opening_hours) or None,
-        hours_source_text=_first([s.hours_source_text for s in group]),
+        hours_source_text=resident_text(_first([s.hours_source_text for s in group])),
         appointment=_first([s.appointment for s in group]),
         approximate_position=all(s.approximate_position for s in group),
         services=_unique([v for s in group for v in s.services]),
@@ -240,7 +260,7 @@ def orient(
         own_pole=pole,
         own_pole_reason=reason,
         places=places,
-        mobile_stops=answer.mobile_stops,
+        mobile_stops=[_resident_stop(s) for s in answer.mobile_stops],
         no_site_fr=no_site,
         general_contact=contact,
         notes=[n for n in answer.notes if not _PLANNER_NOTE.search(n)],

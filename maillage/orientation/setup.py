@@ -28,6 +28,7 @@ def build_finder(snapshot: Snapshot, folder: DataFolder | None, index: SearchInd
     """Communes, postcodes (sites + OSM address points) and the OSM geocoder when the folder has an extract."""
     pairs = list(zip(snapshot.sites["postcode"], snapshot.sites["commune_code"], strict=True))
     geocoder = None
+    streets: list[tuple[str, str]] = []
     if folder is not None and folder.pbf_files:
         from maillage.geo import lonlat_to_l93
         from maillage.registry.addresses import load_osm_addresses
@@ -42,4 +43,8 @@ def build_finder(snapshot: Snapshot, folder: DataFolder | None, index: SearchInd
             _, cell = index.cell_tree.query(xy)
             codes = np.asarray(index.cells.commune_code)[cell]
             pairs += list(zip(data.address_postcode.tolist(), codes.tolist(), strict=True))
-    return PlaceFinder(index.commune_names, postcodes_of(pairs), geocoder)
+            # the street names as tagged (capitals, accents), one per street and commune, for suggestions
+            streets = sorted(
+                {(str(s), str(c)) for s, c in zip(data.address_street.tolist(), codes.tolist(), strict=True)}
+            )
+    return PlaceFinder(index.commune_names, postcodes_of(pairs), geocoder, streets)

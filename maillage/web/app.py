@@ -82,7 +82,8 @@ def create_app(
     or ``$MAILLAGE_RATE_PER_S``/``$MAILLAGE_RATE_BURST``). ``https_only`` marks the session cookie
     Secure (default: ``$MAILLAGE_HTTPS_ONLY=1``).
     """
-    context = context or build_context(db_url, data, mode=mode, standard=standard)
+    # the server offers every mode: the others are built in the background after start-up
+    context = context or build_context(db_url, data, mode=mode, standard=standard, other_modes=True)
     app = FastAPI(
         title="maillage — Où m'adresser ? et espace de planification",
         description=(

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+import math
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from maillage.orientation.orient import orient
 from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 from maillage.web.context import WebContext
-from maillage.web.schemas import CommuneOut, NeedOut, PlaceNotFound, Problem, SearchOut, SearchParams
+from maillage.web.modes import MODE_CHOICES_FR, ModeUnavailable
+from maillage.web.schemas import (
+    LAT_RANGE,
+    LON_RANGE,
+    CommuneOut,
+    NeedOut,
+    PlaceNotFound,
+    Problem,
+    SearchOut,
+    SearchParams,
+)
 
 router = APIRouter()
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
+SUGGEST_LIMIT = 8
+OUTSIDE_FR = "Ce point est hors des Hauts-de-Seine : tapez votre adresse, votre commune ou votre code postal."
+Mode = Literal["walk", "bike", "car", "transit"]
 
 
 def _context(request: Request) -> WebContext:
@@ -59,13 +74,36 @@ def _page_origin(context: WebContext, query: dict[str, str]) -> tuple[dict[str, 
     if query.get("origin") == "point" or (query.get("lon") and not query.get("commune")):
         if not (query.get("lon") and query.get("lat")):
             return {}, None, ["Choisissez un point sur la carte, ou indiquez votre commune."]
-        try:
-            return {"lon": float(query["lon"]), "lat": float(query["lat"])}, None, []
-        except ValueError:
-            return {}, None, ["Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ."]
+        point = _point(query["lon"], query["lat"])
+        if point is None:
+            return {}, None, ["Position illisible : tapez votre adresse ou votre commune."]
+        label = {"origin_label": "votre position"} if query.get("near") == "1" else {}
+        return {"lon": point[0], "lat": point[1], **label}, None, []
     if query.get("commune"):
         return {"commune": query["commune"]}, None, []
     return {}, None, ["Indiquez votre adresse, votre commune ou votre code postal."]
+
+
+def _point(lon_text: str, lat_text: str) -> tuple[float, float] | None:
+    """A finite lon/lat in the API's bounds (the territory check itself is the search's, 1.5 km from a cell)."""
+    try:
+        lon, lat = float(lon_text), float(lat_text)
+    except ValueError:
+        return None
+    if not (math.isfinite(lon) and math.isfinite(lat) and LON_RANGE[0] <= lon <= LON_RANGE[1]
+            and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):  # fmt: skip
+        return None
+    return lon, lat
+
+
+def _mode(context: WebContext, text: str | None) -> str | None:
+    """The mode asked for when the server offers it (None: unknown, the page says so)."""
+    mode = text or context.index.mode
+    return mode if mode in context.offered_modes else None
+
+
+def _modes(context: WebContext) -> list[dict[str, str]]:
+    return [{"code": m, "label": MODE_CHOICES_FR.get(m, m)} for m in context.offered_modes]
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -74,17 +112,24 @@ def public_page(request: Request) -> HTMLResponse:
     context = _context(request)
     query = dict(request.query_params)
     answer, lookup, errors, status = None, None, [], 200
+    mode = _mode(context, query.get("mode"))
     if query.get("need"):
         origin, lookup, errors = _page_origin(context, query)
-        if query["need"] not in Service._value2member_map_:
-            errors = ["Votre demande n'a pas pu être comprise : vérifiez le besoin et le lieu de départ."]
-            origin = {}
+        if query["need"] not in Service._value2member_map_ or mode is None:
+            errors = ["Votre demande n'a pas pu être comprise : vérifiez le besoin, le mode de déplacement et le lieu."]
+            origin, lookup = {}, None
         if origin:
             try:
-                answer = orient(context.index, query["need"], **origin)
-            except (UnknownCommune, OutsideTerritory) as exc:
+                answer = orient(context.index_for(mode), query["need"], **origin)
+            except OutsideTerritory:
+                errors.append(OUTSIDE_FR)
+                status = 404
+            except UnknownCommune as exc:
                 errors.append(str(exc))
                 status = 404
+            except ModeUnavailable:
+                errors.append("Les temps pour ce mode de déplacement ne sont pas disponibles pour le moment.")
+                status = 503
         elif lookup is not None and lookup.suggestions:
             errors = []  # "vouliez-vous dire": choices, not an error
         else:
@@ -95,6 +140,8 @@ def public_page(request: Request) -> HTMLResponse:
         "public.html",
         {
             "needs": _needs(),
+            "modes": _modes(context),
+            "mode": mode or context.index.mode,
             "communes": communes,
             "query": query,
             "answer": answer,
@@ -147,15 +194,23 @@ async def orient_api(
     request: Request,
     need: Annotated[Service, Query(description="besoin (vocabulaire des services)")],
     q: Annotated[str, Query(min_length=1, max_length=200, description="adresse, commune ou code postal")],
+    mode: Annotated[
+        Mode | None, Query(description="walk (défaut), bike, car ; transit si un flux horaire est chargé")
+    ] = None,
 ) -> Any:
     context = _context(request)
+    if _mode(context, mode) is None:
+        raise HTTPException(status_code=404, detail="Mode de déplacement non proposé ici.")
+    index = context.modes.get(mode) if context.modes and context.modes.ready(mode or context.index.mode) else None
+    # a mode still being built: wait in a worker thread, never on the event loop
+    index = index or await run_in_threadpool(context.index_for, mode)
     found = context.finder.find(q)
     if found.place is None:
         suggestions = [dataclasses.asdict(p) for p in found.suggestions]
         return JSONResponse(status_code=404, content={"detail": found.message_fr, "suggestions": suggestions})
     place = found.place
     where = {"commune": place.commune_code} if place.lon is None else {"lon": place.lon, "lat": place.lat}
-    answer = orient(context.index, need, origin_label=place.label, **where)
+    answer = orient(index, need, origin_label=place.label, **where)
     return dataclasses.asdict(answer) | {"lookup": dataclasses.asdict(found)}
 
 
@@ -164,7 +219,16 @@ async def places_api(request: Request, q: Annotated[str, Query(min_length=1, max
     return dataclasses.asdict(_context(request).finder.find(q))
 
 
+@router.get("/api/suggest", tags=["public"], summary="Propositions pendant la saisie (communes, codes postaux, voies)")
+async def suggest_api(request: Request, q: Annotated[str, Query(min_length=2, max_length=100)]) -> JSONResponse:
+    labels = _context(request).finder.suggest(q, limit=SUGGEST_LIMIT)
+    return JSONResponse({"query": q, "suggestions": labels}, headers=PUBLIC_CACHE)
+
+
 @router.get("/healthz", tags=["public"], summary="État du service")
 def healthz(request: Request) -> dict[str, Any]:
     context = _context(request)
-    return {"status": "ok", "sites": len(context.index.sites), "cells": len(context.cells)}
+    modes = context.offered_modes
+    ready = [m for m in modes if context.modes is None or context.modes.ready(m)]
+    return {"status": "ok", "sites": len(context.index.sites), "cells": len(context.cells), "modes_ready": ready,
+            "modes_building": [m for m in modes if m not in ready]}  # fmt: skip

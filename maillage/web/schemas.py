@@ -12,8 +12,10 @@ from maillage.registry.vocab import Service, SiteKind
 
 # Metropolitan France with a margin: anything else is certainly a typo. The library then says
 # whether the point is inside the territory of the loaded registry.
-Lon = Annotated[float, Field(ge=-5.5, le=10.0, description="longitude WGS84 (degrés)")]
-Lat = Annotated[float, Field(ge=41.0, le=51.5, description="latitude WGS84 (degrés)")]
+LON_RANGE = (-5.5, 10.0)  # metropolitan France, degrees: the territory check is the search's
+LAT_RANGE = (41.0, 51.5)
+Lon = Annotated[float, Field(ge=LON_RANGE[0], le=LON_RANGE[1], description="longitude WGS84 (degrés)")]
+Lat = Annotated[float, Field(ge=LAT_RANGE[0], le=LAT_RANGE[1], description="latitude WGS84 (degrés)")]
 CommuneCode = Annotated[str, Field(pattern=r"^(\d{5}|2[AB]\d{3})$", max_length=5, description="code INSEE")]
 SiteId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[\w.:-]+$")]
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")

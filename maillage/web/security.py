@@ -43,6 +43,9 @@ SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "geolocation=(), camera=(), microphone=(), interest-cohort=()",
 }
+# "Autour de moi" asks the browser for the position on the resident's page only, after a click there.
+PUBLIC_PAGE_PERMISSIONS = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+GEOLOCATION_PATHS = frozenset({"/"})
 SECRET_FILE = "web_secret_key"
 CSRF_SESSION_KEY = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -61,12 +64,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         private = scope["path"].startswith(self.private_prefixes)
+        own = {"permissions-policy": PUBLIC_PAGE_PERMISSIONS} if scope["path"] in GEOLOCATION_PATHS else {}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in (SECURITY_HEADERS | own).items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if private and b"cache-control" not in present:

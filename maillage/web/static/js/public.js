@@ -4,6 +4,9 @@
 (function () {
   "use strict";
   var el = document.getElementById("pick-map");
+  var form = document.getElementById("search-form");
+  suggestions();
+  nearMe();
   if (!el || typeof L === "undefined") { return; }
   var lonInput = document.getElementById("lon");
   var latInput = document.getElementById("lat");
@@ -19,6 +22,7 @@
   el.setAttribute("tabindex", "0");
   el.setAttribute("aria-label", "Carte des communes. Flèches pour déplacer, plus et moins pour zoomer, Entrée pour choisir le centre comme point de départ.");
   var marker = null;
+  var pickLon = parseFloat(lonInput.value), pickLat = parseFloat(latInput.value);
   // Names are data, not markup: Leaflet puts a string tooltip in innerHTML, a node goes in as it is.
   function text(value) { var span = document.createElement("span"); span.textContent = value; return span; }
 
@@ -43,23 +47,14 @@
     if (box) {
       box.addEventListener("toggle", function () { if (box.open) { map.invalidateSize(); map.fitBounds(bounds); } });
     }
-    var results = document.querySelectorAll(".result[data-lon]");
-    var group = [];
-    results.forEach(function (li) {
-      var ll = L.latLng(parseFloat(li.dataset.lat), parseFloat(li.dataset.lon));
-      var m = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#b3261e", fillOpacity: 1 })
-        .bindTooltip(text(li.dataset.rank + ". " + li.dataset.name)).addTo(map);
-      group.push(m);
-    });
-    var oLon = parseFloat(el.dataset.lon), oLat = parseFloat(el.dataset.lat);
-    if (!isNaN(oLon) && !isNaN(oLat)) {
-      var origin = L.circleMarker([oLat, oLon], { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 })
+    if (!isNaN(pickLon) && !isNaN(pickLat)) {
+      marker = L.circleMarker([pickLat, pickLon], { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 })
         .bindTooltip(text("Point de départ")).addTo(map);
-      group.push(origin);
-      map.fitBounds(L.featureGroup(group).getBounds().pad(0.3));
+      map.setView([pickLat, pickLon], 13);
     } else {
       map.fitBounds(bounds);
     }
+    resultsMap(gj);
   });
 
   map.on("click", function (e) { choose(e.latlng, "sur la carte"); });
@@ -81,5 +76,82 @@
     if (document.readyState === "complete") { heading.focus(); } else {
       window.addEventListener("load", function () { heading.focus(); });
     }
+  }
+
+  /* The results map: the commune outlines, the starting point, and one numbered marker per card
+   * (★ for the resident's pôle), the same numbers as the list. Nothing on it takes the focus: the
+   * list is the keyboard's way through the same facts. */
+  function resultsMap(gj) {
+    var box = document.getElementById("results-map");
+    if (!box) { return; }
+    var rmap = L.map(box, { keyboard: false, zoomControl: false, attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
+    L.geoJSON(gj, { interactive: false, style: function () { return { color: "#1d3557", weight: 1, fillColor: "#e9eef5", fillOpacity: 0.6 }; } }).addTo(rmap);
+    var points = [];
+    function pin(ll, node, className, size, front) {
+      var icon = L.divIcon({ className: className, html: node, iconSize: [size, size] });
+      L.marker(ll, { icon: icon, keyboard: false, interactive: false, zIndexOffset: front ? 1000 : 0 }).addTo(rmap);
+      points.push(ll);
+    }
+    var oLat = parseFloat(box.dataset.lat), oLon = parseFloat(box.dataset.lon);
+    // the starting point above the places: it is often in the same building as the resident's pôle
+    if (!isNaN(oLat) && !isNaN(oLon)) { pin(L.latLng(oLat, oLon), text(""), "start-marker", 16, true); }
+    document.querySelectorAll(".result[data-lon]").forEach(function (card) {
+      var lat = parseFloat(card.dataset.lat), lon = parseFloat(card.dataset.lon);
+      if (isNaN(lat) || isNaN(lon)) { return; }
+      var rank = card.dataset.rank;
+      pin(L.latLng(lat, lon), text(rank), rank === "★" ? "num-marker pole" : "num-marker", 28, false);
+    });
+    // at most a neighbourhood's zoom: the start and the pôle may be in the same building
+    if (points.length) { rmap.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 13 }); } else { rmap.setView([48.84, 2.24], 11); }
+  }
+
+  /* Suggestions while typing: the datalist's options replaced by the server's (communes, postcodes,
+   * streets), at most one request per pause in the typing; without JavaScript the list of communes stays. */
+  function suggestions() {
+    var input = document.getElementById("q");
+    var list = document.getElementById("places-list");
+    if (!input || !list || !window.fetch) { return; }
+    var initial = Array.prototype.slice.call(list.children);
+    var timer = null;
+    function fill(labels) {
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      labels.forEach(function (label) {
+        var option = document.createElement("option");
+        option.value = label;  // a property, never markup
+        list.appendChild(option);
+      });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var value = input.value.trim();
+      if (value.length < 2) { while (list.firstChild) { list.removeChild(list.firstChild); } initial.forEach(function (o) { list.appendChild(o); }); return; }
+      timer = setTimeout(function () {
+        fetch("/api/suggest?q=" + encodeURIComponent(value)).then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (body) { if (body && input.value.trim() === value) { fill(body.suggestions); } })
+          .catch(function () { /* the form still works without suggestions */ });
+      }, 150);
+    });
+  }
+
+  /* "Autour de moi": the browser's position, asked only after the click, sent as the starting point. */
+  function nearMe() {
+    var button = document.getElementById("near-me");
+    var status = document.getElementById("geo-status");
+    if (!button || !form || !navigator.geolocation) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = "Recherche de votre position…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById("lon").value = pos.coords.longitude.toFixed(5);
+        document.getElementById("lat").value = pos.coords.latitude.toFixed(5);
+        document.getElementById("origin").value = "point";
+        document.getElementById("near").value = "1";
+        form.submit();
+      }, function (err) {
+        status.textContent = err.code === 1
+          ? "Vous n'avez pas autorisé la localisation. Tapez votre adresse, votre commune ou votre code postal."
+          : "Votre position n'a pas pu être trouvée. Tapez votre adresse, votre commune ou votre code postal.";
+      }, { timeout: 15000, maximumAge: 60000 });
+    });
   }
 })();

@@ -27,7 +27,7 @@ def csv_error_reason(exc: csv.Error) -> str:
         limit = f"{MAX_FIELD_CHARS:,}".replace(",", "\u202f")
         return f"un champ dépasse {limit} caractères (guillemet jamais fermé ou fichier binaire ?)"
     if "unexpected end of data" in text or "EOF" in text:
-        return "guillemet jamais fermé en fin de fichier : fichier tronqué ?"
+        return "guillemet non fermé : fichier tronqué ?"
     return f"CSV mal formé ({text}) : fichier tronqué ?"
 
 

@@ -174,7 +174,7 @@ def test_steering_import_refuses_binary_and_200_kb_fields(tmp_path: Path) -> Non
         ),
         ("big.csv", "op,name\nadd_site," + "x" * 200_000 + "\n", "big.csv:2 : un champ dépasse 131 072 caractères"),
         ("nul.csv", "op,site_id,name\nadd_site,,a\x00b\n", "nul.csv : octet nul ligne 2 : fichier binaire"),
-        ("cut.csv", 'op,site_id,name\nadd_site,,"Maison\n', "cut.csv:2 : guillemet jamais fermé"),
+        ("cut.csv", 'op,site_id,name\nadd_site,,"Maison\n', "cut.csv:2 : guillemet non fermé : fichier tronqué"),
     ],
     ids=["nested-100000", "nested-payload", "200-kB-field", "nul-byte", "cut-in-quote"],
 )

@@ -163,3 +163,17 @@ class WriteLog(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class WebSession(Base):
+    """One login to the planner workspace (migration 0005); the cookie carries the token, this row its
+    SHA-256, so revoking the row (logout, an administrator) makes the cookie worthless."""
+
+    __tablename__ = "web_session"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    origin: Mapped[str | None] = mapped_column(String(200), comment="client address at login")

@@ -35,12 +35,13 @@ from maillage.web.security import (
     TokenBucket,
     session_secret,
 )
+from maillage.web.sessions import ABSOLUTE_TIMEOUT_S
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 SWAGGER = STATIC / "vendor" / "swagger-ui"
 SESSION_COOKIE = "maillage_session"
-SESSION_MAX_AGE_S = 8 * 3600
+SESSION_MAX_AGE_S = ABSOLUTE_TIMEOUT_S  # the cookie never outlives its server-side session
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -80,7 +81,7 @@ def create_app(
 
     ``rate_per_s``/``burst``: token bucket per client IP on the public API (default 20/s, burst 40,
     or ``$MAILLAGE_RATE_PER_S``/``$MAILLAGE_RATE_BURST``). ``https_only`` marks the session cookie
-    Secure (default: ``$MAILLAGE_HTTPS_ONLY=1``).
+    Secure and sends ``Strict-Transport-Security`` (default: ``$MAILLAGE_HTTPS_ONLY=1``).
     """
     context = context or build_context(db_url, data, mode=mode, standard=standard)
     app = FastAPI(
@@ -146,7 +147,7 @@ def create_app(
     )
     max_body = int(os.environ.get("MAILLAGE_MAX_BODY_BYTES", MAX_BODY_BYTES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)  # every route, before anything reads the body
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=secure)
     return app
 
 

@@ -49,12 +49,17 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` under private prefixes)."""
+HSTS = "max-age=31536000; includeSubDomains"  # a year: browsers then never try plain http first
 
-    def __init__(self, app: ASGIApp, private_prefixes: tuple[str, ...] = ("/planner",)) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` under private prefixes);
+    ``Strict-Transport-Security`` too when the site is served over https only."""
+
+    def __init__(self, app: ASGIApp, private_prefixes: tuple[str, ...] = ("/planner",), hsts: bool = False) -> None:
         self.app = app
         self.private_prefixes = private_prefixes
+        self.headers = {**SECURITY_HEADERS, **({"strict-transport-security": HSTS} if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,7 +71,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if private and b"cache-control" not in present:

@@ -91,10 +91,15 @@ def test_hsts_only_when_served_over_https(context: WebContext) -> None:  # noqa:
         assert "strict-transport-security" not in c.get("/").headers
 
 
-def test_failed_logins_record_where_they_come_from(client: TestClient, context: WebContext) -> None:  # noqa: F811
+def test_the_write_log_says_where_each_web_write_comes_from(client: TestClient, context: WebContext) -> None:  # noqa: F811
     page = client.get("/planner/login")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     client.post("/planner/login", data={"username": "mallory", "password": "nope-nope-nope", "csrf_token": token})
+    assert _create(client, login(client, *PLANNER), "d'où") == 201
     with Session(context.db) as session:
         failed = session.scalars(select(WriteLog).where(WriteLog.action == "login_failed")).one()
-    assert (failed.actor, failed.detail.get("origin")) == ("mallory", "testclient")
+        logs = session.scalars(select(WriteLog).where(WriteLog.action.in_(["login", "scenario_create"]))).all()
+    assert {(log.action, log.detail.get("origin")) for log in logs} == {
+        ("login", "ip testclient"), ("scenario_create", "ip testclient")
+    }
+    assert (failed.actor, failed.detail.get("origin")) == ("mallory", "ip testclient")

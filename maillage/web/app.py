@@ -33,6 +33,7 @@ from maillage.web.security import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
     TokenBucket,
+    WriteOriginMiddleware,
     session_secret,
 )
 from maillage.web.sessions import ABSOLUTE_TIMEOUT_S
@@ -147,6 +148,7 @@ def create_app(
     )
     max_body = int(os.environ.get("MAILLAGE_MAX_BODY_BYTES", MAX_BODY_BYTES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)  # every route, before anything reads the body
+    app.add_middleware(WriteOriginMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=secure)
     return app
 

@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from maillage.registry.db import home_dir
+from maillage.registry.writelog import writes_from
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -80,6 +81,18 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class WriteOriginMiddleware:
+    """Every write a request makes is logged with the client's address (``write_log.detail.origin``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        with writes_from(f"ip {client[0]}" if client else "ip inconnue"):
+            await self.app(scope, receive, send)
 
 
 MAX_BODY_BYTES = 1_048_576  # the largest legitimate body (a scenario change, the login form) is a few kB

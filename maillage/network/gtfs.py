@@ -162,6 +162,8 @@ class FeedReader:
             )
         except pa.ArrowInvalid as exc:
             raise GtfsError(f"unreadable CSV: {exc}", file=name) from None
+        except UnicodeDecodeError as exc:  # a column name that is not UTF-8 (found by the fuzz test)
+            raise GtfsError(f"pas du texte UTF-8 (octet {exc.start} de l'en-tête)", file=name, row=1) from None
         return self._checked(name, table.to_pandas())
 
     @staticmethod

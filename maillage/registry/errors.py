@@ -20,7 +20,7 @@ class RowProblem:
             where += f":{self.row}"
         if self.field:
             where += f":{self.field}"
-        return f"{where}: {self.reason}"
+        return f"{where}: {' '.join(self.reason.split())}"  # one line, whatever a library's message held
 
 
 class ImportRejected(ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 import shutil
 import zipfile
 from importlib import resources
@@ -31,7 +32,7 @@ from maillage.registry.sectors import read_sectors
 from maillage.registry.sites import Territory, read_site_files
 from maillage.steering.importer import SteeringImportError, load_folder
 
-EXAMPLES = 40
+EXAMPLES = int(os.environ.get("MAILLAGE_FUZZ_EXAMPLES", "40"))  # per test; raise it for a longer hunt
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
 )

@@ -1,19 +1,18 @@
 """Server-side sessions of the planner workspace: a cookie replayed after logout is refused.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 The session used to live only in the signed cookie, so logging out could not revoke it. A row per
 login now holds the SHA-256 of the session token (never the token itself), its account, when it
 was opened and last used, and when it was revoked (logout, an administrator, a deactivated account).
-(Numbered 0005: 0004 is taken by the site-capacity branch; whichever lands second revises the other.)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -42,6 +42,10 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 SWAGGER = STATIC / "vendor" / "swagger-ui"
 SESSION_COOKIE = "maillage_session"
+# Each uvicorn worker builds its own index before answering (minutes on the 92's street graph on a
+# loaded machine) while uvicorn's supervisor pings it; at the 5 s default it killed and restarted
+# every worker in a loop ("Child process died") and `serve --workers 2` never answered.
+WORKER_HEALTHCHECK_S = 600
 SESSION_MAX_AGE_S = ABSOLUTE_TIMEOUT_S  # the cookie never outlives its server-side session
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")

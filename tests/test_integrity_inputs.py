@@ -92,7 +92,7 @@ def test_init_refuses_a_binary_sectors_file(data: Path, registry: Path) -> None:
     (data / "sites" / "sectors.csv").write_bytes(BINARY_UTF8)
     assert "sectors.csv: octet nul ligne 1 : fichier binaire, pas du texte" in _init_refused(data, registry)
     (data / "sites" / "sectors.csv").write_bytes(BINARY)
-    assert "sectors.csv: not UTF-8 text" in _init_refused(data, registry)
+    assert "sectors.csv: pas du texte UTF-8" in _init_refused(data, registry)
 
 
 def _ban(data: Path, name: str, content: bytes) -> None:

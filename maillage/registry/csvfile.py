@@ -29,7 +29,8 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
         with path.open(encoding="utf-8", newline="") as handle:  # line breaks inside quotes kept as they are
             text = handle.read().removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        return [], [], [RowProblem(name, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV")]
+        reason = f"pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"
+        return [], [], [RowProblem(name, None, None, reason)]
     except OSError as exc:
         return [], [], [RowProblem(name, None, None, f"unreadable ({exc.strerror})")]
     if (binary := nul_reason(text)) is not None:

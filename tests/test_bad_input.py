@@ -99,7 +99,7 @@ def test_unknown_kind_and_service(data_copy: Path, loaded: str) -> None:
 def test_corrupt_geojson(data_copy: Path, loaded: str) -> None:
     path = data_copy / "communes" / "communes-92.geojson"
     path.write_bytes(path.read_bytes()[:5000])  # truncated download
-    assert "communes-92.geojson: not a readable GeoJSON file" in _rejected(data_copy, loaded)
+    assert "communes-92.geojson: fichier GeoJSON illisible" in _rejected(data_copy, loaded)
 
 
 def test_commune_without_population(data_copy: Path, loaded: str) -> None:
@@ -113,5 +113,5 @@ def test_every_problem_is_listed_one_per_line(data_copy: Path, loaded: str) -> N
     a = _edit_row(data_copy / "sites" / FS, "fs-546", insee_code="00000")
     b = _edit_row(data_copy / "sites" / FS, "fs-547", opening_hours="tous les jours")
     lines = _rejected(data_copy, loaded).splitlines()
-    assert lines[0].startswith("import rejected, 2 problem(s)")
+    assert lines[0].startswith("import refusé, 2 problèmes ; rien n'a été écrit")
     assert lines[1].startswith(f"{FS}:{a}:insee_code") and lines[2].startswith(f"{FS}:{b}:opening_hours")

@@ -70,5 +70,5 @@ def test_init_uses_the_ban_file_of_the_data_folder(data_copy: Path, shared_data:
 def test_not_a_ban_file(tmp_path: Path) -> None:
     path = tmp_path / "adresses-92.csv"
     path.write_text("a;b\n1;2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="not a BAN address file"):
+    with pytest.raises(ValueError, match="pas un fichier d'adresses BAN"):
         BanIndex.from_csv(path)

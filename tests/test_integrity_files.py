@@ -118,7 +118,7 @@ def test_latin1_binary_and_bom_files(data_copy: Path, loaded: str, tmp_path: Pat
     api.init_registry(data_copy, loaded)
     assert _state(loaded) == before
     path.write_bytes(original.decode("utf-8").encode("latin-1", errors="replace"))
-    assert f"{FS}: not UTF-8 text" in _rejected(data_copy, loaded)
+    assert f"{FS}: pas du texte UTF-8" in _rejected(data_copy, loaded)
     folder = _steering_copy(tmp_path)
     (folder / "conventions.csv").write_bytes(bytes(range(256)))
     result = runner.invoke(app, ["steering", "import", "--dir", str(folder)])

@@ -6,7 +6,6 @@ it and never each other. Light on purpose: typer and rich only, nothing that com
 
 from __future__ import annotations
 
-import getpass
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -43,10 +42,9 @@ class ShowFormat(StrEnum):
 
 def actor() -> str:
     """Who writes from the command line (recorded in write_log)."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in some containers
-        return "cli"
+    from maillage.registry.writelog import local_actor
+
+    return local_actor()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -259,7 +259,7 @@ def serve(
     from maillage.engines import EngineUnavailable
     from maillage.registry.datafolder import DataFolderError
     from maillage.registry.snapshot import EmptyRegistryError
-    from maillage.web.app import create_app
+    from maillage.web.app import WORKER_HEALTHCHECK_S, create_app
 
     try:
         if workers > 1:
@@ -268,7 +268,8 @@ def serve(
                     os.environ[key] = str(value)
             err.print(f"maillage : http://{host}:{port}/ ({workers} processus)")
             uvicorn.run("maillage.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                        proxy_headers=False, server_header=False)  # fmt: skip
+                        proxy_headers=False, server_header=False,
+                        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)  # fmt: skip
             return
         web = create_app(db, data, mode=mode)
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:

@@ -32,6 +32,7 @@ from maillage.planning.changes import (
 from maillage.registry.db import lock_for_write
 from maillage.registry.models import Scenario, ScenarioChange, WriteLog
 from maillage.registry.snapshot import Snapshot
+from maillage.textinput import CsvRecordError, JsonInputError, csv_error_reason, load_json, nul_reason, numbered_records
 
 CSV_COLUMNS = ("op", "site_id", *PAYLOAD_FIELDS)
 EXPORT_FORMAT = "maillage-scenario/1"
@@ -321,11 +322,13 @@ def export_csv(scenario: Mapping[str, Any]) -> str:
 def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, str | None, list[dict[str, Any]]]:
     """(name, description, stored-form changes) from an exported JSON or CSV text."""
     stripped = text.lstrip("\ufeff").strip()
+    if (binary := nul_reason(stripped)) is not None:
+        raise ScenarioError(f"{filename} : {binary}")
     if stripped.startswith(("{", "[")):
         try:
-            doc = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(f"{filename} : JSON illisible (ligne {exc.lineno} : {exc.msg})") from None
+            doc = load_json(stripped)
+        except JsonInputError as exc:
+            raise ScenarioError(f"{filename} : {exc}") from None
         if isinstance(doc, list):
             doc = {"changes": doc}
         changes = doc.get("changes")
@@ -342,14 +345,25 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
             )
             out.append({"op": c["op"], "site_id": c.get("site_id"), "payload": payload})
         return doc.get("name"), doc.get("description"), out
-    reader = csv.DictReader(io.StringIO(stripped))
-    if not reader.fieldnames or "op" not in reader.fieldnames:
+    reader = csv.DictReader(io.StringIO(stripped), strict=True)
+    try:
+        return None, None, _parse_csv(reader, filename)
+    except CsvRecordError as exc:  # a quote never closed, a field over the size limit
+        raise ScenarioError(f"{filename}:{exc.line} : {exc}") from None
+
+
+def _parse_csv(reader: csv.DictReader, filename: str) -> list[dict[str, Any]]:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CsvRecordError(1, csv_error_reason(exc)) from None
+    if not fieldnames or "op" not in fieldnames:
         raise ScenarioError(f"{filename} : ni JSON ni CSV avec une colonne « op »")
-    unknown = sorted(set(reader.fieldnames) - set(CSV_COLUMNS))
+    unknown = sorted(set(fieldnames) - set(CSV_COLUMNS))
     if unknown:
         raise ScenarioError(f"{filename}:1 : colonne(s) inconnue(s) {', '.join(unknown)}")
     out = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in numbered_records(reader):
         payload: dict[str, Any] = {}
         for key in PAYLOAD_FIELDS:
             value = restore((row.get(key) or "").strip())
@@ -366,7 +380,7 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
         except ScenarioError as exc:
             raise ScenarioError(f"{filename}:{line} : {exc}") from None
         out.append(change)
-    return None, None, out
+    return out
 
 
 def import_scenario(

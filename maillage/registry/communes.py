@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
 from maillage.registry.errors import ImportRejected, RowProblem
+from maillage.textinput import JsonInputError, load_json
 
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
@@ -33,9 +33,12 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
     """
     name = path.name
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportRejected([RowProblem(name, None, None, f"not a readable GeoJSON file ({exc})")]) from None
+        doc = load_json(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        reason = f"fichier GeoJSON illisible : pas du texte UTF-8 (octet {exc.start})"
+        raise ImportRejected([RowProblem(name, None, None, reason)]) from None
+    except (OSError, JsonInputError) as exc:
+        raise ImportRejected([RowProblem(name, None, None, f"fichier GeoJSON illisible : {exc}")]) from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
         raise ImportRejected([RowProblem(name, None, "features", "no FeatureCollection features")])
@@ -43,7 +46,12 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
     records: list[CommuneRecord] = []
     seen: set[str] = set()
     for row, feature in enumerate(features, start=1):
-        props = (feature or {}).get("properties") or {}
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            what = "properties" if isinstance(feature, dict) else None
+            reason = "« properties » n'est pas un objet" if what else "l'entité n'est pas un objet GeoJSON Feature"
+            problems.append(RowProblem(name, row, what, reason))
+            continue
         code = str(props.get("code", "")).strip()
         where = f"feature {row}"
         if not INSEE_CODE.match(code):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from maillage.csvcells import restore
 from maillage.registry.errors import RowProblem
+from maillage.textinput import csv_error_reason, nul_reason
 
 
 def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[RowProblem]]:
@@ -28,9 +29,12 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
         with path.open(encoding="utf-8", newline="") as handle:  # line breaks inside quotes kept as they are
             text = handle.read().removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        return [], [], [RowProblem(name, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV")]
+        reason = f"pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"
+        return [], [], [RowProblem(name, None, None, reason)]
     except OSError as exc:
         return [], [], [RowProblem(name, None, None, f"unreadable ({exc.strerror})")]
+    if (binary := nul_reason(text)) is not None:
+        return [], [], [RowProblem(name, None, None, binary)]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] = []
     records: list[tuple[int, dict[str, str]]] = []
@@ -49,8 +53,8 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
                 problems.append(RowProblem(name, line, None, f"{len(raw)} fields for {len(header)} columns"))
             else:
                 records.append((line, dict(zip(header, map(restore, raw), strict=True))))
-    except csv.Error as exc:  # an unterminated quote: the file stops inside a field
-        return header, [], [RowProblem(name, reader.line_num, None, f"malformed CSV ({exc}): file cut off?")]
+    except csv.Error as exc:  # an unterminated quote (the file stops inside a field), a huge field
+        return header, [], [RowProblem(name, reader.line_num, None, csv_error_reason(exc))]
     if text and not text.endswith(("\n", "\r")) and not problems and records:
         last = header[-1] if header else None
         problems.append(

@@ -20,7 +20,7 @@ class RowProblem:
             where += f":{self.row}"
         if self.field:
             where += f":{self.field}"
-        return f"{where}: {self.reason}"
+        return f"{where}: {' '.join(self.reason.split())}"  # one line, whatever a library's message held
 
 
 class ImportRejected(ValueError):
@@ -29,5 +29,8 @@ class ImportRejected(ValueError):
     def __init__(self, problems: list[RowProblem]) -> None:
         self.problems = problems
         lines = [str(p) for p in problems]
-        head = f"import rejected, {len(problems)} problem(s); nothing was written"
+        if len(lines) == 1:  # one clear line: where, why, and that the registry is untouched
+            super().__init__(f"{lines[0]} (import refusé, rien n'a été écrit)")
+            return
+        head = f"import refusé, {len(problems)} problèmes ; rien n'a été écrit"
         super().__init__("\n".join([head, *lines]))

@@ -13,12 +13,14 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.vocab import CoordinateQuality
 
 BAN_COLUMNS = ("numero", "rep", "nom_voie", "code_insee", "lon", "lat")
@@ -118,6 +120,24 @@ def _clean_street(street: str) -> str:
     return street.strip()
 
 
+def _read_ban_frame(path: Path) -> pd.DataFrame:
+    # A cut download ends the gzip stream early (EOFError, which the CLI framework once printed as
+    # a bare "Aborted."); anything else that is not gzip, not UTF-8 or not CSV is named the same way.
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = f"archive gzip corrompue ou tronquée ({exc or type(exc).__name__}) : téléchargez-la de nouveau"
+    except UnicodeDecodeError as exc:
+        reason = f"pas du texte UTF-8 (octet {exc.start}) : fichier binaire ?"
+    except pd.errors.EmptyDataError:
+        reason = f"fichier vide (en-tête BAN attendu : {';'.join(BAN_COLUMNS)}…)"
+    except (pd.errors.ParserError, OSError) as exc:
+        reason = f"CSV illisible ({exc})"
+    raise ImportRejected([RowProblem(path.name, None, None, reason)])
+
+
 @dataclass(frozen=True)
 class GeocodeResult:
     lon: float
@@ -145,13 +165,20 @@ class BanIndex:
 
     @classmethod
     def from_csv(cls, path: Path) -> BanIndex:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            frame = pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)
+        """Raises :class:`ImportRejected` (one line naming the file) on a corrupt, empty or foreign file."""
+        frame = _read_ban_frame(path)
         missing = [c for c in BAN_COLUMNS if c not in frame.columns]
         if missing:
-            raise ValueError(f"{path.name}: not a BAN address file, missing column(s) {', '.join(missing)}")
+            reason = f"pas un fichier d'adresses BAN : colonne(s) absente(s) {', '.join(missing)}"
+            raise ImportRejected([RowProblem(path.name, 1, missing[0], reason)])
         frame = frame[(frame["lon"] != "") & (frame["lat"] != "")]
+        for column in ("lon", "lat"):
+            bad = pd.to_numeric(frame[column], errors="coerce").isna()
+            if bad.any():
+                line = int(frame.index[bad.to_numpy()][0]) + 2  # the header is line 1
+                value = frame[column][bad].iloc[0][:40]
+                reason = f"{value!r} n'est pas un degré décimal"
+                raise ImportRejected([RowProblem(path.name, line, column, reason)])
         return cls(frame, path.name)
 
     def geocode(self, address: str, insee_code: str) -> GeocodeResult | None:

@@ -23,6 +23,7 @@ from maillage.registry.geocode import BanIndex
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.sectors import SectorRecord, derive_sectors, read_sectors
 from maillage.registry.sites import SiteRecord, Territory, read_site_files
+from maillage.registry.writelog import local_actor
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     return RegistryContent(communes, sites, sectors, derived, files)
 
 
-def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) -> None:
-    """Replace communes, sites and sectors in one transaction (all or nothing)."""
+def replace_registry(engine: Engine, content: RegistryContent, data_root: Path, actor: str | None = None) -> None:
+    """Replace communes, sites and sectors in one transaction (all or nothing); logged in write_log."""
     with Session(engine) as session, session.begin():
         for table in (models.SectorCommune, models.Sector, models.Site, models.Convention, models.Commune):
             session.execute(delete(table))
@@ -101,6 +102,11 @@ def replace_registry(engine: Engine, content: RegistryContent, data_root: Path) 
         session.add_all(models.Convention(**dataclasses.asdict(c)) for c in content.conventions)
         summary = content.summary() | {"sectors_derived": int(content.sectors_derived)}
         session.add(models.ImportRun(data_folder=str(data_root), files=content.files, summary=summary))
+        session.add(
+            models.WriteLog(
+                actor=actor or local_actor(), action="registry_init", target=str(data_root)[:200], detail=summary
+            )
+        )
 
 
 def site_model(record: SiteRecord) -> models.Site:
@@ -108,8 +114,8 @@ def site_model(record: SiteRecord) -> models.Site:
     return models.Site(**values)
 
 
-def add_sites(engine: Engine, paths: list[Path]) -> list[SiteRecord]:
-    """Import more site files into an existing registry (all or nothing); returns the new records."""
+def add_sites(engine: Engine, paths: list[Path], actor: str | None = None) -> list[SiteRecord]:
+    """Import more site files into an existing registry (all or nothing, logged); returns the new records."""
     with Session(engine) as session:
         communes = [
             CommuneRecord(c.code, c.name, c.population, c.population_year, c.postcodes, c.geometry, c.source)
@@ -121,4 +127,7 @@ def add_sites(engine: Engine, paths: list[Path]) -> list[SiteRecord]:
     records = read_site_files(paths, Territory(communes), existing_ids=existing)
     with Session(engine) as session, session.begin():
         session.add_all(site_model(r) for r in records)
+        target = ", ".join(p.name for p in paths)[:200]
+        detail = {"sites": len(records), "ids": [r.id for r in records][:500]}
+        session.add(models.WriteLog(actor=actor or local_actor(), action="sites_import", target=target, detail=detail))
     return records

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import shapely
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from maillage.registry.geometry import GeometryWGS84
+from maillage.registry.writelog import current_origin
 
 
 class Base(DeclarativeBase):
@@ -153,7 +154,7 @@ class Account(Base):
 
 
 class WriteLog(Base):
-    """Every write through the CLI or the web app: who, when, what."""
+    """Every write through the CLI or the web app: who, when, what, and from where (``detail["origin"]``)."""
 
     __tablename__ = "write_log"
 
@@ -163,3 +164,23 @@ class WriteLog(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(WriteLog, "before_insert")
+def _stamp_origin(_mapper: object, _connection: object, target: WriteLog) -> None:
+    """Every write-log row says where the write came from (see :mod:`maillage.registry.writelog`)."""
+    target.detail = {"origin": current_origin(), **(target.detail or {})}
+
+
+class WebSession(Base):
+    """One login to the planner workspace (migration 0005); the cookie carries the token, this row its
+    SHA-256, so revoking the row (logout, an administrator) makes the cookie worthless."""
+
+    __tablename__ = "web_session"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    origin: Mapped[str | None] = mapped_column(String(200), comment="client address at login")

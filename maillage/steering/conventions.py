@@ -5,10 +5,12 @@ Here rather than in :mod:`maillage.registry.loader`: steering builds on the regi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.loader import ConventionRecord
-from maillage.steering.importer import load_default, load_folder
+from maillage.steering.importer import SteeringImportError, load_default, load_folder
 
 
 def convention_records(folder: Path, commune_codes: set[str]) -> list[ConventionRecord]:
@@ -16,7 +18,10 @@ def convention_records(folder: Path, commune_codes: set[str]) -> list[Convention
 
     Conventions with a commune outside the territory are skipped (the shipped example is the 92's).
     """
-    data = load_folder(folder) if (folder / "conventions.csv").is_file() else load_default()
+    try:
+        data = load_folder(folder) if (folder / "conventions.csv").is_file() else load_default()
+    except SteeringImportError as exc:  # the same all-or-nothing rule, and message, as every file of the folder
+        raise ImportRejected([_steering_problem(line) for line in exc.errors]) from None
     return [
         ConventionRecord(
             c.id,
@@ -30,3 +35,15 @@ def convention_records(folder: Path, commune_codes: set[str]) -> list[Convention
         for c in data.conventions
         if c.commune_insee in commune_codes
     ]
+
+
+def _steering_problem(error: str) -> RowProblem:
+    """A steering ``file:row:field: reason`` line as a RowProblem under ``steering/``."""
+    match = _STEERING_ERROR.match(error)
+    if match is None:
+        return RowProblem("steering", None, None, error)
+    row, field = int(match["row"]), match["field"]
+    return RowProblem(f"steering/{match['file']}", row or None, None if field == "-" else field, match["reason"])
+
+
+_STEERING_ERROR = re.compile(r"^(?P<file>[^:]+):(?P<row>\d+):(?P<field>[^:]*): (?P<reason>.*)$", re.DOTALL)

@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from maillage.textinput import csv_error_reason, nul_reason
+
 from .models import ActivityIndicator, BudgetLine, Convention, ScheduledService, SteeringData
 
 BUDGET_FILE = "budget_lines.csv"
@@ -190,7 +192,7 @@ def _numbered(reader: Any, filename: str, errors: list[str]) -> Iterator[tuple[i
         except StopIteration:
             return
         except csv.Error as exc:  # unterminated quote, oversized field
-            errors.append(f"{filename}:{last_line + 1}:-: CSV mal formé ({exc}) : fichier tronqué ?")
+            errors.append(f"{filename}:{last_line + 1}:-: {csv_error_reason(exc)}")
             return
         yield last_line + 1, raw
         last_line = reader.line_num
@@ -200,11 +202,15 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
     """Parse one CSV text into ``model`` instances; return (records, errors), never raises."""
     errors: list[str] = []
     text = text.removeprefix("\ufeff")
+    if (binary := nul_reason(text)) is not None:
+        return [], [f"{filename}:0:-: {binary}"]
     reader = _sniff_reader(text)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return [], [f"{filename}:1:-: fichier vide (en-tête attendu : {', '.join(spec)})"]
+    except csv.Error as exc:
+        return [], [f"{filename}:1:-: {csv_error_reason(exc)}"]
     for col in spec:
         if spec[col][0] and col not in header:
             errors.append(f"{filename}:1:{col}: colonne obligatoire absente")

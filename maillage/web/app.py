@@ -33,14 +33,20 @@ from maillage.web.security import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
     TokenBucket,
+    WriteOriginMiddleware,
     session_secret,
 )
+from maillage.web.sessions import ABSOLUTE_TIMEOUT_S
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 SWAGGER = STATIC / "vendor" / "swagger-ui"
 SESSION_COOKIE = "maillage_session"
-SESSION_MAX_AGE_S = 8 * 3600
+# Each uvicorn worker builds its own index before answering (minutes on the 92's street graph on a
+# loaded machine) while uvicorn's supervisor pings it; at the 5 s default it killed and restarted
+# every worker in a loop ("Child process died") and `serve --workers 2` never answered.
+WORKER_HEALTHCHECK_S = 600
+SESSION_MAX_AGE_S = ABSOLUTE_TIMEOUT_S  # the cookie never outlives its server-side session
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -80,7 +86,7 @@ def create_app(
 
     ``rate_per_s``/``burst``: token bucket per client IP on the public API (default 20/s, burst 40,
     or ``$MAILLAGE_RATE_PER_S``/``$MAILLAGE_RATE_BURST``). ``https_only`` marks the session cookie
-    Secure (default: ``$MAILLAGE_HTTPS_ONLY=1``).
+    Secure and sends ``Strict-Transport-Security`` (default: ``$MAILLAGE_HTTPS_ONLY=1``).
     """
     # the server offers every mode: the others are built in the background after start-up
     context = context or build_context(db_url, data, mode=mode, standard=standard, other_modes=True)
@@ -147,7 +153,8 @@ def create_app(
     )
     max_body = int(os.environ.get("MAILLAGE_MAX_BODY_BYTES", MAX_BODY_BYTES))
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)  # every route, before anything reads the body
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(WriteOriginMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=secure)
     return app
 
 

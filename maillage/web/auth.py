@@ -81,10 +81,16 @@ def authenticate(db: Engine, username: str, password: str) -> User | None:
 
 
 def is_active(db: Engine, username: str) -> bool:
-    """Whether the account still exists and is active (checked on every planner request)."""
+    """Whether the account still exists and is active."""
+    return active_role(db, username) is not None
+
+
+def active_role(db: Engine, username: str) -> Role | None:
+    """The account's role if it exists and is active, else None (read on every planner request, so a
+    role change or a deactivation applies at once)."""
     with Session(db) as session:
         account = session.scalars(select(Account).where(Account.username == username)).first()
-        return bool(account is not None and account.active)
+        return Role(account.role) if account is not None and account.active else None
 
 
 def log_write(db: Engine, actor: str, action: str, target: str | None, detail: dict | None = None) -> None:

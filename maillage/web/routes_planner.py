@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from maillage.audit.guarantee import AuditResult
 from maillage.registry.models import WriteLog
-from maillage.web import auth, planner_layers, workspace
+from maillage.web import auth, planner_layers, sessions, workspace
 from maillage.web.context import WebContext
 from maillage.web.schemas import (
     AuditOut,
@@ -34,6 +34,7 @@ from maillage.web.security import check_csrf, csrf_token, require_csrf
 
 router = APIRouter(prefix="/planner")
 api = APIRouter(prefix="/api", tags=["planner"], responses={401: {"model": Problem}, 403: {"model": Problem}})
+SESSION_TOKEN = "sid"  # the cookie's key for the server-side session token
 ScenarioId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 ScenarioPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # bounded: a huge id must be a 422, not a database overflow
 ChangePath = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -50,14 +51,20 @@ def _context(request: Request) -> WebContext:
 
 
 def session_user(request: Request) -> auth.User | None:
-    """The logged-in user, if the session names an account that is still active."""
-    username, role = request.session.get("user"), request.session.get("role")
-    if not username or role not in auth.Role.__members__.values():
+    """The logged-in user, if the cookie's session is open server-side and its account still active."""
+    db = _context(request).db
+    username = sessions.session_username(db, request.session.get(SESSION_TOKEN))
+    role = auth.active_role(db, username) if username else None
+    if username is None or role is None:
+        if SESSION_TOKEN in request.session:
+            request.session.clear()
         return None
-    if not auth.is_active(_context(request).db, username):
-        request.session.clear()
-        return None
-    return auth.User(username, auth.Role(role))
+    return auth.User(username, role)
+
+
+def client_address(request: Request) -> str:
+    """Where a request comes from, as the write log records it."""
+    return request.client.host if request.client else "inconnue"
 
 
 def current_user(request: Request) -> auth.User:
@@ -108,7 +115,7 @@ def login(
     context = _context(request)
     user = auth.authenticate(context.db, username, password)
     if user is None:
-        auth.log_write(context.db, username[:120], "login_failed", None, {})
+        auth.log_write(context.db, username[:120], "login_failed", None, {})  # origin: the client's address
         return request.app.state.templates.TemplateResponse(
             request,
             "login.html",
@@ -116,7 +123,8 @@ def login(
             status_code=401,
         )
     request.session.clear()  # no session fixation: a fresh session (and CSRF token) at login
-    request.session.update({"user": user.username, "role": user.role.value})
+    origin = client_address(request)
+    request.session[SESSION_TOKEN] = sessions.open_session(context.db, user.username, origin)
     csrf_token(request)
     auth.log_write(context.db, user.username, "login", None, {})
     return RedirectResponse("/planner", status_code=303)
@@ -128,6 +136,7 @@ def logout(request: Request, csrf: Annotated[str, Form(alias="csrf_token", max_l
     user = session_user(request)
     if user is not None:
         auth.log_write(_context(request).db, user.username, "logout", None, {})
+    sessions.revoke(_context(request).db, request.session.get(SESSION_TOKEN))  # the cookie, replayed, is refused
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
@@ -328,6 +337,22 @@ def writelog(
         rows = session.scalars(select(WriteLog).order_by(WriteLog.id.desc()).limit(limit)).all()
         return [{"at": r.at.isoformat() if r.at else None, "actor": r.actor, "action": r.action, "target": r.target,
                  "detail": r.detail} for r in rows]  # fmt: skip
+
+
+@api.delete(
+    "/accounts/{username}/sessions",
+    dependencies=[Csrf],
+    summary="Fermer toutes les sessions d'un compte (administrateurs)",
+)
+def revoke_sessions(
+    request: Request,
+    user: Annotated[auth.User, Depends(admin_user)],
+    username: Annotated[str, Path(min_length=1, max_length=120)],
+) -> dict[str, int]:
+    context = _context(request)
+    count = sessions.revoke_account(context.db, username)
+    auth.log_write(context.db, user.username, "sessions_revoke", f"account:{username}", {"sessions": count})
+    return {"revoked": count}
 
 
 router.include_router(api)

@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from maillage.registry.db import home_dir
+from maillage.registry.writelog import writes_from
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,12 +53,17 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` under private prefixes)."""
+HSTS = "max-age=31536000; includeSubDomains"  # a year: browsers then never try plain http first
 
-    def __init__(self, app: ASGIApp, private_prefixes: tuple[str, ...] = ("/planner",)) -> None:
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` under private prefixes);
+    ``Strict-Transport-Security`` too when the site is served over https only."""
+
+    def __init__(self, app: ASGIApp, private_prefixes: tuple[str, ...] = ("/planner",), hsts: bool = False) -> None:
         self.app = app
         self.private_prefixes = private_prefixes
+        self.headers = {**SECURITY_HEADERS, **({"strict-transport-security": HSTS} if hsts else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,7 +76,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in (SECURITY_HEADERS | own).items():
+                for name, value in (self.headers | own).items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 if private and b"cache-control" not in present:
@@ -79,6 +85,18 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class WriteOriginMiddleware:
+    """Every write a request makes is logged with the client's address (``write_log.detail.origin``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        with writes_from(f"ip {client[0]}" if client else "ip inconnue"):
+            await self.app(scope, receive, send)
 
 
 MAX_BODY_BYTES = 1_048_576  # the largest legitimate body (a scenario change, the login form) is a few kB

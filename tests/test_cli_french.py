@@ -114,7 +114,7 @@ def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
                                 "13 rue Jean-Pierre Timbaud Issy-les-Moulineaux",
                                 "--hours", "du lundi au vendredi de 9h à 17h"], env=WIDE)  # fmt: skip
     assert added.exit_code == 0, added.output
-    assert "Placé : 13 rue Jean-Pierre Timbaud Issy-les-Moulineaux (Issy-les-Moulineaux)" in added.output
+    assert "Placé : 13 rue Jean-Pierre Timbaud Issy-les-Moulineaux — 2.2" in added.output
     assert "ajout d'un site : Antenne Timbaud" in added.output and "add_site" not in added.output
     shown = runner.invoke(app, ["scenario", "show", "adresse", "--format", "json"])
     payload = __import__("json").loads(shown.output)["changes"][0]["payload"]

@@ -60,8 +60,12 @@ def test_web_pages_escape_and_json_stays_json(registry_template: Path, shared_da
 
 
 def test_map_tooltips_bind_names_as_text_nodes() -> None:
-    """Leaflet's bindTooltip/bindPopup put a *string* into innerHTML: every call must pass text(...)."""
+    """Leaflet's bindTooltip/bindPopup put a *string* into innerHTML: every call must pass a text node,
+    text(...), or an element whose text is set with textContent, el(...)."""
     binds = re.compile(r"\.(?:bindTooltip|bindPopup|setTooltipContent|setPopupContent)\(([^)]*)")
     calls = [arg for script in sorted(STATIC_JS.glob("*.js")) for arg in binds.findall(script.read_text())]
     assert calls  # the maps do have tooltips
-    assert all(arg.startswith("text(") for arg in calls), calls
+    assert all(arg.startswith(("text(", "el(")) for arg in calls), calls
+    helper = (STATIC_JS / "planner-map.js").read_text()
+    assert "node.textContent = text" in helper  # el() never parses markup
+    assert all(v.strip() == '""' for v in re.findall(r"innerHTML\s*=([^;]*);", helper))  # only ever emptied

@@ -103,4 +103,4 @@ def test_92_crowfly_comparison_per_commune(audit_92, registry_template: Path) ->
         crow.index, "share_within"], atol=1e-12)  # fmt: skip
     # what the streets cost is said in the notes, with the département's two figures
     note = next(n for n in result.notes if n.startswith("Par les rues"))
-    assert f"{result.total['share_within'] * 100:.1f} %".replace(".", ",") in note and "à vol d'oiseau" in note
+    assert f"{result.total['share_within'] * 100:.1f}\u00a0%".replace(".", ",") in note and "à vol d'oiseau" in note

@@ -186,6 +186,7 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     assert box is not None
     for fx, fy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4), (0.6, 0.6), (0.5, 0.3)):
         themap.click(position={"x": box["width"] * fx, "y": box["height"] * fy}, force=True)  # a marker may be on top
+        popup = page.locator(".leaflet-popup-content").last  # the one closing may still fade out
         expect(popup).to_be_visible()
         if "Verdict" in popup.inner_text():
             break

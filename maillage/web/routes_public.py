@@ -199,8 +199,9 @@ async def orient_api(
     ] = None,
 ) -> Any:
     context = _context(request)
-    if _mode(context, mode) is None:
-        raise HTTPException(status_code=404, detail="Mode de déplacement non proposé ici.")
+    if _mode(context, mode) is None:  # same shape as a place not found: the documented 404
+        unknown = {"detail": "Mode de déplacement non proposé ici.", "suggestions": []}
+        return JSONResponse(status_code=404, content=unknown)
     index = context.modes.get(mode) if context.modes and context.modes.ready(mode or context.index.mode) else None
     # a mode still being built: wait in a worker thread, never on the event loop
     index = index or await run_in_threadpool(context.index_for, mode)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
+from maillage.network.engine import MODE_LABELS_FR
 from maillage.orientation.search import (
     Opening,
     OriginCell,
@@ -33,7 +34,6 @@ from maillage.registry.vocab import SERVICE_LABELS_FR, Service
 
 SECTOR_KINDS = ("pole_social", "sst")
 DEPARTMENT_KINDS = ("pole_social", "sst", "pmi", "antenne")
-MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}
 NO_ADDRESS_FR = "adresse non communiquée"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from maillage.orientation.search import SearchIndex
 
 MODE_ORDER = ("walk", "bike", "car", "transit")
-# The page's words for each mode (radio labels); the answers use orient.MODE_LABELS_FR.
+# The page's words for each mode (radio labels); the answers use network.engine.MODE_LABELS_FR.
 MODE_CHOICES_FR = {"walk": "À pied", "bike": "À vélo", "car": "En voiture", "transit": "En transports en commun"}
 BUILD_WAIT_S = 600.0  # a request waits at most this long for a mode being built
 

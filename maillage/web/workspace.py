@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from maillage import api, planning
 from maillage.audit.guarantee import AuditResult, run_audit
-from maillage.network.engine import Destinations, TravelTimeEngine
+from maillage.network.engine import MODE_LABELS_FR, Destinations, TravelTimeEngine
 from maillage.planning import store
 from maillage.planning.changes import SCENARIO_QUALITY, ScenarioError
 from maillage.registry.snapshot import Snapshot
@@ -102,7 +102,7 @@ def _address_points(context: Any) -> Any:
 
 
 AUDIT_CACHE_SIZE = 16
-WORKSPACE_MODES = {"walk": "à pied", "bike": "à vélo", "car": "en voiture"}
+WORKSPACE_MODES = {mode: MODE_LABELS_FR[mode] for mode in ("walk", "bike", "car")}  # one vocabulary
 
 
 def engine(context: Any, mode: str | None) -> TravelTimeEngine:

@@ -14,8 +14,9 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from maillage.atomic import write_atomic
 
 MEMO_NAME = "sha256-memo.json"
 MEMO_MAX_FILES = 256  # a few data folders' worth; the oldest entries go first
@@ -55,17 +56,6 @@ def file_sha256(path: Path | str, *, memo_dir: Path | None = None) -> str:
         memo = {k: v for k, v in memo.items() if k != key} if isinstance(memo, dict) else {}
         memo[key] = [*stamp, sha]
         with contextlib.suppress(OSError):  # a read-only cache folder: hash again next time
-            _write_atomic(memo_file, json.dumps(dict(list(memo.items())[-MEMO_MAX_FILES:])))
+            write_atomic(memo_file, json.dumps(dict(list(memo.items())[-MEMO_MAX_FILES:])))
     return sha
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

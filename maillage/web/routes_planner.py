@@ -7,6 +7,8 @@ login form's token) and every write is recorded in ``write_log``. Scenario logic
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -211,14 +213,10 @@ def get_scenario(request: Request, user: User, scenario_id: ScenarioPath) -> dic
 )
 def add_change(request: Request, user: User, scenario_id: ScenarioPath, body: ChangeIn) -> dict[str, Any]:
     context = _context(request)
-    try:
+    with _scenario_errors(refused=422):
         return workspace.add_change(
             context.db, context.snapshot, scenario_id, body.model_dump(mode="json"), user.username
         )
-    except LookupError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except workspace.ScenarioError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 @api.get(
@@ -249,12 +247,8 @@ def compare(request: Request, user: User, scenario_id: ScenarioPath, mode: Mode 
 )
 def remove_change(request: Request, user: User, scenario_id: ScenarioPath, change_id: ChangePath) -> dict[str, Any]:
     context = _context(request)
-    try:
+    with _scenario_errors(refused=409):  # a later change depends on it
         return workspace.remove_change(context.db, context.snapshot, scenario_id, change_id, user.username)
-    except LookupError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except workspace.ScenarioError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from None
 
 
 @api.post(
@@ -269,14 +263,10 @@ def apply_proposal(
     request: Request, user: User, scenario_id: ScenarioPath, rank: Annotated[int, Path(ge=1, le=100)]
 ) -> dict[str, Any]:
     context = _context(request)
-    try:
+    with _scenario_errors(refused=422):
         _scenario(context, scenario_id)
         changes = workspace.proposal_changes(context, rank)
         return workspace.store.add_changes(context.db, context.snapshot, scenario_id, changes, user.username)
-    except LookupError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except workspace.ScenarioError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 @api.get(
@@ -359,6 +349,18 @@ router.include_router(api)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _scenario_errors(refused: int) -> Iterator[None]:
+    """The library's errors as HTTP answers: an unknown scenario, change or site is 404, a refused change
+    ``refused`` (422 for an invalid one, 409 for one that conflicts with the scenario)."""
+    try:
+        yield
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except workspace.ScenarioError as exc:
+        raise HTTPException(status_code=refused, detail=str(exc)) from None
 
 
 def _scenario(context: WebContext, scenario_id: int) -> dict[str, Any]:

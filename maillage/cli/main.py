@@ -420,9 +420,10 @@ def orient(
 
 
 def _mount_groups() -> None:
-    from maillage.cli import plan, scenario, sites, steering
+    from maillage.cli import plan, scenario, sessions, sites, steering
 
     sites.register(sites_app)  # maillage sites list, maillage sites show
+    sessions.register(user_app)  # maillage user sessions list|revoke
     app.add_typer(
         scenario.scenario_app, name="scenario", help="Scénarios : variantes nommées et enregistrées du registre."
     )

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
@@ -103,7 +104,8 @@ def create_app(
     app.state.context = context
     app.add_exception_handler(RequestValidationError, validation_handler)  # French sentences under /planner
     document_french_detail(app)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    # Our own environment: starlette's default, select_autoescape(), escapes only .html/.htm/.xml templates
+    templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
     templates.env.filters["fr_datetime"] = french_datetime
     templates.env.filters["fr_minutes"] = french_minutes
     templates.env.filters["fr_hours"] = osm_to_french

@@ -16,7 +16,7 @@ from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report import site_value
 from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
-from maillage.report.files import write_atomic
+from maillage.report.files import REPORT_CSP, write_atomic
 from maillage.report.map import minutes_map_svg
 from maillage.report.terminal import backend_fr, mode_fr
 
@@ -68,6 +68,8 @@ def render_html(
     counted = counted.assign(commune_name=[names.get(c, c or "") for c in counted["commune_code"]])
     return env.get_template("audit.html.j2").render(
         title=title,
+        csp=REPORT_CSP,
+        kind_labels=KIND_LABELS_FR,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
         result=result,
         total=result.total,

@@ -218,6 +218,8 @@ def test_json_stays_json_and_holds_hostile_text_as_data(hostile_client: TestClie
     csrf = hostile_client.get("/planner/api/session").json()["csrf_token"]
     headers = {"x-csrf-token": csrf}
     _json(hostile_client.get("/planner/api/layers"), HOSTILE, TEX, FORMULA)
+    _json(hostile_client.get("/planner/api/cells"), HOSTILE)  # a cell's popup says why: the nearest sites' names
+    _json(hostile_client.get("/planner/api/isochrone", params={"site_id": "pg-pole-chatillon"}))
     made = hostile_client.post("/planner/api/scenarios", json={"name": f"{HOSTILE} {TEX}", "description": SSTI},
                                headers=headers)  # fmt: skip
     assert made.status_code == 201, made.text

@@ -1,8 +1,14 @@
-"""Collect the command line's person-facing texts into the message catalogue template (Babel).
+"""Collect every person-facing text into the message catalogue template (Babel).
 
-Usage: ``python tools/extract_messages.py [--check]``. Writes ``maillage/locale/maillage.pot`` from every
-``help=`` text and every command docstring of ``maillage/cli/*.py`` (the French source strings); with
-``--check`` it writes nothing and exits 1 if the committed template misses or keeps a string.
+Usage: ``python tools/extract_messages.py [--check]``. Writes ``maillage/locale/maillage.pot`` (the French
+source strings) from:
+
+- every ``help=`` text and command docstring of ``maillage/cli/*.py`` (typer reads them where they are
+  declared, so they carry no marker; :mod:`maillage.cli.french_help` translates them);
+- every ``_("…")``, ``ngettext("…", "…", n)`` and ``N_("…")`` of ``maillage/**/*.py`` (Babel's Python
+  extractor).
+
+With ``--check`` it writes nothing and exits 1 if the committed template misses or keeps a string.
 """
 
 from __future__ import annotations
@@ -14,10 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "maillage" / "cli").glob("*.py"))
+PYTHON = sorted(p for p in (ROOT / "maillage").rglob("*.py") if p.name != "i18n.py")  # i18n defines, never marks
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 TEMPLATE = ROOT / "maillage" / "locale" / "maillage.pot"
 FIXED_DATE = datetime(2026, 12, 3, tzinfo=UTC)  # a stable template: no timestamp churn in diffs
 
@@ -53,6 +62,10 @@ def build() -> Catalog:
     for path in SOURCES:
         for text in messages(path):
             catalog.add(text, locations=[(str(path.relative_to(ROOT)), None)])  # no line: no churn
+    for path in PYTHON:
+        for _line, message, comments, _context in extract_from_file("python", path, keywords=KEYWORDS):
+            # the same text in two files is one entry with both locations (Catalog merges them)
+            catalog.add(message, locations=[(str(path.relative_to(ROOT)), None)], auto_comments=comments)
     return catalog
 
 

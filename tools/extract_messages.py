@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "maillage" / "cli").glob("*.py"))
 PYTHON = sorted(p for p in (ROOT / "maillage").rglob("*.py") if p.name != "i18n.py")  # i18n defines, never marks
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-TEMPLATES = sorted((ROOT / "maillage" / "report" / "templates").glob("*.j2"))
+TEMPLATES = sorted([*(ROOT / "maillage" / "report" / "templates").glob("*.j2"),
+                    *(ROOT / "maillage" / "web" / "templates").glob("*.html")])  # fmt: skip
 # the msgids as the rendering Environment sees them (maillage.i18n.install_gettext: newstyle, untrimmed)
 JINJA_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
 TEMPLATE = ROOT / "maillage" / "locale" / "maillage.pot"

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
+from maillage.i18n import install_gettext
 from maillage.registry.hours_fr import osm_to_french
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
@@ -104,6 +105,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, validation_handler)  # French sentences under /planner
     document_french_detail(app)
     templates = Jinja2Templates(directory=HERE / "templates")
+    install_gettext(templates.env)  # {% trans %} and _() of the templates: words from the message catalogue
     templates.env.filters["fr_datetime"] = french_datetime
     templates.env.filters["fr_minutes"] = french_minutes
     templates.env.filters["fr_hours"] = osm_to_french

@@ -12,9 +12,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from maillage.cli.common import DbOption, actor, err, fail
+from maillage.i18n import gettext as _
+from maillage.i18n import ngettext
 
 UserOption = Annotated[
     str | None, typer.Option("--user", help="Identifiant du compte (voir maillage user sessions list).")
@@ -34,8 +38,9 @@ def _known_account(db, username: str) -> None:
         from difflib import get_close_matches
 
         close = get_close_matches(username, names, n=1)
-        hint = f" ; vouliez-vous dire « {close[0]} » ?" if close else f" (comptes : {', '.join(names) or 'aucun'})"
-        raise fail(f"--user : aucun compte « {username} »{hint}")
+        hint = (_(" ; vouliez-vous dire « {name} » ?").format(name=close[0]) if close
+                else _(" (comptes : {names})").format(names=", ".join(names) or _("aucun")))  # fmt: skip
+        raise fail(_("--user : aucun compte « {username} »{hint}").format(username=username, hint=hint))
 
 
 def register(user_app: typer.Typer) -> None:
@@ -55,13 +60,14 @@ def register(user_app: typer.Typer) -> None:
             _known_account(engine, user)
         rows = valid_sessions(engine, user)
         if not rows:
-            err.print("Aucune session ouverte.")
+            err.print(_("Aucune session ouverte."))
             return
-        table = Table(title=f"{len(rows)} session(s) ouverte(s)")
-        for column in ("Compte", "Ouverte le", "Dernière activité", "Adresse"):
+        table = Table(title=ngettext("{n} session ouverte", "{n} sessions ouvertes", len(rows)).format(n=len(rows)))
+        for column in (_("Compte"), _("Ouverte le"), _("Dernière activité"), _("Adresse")):
             table.add_column(column, overflow="fold")
         for r in rows:
-            table.add_row(r.username, _local(r.created_at), _local(r.last_seen_at), r.origin or "inconnue")
+            table.add_row(escape(r.username), _local(r.created_at), _local(r.last_seen_at),
+                          escape(r.origin) if r.origin else _("inconnue"))  # fmt: skip
         Console().print(table)
 
     @sessions_app.command("revoke")
@@ -76,14 +82,18 @@ def register(user_app: typer.Typer) -> None:
         from maillage.web.sessions import revoke_account, revoke_all
 
         if (user is None) == (not everyone):
-            raise fail("précisez soit --user IDENTIFIANT, soit --all")
+            raise fail(_("précisez soit --user IDENTIFIANT, soit --all"))
         engine = api.open_registry(db)
         if user is not None:
             _known_account(engine, user)
             count = revoke_account(engine, user)
             log_write(engine, actor(), "sessions_revoke", f"account:{user}", {"sessions": count})
-            err.print(f"[green]{count} session(s) de {user} fermée(s).[/]", highlight=False)
+            message = ngettext("{n} session de {user} fermée.", "{n} sessions de {user} fermées.", count)
+            err.print(Text(message.format(n=count, user=user), style="green"), highlight=False)
         else:
             count = revoke_all(engine)
             log_write(engine, actor(), "sessions_revoke", "account:*", {"sessions": count})
-            err.print(f"[green]{count} session(s) fermée(s), tous comptes confondus.[/]", highlight=False)
+            message = ngettext(
+                "{n} session fermée, tous comptes confondus.", "{n} sessions fermées, tous comptes confondus.", count
+            )
+            err.print(Text(message.format(n=count), style="green"), highlight=False)

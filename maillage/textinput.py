@@ -9,10 +9,13 @@ through these helpers, then names its own file, row and field.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from maillage.i18n import _
 
 MAX_FIELD_CHARS = csv.field_size_limit()  # Python's default (131,072): no real cell comes near it
 MAX_JSON_DEPTH = 64  # an exported scenario or a GeoJSON is a few levels deep; this is generous
@@ -25,18 +28,26 @@ def csv_error_reason(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
         limit = f"{MAX_FIELD_CHARS:,}".replace(",", "\u202f")
-        return f"un champ dépasse {limit} caractères (guillemet jamais fermé ou fichier binaire ?)"
+        return _("un champ dépasse {limit} caractères (guillemet jamais fermé ou fichier binaire ?)").format(
+            limit=limit)
     if "unexpected end of data" in text or "EOF" in text:
-        return "guillemet non fermé : fichier tronqué ?"
-    return f"CSV mal formé ({text}) : fichier tronqué ?"
+        return _("guillemet non fermé : fichier tronqué ?")
+    return _("CSV mal formé ({reason}) : fichier tronqué ?").format(reason=text)
 
 
 def nul_reason(text: str) -> str | None:
     """A reason if ``text`` holds a NUL character (binary data; PostgreSQL cannot store it), else None."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return f"octet nul ligne {line} : fichier binaire, pas du texte"
+        return _("octet nul ligne {line} : fichier binaire, pas du texte").format(line=line)
     return None
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in French (the system's own words, English, for the rare cases)."""
+    known = {errno.ENOENT: _("fichier introuvable"), errno.EACCES: _("accès refusé"), errno.EPERM: _("accès refusé"),
+             errno.EISDIR: _("c'est un dossier, pas un fichier")}  # fmt: skip
+    return known.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 class JsonInputError(ValueError):
@@ -48,13 +59,16 @@ def load_json(text: str) -> Any:
     document nested 100,000 deep never reaches the recursive decoder)."""
     depth = _max_depth(text)
     if depth > MAX_JSON_DEPTH:
-        raise JsonInputError(f"imbrication trop profonde ({depth} niveaux, {MAX_JSON_DEPTH} au plus)")
+        raise JsonInputError(
+            _("imbrication trop profonde ({depth} niveaux, {limit} au plus)").format(depth=depth, limit=MAX_JSON_DEPTH))
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonInputError(f"JSON illisible (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})") from None
+        raise JsonInputError(
+            _("JSON illisible (ligne {lineno}, colonne {colno} : {msg})").format(
+                lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
     except RecursionError:  # unreachable after the depth check; kept so no traceback can escape
-        raise JsonInputError("imbrication trop profonde") from None
+        raise JsonInputError(_("imbrication trop profonde")) from None
 
 
 def _max_depth(text: str) -> int:

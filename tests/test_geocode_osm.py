@@ -140,7 +140,7 @@ def test_address_point_without_number_is_one_line_and_registry_unchanged(data_co
         api.init_registry(data_copy, url)
     lines = str(caught.value).splitlines()
     assert len(lines) == 1 and "rien n'a été écrit" in lines[0]
-    assert lines[0].startswith(f"{PBF_NAME}:node 11: address point without a number") and "addr:housenumber" in lines[0]
+    assert lines[0].startswith(f"{PBF_NAME}:node 11: point d'adresse sans numéro") and "addr:housenumber" in lines[0]
     after = load_snapshot(api.open_registry(url)).sites[["id", "lon", "lat", "coordinate_quality"]]
     assert after.equals(before)
 

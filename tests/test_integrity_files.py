@@ -46,7 +46,7 @@ def test_init_refuses_a_site_file_cut_in_half(data_copy: Path, loaded: str) -> N
     half = text.index(",", half) + 1  # …cut after its first field
     line = _cut(path, half)
     message = _rejected(data_copy, loaded)
-    assert f"{FS}:{line}:{_header(path)[2]}: 2 field(s) for {len(_header(path))} columns" in message
+    assert f"{FS}:{line}:{_header(path)[2]}: 2 champ(s) pour {len(_header(path))} colonnes" in message
 
 
 @pytest.mark.parametrize("fields", [3, "more"])
@@ -58,18 +58,17 @@ def test_init_refuses_a_row_with_the_wrong_number_of_fields(data_copy: Path, loa
     path.write_text("\n".join(lines), encoding="utf-8")
     message = _rejected(data_copy, loaded)
     if fields == 3:
-        assert f"{FS}:6:{header[3]}: 3 field(s) for {len(header)} columns" in message
+        assert f"{FS}:6:{header[3]}: 3 champ(s) pour {len(header)} colonnes" in message
     else:
-        assert f"{FS}:6: {len(header) + 1} fields for {len(header)} columns" in message
+        assert f"{FS}:6: {len(header) + 1} champs pour {len(header)} colonnes" in message
 
 
 def test_init_refuses_a_file_cut_inside_its_last_field(data_copy: Path, loaded: str) -> None:
     path = data_copy / "sites" / FS
     text = path.read_text(encoding="utf-8").rstrip("\n")
     line = _cut(path, len(text) - 2)  # the last value loses its end, every row keeps its fields
-    assert f"{FS}:{line}:{_header(path)[-1]}: last line has no line break: file cut off?" in _rejected(
-        data_copy, loaded
-    )
+    expected = f"{FS}:{line}:{_header(path)[-1]}: la dernière ligne n'a pas de saut de ligne : fichier coupé ?"
+    assert expected in _rejected(data_copy, loaded)
 
 
 def test_sites_import_of_a_cut_file_exits_1_and_writes_nothing(loaded: str, shared_data: Path, tmp_path: Path) -> None:
@@ -133,4 +132,4 @@ def test_latin1_binary_and_bom_files(data_copy: Path, loaded: str, tmp_path: Pat
 def test_a_header_only_site_file_is_said(data_copy: Path, loaded: str) -> None:
     path = data_copy / "sites" / FS
     path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
-    assert f"{FS}:2: header only, no site" in _rejected(data_copy, loaded)
+    assert f"{FS}:2: en-tête seul, aucun site" in _rejected(data_copy, loaded)

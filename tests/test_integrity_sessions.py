@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_web_api import ADMIN, PLANNER, SECRET, client, context, login  # noqa: F401  (fixtures)
+from typer.testing import CliRunner
 
+from maillage.cli import app as cli
 from maillage.registry.models import WebSession, WriteLog
 from maillage.web import sessions
 from maillage.web.app import SESSION_COOKIE, create_app
@@ -62,6 +64,43 @@ def test_an_administrator_closes_every_session_of_an_account(context: WebContext
     with Session(context.db) as session:
         log = session.scalars(select(WriteLog).where(WriteLog.action == "sessions_revoke")).one()
         assert (log.actor, log.target, log.detail["sessions"]) == (ADMIN[0], f"account:{PLANNER[0]}", 1)
+
+
+def test_sessions_revoked_from_the_command_line_are_refused_by_the_app(context: WebContext, db_url: str) -> None:  # noqa: F811
+    """``maillage user sessions list|revoke``: an administrator on the server closes a lost laptop's session."""
+    app = create_app(context=context, secret_key=SECRET, rate_per_s=1000, burst=1000)
+    run = CliRunner().invoke
+    with TestClient(app) as laptop, TestClient(app) as desk, TestClient(app) as admin:
+        laptop_csrf, desk_csrf, admin_csrf = login(laptop, *PLANNER), login(desk, *PLANNER), login(admin, *ADMIN)
+        listed = run(cli, ["user", "sessions", "list", "--db", db_url], terminal_width=160)
+        assert listed.exit_code == 0, listed.output
+        assert "3 sessions ouvertes" in listed.output
+        assert listed.output.count(f"│ {PLANNER[0]} ") == 2 and listed.output.count(f"│ {ADMIN[0]} ") == 1
+        assert listed.output.count("testclient") == 3  # where each came from
+
+        typo = run(cli, ["user", "sessions", "revoke", "--user", "alicee", "--db", db_url])
+        assert typo.exit_code == 1 and "vouliez-vous dire « alice »" in typo.output
+        assert run(cli, ["user", "sessions", "revoke", "--db", db_url]).exit_code == 1  # neither --user nor --all
+        assert _create(laptop, laptop_csrf, "avant") == 201  # nothing revoked by the refusals
+
+        done = run(cli, ["user", "sessions", "revoke", "--user", PLANNER[0], "--db", db_url])
+        assert done.exit_code == 0 and f"2 sessions de {PLANNER[0]} fermées" in done.output, done.output
+        assert _create(laptop, laptop_csrf, "portable perdu") == 401
+        assert _create(desk, desk_csrf, "bureau") == 401
+        assert laptop.get("/planner/api/session").status_code == 401
+        assert laptop.get("/planner", follow_redirects=False).headers["location"] == "/planner/login"
+        assert admin.get("/planner/api/session").status_code == 200  # other accounts untouched
+
+        everyone = run(cli, ["user", "sessions", "revoke", "--all", "--db", db_url])
+        assert everyone.exit_code == 0 and "1 session fermée" in everyone.output, everyone.output
+        assert admin.delete(f"/planner/api/accounts/{PLANNER[0]}/sessions",
+                            headers={"x-csrf-token": admin_csrf}).status_code == 401  # fmt: skip
+        assert "Aucune session ouverte." in run(cli, ["user", "sessions", "list", "--db", db_url]).output
+        assert login(laptop, *PLANNER) and laptop.get("/planner/api/session").status_code == 200  # log in again
+    with Session(context.db) as session:
+        logs = session.scalars(select(WriteLog).where(WriteLog.action == "sessions_revoke").order_by(WriteLog.id)).all()
+    assert [(log.actor.startswith("cli"), log.target, log.detail["sessions"]) for log in logs] == [
+        (True, f"account:{PLANNER[0]}", 2), (True, "account:*", 1)]
 
 
 def test_idle_and_absolute_expiry(context: WebContext) -> None:  # noqa: F811

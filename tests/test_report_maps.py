@@ -60,6 +60,14 @@ def test_compare_maps_share_one_frame_and_show_gains_and_losses(compared) -> Non
     assert HIGHLIGHT not in svgs[0]  # nothing is ringed on the reference
 
 
+def test_compare_tables_name_sectors_and_write_no_signed_zero(compared) -> None:
+    page = compared[4]
+    assert "Pôle social départemental de Châtillon (PMI de Châtillon incluse)" in page
+    assert "pg-pole-" not in page and "non-renseigne" not in page  # sectors by name, never by id
+    assert "<td>92020</td>" in page  # communes keep their INSEE code beside the name
+    assert "<td>+0</td>" not in page and "<td>−0</td>" not in page and "<td>0</td>" in page
+
+
 def test_changed_sites_are_added_and_moved_only(compared) -> None:
     baseline, after, _diff, moved_id, _page = compared
     assert changed_sites(baseline.sites, after.sites) == {"n1": "added", moved_id: "moved"}

@@ -1,8 +1,15 @@
-"""Collect the command line's person-facing texts into the message catalogue template (Babel).
+"""Collect every person-facing text into the message catalogue template (Babel).
 
-Usage: ``python tools/extract_messages.py [--check]``. Writes ``maillage/locale/maillage.pot`` from every
-``help=`` text and every command docstring of ``maillage/cli/*.py`` (the French source strings); with
-``--check`` it writes nothing and exits 1 if the committed template misses or keeps a string.
+Usage: ``python tools/extract_messages.py [--check]``. Writes ``maillage/locale/maillage.pot`` (the French
+source strings) from:
+
+- every ``help=`` text and command docstring of ``maillage/cli/*.py`` (typer reads them where they are
+  declared, so they carry no marker; :mod:`maillage.cli.french_help` translates them);
+- every ``_("…")``, ``ngettext("…", "…", n)`` and ``N_("…")`` of ``maillage/**/*.py`` (Babel's Python
+  extractor);
+- every ``{% trans %}`` block and ``_("…")`` of the report and web templates (jinja2's Babel extractor).
+
+With ``--check`` it writes nothing and exits 1 if the committed template misses or keeps a string.
 """
 
 from __future__ import annotations
@@ -14,10 +21,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
+from jinja2.ext import babel_extract
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "maillage" / "cli").glob("*.py"))
+PYTHON = sorted(p for p in (ROOT / "maillage").rglob("*.py") if p.name != "i18n.py")  # i18n defines, never marks
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+TEMPLATES = sorted([*(ROOT / "maillage" / "report" / "templates").glob("*.j2"),
+                    *(ROOT / "maillage" / "web" / "templates").glob("*.html")])  # fmt: skip
+# the msgids as the rendering Environment sees them (maillage.i18n.install_gettext: newstyle, untrimmed)
+JINJA_OPTIONS = {"newstyle_gettext": "true", "silent": "false"}
 TEMPLATE = ROOT / "maillage" / "locale" / "maillage.pot"
 FIXED_DATE = datetime(2026, 12, 3, tzinfo=UTC)  # a stable template: no timestamp churn in diffs
 
@@ -53,6 +68,11 @@ def build() -> Catalog:
     for path in SOURCES:
         for text in messages(path):
             catalog.add(text, locations=[(str(path.relative_to(ROOT)), None)])  # no line: no churn
+    marked = [("python", path, None) for path in PYTHON] + [(babel_extract, path, JINJA_OPTIONS) for path in TEMPLATES]
+    for method, path, options in marked:
+        for _line, message, comments, _context in extract_from_file(method, path, keywords=KEYWORDS, options=options):
+            # the same text in two files is one entry with both locations (Catalog merges them)
+            catalog.add(message, locations=[(str(path.relative_to(ROOT)), None)], auto_comments=comments)
     return catalog
 
 

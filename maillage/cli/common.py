@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from maillage.i18n import _
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -48,7 +50,7 @@ def actor() -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False)
+    err.print(_("[red]erreur :[/] {message}").format(message=message), soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -66,4 +68,4 @@ def emit(text: str, output: Path | None) -> None:
     from maillage.report.files import write_atomic
 
     write_atomic(output, text)
-    err.print(f"Écrit : {output}")
+    err.print(_("Écrit : {output}").format(output=output))

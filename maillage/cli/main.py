@@ -18,6 +18,7 @@ from rich.console import Console
 from maillage.cli import french_help
 from maillage.cli.common import DataOption, DbOption, err, fail
 from maillage.cli.common import progress as _progress
+from maillage.i18n import _
 from maillage.registry.vocab import Service
 
 # Only typer, rich and the standard library load with the command line: each command imports what it uses
@@ -58,16 +59,16 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
 
     try:
         with _progress() as progress:
-            progress.add_task("Lecture et validation du dossier de données…")
+            progress.add_task(_("Lecture et validation du dossier de données…"))
             content = api.init_registry(data, db)
     except (ImportRejected, DataFolderError) as exc:
         raise fail(str(exc)) from None
     s = content.summary()
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
     err.print(
-        f"[green]Registre chargé[/] : {s['communes']} communes ({n(s['population'])} hab.), {s['sites']} sites "
-        f"({s['sites_duplicate']} doublons signalés, {s['sites_at_commune_centroid']} placés au centre de leur "
-        f"commune), {s['sectors']} secteurs."
+        _("[green]Registre chargé[/] : {communes} communes ({population} hab.), {sites} sites "
+          "({sites_duplicate} doublons signalés, {sites_at_commune_centroid} placés au centre de leur "
+          "commune), {sectors} secteurs.").format_map(s | {"population": n(s["population"])})
     )
 
 
@@ -162,12 +163,13 @@ def audit(
             antenne_kinds=tuple(k.strip() for k in antenne_kinds.split(",") if k.strip()),
         )
         with _progress() as progress:
-            task = progress.add_task("Préparation…")
+            task = progress.add_task(_("Préparation…"))
+            nearest = _("Temps jusqu'au plus proche : {name}")
             result = api.audit(
                 data=data, url=db, mode=mode, pbf=pbf, gtfs=gtfs or [], standard=standard,
                 service=service.value if service else None, grid=population_grid, cell_size_m=cell_size,
                 depart=depart, window_min=window, date=date, percentiles=percentile or [50],
-                progress=lambda name: progress.update(task, description=f"Temps jusqu'au plus proche : {name}"),
+                progress=lambda name: progress.update(task, description=nearest.format(name=name)),
                 scenario=scenario, when=when, public=public.value,
             )  # fmt: skip
             week_rows = api.week_coverage(data=data, url=db, mode=mode, pbf=pbf, standard=standard, scenario=scenario,
@@ -175,7 +177,7 @@ def audit(
             if html is not None:
                 from maillage.report.html import render_html  # matplotlib: only when a report is asked
 
-                progress.update(task, description="Rapport HTML…")
+                progress.update(task, description=_("Rapport HTML…"))
                 write_atomic(html, render_html(result, week=week_rows))
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError, LookupError) as exc:
         raise fail(str(exc)) from None
@@ -198,9 +200,9 @@ def audit(
             sys.stdout.write(text + "\n")
         else:
             write_atomic(output, text)
-            err.print(f"Écrit : {output}")
+            err.print(_("Écrit : {output}").format(output=output))
     if html is not None:
-        err.print(f"Rapport HTML : {html}")
+        err.print(_("Rapport HTML : {html}").format(html=html))
 
 
 @sites_app.command("import")
@@ -214,7 +216,7 @@ def sites_import(files: list[Path], db: DbOption = None) -> None:
         records = add_sites(api.open_registry(db), files)
     except (ImportRejected, ValueError) as exc:
         raise fail(str(exc)) from None
-    err.print(f"[green]{len(records)} sites ajoutés.[/]")
+    err.print(_("[green]{n} sites ajoutés.[/]").format(n=len(records)))
 
 
 @sites_app.command("export")
@@ -230,7 +232,7 @@ def sites_export(
 
     snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise fail("--format : csv ou geojson")
+        raise fail(_("--format : csv ou geojson"))
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
     if output is None:
         sys.stdout.write(text)
@@ -266,7 +268,7 @@ def serve(
             for key, value in (("MAILLAGE_DATA", data), ("MAILLAGE_DB_URL", db), ("MAILLAGE_WEB_MODE", mode)):
                 if value is not None:
                     os.environ[key] = str(value)
-            err.print(f"maillage : http://{host}:{port}/ ({workers} processus)")
+            err.print(_("maillage : http://{host}:{port}/ ({workers} processus)").format_map(locals()))
             uvicorn.run("maillage.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                         proxy_headers=False, server_header=False,
                         timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)  # fmt: skip
@@ -274,7 +276,7 @@ def serve(
         web = create_app(db, data, mode=mode)
     except (EmptyRegistryError, EngineUnavailable, DataFolderError, ValueError) as exc:
         raise fail(str(exc)) from None
-    err.print(f"maillage : http://{host}:{port}/")
+    err.print(_("maillage : http://{host}:{port}/").format_map(locals()))
     uvicorn.run(web, host=host, port=port, proxy_headers=False, server_header=False)
 
 
@@ -293,19 +295,19 @@ def user_add(
     from maillage.web.auth import AccountError, create_account
 
     if role not in ("planner", "admin"):
-        raise fail("--role : planner ou admin")
+        raise fail(_("--role : planner ou admin"))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
-        password = typer.prompt("Mot de passe", hide_input=True)
-        if typer.prompt("Confirmez le mot de passe", hide_input=True) != password:
-            raise fail("les deux mots de passe saisis diffèrent : relancez la commande")
+        password = typer.prompt(_("Mot de passe"), hide_input=True)
+        if typer.prompt(_("Confirmez le mot de passe"), hide_input=True) != password:
+            raise fail(_("les deux mots de passe saisis diffèrent : relancez la commande"))
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
         raise fail(str(exc)) from None
-    err.print(f"[green]Compte {username} ({role}) enregistré.[/]")
+    err.print(_("[green]Compte {username} ({role}) enregistré.[/]").format(username=username, role=role))
 
 
 @app.command("audit-many")
@@ -348,7 +350,7 @@ def audit_many(
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err)  # fmt: skip
     with progress:
-        task = progress.add_task("territoires audités", total=len(folders))
+        task = progress.add_task(_("territoires audités"), total=len(folders))
         try:
             results = run_many(folders, mode=mode, cell_size_m=cell_size, scheduler=address, n_workers=workers,
                                on_done=lambda r: progress.advance(task))  # fmt: skip
@@ -362,8 +364,9 @@ def audit_many(
         share = r.total.get("share_within", float("nan"))
         people = r.total.get("population", 0.0)
         seconds = f"{r.seconds:.1f}".replace(".", ",")
-        err.print(f"{r.territory} : {fr_pct(share)} dans la norme ({fr_int(people)} hab., {seconds} s)")
-    err.print(f"Lignes par commune : {output}")
+        err.print(_("{territory} : {share} dans la norme ({people} hab., {seconds} s)").format(
+            territory=r.territory, share=fr_pct(share), people=fr_int(people), seconds=seconds))  # fmt: skip
+    err.print(_("Lignes par commune : {output}").format(output=output))
 
 
 class OrientFormat(StrEnum):
@@ -394,12 +397,13 @@ def orient(
     from maillage.registry.snapshot import EmptyRegistryError
 
     if need not in {s.value for s in Service}:
-        raise fail(f"besoin inconnu {need!r} ; codes possibles : {', '.join(s.value for s in Service)}")
+        codes = ", ".join(s.value for s in Service)
+        raise fail(_("besoin inconnu {need!r} ; codes possibles : {codes}").format(need=need, codes=codes))
     if mode is not None and mode not in ("walk", "bike", "car"):
-        raise fail(f"mode inconnu {mode!r} ; modes possibles : walk, bike, car")
+        raise fail(_("mode inconnu {mode!r} ; modes possibles : walk, bike, car").format(mode=mode))
     try:
         with _progress() as progress:
-            progress.add_task("Calcul des temps de trajet…")
+            progress.add_task(_("Calcul des temps de trajet…"))
             inputs = api.orientation_inputs(db, data, mode)
     except (EmptyRegistryError, DataFolderError, EngineUnavailable) as exc:
         raise fail(str(exc)) from None
@@ -420,9 +424,10 @@ def orient(
 
 
 def _mount_groups() -> None:
-    from maillage.cli import plan, scenario, sites, steering
+    from maillage.cli import plan, scenario, sessions, sites, steering
 
     sites.register(sites_app)  # maillage sites list, maillage sites show
+    sessions.register(user_app)  # maillage user sessions list|revoke
     app.add_typer(
         scenario.scenario_app, name="scenario", help="Scénarios : variantes nommées et enregistrées du registre."
     )

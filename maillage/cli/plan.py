@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli.common import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
+from maillage.i18n import _
 
 ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
 
@@ -120,11 +121,12 @@ def plan(
     from maillage.report import planning as report
 
     if method not in ALL_METHODS:
-        raise fail(f"méthode {method!r} inconnue (connues : {', '.join(ALL_METHODS)})")
+        known = ", ".join(ALL_METHODS)
+        raise fail(_("méthode {method!r} inconnue (connues : {known})").format(method=method, known=known))
     try:
         standard = _standard(pole_minutes, antenne_minutes)
         with progress() as bar:
-            task = bar.add_task("Préparation…")
+            task = bar.add_task(_("Préparation…"))
             say = lambda text: bar.update(task, description=text)  # noqa: E731
             inputs = api.planning_inputs(data=data, url=db, mode=mode, pbf=pbf)
             result = _run(
@@ -152,13 +154,13 @@ def plan(
             )
             result["notes"] = [*inputs.notes, *result.get("notes", [])]
             if not no_save:
-                say("Enregistrement du scénario et vérification par l'audit…")
+                say(_("Enregistrement du scénario et vérification par l'audit…"))
                 result["saved"] = _save(inputs, standard, result, save, method)
             if html is not None:
                 from maillage.report.files import write_atomic
                 from maillage.report.planning_html import render_plan_html
 
-                say("Rapport HTML…")
+                say(_("Rapport HTML…"))
                 write_atomic(html, render_plan_html(result, inputs, standard))
     except _errors() as exc:
         raise fail(str(exc)) from None
@@ -167,12 +169,12 @@ def plan(
         {"sectors": report.print_sectors, "mobile": report.print_mobile}.get(method, report.print_plan)(result, console)
         if method in ("sectors", "mobile") and result.get("saved"):
             s = result["saved"]
-            console.print(f"Enregistré comme scénario « {s['name']} ». Voir : maillage compare {s['name']}")
+            console.print(_("Enregistré comme scénario « {name} ». Voir : maillage compare {name}").format_map(s))
     else:
         emit(report.to_json(result), output)
     if html is not None:
         err = Console(stderr=True)
-        err.print(f"Rapport HTML : {html}")
+        err.print(_("Rapport HTML : {html}").format(html=html))
 
 
 def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[str, Any]:
@@ -181,7 +183,7 @@ def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[st
     if method == "sectors":
         from maillage.planning.sectors import design_sectors
 
-        say(f"Découpage en {o['sectors']} secteurs (HiGHS)…")
+        say(_("Découpage en {sectors} secteurs (HiGHS)…").format(sectors=o['sectors']))
         return design_sectors(
             inputs.snapshot,
             inputs.cells,
@@ -247,11 +249,13 @@ def _save(inputs: Any, standard: Any, result: dict[str, Any], name: str | None, 
         return None
     name = name or store.free_name(inputs.registry, "plan")
     if method == "sectors":
-        description = f"maillage plan --method sectors : {result['sectors_count']} secteurs SST contigus"
+        description = _("maillage plan --method sectors : {n} secteurs SST contigus").format(n=result["sectors_count"])
     else:
         best = result["proposals"][0]["population_gain"] if result.get("proposals") else 0
         gain = result.get("population_gain", best)
-        description = f"maillage plan --method {method} : gain prévu {gain:,.0f} habitants".replace(",", "\u202f")
+        gain_text = f"{gain:,.0f}".replace(",", "\u202f")
+        description = _("maillage plan --method {method} : gain prévu {gain} habitants").format(
+            method=method, gain=gain_text)  # fmt: skip
     created = store.create_scenario(
         inputs.registry, name, description, actor(), snapshot=inputs.snapshot, changes=changes
     )
@@ -309,7 +313,7 @@ def compare(
     from maillage import api
     from maillage.planning import store
     from maillage.planning.compare import compare as diff_audits
-    from maillage.planning.timeaware import parse_when
+    from maillage.planning.timeaware import label_fr, parse_when
     from maillage.planning.variants import audit_variant
     from maillage.report import planning as report
 
@@ -317,11 +321,11 @@ def compare(
         standard = _standard(pole_minutes, antenne_minutes)
         moment = parse_when(when) if when else None
         with progress() as bar:
-            task = bar.add_task("Préparation…")
+            task = bar.add_task(_("Préparation…"))
             inputs = api.planning_inputs(data=data, url=db, mode=mode, pbf=pbf)
             target = store.find_scenario(inputs.registry, name)
             reference = store.find_scenario(inputs.registry, other) if other else None
-            bar.update(task, description="Audit de la référence…")
+            bar.update(task, description=_("Audit de la référence…"))
             base = audit_variant(
                 inputs.snapshot,
                 inputs.cells,
@@ -331,7 +335,7 @@ def compare(
                 unknown=unknown_hours,
                 changes=reference["changes"] if reference else (),
             )
-            bar.update(task, description=f"Audit du scénario « {name} »…")
+            bar.update(task, description=_("Audit du scénario « {name} »…").format(name=name))
             after = audit_variant(
                 inputs.snapshot,
                 inputs.cells,
@@ -356,8 +360,9 @@ def compare(
     except _errors() as exc:
         raise fail(str(exc)) from None
     if output_format is ShowFormat.table:
-        title = f"Scénario « {name} » comparé à {'« ' + other + ' »' if other else 'l’existant'}"
-        report.print_compare(diff, Console(), title + (f" ({moment:%A %H:%M})" if moment else ""))
+        title = (_("Scénario « {name} » comparé à « {other} »").format(name=name, other=other) if other
+                 else _("Scénario « {name} » comparé à l’existant").format(name=name))  # fmt: skip
+        report.print_compare(diff, Console(), title + (f" ({label_fr(moment)})" if moment else ""))
     elif output_format is ShowFormat.json:
         emit(report.to_json(diff), output)
     else:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
+from maillage.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -59,7 +60,8 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
         raise fail(str(exc)) from None
     names = change_names(snapshot)
     for change in updated["changes"][-len(changes) :]:
-        err.print(f"[green]Ajouté[/] au scénario « {scenario} » : n° {change['seq']}, {describe_change(change, names)}")
+        err.print(_("[green]Ajouté[/] au scénario « {scenario} » : n° {seq}, {change}").format(
+            scenario=scenario, seq=change["seq"], change=describe_change(change, names)))  # fmt: skip
 
 
 @scenario_app.command("create")
@@ -74,11 +76,11 @@ def create(
     from maillage.registry.snapshot import EmptyRegistryError
 
     try:
-        registry, _ = _registry(db)
+        registry, _snapshot = _registry(db)  # an empty registry is refused
         created = store.create_scenario(registry, name, description, actor())
     except (ScenarioError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(f"[green]Scénario « {created['name']} » créé[/] (n° {created['id']}).")
+    err.print(_("[green]Scénario « {name} » créé[/] (n° {id}).").format(name=created['name'], id=created['id']))
 
 
 @scenario_app.command("list")
@@ -139,19 +141,22 @@ def import_(
     from maillage.planning import store
     from maillage.planning.changes import ScenarioError
     from maillage.registry.snapshot import EmptyRegistryError
+    from maillage.textinput import os_error_reason
 
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise fail(f"{file} : illisible ({exc.strerror})") from None
+        raise fail(_("{file} : illisible ({reason})").format(file=file, reason=os_error_reason(exc))) from None
     except UnicodeDecodeError as exc:
-        raise fail(f"{file} : pas du texte UTF-8 (octet {exc.start}) ; enregistrez-le en UTF-8") from None
+        reason = _("{file} : pas du texte UTF-8 (octet {start}) ; enregistrez-le en UTF-8")
+        raise fail(reason.format(file=file, start=exc.start)) from None
     try:
         registry, snapshot = _registry(db)
         created = store.import_scenario(registry, snapshot, text, actor(), name=name or file.stem, filename=file.name)
     except (ScenarioError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(f"[green]Scénario « {created['name']} » importé[/] : {len(created['changes'])} changement(s).")
+    err.print(_("[green]Scénario « {name} » importé[/] : {n} changement(s).").format(
+        name=created["name"], n=len(created["changes"])))  # fmt: skip
 
 
 @scenario_app.command("delete")
@@ -164,7 +169,7 @@ def delete(name: str, db: DbOption = None) -> None:
         store.delete_scenario(_open(db), name, actor())
     except (LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(f"Scénario « {name} » supprimé.")
+    err.print(_("Scénario « {name} » supprimé.").format(name=name))
 
 
 AddressOption = Annotated[str | None, typer.Option("--address", help=(
@@ -183,16 +188,16 @@ def _point(
     from maillage.planning.changes import ScenarioError
 
     if address is not None and (lon is not None or lat is not None):
-        raise fail("donnez soit --address, soit --lon et --lat, pas les deux")
+        raise fail(_("donnez soit --address, soit --lon et --lat, pas les deux"))
     if address is None:
         if lon is None or lat is None:
-            raise fail("où placer le site ? donnez --address « adresse ou commune », ou --lon et --lat")
+            raise fail(_("où placer le site ? donnez --address « adresse ou commune », ou --lon et --lat"))
         return lon, lat, None
     try:
         found = api.locate_site(_registry(db)[1], address)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    err.print(f"Placé : {found.label} — {found.lon:.5f}, {found.lat:.5f}")
+    err.print(_("Placé : {label} — {lon:.5f}, {lat:.5f}").format(label=found.label, lon=found.lon, lat=found.lat))
     return found.lon, found.lat, found.commune_code
 
 
@@ -236,7 +241,7 @@ def move_site(
     db: DbOption = None,
 ) -> None:
     """Déplacer un site (identifiant du registre ou site ajouté par le scénario), vers une adresse ou un point."""
-    lon, lat, _ = _point(address, lon, lat, db)
+    lon, lat, _commune = _point(address, lon, lat, db)
     _edit(scenario, [{"op": "move_site", "site_id": site_id, "payload": {"lon": lon, "lat": lat}}], db)
 
 
@@ -279,7 +284,7 @@ def add_mobile_unit(
     for text in stop:
         parts = [p.strip() for p in text.split("|")]
         if len(parts) != 4:
-            raise fail(f"arrêt {text!r} : attendu « nom|lon|lat|horaires OSM »")
+            raise fail(_("arrêt {text!r} : attendu « nom|lon|lat|horaires OSM »").format(text=text))
         name, lon, lat, hours = parts
         payload = {"unit": unit, "name": name, "lon": lon, "lat": lat, "opening_hours": hours, "counts_as": counts_as}
         changes.append({"op": "add_mobile_stop", "site_id": None, "payload": payload})

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from maillage.i18n import _
+
 if TYPE_CHECKING:
     from maillage.registry.listing import SiteRow
 
@@ -31,7 +33,7 @@ class ListFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]erreur :[/] {message}", soft_wrap=True, highlight=False, markup=True)
+    err.print(_("[red]erreur :[/] {message}").format(message=message), soft_wrap=True, highlight=False, markup=True)
     return typer.Exit(1)
 
 
@@ -85,8 +87,8 @@ def register(sites_app: typer.Typer) -> None:
                 writer.writerow(_plain(r) | {"services": ";".join(r.services)})
             sys.stdout.write(buf.getvalue())
             return
-        table = Table(title=f"{len(rows)} site(s)", show_lines=False)
-        for column in ("Nom", "Type", "Commune", "Adresse", "Identifiant"):
+        table = Table(title=_("{n} site(s)").format(n=len(rows)), show_lines=False)
+        for column in (_("Nom"), _("Type"), _("Commune"), _("Adresse"), _("Identifiant")):
             table.add_column(column, overflow="fold")
         for r in rows:
             table.add_row(r.name, r.kind_label, r.commune_name, r.address, r.id)
@@ -109,12 +111,13 @@ def register(sites_app: typer.Typer) -> None:
         if output_format is not ListFormat.table:
             sys.stdout.write(json.dumps(_plain(row), ensure_ascii=False, indent=1) + "\n")
             return
-        fields = [("Nom", row.name), ("Type", row.kind_label), ("Commune", f"{row.commune_name} ({row.commune_code})"),
-                  ("Adresse", " ".join(x for x in (row.address, row.postcode) if x)),
-                  ("Services", ", ".join(row.services_labels) or "—"), ("Horaires", row.opening_hours or "inconnus"),
-                  ("Téléphone", row.phone or "—"),
-                  ("Position", f"{row.lat}, {row.lon} ({row.position})" if row.lon is not None else "inconnue"),
-                  ("Identifiant", row.id), ("Source", row.source)]  # fmt: skip
+        position = f"{row.lat}, {row.lon} ({row.position})" if row.lon is not None else _("inconnue")
+        fields = [(_("Nom"), row.name), (_("Type"), row.kind_label),
+                  (_("Commune"), f"{row.commune_name} ({row.commune_code})"),
+                  (_("Adresse"), " ".join(x for x in (row.address, row.postcode) if x)),
+                  (_("Services"), ", ".join(row.services_labels) or "—"),
+                  (_("Horaires"), row.opening_hours or _("inconnus")), (_("Téléphone"), row.phone or "—"),
+                  (_("Position"), position), (_("Identifiant"), row.id), (_("Source"), row.source)]  # fmt: skip
         table = Table(show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column(overflow="fold")

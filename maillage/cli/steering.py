@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from maillage.i18n import _
+
 if TYPE_CHECKING:
     from maillage.steering.models import SteeringData
 
@@ -73,7 +75,7 @@ def _load(folder: Path | None) -> SteeringData:
     try:
         return load_default() if folder is None else load_folder(folder)
     except SteeringImportError as exc:
-        err_console.print(f"[bold red]Import refusé : {len(exc.errors)} erreur(s)[/]")
+        err_console.print(_("[bold red]Import refusé : {n} erreur(s)[/]").format(n=len(exc.errors)))
         for e in exc.errors:
             err_console.print(f"  {e}", markup=False, highlight=False)
         raise typer.Exit(code=1) from None
@@ -85,7 +87,7 @@ def _today(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        msg = f"date invalide « {value} » (attendu AAAA-MM-JJ)"
+        msg = _("date invalide « {value} » (attendu AAAA-MM-JJ)").format(value=value)
         raise typer.BadParameter(msg, param_hint="--today") from None
 
 
@@ -149,8 +151,8 @@ def _rich_table(t: dict, width: int) -> RichTable:
         return rt
     rt = RichTable(title=t["title"], show_header=False, show_lines=True, title_justify="left")
     key_width = _longest_word(t["columns"]) + 1
-    rt.add_column("Champ", style="bold", min_width=min(key_width, 30), max_width=30)
-    rt.add_column("Valeur", overflow="fold", ratio=1)
+    rt.add_column(_("Champ"), style="bold", min_width=min(key_width, 30), max_width=30)
+    rt.add_column(_("Valeur"), overflow="fold", ratio=1)
     for n, row in enumerate(t["rows"], start=1):
         for i, (name, value) in enumerate(zip(t["columns"], row, strict=True)):
             rt.add_row(f"{name}" if i else f"[{n}/{len(t['rows'])}] {name}", str(value),
@@ -203,7 +205,7 @@ def show(
         console.print(_rich_table(t, console.width))
         for note in t["notes"]:
             console.print(f"[dim]{note}[/]")
-    console.print("[bold]Sources[/]")
+    console.print(_("[bold]Sources[/]"))
     for n, s in enumerate(sources, start=1):
         if n in used:
             console.print(f"[{n}] {s}", markup=False, highlight=False)
@@ -228,11 +230,11 @@ def report(
     try:
         paths = write_report(data, out, _today(today), pops, names, horizon)
     except PdfUnavailableError as exc:  # the HTML is written; only the print is missing
-        console.print(f"Rapport HTML : {Path(out) / 'pilotage.html'}")
-        err_console.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
+        console.print(_("Rapport HTML : {html}").format(html=Path(out) / 'pilotage.html'))
+        err_console.print(_("[bold red]Erreur :[/] {exc}").format(exc=exc), highlight=False)
         raise typer.Exit(code=1) from None
-    console.print(f"Rapport HTML : {paths['html']}")
-    console.print(f"Rapport PDF (A4) : {paths['pdf']}")
+    console.print(_("Rapport HTML : {html}").format(html=paths['html']))
+    console.print(_("Rapport PDF (A4) : {pdf}").format(pdf=paths['pdf']))
 
 
 @app.command("import")
@@ -242,8 +244,9 @@ def import_(
     """Valider et charger des CSV personnalisés (tout ou rien : chaque ligne rejetée est listée)."""
     data = _load(folder)
     console.print(
-        f"Import accepté : {len(data.budget_lines)} ligne(s) budgétaire(s), "
-        f"{len(data.activity)} indicateur(s) d'activité, {len(data.conventions)} convention(s)."
+        _("Import accepté : {lines} ligne(s) budgétaire(s), {indicators} indicateur(s) d'activité, "
+          "{conventions} convention(s).").format(lines=len(data.budget_lines), indicators=len(data.activity),
+                                                 conventions=len(data.conventions))
     )
 
 
@@ -271,11 +274,12 @@ def scenario(
         if replace:
             with contextlib.suppress(LookupError):
                 store.delete_scenario(engine, name, actor="cli")
-        store.create_scenario(engine, name, "Engagements des conventions avec les communes (communiqués)", "cli",
+        store.create_scenario(engine, name, _("Engagements des conventions avec les communes (communiqués)"), "cli",
                               snapshot=snapshot, changes=made.changes)  # fmt: skip
     except (ScenarioError, EmptyRegistryError) as exc:
-        err_console.print(f"[bold red]Erreur :[/] {exc}")
+        err_console.print(_("[bold red]Erreur :[/] {exc}").format(exc=exc))
         raise typer.Exit(code=1) from None
     for note in made.notes:
         console.print(f"- {note}", markup=False, highlight=False)
-    console.print(f"Scénario « {name} » : {len(made.changes)} site(s) ajouté(s). Effet : maillage compare {name}")
+    console.print(_("Scénario « {name} » : {n} site(s) ajouté(s). Effet : maillage compare {name}").format(
+        name=name, n=len(made.changes)))  # fmt: skip

@@ -4,69 +4,79 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from maillage.i18n import N_, _, ngettext
 from maillage.orientation.orient import Orientation, PlaceCard
 
-_DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_DAYS_FR = (N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche"))
 
 
 def minutes_fr(minutes: float) -> str:
     """``71.4`` → ``1 h 11``; ``4.2`` → ``4 min``."""
     whole = round(minutes)
-    return f"{whole // 60} h {whole % 60:02d}" if whole >= 60 else f"{whole} min"
+    if whole >= 60:
+        return _("{hours} h {minutes:02d}").format(hours=whole // 60, minutes=whole % 60)
+    return _("{minutes} min").format(minutes=whole)
 
 
 def when_fr(at: datetime) -> str:
-    return f"{_DAYS_FR[at.weekday()]} {at.day:02d}/{at.month:02d} à {at.hour:02d} h {at.minute:02d}"
+    return _("{day} {at.day:02d}/{at.month:02d} à {at.hour:02d} h {at.minute:02d}").format(
+        day=_(_DAYS_FR[at.weekday()]), at=at)
 
 
 def opening_fr(card: PlaceCard) -> str:
     o = card.opening
     if o.open_now is None:
-        said = f" ; la source indique : « {card.hours_source_text} »" if card.hours_source_text else ""
-        return f"horaires non communiqués{said}"
-    if o.open_now:
-        return "ouvert maintenant" + (f", ferme {when_fr(o.next_change)}" if o.next_change else "")
-    return "fermé" + (f", ouvre {when_fr(o.next_change)}" if o.next_change else "")
+        if card.hours_source_text:
+            return _("horaires non communiqués ; la source indique : « {text} »").format(text=card.hours_source_text)
+        return _("horaires non communiqués")
+    if o.next_change is None:
+        return _("ouvert maintenant") if o.open_now else _("fermé")
+    when = when_fr(o.next_change)
+    return (_("ouvert maintenant, ferme {when}") if o.open_now else _("fermé, ouvre {when}")).format(when=when)
 
 
 def card_lines(card: PlaceCard, mode_label: str, rank: str) -> list[str]:
     lines = [f"{rank} {card.name} — ≈ {minutes_fr(card.minutes)} {mode_label}"]
     if card.other_names:
-        lines.append(f"   même adresse : {' ; '.join(card.other_names)}")
+        lines.append("   " + _("même adresse : {names}").format(names=" ; ".join(card.other_names)))
     lines.append(f"   {' / '.join(card.kind_labels)}")
-    lines.append(f"   Adresse : {card.address_fr}")
-    lines.append(f"   Téléphone : {card.phone or 'non communiqué'}")
-    lines.append(f"   Horaires : {opening_fr(card)}" + (f" ({card.hours_fr})" if card.hours_fr else ""))
+    lines.append("   " + _("Adresse : {address}").format(address=card.address_fr))
+    lines.append("   " + _("Téléphone : {phone}").format(phone=card.phone or _("non communiqué")))
+    hours = opening_fr(card) + (f" ({card.hours_fr})" if card.hours_fr else "")
+    lines.append("   " + _("Horaires : {hours}").format(hours=hours))
     if card.appointment:
         lines.append(f"   {card.appointment}")
     if card.approximate_position:
-        lines.append("   Position approximative (centre de la commune) : temps indicatif.")
-    lines.append(f"   Sources : {' ; '.join(r.title_fr for r in card.sources)}")
+        lines.append("   " + _("Position approximative (centre de la commune) : temps indicatif."))
+    lines.append("   " + _("Sources : {titles}").format(titles=" ; ".join(r.title_fr for r in card.sources)))
     return lines
 
 
 def orientation_lines(o: Orientation) -> list[str]:
-    lines = [f"Où m'adresser ? « {o.need_label} » depuis {o.origin_label}", ""]
+    lines = [_("Où m'adresser ? « {need} » depuis {origin}").format(need=o.need_label, origin=o.origin_label), ""]
     if o.urgent:
-        lines.append("En cas d'urgence, appelez d'abord (gratuit) :")
+        lines.append(_("En cas d'urgence, appelez d'abord (gratuit) :"))
         lines += [f"  {n.number} — {n.label_fr} : {n.when_fr} ({n.source_url})" for n in o.urgent]
         lines.append("")
     if o.own_pole is not None:
-        lines.append("Votre pôle social :")
+        lines.append(_("Votre pôle social :"))
         lines += card_lines(o.own_pole, o.mode_label, " ★")
         lines.append(f"   {o.own_pole_reason}")
         lines.append("")
     if o.no_site_fr:
         lines.append(o.no_site_fr)
         if o.general_contact:
-            lines.append(f"Contact du Département : {o.general_contact.phone} ({o.general_contact.sentence_fr})")
+            contact = o.general_contact
+            lines.append(_("Contact du Département : {phone} ({sentence})").format(phone=contact.phone,
+                                                                                 sentence=contact.sentence_fr))
         lines.append("")
     if o.places:
-        lines.append(
-            f"{len(o.places)} lieu{'x' if len(o.places) > 1 else ''} pour ce besoin, du plus proche au plus loin :"
-        )
+        lines.append(ngettext("{n} lieu pour ce besoin, du plus proche au plus loin :",
+                              "{n} lieux pour ce besoin, du plus proche au plus loin :", len(o.places)).format(
+            n=len(o.places)))  # fmt: skip
         for i, card in enumerate(o.places, start=1):
             lines += card_lines(card, o.mode_label, f"{i:2d}.")
         lines.append("")
-    lines.append(f"Temps {o.mode_label}. {o.model_fr} Horaires au {when_fr(o.at)}.")
+    lines.append(_("Temps {mode}. {model} Horaires au {when}.").format(mode=o.mode_label, model=o.model_fr,
+                                                                       when=when_fr(o.at)))
     return lines

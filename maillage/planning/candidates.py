@@ -20,6 +20,7 @@ from scipy.spatial import cKDTree
 
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.geo import l93_to_lonlat
+from maillage.i18n import _
 from maillage.planning.changes import MOBILE_KIND, commune_at
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData, nearest_address_labels
@@ -51,7 +52,8 @@ def build_candidates(
     unknown = sorted(set(sources) - set(CANDIDATE_SOURCES))
     if unknown:
         raise ValueError(
-            f"source(s) de candidats inconnue(s) : {', '.join(unknown)} (connues : {', '.join(CANDIDATE_SOURCES)})"
+            _("source(s) de candidats inconnue(s) : {unknown} (connues : {known})").format(
+                unknown=', '.join(unknown), known=', '.join(CANDIDATE_SOURCES))
         )
     frames = []
     names = snapshot.communes["name"].to_dict()
@@ -115,7 +117,7 @@ def _partners(snapshot: Snapshot, standard: ServiceStandard) -> pd.DataFrame:
 
 def _grid(cells: Cells, step_m: float) -> pd.DataFrame:
     if step_m <= 0:
-        raise ValueError("le pas de la grille de candidats doit être positif, en mètres")
+        raise ValueError(_("le pas de la grille de candidats doit être positif, en mètres"))
     populated = np.flatnonzero(cells.population > 0)
     xy, weight = cells.xy_m[populated], cells.population[populated]
     block = np.floor(xy / step_m).astype(np.int64)
@@ -124,7 +126,7 @@ def _grid(cells: Cells, step_m: float) -> pd.DataFrame:
     )
     sums = frame.groupby(["bx", "by"], sort=True)[["wx", "wy", "w"]].sum()
     centres = np.column_stack([sums["wx"] / sums["w"], sums["wy"] / sums["w"]])
-    _, nearest = cKDTree(xy).query(centres, k=1)
+    _distance, nearest = cKDTree(xy).query(centres, k=1)
     points = xy[nearest]
     codes = cells.commune_code[populated][nearest]
     return pd.DataFrame(

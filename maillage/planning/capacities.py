@@ -18,6 +18,7 @@ import pandas as pd
 
 from maillage.audit.capacity import DEFAULT_CAPACITY_ROOMS, FALLBACK_CAPACITY_ROOMS, ROOM_FR, kind_label_fr
 from maillage.audit.capacity import site_capacities as audit_site_capacities
+from maillage.i18n import _
 from maillage.network.engine import Destinations
 from maillage.numbers import fr_int
 from maillage.registry.capacity import CAPACITY_UNIT_FR
@@ -45,19 +46,19 @@ def registry_capacities(
 ) -> PlanCapacities:
     """Rooms of the existing sites and of each candidate, times one admitted load (residents per room)."""
     frame = sites.set_index("id").loc[list(existing.site_ids)].reset_index()
-    rooms_existing, _, assumptions = audit_site_capacities(frame)
+    rooms_existing, _by_site, assumptions = audit_site_capacities(frame)
     default_rooms = DEFAULT_CAPACITY_ROOMS.get(new_kind, FALLBACK_CAPACITY_ROOMS)
     new_rooms = new_site_rooms if new_site_rooms is not None else default_rooms
     total_rooms = float(rooms_existing.sum())
     if residents_per_room is None:
         if total_rooms <= 0:
-            raise ValueError("aucun bureau d'entretien aux sites existants : donnez --residents-per-room")
+            raise ValueError(_("aucun bureau d'entretien aux sites existants : donnez --residents-per-room"))
         residents_per_room = population_total / total_rooms
         load_origin = f"population du département / {fr_int(total_rooms)} {CAPACITY_UNIT_FR} existants"
     else:
         load_origin = "valeur donnée"
     if residents_per_room <= 0 or new_rooms < 0:
-        raise ValueError("la charge admise et la capacité d'un nouveau site doivent être positives")
+        raise ValueError(_("la charge admise et la capacité d'un nouveau site doivent être positives"))
     rooms = np.r_[rooms_existing, np.full(n_candidates, float(new_rooms))]
     origin = "valeur donnée" if new_site_rooms is not None else f"défaut « {kind_label_fr(new_kind)} »"
     notes = [

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 
 from maillage.geo import lonlat_to_l93
+from maillage.i18n import _
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
@@ -76,38 +77,40 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
     are floats in degrees. Raises :class:`ScenarioError` with a one-line French message.
     """
     if op not in OPS:
-        raise ScenarioError(f"opération {op!r} inconnue (connues : {', '.join(OPS)})")
+        raise ScenarioError(_("opération {op!r} inconnue (connues : {known})").format(op=op, known=', '.join(OPS)))
     required, optional = OPS[op]
     clean = {k: v for k, v in payload.items() if v is not None and v != "" and v != []}
     unknown = sorted(set(clean) - set(required) - set(optional))
     if unknown:
-        raise ScenarioError(f"{op} : champ(s) inattendu(s) {', '.join(unknown)}")
+        raise ScenarioError(_("{op} : champ(s) inattendu(s) {unknown}").format(op=op, unknown=', '.join(unknown)))
     missing = [f for f in required if f not in clean]
     if missing:
-        raise ScenarioError(f"{op} : champ(s) manquant(s) {', '.join(missing)}")
+        raise ScenarioError(_("{op} : champ(s) manquant(s) {missing}").format(op=op, missing=', '.join(missing)))
     if op in EXISTING_SITE_OPS and not site_id:
-        raise ScenarioError(f"{op} : identifiant du site manquant")
+        raise ScenarioError(_("{op} : identifiant du site manquant").format(op=op))
     if site_id is not None and (not isinstance(site_id, str) or len(site_id) > 120):
-        raise ScenarioError("identifiant de site invalide (120 caractères au plus)")
+        raise ScenarioError(_("identifiant de site invalide (120 caractères au plus)"))
     if "lon" in clean or "lat" in clean:
         clean["lon"], clean["lat"] = _lonlat(clean.get("lon"), clean.get("lat"))
     for text_field, limit in (("name", 300), ("unit", 300), ("sector", 60), ("sector_name", 300)):
         if text_field in clean:
             clean[text_field] = str(clean[text_field]).strip()
             if not clean[text_field] or len(clean[text_field]) > limit:
-                raise ScenarioError(f"{op} : {text_field} vide ou trop long ({limit} caractères au plus)")
+                raise ScenarioError(
+                    _("{op} : {text_field} vide ou trop long ({limit} caractères au plus)").format(
+                        op=op, text_field=text_field, limit=limit))
     for kind_field in ("kind", "counts_as"):
         if kind_field in clean:
             clean[kind_field] = _kind(clean[kind_field])
     if clean.get("kind") == MOBILE_KIND:
-        raise ScenarioError("add_site : une unité mobile s'ajoute par ses arrêts (add_mobile_stop)")
+        raise ScenarioError(_("add_site : une unité mobile s'ajoute par ses arrêts (add_mobile_stop)"))
     if "services" in clean:
         clean["services"] = _services(clean["services"])
     if "opening_hours" in clean:
         try:
             clean["opening_hours"] = hours.from_planner(str(clean["opening_hours"]))
         except ValueError as exc:
-            raise ScenarioError(f"{op} : horaires invalides — {exc}") from None
+            raise ScenarioError(_("{op} : horaires invalides — {exc}").format(op=op, exc=exc)) from None
     if "commune_code" in clean:
         clean["commune_code"] = str(clean["commune_code"]).strip()
     return {"op": op, "site_id": site_id, "payload": clean}
@@ -117,9 +120,10 @@ def _lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     try:
         lon_f, lat_f = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise ScenarioError(f"coordonnées invalides : lon={lon!r}, lat={lat!r}") from None
+        raise ScenarioError(_("coordonnées invalides : lon={lon!r}, lat={lat!r}").format(lon=lon, lat=lat)) from None
     if not (math.isfinite(lon_f) and math.isfinite(lat_f) and -180 <= lon_f <= 180 and -90 <= lat_f <= 90):
-        raise ScenarioError(f"coordonnées hors limites : lon={lon_f}, lat={lat_f} (degrés WGS84)")
+        raise ScenarioError(
+            _("coordonnées hors limites : lon={lon}, lat={lat} (degrés WGS84)").format(lon=lon_f, lat=lat_f))
     return lon_f, lat_f
 
 
@@ -128,7 +132,8 @@ def _kind(value: Any) -> str:
         return SiteKind(str(value)).value
     except ValueError:
         raise ScenarioError(
-            f"type de site {value!r} inconnu (connus : {', '.join(k.value for k in SiteKind)})"
+            _("type de site {value!r} inconnu (connus : {known})").format(
+                value=value, known=', '.join(k.value for k in SiteKind))
         ) from None
 
 
@@ -142,7 +147,9 @@ def _services(value: Any) -> list[str]:
         try:
             out.append(Service(code).value)
         except ValueError:
-            raise ScenarioError(f"service {code!r} inconnu (connus : {', '.join(s.value for s in Service)})") from None
+            raise ScenarioError(
+                _("service {code!r} inconnu (connus : {known})").format(
+                    code=code, known=', '.join(s.value for s in Service))) from None
     return out
 
 
@@ -170,13 +177,14 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
             else:  # assign_sector
                 code = payload["commune_code"]
                 if code not in snapshot.communes.index:
-                    raise ScenarioError(f"commune {code!r} inconnue du registre")
+                    raise ScenarioError(_("commune {code!r} inconnue du registre").format(code=code))
                 sector_of[code] = payload["sector"]
                 names.setdefault(payload["sector"], payload.get("sector_name", payload["sector"]))
                 if "sector_name" in payload:
                     names[payload["sector"]] = payload["sector_name"]
         except ScenarioError as exc:
-            raise ScenarioError(f"changement n° {number} ({op}) : {exc}") from None
+            raise ScenarioError(
+                _("changement n° {number} ({op}) : {exc}").format(number=number, op=op, exc=exc)) from None
     return dataclasses.replace(
         snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of, sector_names=names
     )
@@ -190,8 +198,8 @@ def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[s
         if _distance_to_territory_m(snapshot, *swapped) <= TERRITORY_MARGIN_M:
             hint = f" ; longitude et latitude inversées ? essayez lon={payload['lat']}, lat={payload['lon']}"
         raise ScenarioError(
-            f"({payload['lon']}, {payload['lat']}) hors du territoire"
-            f" (à plus de {TERRITORY_MARGIN_M:.0f} m de ses communes){hint}"
+            _("({lon}, {lat}) hors du territoire (à plus de {margin:.0f} m de ses communes){hint}").format(
+                lon=payload['lon'], lat=payload['lat'], margin=TERRITORY_MARGIN_M, hint=hint)
         )
 
 
@@ -206,7 +214,7 @@ def _apply_to_site(
 ) -> pd.DataFrame:
     match = sites.index[(sites["id"] == site_id) & sites["duplicate_of"].isna()]
     if len(match) == 0:
-        raise ScenarioError(f"site {site_id!r} absent (ou déjà fermé) dans ce scénario")
+        raise ScenarioError(_("site {site_id!r} absent (ou déjà fermé) dans ce scénario").format(site_id=site_id))
     if op == "close_site":  # the records of the same place in other sources go with it
         return sites.drop(index=sites.index[(sites["id"] == site_id) | (sites["duplicate_of"] == site_id)])
     row = match[0]
@@ -227,9 +235,9 @@ def _apply_to_site(
 
 def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | None, payload: dict) -> pd.DataFrame:
     if not site_id:
-        raise ScenarioError("identifiant du nouveau site manquant")
+        raise ScenarioError(_("identifiant du nouveau site manquant"))
     if (sites["id"] == site_id).any():
-        raise ScenarioError(f"un site s'appelle déjà {site_id!r}")
+        raise ScenarioError(_("un site s'appelle déjà {site_id!r}").format(site_id=site_id))
     mobile = op == "add_mobile_stop"
     kind = MOBILE_KIND if mobile else payload["kind"]
     default_kind = payload.get("counts_as", SiteKind.ANTENNE.value) if mobile else kind
@@ -238,7 +246,7 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
     _check_inside(snapshot, x, y, payload)
     commune = payload.get("commune_code") or commune_at(snapshot, x, y)
     if commune is not None and commune not in snapshot.communes.index:
-        raise ScenarioError(f"commune {commune!r} inconnue du registre")
+        raise ScenarioError(_("commune {commune!r} inconnue du registre").format(commune=commune))
     row = {c: None for c in sites.columns} | {
         "id": site_id,
         "name": payload["name"],

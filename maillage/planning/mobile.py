@@ -18,6 +18,7 @@ import numpy as np
 
 from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import POLE_CLASS, ServiceStandard
+from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
 from maillage.planning.matrix import method_fr, travel_matrix
@@ -36,7 +37,8 @@ def allocate(scores: Sequence[float], n_slots: int) -> list[int]:
     n = len(scores)
     if n == 0 or n_slots < n:
         raise PlanningError(
-            f"{n} arrêt(s) pour {n_slots} demi-journée(s) : il faut au moins une demi-journée par arrêt"
+            _("{n} arrêt(s) pour {n_slots} demi-journée(s) : il faut au moins une demi-journée par arrêt").format(
+                n=n, n_slots=n_slots)
         )
     scores = np.asarray(scores, float)
     share = scores / scores.sum() * (n_slots - n) if scores.sum() > 0 else np.full(n, (n_slots - n) / n)
@@ -49,7 +51,7 @@ def allocate(scores: Sequence[float], n_slots: int) -> list[int]:
 def timetable(counts: Sequence[int], slots: Sequence[tuple[str, str]] = HALF_DAYS) -> list[str]:
     """OSM ``opening_hours`` of each stop: half-days dealt in turn so visits spread over the week."""
     if sum(counts) > len(slots):
-        raise PlanningError("plus de demi-journées demandées que la semaine n'en offre")
+        raise PlanningError(_("plus de demi-journées demandées que la semaine n'en offre"))
     left = list(counts)
     by_stop: list[dict[str, list[str]]] = [{} for _ in counts]
     turn = 0
@@ -87,7 +89,9 @@ def plan_mobile_unit(
     standard = standard or ServiceStandard()
     say = progress or (lambda _m: None)
     if not 1 <= stops <= len(slots):
-        raise PlanningError(f"le nombre d'arrêts doit être entre 1 et {len(slots)} (demi-journées de la semaine)")
+        raise PlanningError(
+            _("le nombre d'arrêts doit être entre 1 et {n_slots} (demi-journées de la semaine)").format(
+                n_slots=len(slots)))
     threshold = standard.pole_minutes if counts_as in standard.class_kinds()[POLE_CLASS] else standard.antenne_minutes
     say("Audit de l'existant…")
     baseline = run_audit(snapshot, cells, engine, standard, sources=[])
@@ -98,7 +102,9 @@ def plan_mobile_unit(
     cover = matrix.within(threshold)
     weights = cells.population[outside]
     if cover.nnz == 0:
-        raise PlanningError(f"aucun arrêt candidat n'est à moins de {threshold:g} min d'un habitant hors norme")
+        raise PlanningError(
+            _("aucun arrêt candidat n'est à moins de {threshold:g} min d'un habitant hors norme").format(
+                threshold=threshold))
     say("Choix des arrêts (HiGHS)…")
     chosen = max_coverage(cover, weights, stops)
     reached_alone = [float(weights[cover[:, [j]].toarray().ravel() > 0].sum()) for j in chosen.chosen]

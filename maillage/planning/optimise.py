@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from maillage.i18n import _
 from maillage.planning.solver import INF, MipSolution, solve_mip
 
 
@@ -67,7 +68,7 @@ def max_coverage(
     full = sp.csr_matrix(cover, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
     if k < 1:
-        raise PlanningError("le nombre de nouveaux sites doit être au moins 1")
+        raise PlanningError(_("le nombre de nouveaux sites doit être au moins 1"))
     n_cand = full.shape[1]
     if k == 1:
         return _best_single(full, weights, exclude)
@@ -114,7 +115,7 @@ def _best_single(a: sp.csr_matrix, weights: np.ndarray, exclude: Sequence[Sequen
             scores[chosen[0]] = -INF
     best = int(np.argmax(scores))
     if not np.isfinite(scores[best]):
-        raise PlanningError("plus aucun candidat à proposer")
+        raise PlanningError(_("plus aucun candidat à proposer"))
     x = np.zeros(a.shape[1])
     x[best] = 1.0
     solution = MipSolution(x, float(scores[best]), "Optimal (énumération)", time.perf_counter() - started, True)
@@ -126,7 +127,7 @@ def merge_identical_rows(a: sp.csr_matrix, weights: np.ndarray) -> tuple[sp.csr_
     a = sp.csr_matrix(a)
     a.sort_indices()
     keys = [a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes() for i in range(a.shape[0])]
-    _, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
+    _keys, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
     merged = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
     return a[first], merged
 
@@ -147,7 +148,7 @@ def set_cover(
     empty = np.flatnonzero(np.diff(a.indptr) == 0)
     if len(empty):
         raise PlanningError(
-            f"{len(empty)} point(s) de demande hors d'atteinte de tout candidat : couverture impossible"
+            _("{n} point(s) de demande hors d'atteinte de tout candidat : couverture impossible").format(n=len(empty))
         )
     budget, b_up = _budget(n_cand, n_cand, max_sites)
     cuts, c_up = _cuts(exclude, n_cand, n_cand)
@@ -170,7 +171,8 @@ def set_cover(
     except Exception as exc:
         if max_sites is not None and "infeasible" in str(exc):
             raise PlanningError(
-                f"impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s)"
+                _("impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s)").format(
+                    max_sites=max_sites)
             ) from None
         raise
     chosen = _chosen(solution.x, n_cand)
@@ -196,7 +198,7 @@ def p_median(
     ``detail["mean_minutes"]`` is the resulting weighted mean time.
     """
     if k < 1:
-        raise PlanningError("le nombre de nouveaux sites doit être au moins 1")
+        raise PlanningError(_("le nombre de nouveaux sites doit être au moins 1"))
     weights, current = np.asarray(weights, float), np.asarray(current, float)
     useful = minutes < current[rows] - 1e-9
     rows, cols, minutes = rows[useful], cols[useful], minutes[useful]

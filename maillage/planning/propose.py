@@ -30,6 +30,7 @@ import numpy as np
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
+from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
@@ -78,17 +79,19 @@ class PlanRequest:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise PlanningError(f"méthode {self.method!r} inconnue (connues : {', '.join(METHODS)})")
+            raise PlanningError(
+                _("méthode {method!r} inconnue (connues : {known})").format(
+                    method=self.method, known=', '.join(METHODS)))
         if self.new_sites < 1 or self.proposals < 1:
-            raise PlanningError("--new-sites et --proposals doivent valoir au moins 1")
+            raise PlanningError(_("--new-sites et --proposals doivent valoir au moins 1"))
         if self.method.startswith("capacitated") and self.capacity is not None and self.capacity <= 0:
-            raise PlanningError("--capacity doit être > 0 (en usagers ; sans elle, les capacités du registre)")
+            raise PlanningError(_("--capacity doit être > 0 (en usagers ; sans elle, les capacités du registre)"))
         if self.residents_per_room is not None and self.residents_per_room <= 0:
-            raise PlanningError("--residents-per-room doit être > 0 (habitants par bureau d'entretien)")
+            raise PlanningError(_("--residents-per-room doit être > 0 (habitants par bureau d'entretien)"))
         if self.new_site_rooms is not None and self.new_site_rooms < 0:
-            raise PlanningError("--new-site-rooms doit être ≥ 0 (bureaux d'entretien)")
+            raise PlanningError(_("--new-site-rooms doit être ≥ 0 (bureaux d'entretien)"))
         if not 0 < self.use_rate <= 1:
-            raise PlanningError("--use-rate doit être dans ]0, 1]")
+            raise PlanningError(_("--use-rate doit être dans ]0, 1]"))
 
 
 @dataclass
@@ -125,8 +128,8 @@ def plan(
     kinds = standard.class_kinds()
     if request.kind not in kinds[ANTENNE_CLASS]:
         raise PlanningError(
-            f"type de nouveau site {request.kind!r} non compté par la norme "
-            f"(comptés : {', '.join(kinds[ANTENNE_CLASS])})"
+            _("type de nouveau site {kind!r} non compté par la norme (comptés : {known})").format(
+                kind=request.kind, known=', '.join(kinds[ANTENNE_CLASS]))
         )
     is_pole = request.kind in kinds[POLE_CLASS]
     threshold = standard.pole_minutes if is_pole else standard.antenne_minutes
@@ -138,7 +141,7 @@ def plan(
         snapshot, cells, standard, request.candidates, grid_step_m=request.grid_step_m, addresses=addresses
     )
     if candidates.empty:
-        raise PlanningError("aucun emplacement candidat (vérifiez --candidates)")
+        raise PlanningError(_("aucun emplacement candidat (vérifiez --candidates)"))
     inst = _Instance(
         request,
         standard,
@@ -223,7 +226,7 @@ def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: 
 def _ranked(solve: Callable[[list[tuple[int, ...]]], Selection], count: int, inst: _Instance) -> list[Selection]:
     found: list[Selection] = []
     started = time.perf_counter()
-    for _ in range(count):
+    for _round in range(count):
         try:
             selection = solve([s.chosen for s in found] + _near_earlier(found, inst))
         except (PlanningError, SolverError) as exc:
@@ -260,8 +263,8 @@ def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[s
     unreachable_pop = float(inst.weights[rows[~reachable]].sum())
     if not reachable.any():
         raise PlanningError(
-            f"aucun candidat n'amène un seul habitant hors norme à moins de {inst.threshold:g} min : "
-            "la demande ne peut pas être satisfaite avec ces candidats"
+            _("aucun candidat n'amène un seul habitant hors norme à moins de {threshold:g} min : la demande ne peut "
+              "pas être satisfaite avec ces candidats").format(threshold=inst.threshold)
         )
     if unreachable_pop > 0:
         inst.notes.append(
@@ -270,8 +273,8 @@ def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[s
         )
         if inst.request.require_all:
             raise PlanningError(
-                f"{_n(unreachable_pop)} habitants hors norme sont hors d'atteinte de tout candidat "
-                f"en {inst.threshold:g} min : couverture complète impossible"
+                _("{n} habitants hors norme sont hors d'atteinte de tout candidat en {threshold:g} min : couverture "
+                  "complète impossible").format(n=_n(unreachable_pop), threshold=inst.threshold)
             )
     rows, sub = rows[reachable], sub[reachable]
     say("Optimisation (HiGHS)…")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, p_median
@@ -135,8 +136,8 @@ def districts(
         )
     except SolverError as exc:
         raise PlanningError(
-            f"aucun découpage contigu en {m} secteurs ne respecte l'équilibre ±{balance:.0%} "
-            f"(élargissez --balance) — {exc}"
+            _("aucun découpage contigu en {m} secteurs ne respecte l'équilibre ±{balance:.0%} (élargissez --balance) "
+              "— {exc}").format(m=m, balance=balance, exc=exc)
         ) from None
     assignment = solution.x[:n_x].reshape(n, m).argmax(axis=1)
     return assignment, solution
@@ -155,9 +156,9 @@ def design_sectors(
     codes = list(snapshot.communes.index)
     n = len(codes)
     if not 1 <= n_sectors <= n:
-        raise PlanningError(f"le nombre de secteurs doit être entre 1 et {n} (nombre de communes)")
+        raise PlanningError(_("le nombre de secteurs doit être entre 1 et {n} (nombre de communes)").format(n=n))
     if not 0 < balance < 10:
-        raise PlanningError("--balance doit être > 0 (0.3 = ±30 % autour de la population moyenne)")
+        raise PlanningError(_("--balance doit être > 0 (0.3 = ±30 % autour de la population moyenne)"))
     population = snapshot.communes["population"].to_numpy(dtype=float)
     centres = _population_centres(snapshot, cells)
     matrix = travel_matrix(engine, centres, centres, FAR_MINUTES)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from maillage.i18n import _
+
 INF = float("inf")
 
 
@@ -102,10 +104,11 @@ def solve_mip(
     status = highs.getModelStatus()
     name = highs.modelStatusToString(status)
     if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        raise SolverError("problème sans solution : aucune combinaison ne respecte les contraintes (infeasible)")
+        raise SolverError(_("problème sans solution : aucune combinaison ne respecte les contraintes (infeasible)"))
     info = highs.getInfo()
     if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-        raise SolverError(f"aucune solution trouvée par HiGHS ({name}, {seconds:.1f} s)")
+        raise SolverError(
+            _("aucune solution trouvée par HiGHS ({name}, {seconds:.1f} s)").format(name=name, seconds=seconds))
     x = np.asarray(highs.getSolution().col_value, dtype=np.float64)
     return MipSolution(
         x, float(highs.getInfo().objective_function_value), name, seconds, status == highspy.HighsModelStatus.kOptimal

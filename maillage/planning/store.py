@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from maillage.csvcells import neutralise, restore
+from maillage.i18n import _
 from maillage.planning.changes import (
     NEW_SITE_OPS,
     OP_LABELS_FR,
@@ -72,7 +73,7 @@ def get_scenario(db: Engine, scenario_id: int) -> dict[str, Any]:
     with Session(db) as session:
         scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
         if scenario is None:
-            raise LookupError(f"scénario {scenario_id} introuvable")
+            raise LookupError(_("scénario {scenario_id} introuvable").format(scenario_id=scenario_id))
         return scenario_dict(scenario)
 
 
@@ -84,7 +85,8 @@ def find_scenario(db: Engine, name: str) -> dict[str, Any]:
         ).first()
         if scenario is None:
             known = ", ".join(session.scalars(select(Scenario.name).order_by(Scenario.id)).all()) or "aucun"
-            raise LookupError(f"scénario « {name} » introuvable (scénarios enregistrés : {known})")
+            raise LookupError(
+                _("scénario « {name} » introuvable (scénarios enregistrés : {known})").format(name=name, known=known))
         return scenario_dict(scenario)
 
 
@@ -110,14 +112,14 @@ def create_scenario(
     """Create a scenario, optionally with its changes (validated on ``snapshot``), in one transaction."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise ScenarioError("nom de scénario vide ou trop long (120 caractères au plus)")
+        raise ScenarioError(_("nom de scénario vide ou trop long (120 caractères au plus)"))
     changes = list(changes)
     if changes and snapshot is None:
         raise ValueError("a snapshot is needed to validate changes")
 
     def write(session: Session) -> int:
         if session.scalars(select(Scenario).where(Scenario.name == name)).first() is not None:
-            raise ScenarioError(f"un scénario s'appelle déjà « {name} »")
+            raise ScenarioError(_("un scénario s'appelle déjà « {name} »").format(name=name))
         scenario = Scenario(name=name, description=description, created_by=actor)
         session.add(scenario)
         session.flush()
@@ -153,7 +155,7 @@ def add_changes(
     def write(session: Session) -> None:
         scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
         if scenario is None:
-            raise LookupError(f"scénario {scenario_id} introuvable")
+            raise LookupError(_("scénario {scenario_id} introuvable").format(scenario_id=scenario_id))
         _append(session, snapshot, scenario, changes, actor)
 
     _write(db, write, lock=select(Scenario.id).where(Scenario.id == scenario_id))
@@ -171,10 +173,12 @@ def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: i
     def write(session: Session) -> None:
         scenario = session.get(Scenario, scenario_id, options=[selectinload(Scenario.changes)])
         if scenario is None:
-            raise LookupError(f"scénario {scenario_id} introuvable")
+            raise LookupError(_("scénario {scenario_id} introuvable").format(scenario_id=scenario_id))
         target = next((c for c in scenario.changes if c.id == change_id), None)
         if target is None:
-            raise LookupError(f"changement {change_id} introuvable dans le scénario « {scenario.name} »")
+            raise LookupError(
+                _("changement {change_id} introuvable dans le scénario « {name} »").format(
+                    change_id=change_id, name=scenario.name))
         position = scenario.changes.index(target)
         later = [(n, c) for n, c in enumerate(scenario.changes[position + 1 :], start=position + 2)
                  if target.op in NEW_SITE_OPS and c.site_id == target.site_id]  # fmt: skip
@@ -182,15 +186,16 @@ def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: i
             n, c = later[0]
             name = (target.payload or {}).get("name") or target.site_id
             raise ScenarioError(
-                f"« {name} » : un changement suivant en dépend (n° {n}, {OP_LABELS_FR.get(c.op, c.op)}) ;"
-                " retirez d'abord celui-là"
+                _("« {name} » : un changement suivant en dépend (n° {n}, {change}) ; retirez d'abord celui-là").format(
+                    name=name, n=n, change=OP_LABELS_FR.get(c.op, c.op))
             )
         rest = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes if c is not target]
         try:
             apply_scenario(snapshot, rest)
         except ScenarioError as exc:
             raise ScenarioError(
-                f"ce changement ne peut pas être retiré seul : un changement suivant en dépend ({exc})"
+                _("ce changement ne peut pas être retiré seul : un changement suivant en dépend ({exc})").format(
+                    exc=exc)
             ) from None
         session.add(
             WriteLog(
@@ -271,7 +276,7 @@ def delete_scenario(db: Engine, name: str, actor: str) -> None:
     with Session(db) as session, session.begin():
         scenario = session.scalars(select(Scenario).where(Scenario.name == name)).first()
         if scenario is None:
-            raise LookupError(f"scénario « {name} » introuvable")
+            raise LookupError(_("scénario « {name} » introuvable").format(name=name))
         session.add(
             WriteLog(actor=actor, action="scenario_delete", target=f"scenario:{scenario.id}", detail={"name": name})
         )
@@ -333,11 +338,11 @@ def parse_import(text: str, filename: str = "scénario") -> tuple[str | None, st
             doc = {"changes": doc}
         changes = doc.get("changes")
         if not isinstance(changes, list):
-            raise ScenarioError(f"{filename} : liste « changes » absente")
+            raise ScenarioError(_("{filename} : liste « changes » absente").format(filename=filename))
         out = []
         for n, c in enumerate(changes, start=1):
             if not isinstance(c, dict) or "op" not in c:
-                raise ScenarioError(f"{filename} : changement n° {n} sans « op »")
+                raise ScenarioError(_("{filename} : changement n° {n} sans « op »").format(filename=filename, n=n))
             payload = (
                 c.get("payload")
                 if isinstance(c.get("payload"), dict)
@@ -358,10 +363,11 @@ def _parse_csv(reader: csv.DictReader, filename: str) -> list[dict[str, Any]]:
     except csv.Error as exc:
         raise CsvRecordError(1, csv_error_reason(exc)) from None
     if not fieldnames or "op" not in fieldnames:
-        raise ScenarioError(f"{filename} : ni JSON ni CSV avec une colonne « op »")
+        raise ScenarioError(_("{filename} : ni JSON ni CSV avec une colonne « op »").format(filename=filename))
     unknown = sorted(set(fieldnames) - set(CSV_COLUMNS))
     if unknown:
-        raise ScenarioError(f"{filename}:1 : colonne(s) inconnue(s) {', '.join(unknown)}")
+        raise ScenarioError(
+            _("{filename}:1 : colonne(s) inconnue(s) {unknown}").format(filename=filename, unknown=', '.join(unknown)))
     out = []
     for line, row in numbered_records(reader):
         payload: dict[str, Any] = {}
@@ -390,7 +396,7 @@ def import_scenario(
     doc_name, description, changes = parse_import(text, filename)
     name = name or doc_name
     if not name:
-        raise ScenarioError(f"{filename} : nom du scénario absent (donnez --name)")
+        raise ScenarioError(_("{filename} : nom du scénario absent (donnez --name)").format(filename=filename))
     try:
         return create_scenario(db, name, description, actor, snapshot=snapshot, changes=changes)
     except ScenarioError as exc:

@@ -22,6 +22,7 @@ import numpy as np
 
 from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import ServiceStandard
+from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.changes import COUNTS_AS_COLUMN, MOBILE_KIND
 from maillage.population.cells import Cells
@@ -71,7 +72,8 @@ def parse_when(text: str, week_of: date | None = None) -> datetime:
             if hour < 24 and minute < 60:
                 monday = reference_monday(week_of)
                 return datetime.combine(monday + timedelta(days=names[day]), time(hour, minute))
-    raise ValueError(f"moment invalide {text!r} : écrivez « Tu 09:00 », « mardi 9h00 » ou « 2026-11-24T10:00 »")
+    raise ValueError(
+        _("moment invalide {text!r} : écrivez « Tu 09:00 », « mardi 9h00 » ou « 2026-11-24T10:00 »").format(text=text))
 
 
 def label_fr(when: datetime) -> str:
@@ -84,7 +86,9 @@ def snapshot_at(snapshot: Snapshot, when: datetime, *, unknown: str = "open") ->
     Returns the snapshot and counts (``open``, ``closed``, ``unknown_hours``, ``mobile_served``).
     """
     if unknown not in ("open", "closed"):
-        raise ValueError("unknown must be 'open' or 'closed'")
+        raise ValueError(
+            _("horaires inconnus : « open » (comptés ouverts) ou « closed » (comptés fermés), pas {unknown!r}").format(
+                unknown=unknown))
     sites = snapshot.sites.copy()
     if COUNTS_AS_COLUMN not in sites.columns:
         sites[COUNTS_AS_COLUMN] = None

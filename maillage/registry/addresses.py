@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from maillage.i18n import _
 from maillage.registry.errors import ImportRejected, RowProblem
 
 # Bump when what is kept from the PBF changes, so that old caches are not reused.
@@ -132,7 +133,8 @@ def read_pbf_addresses(pbf_path: Path) -> OsmAddressData:
             elif "addr:street" in tags and "addr:housename" not in tags and "name" not in tags:
                 if len(problems) < _MAX_PROBLEMS:
                     street = tags["addr:street"]
-                    reason = f"address point without a number: addr:street {street!r} but no addr:housenumber"
+                    reason = _("point d'adresse sans numéro : addr:street {street!r} mais pas de "
+                               "addr:housenumber").format(street=street)
                     problems.append(RowProblem(pbf_path.name, None, f"node {obj.id}", reason))
             elif "name" in tags:
                 poi_xy.append(lonlat)

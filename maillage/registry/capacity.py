@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from maillage.i18n import _
+
 CAPACITY_UNIT_FR = "bureaux d'entretien"
 FILE_CAPACITY_SUFFIX = ", colonne capacity"  # capacity_source of a value read in the site file itself
 
@@ -42,7 +44,8 @@ def transcriptions() -> dict[str, CapacityTranscription]:
     for row in rows:
         value = parse_capacity(row["capacity"])
         if value is None or row["unit"] != CAPACITY_UNIT_FR:
-            raise ValueError(f"capacity_transcriptions.csv: bad row for {row['site_id']!r}")
+            raise ValueError(
+                _("capacity_transcriptions.csv : ligne invalide pour {site_id!r}").format(site_id=row['site_id']))
         site = row["site_id"]
         out[site] = CapacityTranscription(site, value, row["source_file"], row["quote"], row["note"])
     return out
@@ -56,9 +59,13 @@ def parse_capacity(text: str) -> float | None:
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        raise ValueError(f"capacité illisible {text!r} : nombre de {CAPACITY_UNIT_FR} attendu (ex. 12)") from None
+        raise ValueError(
+            _("capacité illisible {text!r} : nombre de {unit} attendu (ex. 12)").format(
+                text=text, unit=CAPACITY_UNIT_FR)) from None
     if not math.isfinite(value) or value < 0:
-        raise ValueError(f"capacité {text!r} impossible : un nombre de {CAPACITY_UNIT_FR} positif ou nul attendu")
+        raise ValueError(
+            _("capacité {text!r} impossible : un nombre de {unit} positif ou nul attendu").format(
+                text=text, unit=CAPACITY_UNIT_FR))
     return value
 
 

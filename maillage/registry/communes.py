@@ -9,6 +9,7 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from maillage.i18n import _
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.textinput import JsonInputError, load_json
 
@@ -35,13 +36,15 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
     try:
         doc = load_json(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        reason = f"fichier GeoJSON illisible : pas du texte UTF-8 (octet {exc.start})"
+        reason = _("fichier GeoJSON illisible : pas du texte UTF-8 (octet {start})").format(start=exc.start)
         raise ImportRejected([RowProblem(name, None, None, reason)]) from None
     except (OSError, JsonInputError) as exc:
-        raise ImportRejected([RowProblem(name, None, None, f"fichier GeoJSON illisible : {exc}")]) from None
+        reason = _("fichier GeoJSON illisible : {exc}").format(exc=exc)
+        raise ImportRejected([RowProblem(name, None, None, reason)]) from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
-        raise ImportRejected([RowProblem(name, None, "features", "no FeatureCollection features")])
+        reason = _("aucune entité : une FeatureCollection GeoJSON avec ses « features » est attendue")
+        raise ImportRejected([RowProblem(name, None, "features", reason)])
     problems: list[RowProblem] = []
     records: list[CommuneRecord] = []
     seen: set[str] = set()
@@ -49,32 +52,34 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict):
             what = "properties" if isinstance(feature, dict) else None
-            reason = "« properties » n'est pas un objet" if what else "l'entité n'est pas un objet GeoJSON Feature"
+            not_feature = _("l'entité n'est pas un objet GeoJSON Feature")
+            reason = _("« properties » n'est pas un objet") if what else not_feature
             problems.append(RowProblem(name, row, what, reason))
             continue
         code = str(props.get("code", "")).strip()
-        where = f"feature {row}"
         if not INSEE_CODE.match(code):
-            problems.append(RowProblem(name, row, "code", f"{where}: INSEE code {code!r} is not 5 characters"))
+            reason = _("entité {row} : le code INSEE {code!r} n'a pas 5 caractères").format(row=row, code=code)
+            problems.append(RowProblem(name, row, "code", reason))
             continue
         if code in seen:
-            problems.append(RowProblem(name, row, "code", f"duplicate commune code {code}"))
+            problems.append(RowProblem(name, row, "code", _("code commune {code} en double").format(code=code)))
             continue
         seen.add(code)
         population = props.get("population")
         if not isinstance(population, int) or isinstance(population, bool) or population < 0:
-            problems.append(RowProblem(name, row, "population", f"{population!r} is not a count ≥ 0"))
+            problems.append(RowProblem(name, row, "population", _("{population!r} n'est pas un effectif ≥ 0").format(
+                population=population)))
             continue
         try:
             geom = shape(feature["geometry"])
         except Exception as exc:
-            problems.append(RowProblem(name, row, "geometry", f"unreadable geometry ({exc})"))
+            problems.append(RowProblem(name, row, "geometry", _("géométrie illisible ({exc})").format(exc=exc)))
             continue
         if isinstance(geom, Polygon):
             geom = MultiPolygon([geom])
         if not isinstance(geom, MultiPolygon) or geom.is_empty or not geom.is_valid:
             reason = shapely.is_valid_reason(geom) if isinstance(geom, MultiPolygon) else geom.geom_type
-            problems.append(RowProblem(name, row, "geometry", f"not a valid polygon ({reason})"))
+            problems.append(RowProblem(name, row, "geometry", _("polygone invalide ({reason})").format(reason=reason)))
             continue
         postcodes = props.get("codesPostaux")
         records.append(

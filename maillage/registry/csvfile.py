@@ -14,8 +14,17 @@ import io
 from pathlib import Path
 
 from maillage.csvcells import restore
+from maillage.i18n import _
 from maillage.registry.errors import RowProblem
-from maillage.textinput import csv_error_reason, nul_reason
+from maillage.textinput import csv_error_reason, nul_reason, os_error_reason
+
+
+def missing_columns(name: str, header: list[str], required: tuple[str, ...]) -> RowProblem | None:
+    """The header's problem when it lacks a required column (named at line 1), else None."""
+    missing = [c for c in required if c not in header]
+    if not missing:
+        return None
+    return RowProblem(name, 1, missing[0], _("colonne(s) manquante(s) : {columns}").format(columns=", ".join(missing)))
 
 
 def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[RowProblem]]:
@@ -29,10 +38,10 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
         with path.open(encoding="utf-8", newline="") as handle:  # line breaks inside quotes kept as they are
             text = handle.read().removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        reason = f"pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"
+        reason = _("pas du texte UTF-8 (octet {start}) : enregistrez le fichier en CSV UTF-8").format(start=exc.start)
         return [], [], [RowProblem(name, None, None, reason)]
     except OSError as exc:
-        return [], [], [RowProblem(name, None, None, f"unreadable ({exc.strerror})")]
+        return [], [], [RowProblem(name, None, None, _("illisible ({reason})").format(reason=os_error_reason(exc)))]
     if (binary := nul_reason(text)) is not None:
         return [], [], [RowProblem(name, None, None, binary)]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -47,18 +56,19 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]
             if not raw:
                 continue
             if len(raw) < len(header):
-                reason = f"{len(raw)} field(s) for {len(header)} columns (file cut off, or a separator missing?)"
+                reason = _("{fields} champ(s) pour {columns} colonnes (fichier coupé, ou un séparateur "
+                           "manquant ?)").format(fields=len(raw), columns=len(header))
                 problems.append(RowProblem(name, line, header[len(raw)], reason))
             elif len(raw) > len(header):
-                problems.append(RowProblem(name, line, None, f"{len(raw)} fields for {len(header)} columns"))
+                problems.append(RowProblem(name, line, None, _("{fields} champs pour {columns} colonnes").format(
+                    fields=len(raw), columns=len(header))))
             else:
                 records.append((line, dict(zip(header, map(restore, raw), strict=True))))
     except csv.Error as exc:  # an unterminated quote (the file stops inside a field), a huge field
         return header, [], [RowProblem(name, reader.line_num, None, csv_error_reason(exc))]
     if text and not text.endswith(("\n", "\r")) and not problems and records:
         last = header[-1] if header else None
-        problems.append(
-            RowProblem(name, records[-1][0], last, "last line has no line break: file cut off? (end it with one)")
-        )
+        reason = _("la dernière ligne n'a pas de saut de ligne : fichier coupé ? (terminez-la par un saut de ligne)")
+        problems.append(RowProblem(name, records[-1][0], last, reason))
     return header, records, problems
 

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from maillage.i18n import _
+
 COMMUNES_PATTERN = re.compile(r"^communes-(\d{2,3}|2[AB])\.geojson$")
 SECTORS_FILE = "sectors.csv"
 
@@ -52,10 +54,10 @@ def resolve_root(path: str | Path | None) -> Path:
     """``path`` if given, else ``$MAILLAGE_DATA``; raises DataFolderError if neither exists."""
     raw = path if path is not None else os.environ.get("MAILLAGE_DATA")
     if raw is None:
-        raise DataFolderError("aucun dossier de données : donnez --data DOSSIER ou définissez MAILLAGE_DATA")
+        raise DataFolderError(_("aucun dossier de données : donnez --data DOSSIER ou définissez MAILLAGE_DATA"))
     root = Path(raw).expanduser().resolve()
     if not root.is_dir():
-        raise DataFolderError(f"le dossier de données {root} n'existe pas")
+        raise DataFolderError(_("le dossier de données {root} n'existe pas").format(root=root))
     return root
 
 
@@ -64,14 +66,16 @@ def discover(path: str | Path | None = None) -> DataFolder:
     root = resolve_root(path)
     communes = sorted(p for p in (root / "communes").glob("*.geojson") if COMMUNES_PATTERN.match(p.name))
     if not communes:
-        raise DataFolderError(f"{root}/communes/: no communes-<dep>.geojson file")
+        raise DataFolderError(_("{root}/communes/ : aucun fichier communes-<dep>.geojson").format(root=root))
     if len(communes) > 1:
         names = ", ".join(p.name for p in communes)
-        raise DataFolderError(f"{root}/communes/: several départements ({names}); keep one per folder")
+        raise DataFolderError(
+            _("{root}/communes/ : plusieurs départements ({names}) ; un seul par dossier").format(
+                root=root, names=names))
     sites_dir = root / "sites"
     site_files = tuple(sorted(p for p in sites_dir.glob("*.csv") if p.name != SECTORS_FILE))
     if not site_files:
-        raise DataFolderError(f"{sites_dir}/: no site CSV file")
+        raise DataFolderError(_("{sites_dir}/ : aucun fichier CSV de sites").format(sites_dir=sites_dir))
     sectors = sites_dir / SECTORS_FILE
     addresses = sorted((root / "addresses").glob("adresses-*.csv*"))
     grids = sorted(p for ext in ("gpkg", "geojson", "csv", "parquet") for p in (root / "population").glob(f"*.{ext}"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from maillage.i18n import _
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.vocab import CoordinateQuality
 
@@ -128,13 +129,14 @@ def _read_ban_frame(path: Path) -> pd.DataFrame:
         with opener(path, "rt", encoding="utf-8") as handle:
             return pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        reason = f"archive gzip corrompue ou tronquée ({exc or type(exc).__name__}) : téléchargez-la de nouveau"
+        reason = _("archive gzip corrompue ou tronquée ({reason}) : téléchargez-la de nouveau").format(
+            reason=exc or type(exc).__name__)
     except UnicodeDecodeError as exc:
-        reason = f"pas du texte UTF-8 (octet {exc.start}) : fichier binaire ?"
+        reason = _("pas du texte UTF-8 (octet {start}) : fichier binaire ?").format(start=exc.start)
     except pd.errors.EmptyDataError:
-        reason = f"fichier vide (en-tête BAN attendu : {';'.join(BAN_COLUMNS)}…)"
+        reason = _("fichier vide (en-tête BAN attendu : {columns}…)").format(columns=';'.join(BAN_COLUMNS))
     except (pd.errors.ParserError, OSError) as exc:
-        reason = f"CSV illisible ({exc})"
+        reason = _("CSV illisible ({exc})").format(exc=exc)
     raise ImportRejected([RowProblem(path.name, None, None, reason)])
 
 
@@ -169,7 +171,8 @@ class BanIndex:
         frame = _read_ban_frame(path)
         missing = [c for c in BAN_COLUMNS if c not in frame.columns]
         if missing:
-            reason = f"pas un fichier d'adresses BAN : colonne(s) absente(s) {', '.join(missing)}"
+            reason = _("pas un fichier d'adresses BAN : colonne(s) absente(s) {missing}").format(
+                missing=', '.join(missing))
             raise ImportRejected([RowProblem(path.name, 1, missing[0], reason)])
         frame = frame[(frame["lon"] != "") & (frame["lat"] != "")]
         for column in ("lon", "lat"):
@@ -177,7 +180,7 @@ class BanIndex:
             if bad.any():
                 line = int(frame.index[bad.to_numpy()][0]) + 2  # the header is line 1
                 value = frame[column][bad].iloc[0][:40]
-                reason = f"{value!r} n'est pas un degré décimal"
+                reason = _("{value!r} n'est pas un degré décimal").format(value=value)
                 raise ImportRejected([RowProblem(path.name, line, column, reason)])
         return cls(frame, path.name)
 

@@ -18,6 +18,7 @@ from importlib import resources
 
 from opening_hours import OpeningHours
 
+from maillage.i18n import _
 from maillage.registry.hours_fr import EXAMPLE_FR, parse_french
 
 _SPACED_RANGE = re.compile(r"(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
@@ -39,8 +40,8 @@ def validate(text: str) -> str:
     except Exception:  # the parser raises its own ParserError type
         # the parser's own first line ("--> 1:1") means nothing to a planner: an example does
         raise ValueError(
-            f"horaires illisibles {text!r} : syntaxe OSM opening_hours attendue, "
-            "par exemple « Mo-Fr 09:00-12:00,13:30-17:00; Sa 09:00-12:00 »"
+            _("horaires illisibles {text!r} : syntaxe OSM opening_hours attendue, par exemple « Mo-Fr "
+              "09:00-12:00,13:30-17:00; Sa 09:00-12:00 »").format(text=text)
         ) from None
     return candidate
 
@@ -54,7 +55,9 @@ def from_planner(text: str) -> str:
     try:
         return validate(parse_french(text))
     except ValueError as exc:
-        raise ValueError(f"horaires non compris « {text.strip()} » : {exc} ; {EXAMPLE_FR}") from None
+        raise ValueError(
+            _("horaires non compris « {text} » : {exc} ; {example}").format(
+                text=text.strip(), exc=exc, example=EXAMPLE_FR)) from None
 
 
 def is_open(opening_hours: str | None, when: datetime) -> bool | None:

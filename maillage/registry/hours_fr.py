@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from maillage.i18n import _
+
 DAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_WORDS = {
     "lundi": 0, "lun": 0, "mardi": 1, "mar": 1, "mercredi": 2, "mer": 2, "jeudi": 3, "jeu": 3,
@@ -56,10 +58,10 @@ def _time(token: str) -> str:
         return "12:00"
     if token == "minuit":
         return "24:00"
-    hour, _, minute = re.sub(r"\s+", "", token).replace(":", "h").partition("h")
+    hour, _sep, minute = re.sub(r"\s+", "", token).replace(":", "h").partition("h")
     h, m = int(hour), int(minute or 0)
     if h > 24 or m > 59 or (h == 24 and m):
-        raise ValueError(f"heure impossible « {token} »")
+        raise ValueError(_("heure impossible « {token} »").format(token=token))
     return f"{h:02d}:{m:02d}"
 
 
@@ -68,12 +70,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     for match in _TOKEN.finditer(text):
         gap = text[pos : match.start()].strip(" .")
         if gap:
-            raise ValueError(f"« {gap} » n'est pas compris")
+            raise ValueError(_("« {gap} » n'est pas compris").format(gap=gap))
         pos = match.end()
         kind = match.lastgroup or ""
         out.append((kind, match.group(kind).strip()))
     if text[pos:].strip(" ."):
-        raise ValueError(f"« {text[pos:].strip()} » n'est pas compris")
+        raise ValueError(_("« {text} » n'est pas compris").format(text=text[pos:].strip()))
     return out
 
 
@@ -111,16 +113,16 @@ def parse_french(text: str) -> str:
         elif kind == "sep" or (kind == "word" and value in _FILLER):
             continue
         else:
-            raise ValueError(f"« {value} » n'est pas compris")
+            raise ValueError(_("« {value} » n'est pas compris").format(value=value))
     if pending_time is not None:
-        raise ValueError(f"l'heure de fin manque après {pending_time}")
+        raise ValueError(_("l'heure de fin manque après {pending_time}").format(pending_time=pending_time))
     rules.append(current)
     parts = []
     for rule in rules:
         if not rule.ranges:
-            raise ValueError("il manque les heures (« de 9h à 17h », « matin »)")
+            raise ValueError(_("il manque les heures (« de 9h à 17h », « matin »)"))
         if not rule.days:
-            raise ValueError("il manque les jours (« du lundi au vendredi »)")
+            raise ValueError(_("il manque les jours (« du lundi au vendredi »)"))
         times = ",".join(f"{a}-{b}" for a, b in rule.ranges)
         parts.append(f"{_days_osm(rule.days)} {times}")
     return "; ".join(parts)

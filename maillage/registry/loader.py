@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from maillage.cache import file_sha256
+from maillage.i18n import _
 from maillage.registry import models
 from maillage.registry.addresses import load_osm_addresses
 from maillage.registry.communes import CommuneRecord, read_communes
@@ -123,7 +124,7 @@ def add_sites(engine: Engine, paths: list[Path], actor: str | None = None) -> li
         ]
         existing = {sid for (sid,) in session.query(models.Site.id)}
     if not communes:
-        raise ValueError("le registre est vide : lancez d'abord `maillage init --data DOSSIER`")
+        raise ValueError(_("le registre est vide : lancez d'abord `maillage init --data DOSSIER`"))
     records = read_site_files(paths, Territory(communes), existing_ids=existing)
     with Session(engine) as session, session.begin():
         session.add_all(site_model(r) for r in records)

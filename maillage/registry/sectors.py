@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from maillage.registry.csvfile import read_records
+from maillage.i18n import _
+from maillage.registry.csvfile import missing_columns, read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.sites import SiteRecord
 
@@ -36,19 +37,20 @@ def read_sectors(path: Path, commune_codes: set[str]) -> list[SectorRecord]:
     header, rows, shape = read_records(path)
     if shape:
         raise ImportRejected(shape)
-    missing = [c for c in SECTOR_COLUMNS if c not in header]
-    if missing:
-        raise ImportRejected([RowProblem(path.name, 1, missing[0], f"missing column(s): {', '.join(missing)}")])
+    if missing := missing_columns(path.name, header, SECTOR_COLUMNS):
+        raise ImportRejected([missing])
     for line, row in rows:
         code = (row["insee_code"] or "").strip()
         sector = (row["sector_id"] or "").strip()
         if not sector:
-            problems.append(RowProblem(path.name, line, "sector_id", "empty sector id"))
+            problems.append(RowProblem(path.name, line, "sector_id", _("identifiant de secteur vide")))
         elif code not in commune_codes:
-            problems.append(RowProblem(path.name, line, "insee_code", f"unknown commune code {code!r}"))
+            problems.append(RowProblem(path.name, line, "insee_code", _("code commune {code!r} inconnu").format(
+                code=code)))
         elif code in assigned:
             problems.append(
-                RowProblem(path.name, line, "insee_code", f"{code} already in a sector (line {assigned[code]})")
+                RowProblem(path.name, line, "insee_code", _("{code} déjà dans un secteur (ligne {line})").format(
+                    code=code, line=assigned[code]))
             )
         else:
             assigned[code] = line

@@ -24,10 +24,11 @@ import shapely
 from shapely.prepared import prep
 
 from maillage.geo import inner_centre_lonlat, lonlat_to_l93
+from maillage.i18n import _
 from maillage.registry import capacity as site_capacity
 from maillage.registry import hours
 from maillage.registry.communes import CommuneRecord
-from maillage.registry.csvfile import read_records
+from maillage.registry.csvfile import missing_columns, read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.geocode import BanIndex, GeocodeResult, address_in_note, normalise_text, parse_address
 from maillage.registry.osm_geocode import OsmGeocoder
@@ -124,12 +125,11 @@ def _read_one(
     if shape:
         problems.extend(shape)
         return []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        problems.append(RowProblem(name, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
+    if missing := missing_columns(name, header, REQUIRED_COLUMNS):
+        problems.append(missing)
         return []
     if not rows:  # a source emptied by mistake would otherwise vanish from the registry unnoticed
-        problems.append(RowProblem(name, 2, None, "header only, no site: fill the file or remove it"))
+        problems.append(RowProblem(name, 2, None, _("en-tête seul, aucun site : remplissez le fichier ou retirez-le")))
         return []
     out = []
     for line, row in rows:
@@ -155,21 +155,23 @@ def _read_row(
     n_before = len(problems)
     site_id = value["id"]
     if not site_id:
-        bad("id", "empty id")
+        bad("id", _("identifiant vide"))
     elif site_id in seen or site_id in existing:
-        bad("id", f"duplicate id {site_id!r} (already in {seen.get(site_id, 'the registry')})")
+        bad("id", _("identifiant {site_id!r} en double (déjà dans {where})").format(
+            site_id=site_id, where=seen.get(site_id) or _("le registre")))
     else:
         seen[site_id] = f"{name}:{line}"
     if not value["name"]:
-        bad("name", "empty name")
+        bad("name", _("nom vide"))
     source_kind = value["kind"]
     kind = SOURCE_KIND_MAP.get(source_kind)
     if kind is None:
-        bad("kind", f"unknown kind {source_kind!r} (known: {', '.join(sorted(SOURCE_KIND_MAP))})")
+        bad("kind", _("type {kind!r} inconnu (connus : {known})").format(
+            kind=source_kind, known=", ".join(sorted(SOURCE_KIND_MAP))))
     codes = [c.strip() for c in value["insee_code"].split(";") if c.strip()]
     for code in codes:
         if code not in territory.codes:
-            bad("insee_code", f"unknown commune code {code!r}")
+            bad("insee_code", _("code commune {code!r} inconnu").format(code=code))
     served = _communes_served(value.get("communes_served", ""), territory, bad)
     lon, lat = _coordinates(value["lon"], value["lat"], territory, bad)
     try:
@@ -231,7 +233,7 @@ def _communes_served(text: str, territory: Territory, bad) -> list[str]:  # type
             continue
         code = token if token in territory.codes else territory.names.get(normalise_text(token))
         if code is None:
-            bad("communes_served", f"unknown commune {token!r}")
+            bad("communes_served", _("commune {commune!r} inconnue").format(commune=token))
         else:
             codes.append(code)
     return codes
@@ -244,13 +246,14 @@ def _coordinates(lon_text: str, lat_text: str, territory: Territory, bad) -> tup
         lon, lat = float(lon_text), float(lat_text)
     except ValueError:
         field_name = "lon" if not _is_float(lon_text) else "lat"
-        bad(field_name, f"not a decimal degree: {lon_text!r}, {lat_text!r}")
+        bad(field_name, _("pas un degré décimal : {lon!r}, {lat!r}").format(lon=lon_text, lat=lat_text))
         return None, None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        bad("lon", f"({lon}, {lat}) is not a WGS84 lon/lat")
+        bad("lon", _("({lon}, {lat}) n'est pas une longitude/latitude WGS84").format(lon=lon, lat=lat))
         return None, None
     if not territory.contains(lonlat_to_l93(np.array([lon]), np.array([lat]))[0]):
-        bad("lon", f"({lon}, {lat}) lies outside the territory (more than {TERRITORY_MARGIN_M:.0f} m away)")
+        bad("lon", _("({lon}, {lat}) est hors du territoire (à plus de {margin:.0f} m)").format(
+            lon=lon, lat=lat, margin=TERRITORY_MARGIN_M))
         return None, None
     return lon, lat
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from maillage.geo import WGS84, lonlat_to_l93, working_crs
+from maillage.i18n import _
 from maillage.registry import models
 from maillage.registry.sectors import UNASSIGNED_LABEL, UNASSIGNED_SECTOR
 
@@ -55,7 +56,7 @@ def load_snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         communes = session.scalars(select(models.Commune).order_by(models.Commune.code)).all()
         if not communes:
-            raise EmptyRegistryError("le registre est vide : lancez d'abord `maillage init --data DOSSIER`")
+            raise EmptyRegistryError(_("le registre est vide : lancez d'abord `maillage init --data DOSSIER`"))
         sites = session.scalars(select(models.Site).order_by(models.Site.id)).all()
         sectors = session.scalars(select(models.Sector)).all()
         run = session.scalars(select(models.ImportRun).order_by(models.ImportRun.id.desc())).first()

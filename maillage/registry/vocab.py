@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from maillage.i18n import _
+
 
 class SiteKind(StrEnum):
     POLE_SOCIAL = "pole_social"
@@ -146,5 +148,5 @@ def parse_services(text: str) -> list[Service]:
             services.append(Service(code))
         except ValueError:
             known = ", ".join(s.value for s in Service)
-            raise ValueError(f"service inconnu {code!r} (connus : {known})") from None
+            raise ValueError(_("service inconnu {code!r} (connus : {known})").format(code=code, known=known)) from None
     return services

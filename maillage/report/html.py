@@ -6,18 +6,18 @@ import math
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
-
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.i18n import _
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import KIND_LABELS_FR, QUALITY_LABELS_FR, CoordinateQuality, SiteKind
 from maillage.report import site_value
 from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
-from maillage.report.files import write_atomic
+from maillage.report.files import REPORT_CSP, write_atomic
 from maillage.report.map import minutes_map_svg
+from maillage.report.templating import environment
 from maillage.report.terminal import backend_fr, mode_fr
 
 __all__ = ["render_html", "write_atomic"]
@@ -37,27 +37,25 @@ def _fmt_points(share: float | None) -> str:
 
 def render_html(
     result: AuditResult,
-    title: str = "Garantie d'accès aux services sociaux",
+    title: str | None = None,
     week: list[dict[str, Any]] | None = None,
 ) -> str:
     """The self-contained report; ``week`` (coverage at weekday slots, see ``api.week_coverage``) adds a table."""
-    # Escape in every template whatever its suffix (.j2 too): site names and addresses are anyone's text.
-    env = Environment(loader=PackageLoader("maillage", "report/templates"), autoescape=True)
+    title = title or _("Garantie d'accès aux services sociaux")
+    env = environment()
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: fr_pct(v, 0)
     env.filters["points"] = _fmt_points
     env.filters["dec"] = fr_decimal
     env.filters["fr_hours"] = osm_to_french
-    env.filters["residents"] = lambda v: "moins d'un habitant" if v < 1 else f"{_fmt_int(v)} habitants"
+    env.filters["residents"] = lambda v: _("moins d'un habitant") if v < 1 else _("{n} habitants").format(n=_fmt_int(v))
     s = result.standard
     maps = [
-        minutes_map_svg(result, POLE_CLASS, f"Minutes jusqu'au pôle social le plus proche (norme {s.pole_minutes:g})"),
-        minutes_map_svg(
-            result,
-            ANTENNE_CLASS,
-            f"Minutes jusqu'à l'antenne ou au pôle le plus proche (norme {s.antenne_minutes:g})",
-        ),
+        minutes_map_svg(result, POLE_CLASS, _("Minutes jusqu'au pôle social le plus proche (norme {minutes:g})").format(
+            minutes=s.pole_minutes)),
+        minutes_map_svg(result, ANTENNE_CLASS, _("Minutes jusqu'à l'antenne ou au pôle le plus proche (norme "
+                                                 "{minutes:g})").format(minutes=s.antenne_minutes)),
     ]
     sites = result.sites.copy()
     sites["kind_label"] = [KIND_LABELS_FR.get(SiteKind(k), k) for k in sites["kind"]]
@@ -68,6 +66,8 @@ def render_html(
     counted = counted.assign(commune_name=[names.get(c, c or "") for c in counted["commune_code"]])
     return env.get_template("audit.html.j2").render(
         title=title,
+        csp=REPORT_CSP,
+        kind_labels=KIND_LABELS_FR,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
         result=result,
         total=result.total,
@@ -86,7 +86,7 @@ def render_html(
         equity_rows=summary_rows(result, "total") + summary_rows(result, "sectors"),
         equity_communes=sorted(summary_rows(result, "communes"), key=lambda r: str(r["name"])),
         publics=[] if result.publics is None else list(result.publics.publics),
-        public_labels={"tous": "Tous", "enfants": "Enfants (moins de 15 ans)", "seniors": "65 ans et plus"},
+        public_labels={"tous": _("Tous"), "enfants": _("Enfants (moins de 15 ans)"), "seniors": _("65 ans et plus")},
         why=why_entries(result),
         site_value=site_value.html_context(result),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib
@@ -28,6 +29,10 @@ from shapely.geometry import Point
 from maillage.audit.guarantee import AuditResult
 from maillage.numbers import fr_int
 
+# Names and titles are people's text: "$" is a dollar, never TeX (a commune or scenario named "$\frac$" once
+# crashed every report with a map, and "$x$" drew italics). Set before any text is made (read at creation).
+matplotlib.rcParams["text.parse_math"] = False
+
 # Colour classes in minutes: the 15 and 20 min thresholds are bin edges so the map reads as the rule.
 MINUTE_BINS = (0, 5, 10, 15, 20, 30, 45, 60)
 MINUTE_COLOURS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026")
@@ -43,6 +48,7 @@ FIGURE_IN = (7.2, 9.6)  # every map: one size, one frame (below), hence one scal
 MAP_RECT = (0.02, 0.17, 0.80, 0.76)  # left, bottom, width, height (figure fraction); legend below it
 COLORBAR_RECT = (0.86, 0.35, 0.03, 0.45)
 LABEL_PT = 7.0
+TITLE_CHARS = 72  # characters of an 11 pt bold title across the figure's width
 CHAR_EM = 0.58  # mean width of a character of DejaVu Sans, in font sizes (for label collisions)
 HIGHLIGHT = "#d6008f"
 CHANGE_LABELS = {"added": "Site ajouté", "moved": "Site déplacé"}
@@ -130,7 +136,8 @@ def _label_points(communes: pd.DataFrame, sites_xy: np.ndarray, metres_per_pt: f
 def _frame(result: AuditResult, title: str) -> tuple[plt.Figure, plt.Axes]:
     fig = plt.figure(figsize=FIGURE_IN)
     ax = fig.add_axes(MAP_RECT)
-    fig.text(0.02, 0.965, title, fontsize=11, fontweight="bold", va="top", wrap=True)
+    # wrapped here, not with wrap=True: matplotlib's wrapping measures text as TeX whenever it holds two "$"
+    fig.text(0.02, 0.965, textwrap.fill(title, TITLE_CHARS), fontsize=11, fontweight="bold", va="top")
     return fig, ax
 
 

@@ -10,40 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment
-
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.marginal import DIRECTOR_COLUMNS
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.variants import audit_variant
+from maillage.report.files import REPORT_CSP
 from maillage.report.map import changed_sites, gains_losses_map_svg, minutes_map_svg
 from maillage.report.planning import SECTOR_HEADER, sector_rows
+from maillage.report.templating import environment
 
-_PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;margin:1rem 0;width:100%}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}
-td.n{text-align:right}th{background:#f0f0f0}.maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(30rem,100%),1fr));gap:1rem}
-.maps svg{width:100%;height:auto;display:block}.note{color:#555;font-size:.9rem}.gain{color:#1a7f37}.loss{color:#b42318}
-</style></head><body>
-<h1>{{ title }}</h1>
-<p class="note">Produit le {{ generated }} par maillage. {{ subtitle }}</p>
-{% if headline %}<p><strong>{{ headline }}</strong></p>{% endif %}
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-<table><thead><tr>{% for h in section.header %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in section.rows %}<tr>{% for cell in row %}
-<td{% if cell is number %} class="n"{% endif %}>{{ cell }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
-{% endfor %}
-{% if maps %}<h2>Cartes</h2>
-<div class="maps">{% for svg in maps %}<div>{{ svg | safe }}</div>{% endfor %}</div>{% endif %}
-<h2>Hypothèses et notes</h2><ul class="note">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>
-</body></html>
-"""
+
+def _signed(value: float, sign: str) -> str:
+    """``+12 345`` or ``−95``, and ``0`` rather than ``+0`` or ``−0`` (nothing gained is not a gain)."""
+    text = _int(value)
+    return text if text == "0" else f"{sign}{text}"
 
 
 def _pct(value: float | None) -> str:
@@ -51,14 +33,14 @@ def _pct(value: float | None) -> str:
 
 
 def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: list[str], notes: list[str]) -> str:
-    env = Environment(autoescape=True)
-    return env.from_string(_PAGE).render(
+    return environment().get_template("planning.html.j2").render(
         title=title,
         subtitle=subtitle,
         headline=headline,
         sections=sections,
         maps=maps,
         notes=notes,
+        csp=REPORT_CSP,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
     )
 
@@ -166,10 +148,10 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
     for key, title in (("communes", "Par commune"), ("sectors", "Par secteur SST")):
         rows = [
             [
-                r["code"],
+                *([r["code"]] if key == "communes" else []),  # an INSEE code people use; a sector's id is not
                 r["name"],
-                f"+{_int(r['population_gained'])}",
-                f"−{_int(r['population_lost'])}",
+                _signed(r["population_gained"], "+"),
+                _signed(r["population_lost"], "−"),
                 f"{_pct(r['share_within_baseline'])} → {_pct(r['share_within_scenario'])}",
                 f"{_int(r['worst_minutes_pole_baseline'])} → {_int(r['worst_minutes_pole_scenario'])}",
                 f"{_int(r['worst_minutes_antenne_baseline'])} → {_int(r['worst_minutes_antenne_scenario'])}",
@@ -180,7 +162,8 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
             {
                 "title": title,
                 "rows": rows,
-                "header": ["Code", "Nom", "Gagnés", "Perdus", "Norme", "Pôle max (min)", "Antenne max (min)"],
+                "header": [*(["Code"] if key == "communes" else []), "Nom", "Gagnés", "Perdus", "Norme",
+                           "Pôle max (min)", "Antenne max (min)"],
             }
         )
     headline = (

@@ -17,12 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader
-
 from maillage.report import pdf as pdf_print
 from maillage.report import steering_text as fmt
-from maillage.report.files import write_atomic
+from maillage.report.files import REPORT_CSP, write_atomic
 from maillage.report.steering_glossary import glossary
+from maillage.report.templating import environment
 from maillage.steering import analysis as an
 from maillage.steering.models import (
     DIRECTION_LABELS,
@@ -342,10 +341,8 @@ def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure
         })
     n = len(sections)
     extra = {"glossary": f"{n + 1}. Glossaire des abréviations", "sources": f"{n + 2}. Sources"}
-    env = Environment(loader=PackageLoader("maillage.report", "templates"),
-                      autoescape=True)  # every template, whatever its suffix
-    return env.get_template("steering.html.j2").render(
-        sections=sections, sources=sources, today=today, stylesheet=stylesheet, extra=extra,
+    return environment().get_template("steering.html.j2").render(
+        sections=sections, sources=sources, today=today, stylesheet=stylesheet, extra=extra, csp=REPORT_CSP,
         glossary=glossary(_texts(tables, sources, figs)), document=document,
         back={"href": back[0], "label": back[1]} if back else None,
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 
@@ -19,6 +20,8 @@ from maillage.report.steering_text import M, fmt_meur, fmt_pct, with_precision
 from maillage.steering.analysis import DmBreakdown, FollowUp, IndicatorRow, ScissorsYear, add_years
 from maillage.steering.models import INDICATOR_LABELS, POLICY_LABELS
 
+# Labels carry the data's notes and commune names: "$" is a dollar, never TeX (see maillage.report.map).
+matplotlib.rcParams["text.parse_math"] = False
 SPEND_C, DMTO_C, TVA_C, OTHER_C = "#b03a2e", "#1f618d", "#7d3c98", "#7f8c8d"
 
 
@@ -103,7 +106,9 @@ def scissors_chart(years: Sequence[ScissorsYear]) -> Figure:
     foot = "Taux : " + " · ".join(rates) if rates else ""
     if missing:
         foot += "\nNon communiqué (pas d'interpolation) : " + " | ".join(missing)
-    fig.text(0.01, 0.06, foot, fontsize=8, va="top", wrap=True)
+    # wrapped here, not with wrap=True: matplotlib's wrapping measures text as TeX whenever it holds two "$"
+    foot = "\n".join(textwrap.fill(line, 160) for line in foot.splitlines())
+    fig.text(0.01, 0.06, foot, fontsize=8, va="top")
     fig.subplots_adjust(bottom=0.24, wspace=0.3)
     return fig
 

@@ -93,6 +93,12 @@ def active_role(db: Engine, username: str) -> Role | None:
         return Role(account.role) if account is not None and account.active else None
 
 
+def account_names(db: Engine) -> list[str]:
+    """Every account's identifier, sorted (active or not)."""
+    with Session(db) as session:
+        return list(session.scalars(select(Account.username).order_by(Account.username)))
+
+
 def log_write(db: Engine, actor: str, action: str, target: str | None, detail: dict | None = None) -> None:
     """Record one write (login, logout, scenario edit…) in WriteLog."""
     with Session(db) as session, session.begin():

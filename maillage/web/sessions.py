@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
@@ -72,25 +73,26 @@ def session_username(db: Engine, token: str | None, now: datetime | None = None)
 
 def revoke(db: Engine, token: str | None) -> None:
     """End one session (logout)."""
-    if not token or not isinstance(token, str):
-        return
+    if token and isinstance(token, str):
+        _revoke_where(db, WebSession.token_sha256 == _digest(token))
+
+
+def _revoke_where(db: Engine, *conditions) -> int:
     with Session(db) as session, session.begin():
-        session.execute(
-            update(WebSession)
-            .where(WebSession.token_sha256 == _digest(token), WebSession.revoked_at.is_(None))
-            .values(revoked_at=_now())
+        result = session.execute(
+            update(WebSession).where(WebSession.revoked_at.is_(None), *conditions).values(revoked_at=_now())
         )
+        return int(result.rowcount or 0)
 
 
 def revoke_account(db: Engine, username: str) -> int:
     """End every open session of ``username`` (an administrator's action); returns how many."""
-    with Session(db) as session, session.begin():
-        result = session.execute(
-            update(WebSession)
-            .where(WebSession.username == username, WebSession.revoked_at.is_(None))
-            .values(revoked_at=_now())
-        )
-        return int(result.rowcount or 0)
+    return _revoke_where(db, WebSession.username == username)
+
+
+def revoke_all(db: Engine) -> int:
+    """End every open session of every account (``maillage user sessions revoke --all``); returns how many."""
+    return _revoke_where(db)
 
 
 def open_sessions(db: Engine, username: str) -> int:
@@ -100,3 +102,28 @@ def open_sessions(db: Engine, username: str) -> int:
             select(WebSession.token_sha256).where(WebSession.username == username, WebSession.revoked_at.is_(None))
         )
         return len(rows.all())
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """A session that still opens the workspace, as an administrator reviews it (times in naive UTC)."""
+
+    username: str
+    created_at: datetime
+    last_seen_at: datetime
+    origin: str | None
+
+
+def valid_sessions(db: Engine, username: str | None = None, now: datetime | None = None) -> list[OpenSession]:
+    """Sessions neither revoked nor expired (idle or absolute), of ``username`` or of everyone, oldest first."""
+    now = now or _now()
+    query = select(WebSession).where(
+        WebSession.revoked_at.is_(None),
+        WebSession.created_at >= now - timedelta(seconds=ABSOLUTE_TIMEOUT_S),
+        WebSession.last_seen_at >= now - timedelta(seconds=IDLE_TIMEOUT_S),
+    )
+    if username is not None:
+        query = query.where(WebSession.username == username)
+    with Session(db) as session:
+        rows = session.scalars(query.order_by(WebSession.username, WebSession.created_at)).all()
+        return [OpenSession(r.username, r.created_at, r.last_seen_at, r.origin) for r in rows]

@@ -25,6 +25,8 @@
     if (cls) { node.className = cls; }
     return node;
   }
+  // Leaflet writes attributions with innerHTML: the credit (DATA/basemap/ATTRIBUTION.txt) goes in as text
+  function asText(value) { var node = el("span", value); return node.innerHTML; }
   function colour(m) {
     if (m === null) { return "#555"; }
     for (var i = 0; i < BINS.length; i++) { if (m < BINS[i]) { return COLOURS[i]; } }
@@ -46,7 +48,7 @@
     var url = document.body.dataset.basemap;  // only tiles the user supplied in DATA/basemap, served by the app
     if (url) {
       L.control.attribution({ prefix: false }).addTo(map);
-      L.tileLayer(url, { attribution: document.body.dataset.basemapAttribution || "", maxZoom: 19 }).addTo(map);
+      L.tileLayer(url, { attribution: asText(document.body.dataset.basemapAttribution || ""), maxZoom: 19 }).addTo(map);
     }
     L.control.scale({ imperial: false, maxWidth: 160, position: "bottomleft" }).addTo(map);
     map.setView([48.84, 2.24], 11);

@@ -13,10 +13,12 @@
   var status = document.getElementById("point-status");
   var originInput = document.getElementById("origin");  // "text" (search box) or "point" (map)
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, keyboard: true });
+  // Leaflet writes attributions with innerHTML: the credit (DATA/basemap/ATTRIBUTION.txt) goes in as text
+  function asText(value) { return text(value).innerHTML; }
   if (document.body.dataset.basemap) {  // only tiles the user supplied in DATA/basemap, served by the app
     L.control.attribution({ prefix: false }).addTo(map);
     L.tileLayer(document.body.dataset.basemap,
-      { attribution: document.body.dataset.basemapAttribution || "", maxZoom: 19 }).addTo(map);
+      { attribution: asText(document.body.dataset.basemapAttribution || ""), maxZoom: 19 }).addTo(map);
   }
   map.setView([48.84, 2.24], 11);
   el.setAttribute("tabindex", "0");

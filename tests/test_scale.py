@@ -23,12 +23,15 @@ from maillage.scale import audit_many, audit_territory, gather_communes, split_b
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_dask_audit_of_two_folders_equals_the_in_process_audit(shared_data: Path, tmp_path: Path) -> None:
+def test_dask_audit_of_two_folders_equals_the_in_process_audit(
+    shared_data: Path, registry_template: Path, tmp_path: Path
+) -> None:
     twin = tmp_path / "hauts-de-seine-bis"  # the same real data under another territory name
     shutil.copytree(shared_data, twin, ignore=shutil.ignore_patterns("transit"))
-    url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
-    api.init_registry(shared_data, url)
-    reference = api.audit(data=shared_data, url=url).by_commune
+    registry = tmp_path / "reference.sqlite"  # the session's registry of the same folder (loaded once)
+    shutil.copy(registry_template, registry)
+    # without the sites' weighing, as each task runs it: it adds nothing to the per-commune rows compared
+    reference = api.audit(data=shared_data, url=f"sqlite:///{registry}", weigh_sites=False).by_commune
 
     seen: list[str] = []
     results = audit_many([shared_data, twin], n_workers=2, processes=False, on_done=lambda r: seen.append(r.territory))

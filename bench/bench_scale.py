@@ -5,7 +5,7 @@ code order; :func:`maillage.scale.split_by_communes`), each audited on foot by t
 real OSM extract with the census × buildings population at C m cells, so the per-territory work
 (street graph, Dijkstra from the sites, routes of the people outside, population model) dominates.
 Usage: python bench/bench_scale.py [DATA] [G] [C] [WORKERS] [--own-sessions]
-(defaults: ../shared/data, 6, 100, 2; ``--own-sessions`` starts each worker as a ``dask worker``
+(defaults: $MAILLAGE_TEST_DATA or ../shared/data, 6, 100, 2; ``--own-sessions`` starts each worker as a ``dask worker``
 process in its own session, as on its own machine, instead of a LocalCluster's child processes).
 
 Prints wall seconds, the CPU seconds of the processes that did the audits (this one, or the
@@ -54,10 +54,14 @@ def _worker(address: str, i: int) -> subprocess.Popen:
 
 
 def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "data"
-    n_groups = int(sys.argv[2]) if len(sys.argv) > 2 else 6
-    cell_m = float(sys.argv[3]) if len(sys.argv) > 3 else 100.0
-    n_workers = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]  # positional, wherever --own-sessions is
+    # as the tests find it: a worktree's parent is not the folder holding shared/
+    data = Path(args[0]) if args else Path(os.environ.get("MAILLAGE_TEST_DATA", REPO.parent / "shared" / "data"))
+    if not list((data / "communes").glob("communes-??.geojson")):
+        raise SystemExit(f"no communes-NN.geojson under {data / 'communes'}: give the data folder")
+    n_groups = int(args[1]) if len(args) > 1 else 6
+    cell_m = float(args[2]) if len(args) > 2 else 100.0
+    n_workers = int(args[3]) if len(args) > 3 else 2
     own_sessions = "--own-sessions" in sys.argv
     features = json.loads(next((data / "communes").glob("communes-??.geojson")).read_text())["features"]
     codes = sorted(f["properties"]["code"] for f in features)

@@ -10,4 +10,4 @@ bash scripts/browser.sh  # Debian chromium for tests/test_web_browser.py (never 
 export MAILLAGE_STRICT_TESTS=1  # missing test data fails instead of skipping
 export MAILLAGE_TEST_DATA=${MAILLAGE_TEST_DATA:-$(cd .. && pwd)/shared/data}
 .venv/bin/ruff check maillage tests bench tools
-.venv/bin/python -m pytest -n 2 -q "$@"
+.venv/bin/python -m pytest -n 2 -q --durations=25 "$@"  # the slowest tests, to keep the suite under 15 min

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_web_api import ADMIN, PLANNER, SECRET, client, context, login  # noqa: F401  (fixtures)
+from test_web_api import ADMIN, PLANNER, SECRET, client, context, context_template, login  # noqa: F401  (fixtures)
 from typer.testing import CliRunner
 
 from maillage.cli import app as cli

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from maillage import api
 from maillage.numbers import fr_int
 from maillage.planning.propose import summary_lines
 from maillage.registry.models import WriteLog
+from maillage.registry.snapshot import load_snapshot
 from maillage.web.app import create_app
 from maillage.web.auth import create_account
 from maillage.web.context import WebContext, build_context
@@ -29,13 +31,25 @@ ADMIN = ("root", "admin-password-123")
 TUESDAY_10H = "2026-11-24T10:00:00"
 
 
+@pytest.fixture(scope="session")
+def context_template(shared_data: Path, registry_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The start-up state built once per worker: building it is most of a web test's time."""
+    path = tmp_path_factory.mktemp("context") / "registry.sqlite"
+    shutil.copy(registry_template, path)
+    return build_context(f"sqlite:///{path}", shared_data)
+
+
 @pytest.fixture
-def context(db_url: str, shared_data: Path, registry_template: Path) -> WebContext:
+def context(db_url: str, shared_data: Path, registry_template: Path, context_template: WebContext) -> WebContext:
     if db_url.startswith("sqlite:///"):
         shutil.copy(registry_template, db_url.removeprefix("sqlite:///"))
     else:
         api.init_registry(shared_data, db_url)
-    ctx = build_context(db_url, shared_data)
+    db = api.open_registry(db_url)
+    same = load_snapshot(db).sites.equals(context_template.snapshot.sites)
+    # the template's read-only state serves this test's database only when it holds the same registry
+    ctx = replace(context_template, db=db) if same else build_context(
+        db_url, shared_data)  # fmt: skip
     create_account(ctx.db, *PLANNER, "planner", actor="test")
     create_account(ctx.db, *ADMIN, "admin", actor="test")
     return ctx

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from maillage.i18n import _
+from maillage.report.markup import fill
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -50,7 +51,7 @@ def actor() -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(_("[red]erreur :[/] {message}").format(message=message), soft_wrap=True, highlight=False)
+    err.print(fill(_("[red]erreur :[/] {message}"), message=message), soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -68,4 +69,4 @@ def emit(text: str, output: Path | None) -> None:
     from maillage.report.files import write_atomic
 
     write_atomic(output, text)
-    err.print(_("Écrit : {output}").format(output=output))
+    err.print(fill(_("Écrit : {output}"), output=output))

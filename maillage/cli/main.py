@@ -20,6 +20,7 @@ from maillage.cli.common import DataOption, DbOption, err, fail
 from maillage.cli.common import progress as _progress
 from maillage.i18n import _
 from maillage.registry.vocab import Service
+from maillage.report.markup import fill
 
 # Only typer, rich and the standard library load with the command line: each command imports what it uses
 # (the api, numpy, pandas, geopandas…) in its body, so that --help and a mistyped option answer at once.
@@ -66,9 +67,9 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
     s = content.summary()
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
     err.print(
-        _("[green]Registre chargé[/] : {communes} communes ({population} hab.), {sites} sites "
+        fill(_("[green]Registre chargé[/] : {communes} communes ({population} hab.), {sites} sites "
           "({sites_duplicate} doublons signalés, {sites_at_commune_centroid} placés au centre de leur "
-          "commune), {sectors} secteurs.").format_map(s | {"population": n(s["population"])})
+          "commune), {sectors} secteurs."), **(s | {"population": n(s["population"])}))
     )
 
 
@@ -169,7 +170,7 @@ def audit(
                 data=data, url=db, mode=mode, pbf=pbf, gtfs=gtfs or [], standard=standard,
                 service=service.value if service else None, grid=population_grid, cell_size_m=cell_size,
                 depart=depart, window_min=window, date=date, percentiles=percentile or [50],
-                progress=lambda name: progress.update(task, description=nearest.format(name=name)),
+                progress=lambda name: progress.update(task, description=fill(nearest, name=name)),
                 scenario=scenario, when=when, public=public.value,
             )  # fmt: skip
             week_rows = api.week_coverage(data=data, url=db, mode=mode, pbf=pbf, standard=standard, scenario=scenario,
@@ -200,9 +201,9 @@ def audit(
             sys.stdout.write(text + "\n")
         else:
             write_atomic(output, text)
-            err.print(_("Écrit : {output}").format(output=output))
+            err.print(fill(_("Écrit : {output}"), output=output))
     if html is not None:
-        err.print(_("Rapport HTML : {html}").format(html=html))
+        err.print(fill(_("Rapport HTML : {html}"), html=html))
 
 
 @sites_app.command("import")
@@ -307,7 +308,7 @@ def user_add(
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
         raise fail(str(exc)) from None
-    err.print(_("[green]Compte {username} ({role}) enregistré.[/]").format(username=username, role=role))
+    err.print(fill(_("[green]Compte {username} ({role}) enregistré.[/]"), username=username, role=role))
 
 
 @app.command("audit-many")
@@ -364,9 +365,9 @@ def audit_many(
         share = r.total.get("share_within", float("nan"))
         people = r.total.get("population", 0.0)
         seconds = f"{r.seconds:.1f}".replace(".", ",")
-        err.print(_("{territory} : {share} dans la norme ({people} hab., {seconds} s)").format(
+        err.print(fill(_("{territory} : {share} dans la norme ({people} hab., {seconds} s)"),
             territory=r.territory, share=fr_pct(share), people=fr_int(people), seconds=seconds))  # fmt: skip
-    err.print(_("Lignes par commune : {output}").format(output=output))
+    err.print(fill(_("Lignes par commune : {output}"), output=output))
 
 
 class OrientFormat(StrEnum):
@@ -419,7 +420,7 @@ def orient(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
         return
     if found.message_fr:
-        err.print(found.message_fr, highlight=False)
+        err.print(found.message_fr, highlight=False, markup=False)
     sys.stdout.write("\n".join(orientation_lines(answer)) + "\n")
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from maillage.cli.common import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
 from maillage.i18n import _
+from maillage.report.markup import escape, fill
 
 ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
 
@@ -127,7 +128,7 @@ def plan(
         standard = _standard(pole_minutes, antenne_minutes)
         with progress() as bar:
             task = bar.add_task(_("Préparation…"))
-            say = lambda text: bar.update(task, description=text)  # noqa: E731
+            say = lambda text: bar.update(task, description=escape(text))  # noqa: E731
             inputs = api.planning_inputs(data=data, url=db, mode=mode, pbf=pbf)
             result = _run(
                 inputs,
@@ -169,12 +170,12 @@ def plan(
         {"sectors": report.print_sectors, "mobile": report.print_mobile}.get(method, report.print_plan)(result, console)
         if method in ("sectors", "mobile") and result.get("saved"):
             s = result["saved"]
-            console.print(_("Enregistré comme scénario « {name} ». Voir : maillage compare {name}").format_map(s))
+            console.print(fill(_("Enregistré comme scénario « {name} ». Voir : maillage compare {name}"), **s))
     else:
         emit(report.to_json(result), output)
     if html is not None:
         err = Console(stderr=True)
-        err.print(_("Rapport HTML : {html}").format(html=html))
+        err.print(fill(_("Rapport HTML : {html}"), html=html))
 
 
 def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[str, Any]:
@@ -335,7 +336,7 @@ def compare(
                 unknown=unknown_hours,
                 changes=reference["changes"] if reference else (),
             )
-            bar.update(task, description=_("Audit du scénario « {name} »…").format(name=name))
+            bar.update(task, description=fill(_("Audit du scénario « {name} »…"), name=name))
             after = audit_variant(
                 inputs.snapshot,
                 inputs.cells,
@@ -360,8 +361,8 @@ def compare(
     except _errors() as exc:
         raise fail(str(exc)) from None
     if output_format is ShowFormat.table:
-        title = (_("Scénario « {name} » comparé à « {other} »").format(name=name, other=other) if other
-                 else _("Scénario « {name} » comparé à l’existant").format(name=name))  # fmt: skip
+        title = (fill(_("Scénario « {name} » comparé à « {other} »"), name=name, other=other) if other
+                 else fill(_("Scénario « {name} » comparé à l’existant"), name=name))  # fmt: skip
         report.print_compare(diff, Console(), title + (f" ({label_fr(moment)})" if moment else ""))
     elif output_format is ShowFormat.json:
         emit(report.to_json(diff), output)

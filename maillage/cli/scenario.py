@@ -13,6 +13,7 @@ from rich.console import Console
 
 from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
 from maillage.i18n import _
+from maillage.report.markup import fill
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -60,7 +61,7 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
         raise fail(str(exc)) from None
     names = change_names(snapshot)
     for change in updated["changes"][-len(changes) :]:
-        err.print(_("[green]Ajouté[/] au scénario « {scenario} » : n° {seq}, {change}").format(
+        err.print(fill(_("[green]Ajouté[/] au scénario « {scenario} » : n° {seq}, {change}"),
             scenario=scenario, seq=change["seq"], change=describe_change(change, names)))  # fmt: skip
 
 
@@ -80,7 +81,7 @@ def create(
         created = store.create_scenario(registry, name, description, actor())
     except (ScenarioError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(_("[green]Scénario « {name} » créé[/] (n° {id}).").format(name=created['name'], id=created['id']))
+    err.print(fill(_("[green]Scénario « {name} » créé[/] (n° {id})."), name=created['name'], id=created['id']))
 
 
 @scenario_app.command("list")
@@ -155,7 +156,7 @@ def import_(
         created = store.import_scenario(registry, snapshot, text, actor(), name=name or file.stem, filename=file.name)
     except (ScenarioError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(_("[green]Scénario « {name} » importé[/] : {n} changement(s).").format(
+    err.print(fill(_("[green]Scénario « {name} » importé[/] : {n} changement(s)."),
         name=created["name"], n=len(created["changes"])))  # fmt: skip
 
 
@@ -169,7 +170,7 @@ def delete(name: str, db: DbOption = None) -> None:
         store.delete_scenario(_open(db), name, actor())
     except (LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    err.print(_("Scénario « {name} » supprimé.").format(name=name))
+    err.print(fill(_("Scénario « {name} » supprimé."), name=name))
 
 
 AddressOption = Annotated[str | None, typer.Option("--address", help=(
@@ -197,7 +198,7 @@ def _point(
         found = api.locate_site(_registry(db)[1], address)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    err.print(_("Placé : {label} — {lon:.5f}, {lat:.5f}").format(label=found.label, lon=found.lon, lat=found.lat))
+    err.print(fill(_("Placé : {label} — {lon:.5f}, {lat:.5f}"), label=found.label, lon=found.lon, lat=found.lat))
     return found.lon, found.lat, found.commune_code
 
 

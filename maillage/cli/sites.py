@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from maillage.i18n import _
+from maillage.report.markup import escape, fill
 
 if TYPE_CHECKING:
     from maillage.registry.listing import SiteRow
@@ -33,7 +34,7 @@ class ListFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(_("[red]erreur :[/] {message}").format(message=message), soft_wrap=True, highlight=False, markup=True)
+    err.print(fill(_("[red]erreur :[/] {message}"), message=message), soft_wrap=True, highlight=False)
     return typer.Exit(1)
 
 
@@ -91,7 +92,7 @@ def register(sites_app: typer.Typer) -> None:
         for column in (_("Nom"), _("Type"), _("Commune"), _("Adresse"), _("Identifiant")):
             table.add_column(column, overflow="fold")
         for r in rows:
-            table.add_row(r.name, r.kind_label, r.commune_name, r.address, r.id)
+            table.add_row(*(escape(v or "") for v in (r.name, r.kind_label, r.commune_name, r.address, r.id)))
         Console().print(table)
 
     @sites_app.command("show")
@@ -122,5 +123,5 @@ def register(sites_app: typer.Typer) -> None:
         table.add_column(style="bold")
         table.add_column(overflow="fold")
         for label, value in fields:
-            table.add_row(label, value)
+            table.add_row(label, escape(value))
         Console().print(table)

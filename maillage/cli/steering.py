@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from maillage.i18n import _
+from maillage.report.markup import escape, fill
 
 if TYPE_CHECKING:
     from maillage.steering.models import SteeringData
@@ -139,23 +140,23 @@ def _rich_table(t: dict, width: int) -> RichTable:
     columns = [[c, *(row[i] for row in t["rows"])] for i, c in enumerate(t["columns"])]
     needed = sum(min(_longest_word(col), 24) for col in columns) + 3 * len(columns) + 1
     if needed <= width:
-        rt = RichTable(title=t["title"], show_lines=True, title_justify="left")
+        rt = RichTable(title=escape(t["title"]), show_lines=True, title_justify="left")
         for name, col in zip(t["columns"], columns, strict=True):
             longest = _longest_word(col)
             single = all(len(str(v).split()) <= 1 for v in col[1:])
             # fold (cut inside a word) only a column holding a word too long for any width we give it
-            rt.add_column(name, no_wrap=single and longest <= 24, min_width=min(longest, 24),
+            rt.add_column(escape(str(name)), no_wrap=single and longest <= 24, min_width=min(longest, 24),
                           overflow="fold" if longest > 24 else "ellipsis")  # fmt: skip
         for row in t["rows"]:
-            rt.add_row(*row)
+            rt.add_row(*(escape(str(v)) for v in row))
         return rt
-    rt = RichTable(title=t["title"], show_header=False, show_lines=True, title_justify="left")
+    rt = RichTable(title=escape(t["title"]), show_header=False, show_lines=True, title_justify="left")
     key_width = _longest_word(t["columns"]) + 1
     rt.add_column(_("Champ"), style="bold", min_width=min(key_width, 30), max_width=30)
     rt.add_column(_("Valeur"), overflow="fold", ratio=1)
     for n, row in enumerate(t["rows"], start=1):
         for i, (name, value) in enumerate(zip(t["columns"], row, strict=True)):
-            rt.add_row(f"{name}" if i else f"[{n}/{len(t['rows'])}] {name}", str(value),
+            rt.add_row(escape(f"{name}" if i else f"[{n}/{len(t['rows'])}] {name}"), escape(str(value)),
                        end_section=i == len(row) - 1)  # fmt: skip
     return rt
 
@@ -204,7 +205,7 @@ def show(
         used |= {int(n) for text in texts for n in REF_RE.findall(text)}
         console.print(_rich_table(t, console.width))
         for note in t["notes"]:
-            console.print(f"[dim]{note}[/]")
+            console.print(fill("[dim]{note}[/]", note=note))
     console.print(_("[bold]Sources[/]"))
     for n, s in enumerate(sources, start=1):
         if n in used:
@@ -230,11 +231,11 @@ def report(
     try:
         paths = write_report(data, out, _today(today), pops, names, horizon)
     except PdfUnavailableError as exc:  # the HTML is written; only the print is missing
-        console.print(_("Rapport HTML : {html}").format(html=Path(out) / 'pilotage.html'))
-        err_console.print(_("[bold red]Erreur :[/] {exc}").format(exc=exc), highlight=False)
+        console.print(fill(_("Rapport HTML : {html}"), html=Path(out) / 'pilotage.html'))
+        err_console.print(fill(_("[bold red]Erreur :[/] {exc}"), exc=exc), highlight=False)
         raise typer.Exit(code=1) from None
-    console.print(_("Rapport HTML : {html}").format(html=paths['html']))
-    console.print(_("Rapport PDF (A4) : {pdf}").format(pdf=paths['pdf']))
+    console.print(fill(_("Rapport HTML : {html}"), html=paths['html']))
+    console.print(fill(_("Rapport PDF (A4) : {pdf}"), pdf=paths['pdf']))
 
 
 @app.command("import")
@@ -277,9 +278,9 @@ def scenario(
         store.create_scenario(engine, name, _("Engagements des conventions avec les communes (communiqués)"), "cli",
                               snapshot=snapshot, changes=made.changes)  # fmt: skip
     except (ScenarioError, EmptyRegistryError) as exc:
-        err_console.print(_("[bold red]Erreur :[/] {exc}").format(exc=exc))
+        err_console.print(fill(_("[bold red]Erreur :[/] {exc}"), exc=exc), highlight=False)
         raise typer.Exit(code=1) from None
     for note in made.notes:
         console.print(f"- {note}", markup=False, highlight=False)
-    console.print(_("Scénario « {name} » : {n} site(s) ajouté(s). Effet : maillage compare {name}").format(
+    console.print(fill(_("Scénario « {name} » : {n} site(s) ajouté(s). Effet : maillage compare {name}"),
         name=name, n=len(made.changes)))  # fmt: skip

@@ -35,11 +35,11 @@ from maillage.population.cells import Cells
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
     KIND_LABELS_FR,
-    QUALITY_LABELS_FR,
     SERVICE_LABELS_FR,
     CoordinateQuality,
     Service,
     SiteKind,
+    quality_label_fr,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -345,7 +345,7 @@ def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, da
     if dated and s["opening_hours"]:
         past = opening.next_change is None and not opening.open_now
     try:
-        position_label = QUALITY_LABELS_FR[CoordinateQuality(quality)]
+        position_label = quality_label_fr(quality)
     except ValueError:
         position_label = quality
     return SiteAnswer(

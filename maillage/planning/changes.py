@@ -36,9 +36,16 @@ from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import DEFAULT_SERVICES, KIND_LABELS_FR, SERVICE_LABELS_FR, Service, SiteKind
+from maillage.registry.vocab import (
+    DEFAULT_SERVICES,
+    KIND_LABELS_FR,
+    SERVICE_LABELS_FR,
+    CoordinateQuality,
+    Service,
+    SiteKind,
+)
 
-SCENARIO_QUALITY = "scenario"  # coordinate_quality of a site placed by a planner in a scenario
+SCENARIO_QUALITY = CoordinateQuality.SCENARIO.value  # a site placed by a planner in a scenario
 MOBILE_KIND = SiteKind.MOBILE_STOP.value
 COUNTS_AS_COLUMN = "counts_as"  # kind a mobile stop counts as while it is served (scenario sites only)
 

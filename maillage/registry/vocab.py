@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from maillage.i18n import _
+from maillage.i18n import N_, _
 
 
 class SiteKind(StrEnum):
@@ -122,19 +122,26 @@ class CoordinateQuality(StrEnum):
     OSM_POI = "osm_poi"  # matched to an OSM point of interest whose name says the site's kind
     COMMUNE_CENTROID = "commune_centroid"  # placed at its commune's centroid: position unknown
     NONE = "none"  # not placed (no commune known)
+    SCENARIO = "scenario"  # placed by a planner in a scenario (a point chosen on the map or typed)
 
 
 QUALITY_LABELS_FR: dict[CoordinateQuality, str] = {
-    CoordinateQuality.SOURCE: "coordonnées de la source",
-    CoordinateQuality.SAME_ADDRESS: "même adresse qu'un site localisé d'une autre source",
-    CoordinateQuality.BAN_ADDRESS: "géocodé (adresse BAN)",
-    CoordinateQuality.BAN_STREET: "géocodé (voie BAN)",
-    CoordinateQuality.OSM_ADDRESS: "géocodé (adresse OpenStreetMap)",
-    CoordinateQuality.OSM_STREET: "géocodé (voie OpenStreetMap, numéro inconnu)",
-    CoordinateQuality.OSM_POI: "géocodé (lieu nommé OpenStreetMap)",
-    CoordinateQuality.COMMUNE_CENTROID: "centre de la commune (adresse inconnue)",
-    CoordinateQuality.NONE: "non localisé",
+    CoordinateQuality.SOURCE: N_("coordonnées de la source"),
+    CoordinateQuality.SAME_ADDRESS: N_("même adresse qu'un site localisé d'une autre source"),
+    CoordinateQuality.BAN_ADDRESS: N_("géocodé (adresse BAN)"),
+    CoordinateQuality.BAN_STREET: N_("géocodé (voie BAN)"),
+    CoordinateQuality.OSM_ADDRESS: N_("géocodé (adresse OpenStreetMap)"),
+    CoordinateQuality.OSM_STREET: N_("géocodé (voie OpenStreetMap, numéro inconnu)"),
+    CoordinateQuality.OSM_POI: N_("géocodé (lieu nommé OpenStreetMap)"),
+    CoordinateQuality.COMMUNE_CENTROID: N_("centre de la commune (adresse inconnue)"),
+    CoordinateQuality.NONE: N_("non localisé"),
+    CoordinateQuality.SCENARIO: N_("ajouté ou déplacé par le scénario"),
 }
+
+
+def quality_label_fr(quality: str) -> str:
+    """How a site was placed, in the reader's words (translated through the catalogue)."""
+    return _(QUALITY_LABELS_FR[CoordinateQuality(quality)])
 
 
 def parse_services(text: str) -> list[Service]:

@@ -12,6 +12,7 @@ from rich.table import Table
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.changes import describe_change
+from maillage.report.markup import escape
 from maillage.report.writers import _clean
 
 
@@ -34,14 +35,15 @@ def to_json(doc: Any) -> str:
 
 def print_scenario(scenario: dict[str, Any], console: Console, names: dict[str, str] | None = None) -> None:
     table = Table(
-        title=f"Scénario « {scenario['name']} » (n° {scenario['id']})", title_justify="left", header_style="bold"
+        title=f"Scénario « {escape(scenario['name'])} » (n° {scenario['id']})", title_justify="left",
+        header_style="bold",
     )
     table.add_column("n°", justify="right")
     table.add_column("Changement")
     for change in scenario["changes"]:
-        table.add_row(str(change["seq"]), describe_change(change, names))
+        table.add_row(str(change["seq"]), escape(describe_change(change, names)))
     if scenario.get("description"):
-        table.caption = scenario["description"]
+        table.caption = escape(scenario["description"])
     console.print(table)
 
 
@@ -51,7 +53,8 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
         table.add_column(column)
     for s in scenarios:
         table.add_row(
-            str(s["id"]), s["name"], str(len(s["changes"])), s.get("created_by") or "", s.get("description") or ""
+            str(s["id"]), *(escape(v) for v in (s["name"], str(len(s["changes"])), s.get("created_by") or "",
+                                                s.get("description") or ""))
         )
     console.print(table)
 
@@ -68,7 +71,7 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
     if diff.get("sites_added") or diff.get("sites_removed"):
         added = ", ".join(diff.get("sites_added_names", diff["sites_added"])) or "—"
         removed = ", ".join(diff.get("sites_removed_names", diff["sites_removed"])) or "—"
-        headline += f"\nSites ajoutés : {added} ; retirés : {removed}."
+        headline += f"\nSites ajoutés : {escape(added)} ; retirés : {escape(removed)}."
     console.print(Panel(headline, title=title))
     for key, label, heading in (("communes", "Commune", "Par commune"), ("sectors", "Secteur", "Par secteur SST")):
         table = Table(title=f"{heading} (changements seulement)", title_justify="left", header_style="bold")
@@ -81,7 +84,7 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
             )
         for r in diff[key]:  # names only: the INSEE codes and sector ids stay in the JSON
             table.add_row(
-                r["name"],
+                escape(r["name"]),
                 f"[green]{_int(r['population_gained'])}[/]",
                 f"[red]{_int(r['population_lost'])}[/]",
                 _arrow(r["share_within_baseline"], r["share_within_scenario"], _pct),
@@ -92,14 +95,14 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
             table.caption = "Aucun changement."
         console.print(table)
     if diff.get("notes"):  # engine and population model, as every output says them
-        console.print(Panel("\n".join(dict.fromkeys(diff["notes"])), title="Hypothèses", style="dim"))
+        console.print(Panel(escape("\n".join(dict.fromkeys(diff["notes"]))), title="Hypothèses", style="dim"))
 
 
 def _new_site_line(site: dict[str, Any]) -> str:
     """A proposed site: its name (with its address when known, else its coordinates) and its gain."""
     where = "" if site.get("nearest_address") else f" — {site['lon']:.5f}, {site['lat']:.5f}"
     approx = " (position approximative)" if site["approximate_position"] else ""
-    return f"{site['name']}{where} (+{_int(site['population_gain_alone'])}){approx}"
+    return escape(f"{site['name']}{where} (+{_int(site['population_gain_alone'])}){approx}")
 
 
 def print_plan(result: dict[str, Any], console: Console) -> None:
@@ -107,7 +110,7 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
         console.width = 130
     b = result["baseline"]
     head = (
-        f"Méthode : {result['method_label']} ; nouveau site : {result['kind']} "
+        f"Méthode : {escape(result['method_label'])} ; nouveau site : {escape(result['kind'])} "
         f"(norme {result['threshold_minutes']:g} min) ; "
         f"{result['candidates']['count']} candidats. Existant : {fr_pct(b['share_within'])} dans la norme, "
         f"{_int(b['population_outside'])} habitants hors norme."
@@ -139,7 +142,7 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
             f"+{_int(s['population_gain_audit'])} habitants. Voir : maillage compare {s['name']}",
         )
     if extra:
-        console.print(Panel("\n".join(extra), title="Notes", style="dim"))
+        console.print(Panel(escape("\n".join(extra)), title="Notes", style="dim"))
 
 
 SECTOR_HEADER = ("Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)")
@@ -166,8 +169,8 @@ def print_sectors(result: dict[str, Any], console: Console) -> None:
     )
     for column in SECTOR_HEADER:
         table.add_column(column)
-    for row in sector_rows(result):
-        table.add_row(*row)
+    for row in sector_rows(result):  # the same rows feed the HTML: escaped for rich here only
+        table.add_row(*(escape(c) for c in row))
     table.caption = (
         f"Charge moyenne {_int(result['mean_load'])} hab. ; contigus : "
         f"{'oui' if result['contiguous'] else 'non'} ; solveur : {result['solver']['status']}."
@@ -177,16 +180,17 @@ def print_sectors(result: dict[str, Any], console: Console) -> None:
 
 def print_mobile(result: dict[str, Any], console: Console) -> None:
     table = Table(
-        title=f"Unité mobile « {result['unit']} » : arrêts et horaires", title_justify="left", header_style="bold"
+        title=f"Unité mobile « {escape(result['unit'])} » : arrêts et horaires", title_justify="left",
+        header_style="bold",
     )
     for column in ("Arrêt", "Commune", "Position", "Horaires", "Habitants hors norme desservis"):
         table.add_column(column)
     for s in result["stops"]:
         table.add_row(
-            s["name"],
-            s["commune"],
+            escape(s["name"]),
+            escape(s["commune"]),
             f"{s['lon']:.5f}, {s['lat']:.5f}",
-            s["opening_hours"],
+            escape(s["opening_hours"]),
             _int(s["population_reached"]),
         )
     table.caption = (
@@ -210,7 +214,7 @@ def print_week(rows: list[dict[str, Any]], console: Console) -> None:
         table.add_column(column, justify="right" if column != "Moment" else "left")
     for r in rows:
         table.add_row(
-            r["label"],
+            escape(r["label"]),
             fr_pct(r["share_within"]),
             _int(r["population_within"]),
             str(r["open"]),

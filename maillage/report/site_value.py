@@ -16,6 +16,7 @@ from maillage.audit.capacity import PER_RESIDENTS, ROOM_FR, TOP_LOADED, headline
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.marginal import DIRECTOR_COLUMNS, director_rows
 from maillage.registry.capacity import CAPACITY_UNIT_FR
+from maillage.report.markup import escape
 
 
 def _num(value: Any, digits: int = 1) -> float | None:
@@ -109,7 +110,7 @@ def html_context(result: AuditResult) -> dict[str, Any]:
 def terminal_lines(result: AuditResult) -> list[str]:
     """The terminal's one line on the most overloaded pôle (empty without capacity figures)."""
     line = headline_fr(result.capacity, result.standard) if result.capacity is not None else None
-    return [line] if line else []
+    return [escape(line)] if line else []
 
 
 def director_table(result: AuditResult, limit: int | None = 15):
@@ -129,7 +130,7 @@ def rows_table(rows: list[dict[str, str]], limit: int | None = 15):
                          max_width=44 if name == "Site" else None)  # fmt: skip
     shown = rows if limit is None else rows[:limit]
     for r in shown:
-        table.add_row(*(r[c] for c in DIRECTOR_COLUMNS))
+        table.add_row(*(escape(str(r[c])) for c in DIRECTOR_COLUMNS))
     if len(shown) < len(rows):
         table.caption = f"… et {len(rows) - len(shown)} autres sites (liste complète : --format json ou --html)."
     return table

@@ -15,6 +15,7 @@ from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _int
 from maillage.report import site_value
 from maillage.report.equity_view import equity_lines_fr, summary_rows
+from maillage.report.markup import escape
 
 
 def _minutes(value: float) -> str:
@@ -42,8 +43,8 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str | None) -> Table
     for row in frame.sort_values("share_within").itertuples(index=False):
         share = float(row.share_within)
         table.add_row(
-            *([str(row.code)] if key_label else []),
-            str(row.name),
+            *([escape(str(row.code))] if key_label else []),
+            escape(str(row.name)),
             _int(row.population),
             f"[{_share_style(share)}]{fr_pct(share, 0)}[/]",
             _int(row.population_outside),
@@ -75,8 +76,8 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
     )
     title = "Garantie d'accès 20/15 minutes — Hauts-de-Seine"
     if result.variant_fr:  # a scenario or a moment must not read like today's registry
-        headline = f"[bold]{result.variant_fr[0].upper()}{result.variant_fr[1:]}[/] : {headline}"
-        title += f" — {result.variant_fr}"
+        headline = f"[bold]{escape(result.variant_fr[0].upper() + result.variant_fr[1:])}[/] : {headline}"
+        title += f" — {escape(result.variant_fr)}"
     console.print(Panel(headline, title=title))
     for line in site_value.terminal_lines(result):  # the most overloaded pôle, in one line
         console.print(line)
@@ -86,7 +87,7 @@ def print_audit(result: AuditResult, console: Console | None = None) -> None:
     console.print(equity_table(result))
     if result.marginal is not None:
         console.print(site_value.director_table(result))
-    console.print(Panel("\n".join(provenance_lines(result)), title="Hypothèses et sources", style="dim"))
+    console.print(Panel(escape("\n".join(provenance_lines(result))), title="Hypothèses et sources", style="dim"))
 
 
 def provenance_lines(result: AuditResult) -> list[str]:
@@ -97,7 +98,7 @@ def provenance_lines(result: AuditResult) -> list[str]:
 
 def equity_panel(result: AuditResult) -> Panel:
     label = {"tous": "tous les habitants", "enfants": "enfants", "seniors": "65 ans et plus"}[result.public_weighed]
-    return Panel("\n".join(equity_lines_fr(result)), title=f"Inégalités d'accès — {label}")
+    return Panel(escape("\n".join(equity_lines_fr(result))), title=f"Inégalités d'accès — {label}")
 
 
 def equity_table(result: AuditResult) -> Table:
@@ -114,7 +115,8 @@ def equity_table(result: AuditResult) -> Table:
     for row in rows:
         shares = ["—" if row[f"share_within_{k}"] is None else f"{row[f'share_within_{k}']:.0%}" for k in publics]
         pole, antenne = "pole", "antenne_or_pole"
-        table.add_row(str(row["name"]), *shares, _minutes(row[f"{pole}_mean_minutes"]), fr_decimal(row[f"{pole}_gini"]),
-                      _minutes(row[f"{antenne}_mean_minutes"]), fr_decimal(row[f"{antenne}_gini"]))  # fmt: skip
+        table.add_row(escape(str(row["name"])), *shares, _minutes(row[f"{pole}_mean_minutes"]),
+                      fr_decimal(row[f"{pole}_gini"]), _minutes(row[f"{antenne}_mean_minutes"]),
+                      fr_decimal(row[f"{antenne}_gini"]))  # fmt: skip
     table.caption = "Parts dans la norme par public ; temps moyens en minutes, pondérés par le public choisi."
     return table

@@ -41,7 +41,8 @@ def test_the_source_strings_are_french() -> None:
     assert len(texts) > 100
     # option names (--pole-kinds), values (walk, json), paths, {placeholders} and [markup] stay as typed;
     # the sentences are French
-    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|\[/?[a-z ]*\]|"
+    # and French words spelled as English ones are French in their official names (the CLIC: "centre local …")
+    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|\[/?[a-z ]*\]|centre local d'information|"
                     r"\b(walk|bike|car|transit|table|json|csv|geojson|html)\b", "", t) for t in texts]  # fmt: skip
     english = [t for t, p in zip(texts, prose, strict=True) if ENGLISH.search(p)]
     assert not english, english[:5]
@@ -114,15 +115,34 @@ def test_an_english_catalogue_changes_messages_reports_and_plurals(tmp_path: Pat
 # ---- coverage: no person-facing text outside the catalogue ------------------------------------------------------
 
 # calls whose first argument (or description=/title=) a person reads: console/err .print, the error line, prompts,
-# spinner steps, table titles and headers
+# spinner steps, table titles and headers, panels, chart titles and axis labels
 SHOWN_BY = {"print", "echo", "fail", "_fail", "BadParameter", "prompt", "add_task", "update", "say", "Table",
-            "add_column", "Exit"}  # fmt: skip
+            "add_column", "Exit", "Panel", "set_title", "set_xlabel", "set_ylabel", "suptitle", "set_label",
+            "annotate", "HTTPException", "AccountError", "ModeUnavailable"}  # fmt: skip
+# calls whose every positional argument a person reads (a table's cells: numbers are names or calls, never words)
+SHOWN_ALL = {"add_row"}
+SHOWN_AT = {"text": 2}  # fig.text(x, y, s): the text is the third argument
+# keyword arguments a person reads, whatever the call (a legend's label=, a web error's detail=, a caption)
+SHOWN_KEYWORDS = {"description", "title", "label", "detail", "caption", "xlabel", "ylabel"}
+# the same words as members of a dict (the steering and planning tables, a JSON error body) or attributes set
+SHOWN_KEYS = {"title", "columns", "rows", "notes", "header", "heading", "headline", "label", "detail", "caption",
+              "alt", "error"}  # fmt: skip
 MARKERS = {"_", "gettext", "ngettext", "N_"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 MARKUP = re.compile(r"\[/?[a-z ]*\]|\{[^}]*\}")  # rich markup and str.format fields carry no words
 # the library's French error messages (raised where the problem is found, shown by the CLI and the web)
 FRENCH_HINT = re.compile(r"[éèêàùçôîœ«»]|\b(le|la|les|des|du|est|pas|une|aucun|doit|dans)\b", re.IGNORECASE)
 RAISING = ["maillage/registry", "maillage/planning", "maillage/textinput.py", "maillage/orientation/text.py"]
+# the modules that show what the library computed: terminal tables, HTML reports, charts, maps, web answers;
+# every French literal of theirs goes through the catalogue, shown by a known call or not
+PRESENTING = ["maillage/report", "maillage/web"]
+NOT_SHOWN_BY = {"debug", "info", "warning", "error", "exception", "critical"}  # log lines, for engineers, in English
+# the web API's OpenAPI document (route summaries, parameter and response descriptions) is fixed when the app is
+# declared and read by programmers: it stays French text outside the catalogue, like a docstring
+API_DOC_CALLS = {"FastAPI", "APIRouter", "Query", "Path", "Field", "Form", "Body", "Header", "Cookie", "get", "post",
+                 "put", "patch", "delete", "api_route"}  # fmt: skip
+API_DOC_KEYS = {"summary", "description", "title", "response_description"}
+IDENTIFIER = re.compile(r"[a-z_]+")  # a key or an id ("le": pydantic's bound), never a sentence
 
 
 def _name(call: ast.Call) -> str:
@@ -141,6 +161,16 @@ def _unmarked(node: ast.expr) -> list[ast.expr]:
         return _unmarked(node.left) + _unmarked(node.right)
     if isinstance(node, ast.IfExp):
         return _unmarked(node.body) + _unmarked(node.orelse)
+    if isinstance(node, ast.List | ast.Tuple):  # a header row, a list of cells
+        return [n for elt in node.elts for n in _unmarked(elt)]
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):  # rows built from data: the literals of each row
+        return _unmarked(node.elt)
+    if isinstance(node, ast.Dict):  # {True: "oui", False: "non"}[flag]
+        return [n for value in node.values if value is not None for n in _unmarked(value)]
+    if isinstance(node, ast.Subscript):
+        return _unmarked(node.value)
+    if isinstance(node, ast.Starred):
+        return _unmarked(node.value)
     return []  # a call (_() among them), a name, an attribute: text made elsewhere
 
 
@@ -150,19 +180,55 @@ def _built(node: ast.expr) -> bool:
     return isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call)
 
 
-def unmarked_python(source: str) -> list[str]:
-    """``line: text`` of every string shown by the command line without ``_()``, and every ``_()`` of a built
-    string (the extractor would miss it)."""
+def _api_docs(tree: ast.AST) -> set[int]:
+    """The nodes of the OpenAPI document: documenting keywords of the API's declarations, and the
+    ``description``/``title`` members of a dict (a route's ``responses``, a schema patched in)."""
+    docs: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node) in API_DOC_CALLS:
+            docs += [k.value for k in node.keywords if k.arg in API_DOC_KEYS]
+        elif isinstance(node, ast.Dict):
+            docs += [v for k, v in zip(node.keys, node.values, strict=True)
+                     if isinstance(k, ast.Constant) and k.value in API_DOC_KEYS]  # fmt: skip
+    return {id(n) for doc in docs for n in ast.walk(doc)}
+
+
+def _shown(node: ast.AST) -> list[ast.expr]:
+    """The expressions of ``node`` a person reads: arguments of a showing call, shown keywords, shown dict
+    members and attributes (``table.caption = …``)."""
+    if isinstance(node, ast.Call):
+        name = _name(node)
+        shown = [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        if name in SHOWN_ALL:
+            shown += node.args
+        elif name in SHOWN_AT:
+            shown += node.args[SHOWN_AT[name]: SHOWN_AT[name] + 1]
+        elif name in SHOWN_BY:
+            shown += node.args[:1]
+        return shown
+    if isinstance(node, ast.Dict):
+        return [v for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant) and k.value in SHOWN_KEYS]  # fmt: skip
+    if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr in SHOWN_KEYS
+                                            for t in node.targets):  # fmt: skip
+        return [node.value]
+    return []
+
+
+def unmarked_python(source: str, api_docs: bool = False) -> list[str]:
+    """``line: text`` of every string shown without ``_()`` (see :func:`_shown`), and every ``_()`` of a built
+    string (the extractor would miss it). ``api_docs``: the OpenAPI document's texts are left out."""
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call):
-            continue
-        if _name(node) in MARKERS and any(_built(a) for a in node.args[: 2 if _name(node) == "ngettext" else 1]):
+    tree = ast.parse(source)
+    skip = _api_docs(tree) if api_docs else set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node) in MARKERS and any(
+                _built(a) for a in node.args[: 2 if _name(node) == "ngettext" else 1]):  # fmt: skip
             found.append(f"{node.lineno}: _() of a built string (the extractor sees no literal)")
-        elif _name(node) in SHOWN_BY:
-            shown = node.args[:1] + [k.value for k in node.keywords if k.arg in ("description", "title")]
-            found += [f"{n.lineno}: {ast.unparse(n)[:70]}" for arg in shown for n in _unmarked(arg)]
-    return found
+            continue
+        shown = [arg for arg in _shown(node) if id(arg) not in skip]
+        found += [f"{n.lineno}: {ast.unparse(n)[:70]}" for arg in shown for n in _unmarked(arg)]
+    return sorted(set(found), key=lambda f: int(f.split(":")[0]))
 
 
 def unmarked_raises(source: str) -> list[str]:
@@ -176,12 +242,43 @@ def unmarked_raises(source: str) -> list[str]:
     return found
 
 
-def _python_sources() -> list[Path]:
-    files = sorted((ROOT / "maillage" / "cli").rglob("*.py"))
-    for entry in RAISING:
+def unmarked_french(source: str, api_docs: bool = False) -> list[str]:
+    """``line: text`` of every French literal outside the catalogue, wherever it stands (a label in a dict, a
+    word joined into a sentence): docstrings, log lines and the markers' own arguments left out, and with
+    ``api_docs`` the OpenAPI document's texts."""
+    tree = ast.parse(source)
+    skip: set[int] = _api_docs(tree) if api_docs else set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (_name(node) in MARKERS or _name(node) in NOT_SHOWN_BY):
+            skip |= {id(n) for arg in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(arg)}
+        elif isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skip.add(id(first.value))  # a docstring
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip |= {id(v) for v in node.values}
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if id(node) not in skip and not IDENTIFIER.fullmatch(text) and FRENCH_HINT.search(MARKUP.sub("", text)):
+            found.append(f"{node.lineno}: {ast.unparse(node)[:70]}")
+    return found
+
+
+def _sources(entries: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for entry in entries:
         path = ROOT / entry
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return files
+
+
+def _python_sources() -> list[Path]:
+    return sorted((ROOT / "maillage" / "cli").rglob("*.py")) + _sources(RAISING)
 
 
 def test_every_shown_string_of_the_command_line_and_every_raised_message_is_in_the_catalogue() -> None:
@@ -192,6 +289,15 @@ def test_every_shown_string_of_the_command_line_and_every_raised_message_is_in_t
             f for f in unmarked_python(source) if "built string" in f]  # fmt: skip
         problems += [f"{path.relative_to(ROOT)}:{f}" for f in found]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", _sources(PRESENTING), ids=lambda p: str(p.relative_to(ROOT / "maillage")))
+def test_every_french_word_of_the_reports_and_the_web_is_in_the_catalogue(path: Path) -> None:
+    """Tables, captions, panels, charts, maps, HTML pages and web errors: every shown literal and every French
+    literal of these modules goes through the catalogue."""
+    source, web = path.read_text(encoding="utf-8"), "/web/" in str(path)
+    found = unmarked_python(source, api_docs=web) + unmarked_raises(source) + unmarked_french(source, api_docs=web)
+    assert sorted(set(found)) == []
 
 
 # template text that is not a word to translate: names, abbreviations, formats
@@ -237,6 +343,28 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
     raised = 'raise ValueError("le pas doit être positif")\nraise ValueError("max_minutes must be > 0")\n' \
              'raise ValueError(_("le pas doit être positif"))\n'  # fmt: skip
     assert [f.split(":")[0] for f in unmarked_raises(raised)] == ["1"]
+    shown = [  # the reports' and the web's: (planted line, found)
+        ('table.add_column("Gagnés")', True),  # a header
+        ('ax.set_title(f"Décision modificative {year}")', True),  # a chart's title
+        ('handles.append(Patch(color=c, label="Hors norme"))', True),  # a legend (any call's label=)
+        ('table.add_row(escape(name), "non communiqué", _int(n))', True),  # a cell
+        ('t["dm"] = {"title": "Contenu", "columns": ["Poste"], "rows": []}', True),  # a steering table
+        ('table.caption = "Aucun changement."', True),  # an attribute shown
+        ('raise HTTPException(status_code=404, detail="Adresse introuvable.")', True),  # a web error
+        ('CHANGE_LABELS = {"added": "Site ajouté"}', True),  # a French literal, wherever it stands
+        ('fig.text(0.01, 0.06, "Taux : rien", fontsize=8)', True),  # fig.text(x, y, s)
+        ('console.print(Panel(head, title="Notes"))', True),
+        ('table.add_row(str(n), f"{x:.0f}", f"[{style}]{pct}[/]", f"+{gain}")', False),  # numbers and markup
+        ('log.info("écrit : %s", path)', False),  # a log line, for engineers
+        ('BOUNDS = {"less_than_equal": ("le", N_("au plus"))}', False),  # a key; a marked label
+        ('ax.set_xlabel(_("Montant (M€)"))', False),
+        ('console.print(Panel(fill(_("Scénario « {name} »"), name=name), title=_("Notes")))', False),
+        ('@router.get("/x", summary="Créer un scénario")\ndef f(): pass', False),  # the OpenAPI document
+    ]
+    source = "\n".join(line for line, _found in shown)
+    found = {f.split(":")[0] for f in unmarked_python(source, api_docs=True) + unmarked_french(source, api_docs=True)}
+    assert found == {str(n) for n, (_line, flagged) in enumerate(shown, start=1) if flagged}
+    assert {f.split(":")[0] for f in unmarked_french(source)} - found == {str(len(shown))}  # summary=: outside the web
     page = ('<style>h1 { color: red }</style><h1>{{ _("Cartes") }}</h1><p>Par commune</p>'
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip

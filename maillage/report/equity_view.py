@@ -12,28 +12,34 @@ from maillage.audit.equity import EquityFigures
 from maillage.audit.guarantee import SERVICE_CLASS_PREFIX, AuditResult
 from maillage.audit.publics import PUBLICS, service_label_fr
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
+from maillage.i18n import N_, _
 from maillage.numbers import fr_decimal, fr_int
 
 EQUITY_DEFINITIONS_FR = [
-    "Temps moyen : moyenne, pondérée par les habitants, du temps jusqu'au site le plus proche (statistique "
-    "des « journey time statistics » britanniques).",
-    "Gini : 0 si tous les habitants sont à la même distance en temps, proche de 1 si quelques-uns portent "
-    "presque tout le temps de trajet (courbe de Lorenz pondérée, comme le paquet R « accessibility »).",
-    "Palma : temps moyen des 10 % d'habitants les plus éloignés divisé par celui des 40 % les plus proches "
-    "(1 = égalité).",
-    "Indice de concentration (avec une grille de revenus seulement) : négatif quand les temps longs pèsent "
-    "sur les habitants les plus modestes.",
-    "Habitants sans site joignable : comptés à part, hors des indices.",
-]
+    N_("Temps moyen : moyenne, pondérée par les habitants, du temps jusqu'au site le plus proche (statistique "
+       "des « journey time statistics » britanniques)."),
+    N_("Gini : 0 si tous les habitants sont à la même distance en temps, proche de 1 si quelques-uns portent "
+       "presque tout le temps de trajet (courbe de Lorenz pondérée, comme le paquet R « accessibility »)."),
+    N_("Palma : temps moyen des 10 % d'habitants les plus éloignés divisé par celui des 40 % les plus proches "
+       "(1 = égalité)."),
+    N_("Indice de concentration (avec une grille de revenus seulement) : négatif quand les temps longs pèsent "
+       "sur les habitants les plus modestes."),
+    N_("Habitants sans site joignable : comptés à part, hors des indices."),
+]  # marked: :func:`equity_definitions` gives them in the interface language
+
+
+def equity_definitions() -> list[str]:
+    return [_(d) for d in EQUITY_DEFINITIONS_FR]
 
 
 def class_label_fr(class_name: str) -> str:
     if class_name == POLE_CLASS:
-        return "Pôle social"
+        return _("Pôle social")
     if class_name == ANTENNE_CLASS:
-        return "Antenne ou pôle"
+        return _("Antenne ou pôle")
     if class_name.startswith(SERVICE_CLASS_PREFIX):
-        return f"Service « {service_label_fr(class_name.removeprefix(SERVICE_CLASS_PREFIX))} »"
+        service = service_label_fr(class_name.removeprefix(SERVICE_CLASS_PREFIX))
+        return _("Service « {service} »").format(service=service)
     return class_name
 
 
@@ -59,17 +65,17 @@ def equity_block(result: AuditResult) -> dict[str, Any]:
         "public_label_fr": PUBLICS[result.public_weighed].label_fr,
         "income": result.cells.income_eur_per_capita is not None,
         "income_note_fr": income_note_fr(result),
-        "definitions_fr": EQUITY_DEFINITIONS_FR,
+        "definitions_fr": equity_definitions(),
         "classes": classes,
     }
 
 
 def income_note_fr(result: AuditResult) -> str:
     if result.cells.income_eur_per_capita is not None:
-        return "Revenus : niveau de vie moyen par habitant de la grille fournie (Filosofi ind_snv / ind)."
-    return ("Revenus : aucune grille de revenus fournie (aucune donnée de revenus dans le dossier de données) ; "
-            "l'indice de concentration et le Palma par revenu ne sont pas calculés. Fournir une grille INSEE "
-            "Filosofi à 200 m (colonnes ind et ind_snv) avec --population-grid.")  # fmt: skip
+        return _("Revenus : niveau de vie moyen par habitant de la grille fournie (Filosofi ind_snv / ind).")
+    return _("Revenus : aucune grille de revenus fournie (aucune donnée de revenus dans le dossier de données) ; "
+             "l'indice de concentration et le Palma par revenu ne sont pas calculés. Fournir une grille INSEE "
+             "Filosofi à 200 m (colonnes ind et ind_snv) avec --population-grid.")  # fmt: skip
 
 
 def publics_block(result: AuditResult) -> dict[str, Any] | None:
@@ -133,11 +139,12 @@ def publics_line_fr(result: AuditResult) -> str:
         return ""
     parts = [f"{PUBLICS[k].label_fr} {shares.total[f'share_within_{k}']:.0%}"
              for k in shares.publics]  # fmt: skip
-    line = "Dans la norme : " + ", ".join(parts) + "."
+    line = _("Dans la norme : {shares}.").format(shares=", ".join(parts))
     for code in shares.services:
         share = shares.total[f"share_near_service_{code}"]
-        line += (f" {PUBLICS[shares.chosen].label_fr.capitalize()} à {shares.near_minutes:g} min au plus d'un site "
-                 f"« {service_label_fr(code)} » : {share:.0%}.")  # fmt: skip
+        line += " " + _("{public} à {minutes:g} min au plus d'un site « {service} » : {share:.0%}.").format(
+            public=PUBLICS[shares.chosen].label_fr.capitalize(), minutes=shares.near_minutes,
+            service=service_label_fr(code), share=share)  # fmt: skip
     return line
 
 
@@ -150,15 +157,17 @@ def equity_lines_fr(result: AuditResult) -> list[str]:
     lines = [publics_line_fr(result)] if result.publics else []
     for name, levels in result.equity.items():
         t = levels.total
-        line = (f"{class_label_fr(name)} : temps moyen {_minutes(t.mean_minutes)} min, Gini {fr_decimal(t.gini)}, "
-                f"Palma {fr_decimal(t.palma, 1)}")  # fmt: skip
+        line = _("{kind} : temps moyen {minutes} min, Gini {gini}, Palma {palma}").format(
+            kind=class_label_fr(name), minutes=_minutes(t.mean_minutes), gini=fr_decimal(t.gini),
+            palma=fr_decimal(t.palma, 1))  # fmt: skip
         if t.population_unreachable > 0:
-            line += f", {fr_int(t.population_unreachable)} habitants sans site joignable"
+            line += ", " + _("{n} habitants sans site joignable").format(n=fr_int(t.population_unreachable))
         lines.append(line + ".")
     quintiles = result.publics.by_income_quintile if result.publics else None
     if quintiles:
         parts = [f"Q{q['quintile']} {q['share_within']:.0%}" for q in quintiles]
-        lines.append("Dans la norme par quintile de revenu (Q1 = les plus modestes) : " + ", ".join(parts) + ".")
+        lines.append(_("Dans la norme par quintile de revenu (Q1 = les plus modestes) : {shares}.").format(
+            shares=", ".join(parts)))
     return [*lines, income_note_fr(result)]
 
 

@@ -14,7 +14,7 @@ from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind, quality_label_fr
 from maillage.report import site_value
-from maillage.report.equity_view import EQUITY_DEFINITIONS_FR, equity_lines_fr, summary_rows, why_entries
+from maillage.report.equity_view import equity_definitions, equity_lines_fr, summary_rows, why_entries
 from maillage.report.files import REPORT_CSP, write_atomic
 from maillage.report.map import minutes_map_svg
 from maillage.report.templating import environment
@@ -82,7 +82,7 @@ def render_html(
         backend_fr=backend_fr(result),
         crowfly=[] if result.crowfly_by_commune is None else result.crowfly_by_commune.to_dict(orient="records"),
         equity_lines=equity_lines_fr(result),
-        equity_definitions=EQUITY_DEFINITIONS_FR,
+        equity_definitions=equity_definitions(),
         equity_rows=summary_rows(result, "total") + summary_rows(result, "sectors"),
         equity_communes=sorted(summary_rows(result, "communes"), key=lambda r: str(r["name"])),
         publics=[] if result.publics is None else list(result.publics.publics),

@@ -27,6 +27,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry import Point
 
 from maillage.audit.guarantee import AuditResult
+from maillage.i18n import N_, _
 from maillage.numbers import fr_int
 
 # Names and titles are people's text: "$" is a dollar, never TeX (a commune or scenario named "$\frac$" once
@@ -37,9 +38,9 @@ matplotlib.rcParams["text.parse_math"] = False
 MINUTE_BINS = (0, 5, 10, 15, 20, 30, 45, 60)
 MINUTE_COLOURS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026")
 KIND_STYLE = {
-    "pole_social": ("*", "#08306b", 180, "Pôle social"),
+    "pole_social": ("*", "#08306b", 180, N_("Pôle social")),
     "sst": ("D", "#2171b5", 60, "SST"),
-    "antenne": ("s", "#4292c6", 50, "Antenne"),
+    "antenne": ("s", "#4292c6", 50, N_("Antenne")),
     "pmi": ("o", "#6baed6", 30, "PMI"),
     "france_services": ("^", "#6a51a3", 45, "France Services"),
     "ccas": ("v", "#807dba", 45, "CCAS"),
@@ -51,7 +52,7 @@ LABEL_PT = 7.0
 TITLE_CHARS = 72  # characters of an 11 pt bold title across the figure's width
 CHAR_EM = 0.58  # mean width of a character of DejaVu Sans, in font sizes (for label collisions)
 HIGHLIGHT = "#d6008f"
-CHANGE_LABELS = {"added": "Site ajouté", "moved": "Site déplacé"}
+CHANGE_LABELS = {"added": N_("Site ajouté"), "moved": N_("Site déplacé")}
 GAIN_COLOURS = ("#eceff1", "#d5e8d4", "#1a9850", "#d73027")  # outside both, within both, gained, lost
 LABEL_OFFSETS_M = ((0, 0), (0, 700), (0, -700), (900, 0), (-900, 0), (700, 700), (-700, 700), (700, -700),
                    (-700, -700), (0, 1200), (0, -1200))  # fmt: skip
@@ -162,12 +163,13 @@ def _finish(fig: plt.Figure, ax: plt.Axes, result: AuditResult, handles: list, h
         ax.scatter(chosen["x_m"][~approx], chosen["y_m"][~approx], marker=marker, s=area, c=colour,
                    edgecolors="white", linewidths=0.6, zorder=3)  # fmt: skip
         handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor=colour, markeredgecolor="white",
-                              markersize=np.sqrt(area), label=label))  # fmt: skip
+                              markersize=np.sqrt(area), label=_(label)))  # fmt: skip
         if approx.any():
             ax.scatter(chosen["x_m"][approx], chosen["y_m"][approx], marker=marker, s=area, facecolors="none",
                        edgecolors=colour, linewidths=1.2, zorder=3)  # fmt: skip
             handles.append(Line2D([], [], marker=marker, color="none", markerfacecolor="none", markeredgecolor=colour,
-                                  markersize=np.sqrt(area), label=f"{label} (position approx.)"))  # fmt: skip
+                                  markersize=np.sqrt(area),
+                                  label=_("{kind} (position approx.)").format(kind=_(label))))  # fmt: skip
     ringed = sites[sites["id"].isin(list(highlight))]
     for change, label in CHANGE_LABELS.items():
         chosen = ringed[ringed["id"].map(highlight) == change]
@@ -176,7 +178,7 @@ def _finish(fig: plt.Figure, ax: plt.Axes, result: AuditResult, handles: list, h
         ax.scatter(chosen["x_m"], chosen["y_m"], s=420, facecolors="none", edgecolors=HIGHLIGHT,
                    linewidths=2.2, zorder=4, linestyle="-" if change == "added" else "--")  # fmt: skip
         handles.append(Line2D([], [], marker="o", color="none", markerfacecolor="none", markeredgecolor=HIGHLIGHT,
-                              markeredgewidth=2, markersize=13, label=f"{label} ({len(chosen)})"))  # fmt: skip
+                              markeredgewidth=2, markersize=13, label=f"{_(label)} ({len(chosen)})"))  # fmt: skip
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
     ax.set_aspect("equal", adjustable="box", anchor="C")
@@ -208,7 +210,7 @@ def minutes_map_svg(result: AuditResult, class_name: str, title: str,
     image = ax.imshow(raster, cmap=cmap, norm=norm, extent=extent, origin="lower", interpolation="nearest", zorder=1)
     why_links(ax, result)
     colorbar = fig.colorbar(image, cax=fig.add_axes(COLORBAR_RECT), ticks=MINUTE_BINS)
-    colorbar.set_label("minutes")
+    colorbar.set_label(_("minutes"))
     return _finish(fig, ax, result, [], highlight or {})
 
 
@@ -227,8 +229,8 @@ def gains_losses_map_svg(before: AuditResult, after: AuditResult, title: str,
               interpolation="nearest", zorder=1)  # fmt: skip
     gained = float(pop[after.within & ~before.within].sum())
     lost = float(pop[before.within & ~after.within].sum())
-    handles = [Patch(color=GAIN_COLOURS[2], label=f"Gagnés : +{fr_int(gained)} hab."),
-               Patch(color=GAIN_COLOURS[3], label=f"Perdus : −{fr_int(lost)} hab."),
-               Patch(color=GAIN_COLOURS[1], label="Dans la norme, inchangé"),
-               Patch(color=GAIN_COLOURS[0], label="Hors norme, inchangé")]  # fmt: skip
+    handles = [Patch(color=GAIN_COLOURS[2], label=_("Gagnés : +{n} hab.").format(n=fr_int(gained))),
+               Patch(color=GAIN_COLOURS[3], label=_("Perdus : −{n} hab.").format(n=fr_int(lost))),
+               Patch(color=GAIN_COLOURS[1], label=_("Dans la norme, inchangé")),
+               Patch(color=GAIN_COLOURS[0], label=_("Hors norme, inchangé"))]  # fmt: skip
     return _finish(fig, ax, after, handles, highlight or {})

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from maillage.i18n import _
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -26,10 +28,10 @@ def chromium_path() -> str:
     found = explicit if explicit and Path(explicit).is_file() else None
     found = found or next(filter(None, map(shutil.which, CANDIDATES)), None)
     if found is None:
-        raise PdfUnavailableError(
+        raise PdfUnavailableError(_(
             "PDF non produit : Chromium est introuvable (installez le paquet chromium, ou donnez son chemin "
             "dans MAILLAGE_CHROMIUM) ; le rapport HTML est écrit."
-        )
+        ))
     return found
 
 
@@ -43,7 +45,8 @@ def print_pdf(html: str, pdf_path: Path) -> None:
                    f"--user-data-dir={tmp}/profile", f"--print-to-pdf={pdf_path}", page.as_uri()]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
         if done.returncode != 0 or not pdf_path.is_file():
-            raise PdfUnavailableError(f"PDF non produit : Chromium a échoué ({done.stderr.strip()[-300:]})")
+            raise PdfUnavailableError(_("PDF non produit : Chromium a échoué ({error})").format(
+                error=done.stderr.strip()[-300:]))
 
 
 def page_texts(pdf_path: Path) -> list[str] | None:

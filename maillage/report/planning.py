@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from maillage.i18n import N_, _
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.changes import describe_change
-from maillage.report.markup import escape
+from maillage.report.markup import escape, fill
 from maillage.report.writers import _clean
 
 
@@ -35,11 +36,11 @@ def to_json(doc: Any) -> str:
 
 def print_scenario(scenario: dict[str, Any], console: Console, names: dict[str, str] | None = None) -> None:
     table = Table(
-        title=f"Scénario « {escape(scenario['name'])} » (n° {scenario['id']})", title_justify="left",
-        header_style="bold",
-    )
-    table.add_column("n°", justify="right")
-    table.add_column("Changement")
+        title=fill(_("Scénario « {name} » (n° {id})"), name=scenario["name"], id=scenario["id"]),
+        title_justify="left", header_style="bold",
+    )  # fmt: skip
+    table.add_column(_("n°"), justify="right")
+    table.add_column(_("Changement"))
     for change in scenario["changes"]:
         table.add_row(str(change["seq"]), escape(describe_change(change, names)))
     if scenario.get("description"):
@@ -48,8 +49,8 @@ def print_scenario(scenario: dict[str, Any], console: Console, names: dict[str, 
 
 
 def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
-    table = Table(title="Scénarios enregistrés", title_justify="left", header_style="bold")
-    for column in ("n°", "Nom", "Changements", "Auteur", "Description"):
+    table = Table(title=_("Scénarios enregistrés"), title_justify="left", header_style="bold")
+    for column in (_("n°"), _("Nom"), _("Changements"), _("Auteur"), _("Description")):
         table.add_column(column)
     for s in scenarios:
         table.add_row(
@@ -62,20 +63,24 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
 def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
-    headline = (
-        f"Dans la norme : {_int(diff['population_within_baseline'])} → {_int(diff['population_within_scenario'])} "
-        f"habitants ({fr_pct(diff['share_within_baseline'])} → {fr_pct(diff['share_within_scenario'])}) ; "
-        f"[green]+{_int(diff['population_gained'])} gagnés[/], [red]−{_int(diff['population_lost'])} perdus[/] ; "
-        f"{diff['cells_improved']} carreaux rapprochés, {diff['cells_worsened']} éloignés."
-    )
+    headline = fill(
+        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; [green]+{gained} gagnés[/], "
+          "[red]−{lost} perdus[/] ; {improved} carreaux rapprochés, {worsened} éloignés."),
+        before=_int(diff["population_within_baseline"]), after=_int(diff["population_within_scenario"]),
+        share_before=fr_pct(diff["share_within_baseline"]), share_after=fr_pct(diff["share_within_scenario"]),
+        gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
+        improved=diff["cells_improved"], worsened=diff["cells_worsened"],
+    )  # fmt: skip
     if diff.get("sites_added") or diff.get("sites_removed"):
         added = ", ".join(diff.get("sites_added_names", diff["sites_added"])) or "—"
         removed = ", ".join(diff.get("sites_removed_names", diff["sites_removed"])) or "—"
-        headline += f"\nSites ajoutés : {escape(added)} ; retirés : {escape(removed)}."
+        headline += "\n" + fill(_("Sites ajoutés : {added} ; retirés : {removed}."), added=added, removed=removed)
     console.print(Panel(headline, title=title))
-    for key, label, heading in (("communes", "Commune", "Par commune"), ("sectors", "Secteur", "Par secteur SST")):
-        table = Table(title=f"{heading} (changements seulement)", title_justify="left", header_style="bold")
-        for column in (label, "Gagnés", "Perdus", "Norme", "Pôle max", "Antenne max"):
+    for key, label, heading in (("communes", _("Commune"), _("Par commune")),
+                                ("sectors", _("Secteur"), _("Par secteur SST"))):  # fmt: skip
+        table = Table(title=_("{heading} (changements seulement)").format(heading=heading), title_justify="left",
+                      header_style="bold")  # fmt: skip
+        for column in (label, _("Gagnés"), _("Perdus"), _("Norme"), _("Pôle max"), _("Antenne max")):
             table.add_column(
                 column,
                 no_wrap=column != label,
@@ -92,16 +97,16 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
                 _arrow(r["worst_minutes_antenne_baseline"], r["worst_minutes_antenne_scenario"]),
             )
         if not diff[key]:
-            table.caption = "Aucun changement."
+            table.caption = _("Aucun changement.")
         console.print(table)
     if diff.get("notes"):  # engine and population model, as every output says them
-        console.print(Panel(escape("\n".join(dict.fromkeys(diff["notes"]))), title="Hypothèses", style="dim"))
+        console.print(Panel(escape("\n".join(dict.fromkeys(diff["notes"]))), title=_("Hypothèses"), style="dim"))
 
 
 def _new_site_line(site: dict[str, Any]) -> str:
     """A proposed site: its name (with its address when known, else its coordinates) and its gain."""
     where = "" if site.get("nearest_address") else f" — {site['lon']:.5f}, {site['lat']:.5f}"
-    approx = " (position approximative)" if site["approximate_position"] else ""
+    approx = " " + _("(position approximative)") if site["approximate_position"] else ""
     return escape(f"{site['name']}{where} (+{_int(site['population_gain_alone'])}){approx}")
 
 
@@ -109,16 +114,18 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
     b = result["baseline"]
-    head = (
-        f"Méthode : {escape(result['method_label'])} ; nouveau site : {escape(result['kind'])} "
-        f"(norme {result['threshold_minutes']:g} min) ; "
-        f"{result['candidates']['count']} candidats. Existant : {fr_pct(b['share_within'])} dans la norme, "
-        f"{_int(b['population_outside'])} habitants hors norme."
-    )
-    console.print(Panel(head, title="Propositions d'implantation"))
-    table = Table(title="Propositions classées", title_justify="left", header_style="bold")
-    for column in ("Rang", "Nouveaux sites", "Gain (hab.)", "Norme après", "Emplacements"):
-        table.add_column(column, justify="right" if column != "Emplacements" else "left")
+    head = fill(
+        _("Méthode : {method} ; nouveau site : {kind} (norme {minutes:g} min) ; {candidates} candidats. Existant : "
+          "{share} dans la norme, {outside} habitants hors norme."),
+        method=result["method_label"], kind=result["kind"], minutes=result["threshold_minutes"],
+        candidates=result["candidates"]["count"], share=fr_pct(b["share_within"]),
+        outside=_int(b["population_outside"]),
+    )  # fmt: skip
+    console.print(Panel(head, title=_("Propositions d'implantation")))
+    table = Table(title=_("Propositions classées"), title_justify="left", header_style="bold")
+    places = _("Emplacements")
+    for column in (_("Rang"), _("Nouveaux sites"), _("Gain (hab.)"), _("Norme après"), places):
+        table.add_column(column, justify="right" if column != places else "left")
     for p in result["proposals"]:
         where = "\n".join(_new_site_line(s) for s in p["new_sites"])
         table.add_row(
@@ -136,16 +143,15 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
     extra = list(result.get("notes", []))
     if result.get("saved"):
         s = result["saved"]
-        extra.insert(
-            0,
-            f"Enregistré comme scénario « {s['name']} » (n° {s['id']}) ; vérification par l'audit : "
-            f"+{_int(s['population_gain_audit'])} habitants. Voir : maillage compare {s['name']}",
-        )
+        extra.insert(0, _("Enregistré comme scénario « {name} » (n° {id}) ; vérification par l'audit : +{gain} "
+                          "habitants. Voir : maillage compare {name}").format(
+            name=s["name"], id=s["id"], gain=_int(s["population_gain_audit"])))  # fmt: skip
     if extra:
-        console.print(Panel(escape("\n".join(extra)), title="Notes", style="dim"))
+        console.print(Panel(escape("\n".join(extra)), title=_("Notes"), style="dim"))
 
 
-SECTOR_HEADER = ("Secteur", "Siège", "Communes", "Population", "Écart à la moyenne", "Temps moyen (min)")
+SECTOR_HEADER = (N_("Secteur"), N_("Siège"), N_("Communes"), N_("Population"), N_("Écart à la moyenne"),
+                 N_("Temps moyen (min)"))  # fmt: skip  (headers of sector_rows: whoever shows them calls _())
 
 
 def sector_rows(result: dict[str, Any]) -> list[list[str]]:
@@ -164,26 +170,22 @@ def sector_rows(result: dict[str, Any]) -> list[list[str]]:
 
 
 def print_sectors(result: dict[str, Any], console: Console) -> None:
-    table = Table(
-        title=f"Découpage en {result['sectors_count']} secteurs SST", title_justify="left", header_style="bold"
-    )
+    table = Table(title=_("Découpage en {n} secteurs SST").format(n=result["sectors_count"]), title_justify="left",
+                  header_style="bold")  # fmt: skip
     for column in SECTOR_HEADER:
-        table.add_column(column)
+        table.add_column(_(column))
     for row in sector_rows(result):  # the same rows feed the HTML: escaped for rich here only
         table.add_row(*(escape(c) for c in row))
-    table.caption = (
-        f"Charge moyenne {_int(result['mean_load'])} hab. ; contigus : "
-        f"{'oui' if result['contiguous'] else 'non'} ; solveur : {result['solver']['status']}."
-    )
+    table.caption = fill(_("Charge moyenne {load} hab. ; contigus : {contiguous} ; solveur : {status}."),
+                         load=_int(result["mean_load"]), contiguous=_("oui") if result["contiguous"] else _("non"),
+                         status=result["solver"]["status"])  # fmt: skip
     console.print(table)
 
 
 def print_mobile(result: dict[str, Any], console: Console) -> None:
-    table = Table(
-        title=f"Unité mobile « {escape(result['unit'])} » : arrêts et horaires", title_justify="left",
-        header_style="bold",
-    )
-    for column in ("Arrêt", "Commune", "Position", "Horaires", "Habitants hors norme desservis"):
+    table = Table(title=fill(_("Unité mobile « {unit} » : arrêts et horaires"), unit=result["unit"]),
+                  title_justify="left", header_style="bold")  # fmt: skip
+    for column in (_("Arrêt"), _("Commune"), _("Position"), _("Horaires"), _("Habitants hors norme desservis")):
         table.add_column(column)
     for s in result["stops"]:
         table.add_row(
@@ -193,25 +195,17 @@ def print_mobile(result: dict[str, Any], console: Console) -> None:
             escape(s["opening_hours"]),
             _int(s["population_reached"]),
         )
-    table.caption = (
-        f"{_int(result['population_reached'])} habitants hors norme à moins de {result['threshold_minutes']:g} "
-        "min d'un arrêt, une demi-journée par semaine au moins."
-    )
+    table.caption = _("{n} habitants hors norme à moins de {minutes:g} min d'un arrêt, une demi-journée par semaine "
+                      "au moins.").format(n=_int(result["population_reached"]), minutes=result["threshold_minutes"])
     console.print(table)
 
 
 def print_week(rows: list[dict[str, Any]], console: Console) -> None:
-    table = Table(title="Couverture au fil de la semaine", title_justify="left", header_style="bold")
-    for column in (
-        "Moment",
-        "Dans la norme",
-        "Habitants",
-        "Sites ouverts",
-        "Fermés",
-        "Horaires inconnus",
-        "Arrêts mobiles",
-    ):
-        table.add_column(column, justify="right" if column != "Moment" else "left")
+    table = Table(title=_("Couverture au fil de la semaine"), title_justify="left", header_style="bold")
+    moment = _("Moment")
+    for column in (moment, _("Dans la norme"), _("Habitants"), _("Sites ouverts"), _("Fermés"),
+                   _("Horaires inconnus"), _("Arrêts mobiles")):  # fmt: skip
+        table.add_column(column, justify="right" if column != moment else "left")
     for r in rows:
         table.add_row(
             escape(r["label"]),
@@ -222,6 +216,7 @@ def print_week(rows: list[dict[str, Any]], console: Console) -> None:
             str(r["unknown_hours"]),
             str(r["mobile_served"]),
         )
-    treated = "ouverts" if rows and rows[0]["unknown_counted_as"] == "open" else "fermés"
-    table.caption = f"Sites sans horaires connus comptés {treated}."
+    open_ = rows and rows[0]["unknown_counted_as"] == "open"
+    table.caption = _("Sites sans horaires connus comptés ouverts.") if open_ else _(
+        "Sites sans horaires connus comptés fermés.")
     console.print(table)

@@ -13,6 +13,7 @@ from typing import Any
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.marginal import DIRECTOR_COLUMNS
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
+from maillage.i18n import _
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.variants import audit_variant
@@ -47,17 +48,19 @@ def _page(title: str, subtitle: str, headline: str, sections: list[dict], maps: 
 
 def _maps(before: AuditResult, after: AuditResult | None, labels: tuple[str, str], rule: str) -> list[str]:
     """Before, after (changed sites ringed) and gains/losses, all at one scale."""
-    maps = [minutes_map_svg(before, ANTENNE_CLASS, f"{labels[0]} : {rule}")]
+    titled = _("{map} : {rule}")
+    maps = [minutes_map_svg(before, ANTENNE_CLASS, titled.format(map=labels[0], rule=rule))]
     if after is not None:
         moved = changed_sites(before.sites, after.sites)
-        maps.append(minutes_map_svg(after, ANTENNE_CLASS, f"{labels[1]} : {rule}", highlight=moved))
-        maps.append(gains_losses_map_svg(before, after, f"Habitants gagnés et perdus : {labels[1].lower()}",
-                                         highlight=moved))  # fmt: skip
+        maps.append(minutes_map_svg(after, ANTENNE_CLASS, titled.format(map=labels[1], rule=rule), highlight=moved))
+        maps.append(gains_losses_map_svg(before, after, _("Habitants gagnés et perdus : {variant}").format(
+            variant=labels[1].lower()), highlight=moved))  # fmt: skip
     return maps
 
 
 def _rule(standard: ServiceStandard) -> str:
-    return f"minutes jusqu'à l'antenne ou au pôle le plus proche (norme {standard.antenne_minutes:g})"
+    return _("minutes jusqu'à l'antenne ou au pôle le plus proche (norme {minutes:g})").format(
+        minutes=standard.antenne_minutes)
 
 
 def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStandard) -> str:
@@ -68,8 +71,10 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
     after = audit_variant(inputs.snapshot, inputs.cells, inputs.engine, standard, changes=changes) if changes else None
     sections = []
     if result["method"] == "sectors":
-        sections.append({"title": "Secteurs proposés", "rows": sector_rows(result), "header": list(SECTOR_HEADER)})
-        headline = f"{result['sectors_count']} secteurs contigus : {'oui' if result['contiguous'] else 'non'}."
+        sections.append({"title": _("Secteurs proposés"), "rows": sector_rows(result),
+                         "header": [_(h) for h in SECTOR_HEADER]})  # fmt: skip
+        headline = _("{n} secteurs contigus : {contiguous}.").format(
+            n=result["sectors_count"], contiguous=_("oui") if result["contiguous"] else _("non"))
     elif result["method"] == "mobile":
         rows = [
             [
@@ -83,12 +88,14 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
         ]
         sections.append(
             {
-                "title": f"Arrêts de « {result['unit']} »",
+                "title": _("Arrêts de « {unit} »").format(unit=result["unit"]),
                 "rows": rows,
-                "header": ["Arrêt", "Commune", "Position", "Horaires (OSM)", "Habitants hors norme desservis"],
+                "header": [_("Arrêt"), _("Commune"), _("Position"), _("Horaires (OSM)"),
+                           _("Habitants hors norme desservis")],
             }
-        )
-        headline = f"{_int(result['population_reached'])} habitants hors norme à portée d'un arrêt chaque semaine."
+        )  # fmt: skip
+        headline = _("{n} habitants hors norme à portée d'un arrêt chaque semaine.").format(
+            n=_int(result["population_reached"]))
     else:
         rows = [
             [
@@ -105,39 +112,39 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
         ]
         sections.append(
             {
-                "title": "Propositions classées",
+                "title": _("Propositions classées"),
                 "rows": rows,
-                "header": ["Rang", "Nouveaux sites", "Habitants gagnés", "Dans la norme après", "Emplacements"],
+                "header": [_("Rang"), _("Nouveaux sites"), _("Habitants gagnés"), _("Dans la norme après"),
+                           _("Emplacements")],
             }
         )
         if result.get("director_table"):  # proposals' gains, then existing sites by residents lost if closed
             sections.append(
                 {
-                    "title": "Valeur de chaque site : habitants gagnés par une proposition (+), "
-                    "hors norme si un site existant fermait (−)",
+                    "title": _("Valeur de chaque site : habitants gagnés par une proposition (+), "
+                               "hors norme si un site existant fermait (−)"),
                     "rows": [[r[c] for c in DIRECTOR_COLUMNS] for r in result["director_table"]],
                     "header": list(DIRECTOR_COLUMNS),
                 }
             )
         b = result["baseline"]
         headline = (
-            (
-                f"Existant : {_pct(b['share_within'])} des habitants dans la norme ; meilleure proposition : "
-                f"+{_int(result['proposals'][0]['population_gain'])} habitants."
-            )
+            _("Existant : {share} des habitants dans la norme ; meilleure proposition : +{gain} habitants.").format(
+                share=_pct(b["share_within"]), gain=_int(result["proposals"][0]["population_gain"]))
             if result["proposals"]
             else ""
         )
     saved = result.get("saved")
     if saved:
-        headline += f" Enregistrée comme scénario « {saved['name']} » (maillage compare {saved['name']})."
+        headline += " " + _("Enregistrée comme scénario « {name} » (maillage compare {name}).").format(
+            name=saved["name"])
     notes = [*standard.describe_fr(), *before.assumptions, *result.get("notes", [])]
     return _page(
-        "Planification du maillage — propositions",
+        _("Planification du maillage — propositions"),
         result.get("method_label", result["method"]),
         headline,
         sections,
-        _maps(before, after, ("Existant", "Avec la proposition n° 1"), _rule(standard)),
+        _maps(before, after, (_("Existant"), _("Avec la proposition n° 1")), _rule(standard)),
         notes,
     )
 
@@ -145,7 +152,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
 def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditResult) -> str:
     """A scenario against its reference: gains and losses per commune and sector, maps before/after."""
     sections = []
-    for key, title in (("communes", "Par commune"), ("sectors", "Par secteur SST")):
+    for key, title in (("communes", _("Par commune")), ("sectors", _("Par secteur SST"))):
         rows = [
             [
                 *([r["code"]] if key == "communes" else []),  # an INSEE code people use; a sector's id is not
@@ -162,15 +169,16 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
             {
                 "title": title,
                 "rows": rows,
-                "header": [*(["Code"] if key == "communes" else []), "Nom", "Gagnés", "Perdus", "Norme",
-                           "Pôle max (min)", "Antenne max (min)"],
+                "header": [*([_("Code")] if key == "communes" else []), _("Nom"), _("Gagnés"), _("Perdus"),
+                           _("Norme"), _("Pôle max (min)"), _("Antenne max (min)")],
             }
         )
-    headline = (
-        f"+{_int(diff['population_gained'])} habitants gagnés, −{_int(diff['population_lost'])} perdus ; "
-        f"{_pct(diff['share_within_baseline'])} → {_pct(diff['share_within_scenario'])} dans la norme."
-    )
+    headline = _("+{gained} habitants gagnés, −{lost} perdus ; {before} → {after} dans la norme.").format(
+        gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
+        before=_pct(diff["share_within_baseline"]), after=_pct(diff["share_within_scenario"]))  # fmt: skip
     notes = [*base.standard.describe_fr(), *base.assumptions, *diff.get("notes", [])]
-    maps = _maps(base, after, (f"Référence ({diff['reference']})", f"Scénario « {diff['scenario']} »"),
-                 _rule(base.standard))  # fmt: skip
-    return _page(f"Scénario « {diff['scenario']} » comparé à {diff['reference']}", "", headline, sections, maps, notes)
+    labels = (_("Référence ({reference})").format(reference=diff["reference"]),
+              _("Scénario « {name} »").format(name=diff["scenario"]))  # fmt: skip
+    maps = _maps(base, after, labels, _rule(base.standard))
+    title = _("Scénario « {name} » comparé à {reference}").format(name=diff["scenario"], reference=diff["reference"])
+    return _page(title, "", headline, sections, maps, notes)

@@ -15,6 +15,7 @@ import numpy as np
 from maillage.audit.capacity import PER_RESIDENTS, ROOM_FR, TOP_LOADED, headline_fr, mean_load
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.marginal import DIRECTOR_COLUMNS, director_rows
+from maillage.i18n import _, ngettext
 from maillage.registry.capacity import CAPACITY_UNIT_FR
 from maillage.report.markup import escape
 
@@ -123,8 +124,8 @@ def rows_table(rows: list[dict[str, str]], limit: int | None = 15):
     residents lost); rows beyond ``limit`` are counted in the caption rather than listed."""
     from rich.table import Table
 
-    table = Table(title="Valeur de chaque site : habitants hors norme s'il fermait (−), gagnés par une proposition (+)",
-                  title_justify="left", header_style="bold")  # fmt: skip
+    table = Table(title=_("Valeur de chaque site : habitants hors norme s'il fermait (−), gagnés par une proposition "
+                          "(+)"), title_justify="left", header_style="bold")  # fmt: skip
     for name in DIRECTOR_COLUMNS:
         table.add_column(name, justify="right" if name == "Habitants" else "left", overflow="fold",
                          max_width=44 if name == "Site" else None)  # fmt: skip
@@ -132,5 +133,8 @@ def rows_table(rows: list[dict[str, str]], limit: int | None = 15):
     for r in shown:
         table.add_row(*(escape(str(r[c])) for c in DIRECTOR_COLUMNS))
     if len(shown) < len(rows):
-        table.caption = f"… et {len(rows) - len(shown)} autres sites (liste complète : --format json ou --html)."
+        more = len(rows) - len(shown)
+        table.caption = ngettext("… et {n} autre site (liste complète : --format json ou --html).",
+                                 "… et {n} autres sites (liste complète : --format json ou --html).",
+                                 more).format(n=more)  # fmt: skip
     return table

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from maillage.i18n import N_, _
 from maillage.report import pdf as pdf_print
 from maillage.report import steering_text as fmt
 from maillage.report.files import REPORT_CSP, write_atomic
@@ -63,6 +64,10 @@ def _changes(lines: tuple) -> str:
     ) or "—"
 
 
+def _cols(*names: str) -> list[str]:
+    return [_(n) for n in names]
+
+
 def build_tables(
     data: SteeringData,
     today: date,
@@ -77,27 +82,28 @@ def build_tables(
     t: dict[str, Table] = {}
 
     sc = an.scissors_effect(data.budget_lines)
+    unknown, computed = _("non communiqué"), _("{amount} (calculé)")
     t["scissors"] = {
-        "title": "Effet ciseaux : dépenses de solidarité, DMTO et TVA par année",
-        "columns": ["Année", "Dépenses de solidarité", "Variations des dépenses", "DMTO (total)",
-                    "Variations DMTO", "TVA (total)", "Variations TVA", "Écart dépenses − recettes",
-                    "Base de l'écart / non communiqué", "Sources"],
+        "title": _("Effet ciseaux : dépenses de solidarité, DMTO et TVA par année"),
+        "columns": _cols(N_("Année"), N_("Dépenses de solidarité"), N_("Variations des dépenses"), N_("DMTO (total)"),
+                         N_("Variations DMTO"), N_("TVA (total)"), N_("Variations TVA"),
+                         N_("Écart dépenses − recettes"), N_("Base de l'écart / non communiqué"), N_("Sources")),
         "rows": [[str(y.year),
                   f"{fmt.fmt_meur(y.spending_total_eur)} ({y.spending_document})"
-                  if y.spending_total_eur is not None else "non communiqué",
+                  if y.spending_total_eur is not None else unknown,
                   _changes(y.spending_changes),
                   f"{fmt.fmt_meur(y.dmto_total_eur)} ({y.dmto_document})"
-                  if y.dmto_total_eur is not None else "non communiqué",
+                  if y.dmto_total_eur is not None else unknown,
                   _changes(y.dmto_changes),
                   f"{fmt.fmt_meur(y.tva_total_eur)} ({y.tva_document})"
-                  if y.tva_total_eur is not None else "non communiqué",
+                  if y.tva_total_eur is not None else unknown,
                   _changes(y.tva_changes),
-                  fmt.fmt_meur(y.gap_eur) + " (calculé)" if y.gap_eur is not None else "—",
+                  computed.format(amount=fmt.fmt_meur(y.gap_eur)) if y.gap_eur is not None else "—",
                   y.gap_basis + (" ; " + " ; ".join(y.missing) if y.missing else ""),
                   src.ref(*(by_id[i].source for i in y.line_ids))] for y in sc],
-        "notes": ["Les années absentes des sources ne sont pas interpolées ; une même année peut avoir "
-                  "plusieurs montants (document différent), le plus récent (CA > DM > BP > non précisé) "
-                  "est retenu pour l'écart, les autres sont indiqués sur le graphique."],
+        "notes": [_("Les années absentes des sources ne sont pas interpolées ; une même année peut avoir "
+                    "plusieurs montants (document différent), le plus récent (CA > DM > BP > non précisé) "
+                    "est retenu pour l'écart, les autres sont indiqués sur le graphique.")],
     }
 
     years = sorted({bl.year for bl in data.budget_lines if bl.year is not None
@@ -113,46 +119,48 @@ def build_tables(
                             src.ref(bl.source)])
         detailed = {c.policy for c in bd.components}
         parent_ref = src.ref(*(by_id[i].source for i in bd.line_ids if by_id[i].policy not in detailed))
-        dm_rows.append([str(year), "Reste non détaillé par la source",
+        dm_rows.append([str(year), _("Reste non détaillé par la source"),
                         fmt.fmt_meur(bd.remainder_eur, True),
-                        "calculé : hausse totale − postes détaillés", parent_ref])
-        dm_rows.append([str(year), "Hausse totale des crédits sociaux (DM)",
+                        _("calculé : hausse totale − postes détaillés"), parent_ref])
+        dm_rows.append([str(year), _("Hausse totale des crédits sociaux (DM)"),
                         fmt.fmt_meur(bd.total_variation_eur, True), "", parent_ref])
         if bd.total_after_eur is not None:
-            dm_rows.append([str(year), "Budget dédié aux solidarités après DM",
+            dm_rows.append([str(year), _("Budget dédié aux solidarités après DM"),
                             fmt.fmt_meur(bd.total_after_eur), "", parent_ref])
     changes = [c for y in years for c in an.bp_dm_changes(data.budget_lines, y)]
     for c in changes:
         if c.implied_before_eur is not None and c.before_matches:
             other = by_id[c.before_matches[0]]
-            dm_notes.append(
-                f"Contrôle de cohérence {c.year} ({c.label}) : total après DM − hausse = "
-                f"{fmt.fmt_meur(c.implied_before_eur)} (calculé), égal aux "
-                f"{fmt.fmt_meur(other.amount_eur or 0)} « {POLICY_LABELS[other.policy].lower()} » "
-                f"{other.year} d'une autre source {src.ref(other.source)}.")
-    t["dm"] = {"title": "Décision modificative : détail de la hausse des crédits sociaux",
-               "columns": ["Année", "Poste", "Montant", "Précision", "Sources"], "rows": dm_rows,
-               "notes": dm_notes}
+            dm_notes.append(_(
+                "Contrôle de cohérence {year} ({label}) : total après DM − hausse = {before} (calculé), égal aux "
+                "{amount} « {policy} » {other_year} d'une autre source {ref}.").format(
+                year=c.year, label=c.label, before=fmt.fmt_meur(c.implied_before_eur),
+                amount=fmt.fmt_meur(other.amount_eur or 0), policy=POLICY_LABELS[other.policy].lower(),
+                other_year=other.year, ref=src.ref(other.source)))
+    t["dm"] = {"title": _("Décision modificative : détail de la hausse des crédits sociaux"),
+               "columns": _cols(N_("Année"), N_("Poste"), N_("Montant"), N_("Précision"), N_("Sources")),
+               "rows": dm_rows, "notes": dm_notes}
     t["bp_dm"] = {
-        "title": "Évolutions entre budget primitif et décision modificative, par politique",
-        "columns": ["Année", "Politique", "Total BP", "Variation DM", "Total après DM",
-                    "Crédits avant DM (calculé)", "BP + DM = total ?", "Autres évolutions", "Sources"],
+        "title": _("Évolutions entre budget primitif et décision modificative, par politique"),
+        "columns": _cols(N_("Année"), N_("Politique"), N_("Total BP"), N_("Variation DM"), N_("Total après DM"),
+                         N_("Crédits avant DM (calculé)"), N_("BP + DM = total ?"), N_("Autres évolutions"),
+                         N_("Sources")),
         "rows": [[str(c.year), c.label,
-                  fmt.fmt_meur(c.bp_total_eur) if c.bp_total_eur is not None else "non communiqué",
+                  fmt.fmt_meur(c.bp_total_eur) if c.bp_total_eur is not None else unknown,
                   fmt.fmt_meur(c.dm_variation_eur, True) if c.dm_variation_eur is not None else "—",
-                  fmt.fmt_meur(c.dm_total_eur) if c.dm_total_eur is not None else "non communiqué",
+                  fmt.fmt_meur(c.dm_total_eur) if c.dm_total_eur is not None else unknown,
                   fmt.fmt_meur(c.implied_before_eur) if c.implied_before_eur is not None else "—",
-                  {True: "oui", False: "NON", None: "non vérifiable"}[c.consistent],
+                  {True: _("oui"), False: _("NON"), None: _("non vérifiable")}[c.consistent],
                   _changes(c.other_changes), src.ref(*(by_id[i].source for i in c.line_ids))]
                  for c in changes],
         "notes": [],
     }
 
     t["budget"] = {
-        "title": "Lignes budgétaires (toutes)",
-        "columns": ["Année", "Document", "Politique", "Sens", "Nature", "Valeur", "Par rapport à", "Note",
-                    "Source"],
-        "rows": [[str(bl.year) if bl.year else "non précisée", DOCUMENT_LABELS[bl.document],
+        "title": _("Lignes budgétaires (toutes)"),
+        "columns": _cols(N_("Année"), N_("Document"), N_("Politique"), N_("Sens"), N_("Nature"), N_("Valeur"),
+                         N_("Par rapport à"), N_("Note"), N_("Source")),
+        "rows": [[str(bl.year) if bl.year else _("non précisée"), DOCUMENT_LABELS[bl.document],
                   POLICY_LABELS[bl.policy], DIRECTION_LABELS[bl.direction], MEASURE_LABELS[bl.measure],
                   fmt.budget_line_value(bl), bl.compared_to or "—", bl.note, src.ref(bl.source)]
                  for bl in sorted(data.budget_lines, key=lambda b: (b.year or 9999, b.document, b.id))],
@@ -161,43 +169,48 @@ def build_tables(
 
     ind = an.indicators_per_inhabitant(data.activity, populations)
     t["indicators"] = {
-        "title": "Indicateurs d'activité par site ou commune",
-        "columns": ["Site / commune", "Période", "Indicateur", "Valeur", "Population desservie",
-                    "Pour 1 000 hab. (calculé)", "Source"],
+        "title": _("Indicateurs d'activité par site ou commune"),
+        "columns": _cols(N_("Site / commune"), N_("Période"), N_("Indicateur"), N_("Valeur"),
+                         N_("Population desservie"), N_("Pour 1 000 hab. (calculé)"), N_("Source")),
         "rows": [[f"{names.get(r.key, r.key)} ({r.key})", r.period, r.label,
                   fmt.with_precision(f"{r.value:,.0f}".replace(",", "\u202f"), r.precision),
                   f"{r.population_served:,}".replace(",", "\u202f") if r.population_served else
-                  "population non fournie",
+                  _("population non fournie"),
                   f"{r.per_inhabitants:.1f}".replace(".", ",") if r.per_inhabitants is not None else "—",
                   src.ref(r.source)] for r in ind],
-        "notes": ["Population : population municipale des communes (registre, dossier de données ou "
-                  "option --communes)." if populations
-                  else "Population des communes non fournie (ni registre, ni MAILLAGE_DATA, ni --communes) : "
-                  "taux par habitant non calculés."],
+        "notes": [_("Population : population municipale des communes (registre, dossier de données ou "
+                    "option --communes).") if populations
+                  else _("Population des communes non fournie (ni registre, ni MAILLAGE_DATA, ni --communes) : "
+                         "taux par habitant non calculés.")],
     }
 
     fu = an.follow_up(data.conventions, data.activity, today, horizon_months)
     conv_by_id = {c.id: c for c in data.conventions}
     t["conventions"] = {
-        "title": f"Suivi des conventions au {today:%d/%m/%Y} (horizon {horizon_months} mois)",
-        "columns": ["Commune", "Signature", "Durée", "Renouvelable", "Prochain renouvellement",
-                    "Jours restants", "Indicateurs à transmettre", "Réunions de suivi", "Alertes", "Source"],
-        "rows": [[f"{f.commune} ({f.insee_code})", _d(f.signature_date), f"{f.duration_years} ans",
-                  "oui" if f.renewable else "non", _d(f.next_renewal), str(f.days_to_renewal),
-                  ("manquants " + f.indicator_period + " : " + ", ".join(f.missing_indicators))
-                  if f.missing_indicators else ("à jour" if f.indicators_declared else "non précisés"),
-                  (f"tous les {f.review_frequency_months} mois ; dernière {_d(f.last_review)} ; "
-                   f"prochaine {_d(f.next_review_due)}" + (" (EN RETARD)" if f.review_overdue else ""))
-                  if f.review_frequency_months else "fréquence non précisée",
-                  " ; ".join(f.alerts) or "aucune", src.ref(conv_by_id[f.convention_id].source)]
+        "title": _("Suivi des conventions au {date} (horizon {months} mois)").format(
+            date=f"{today:%d/%m/%Y}", months=horizon_months),
+        "columns": _cols(N_("Commune"), N_("Signature"), N_("Durée"), N_("Renouvelable"),
+                         N_("Prochain renouvellement"), N_("Jours restants"), N_("Indicateurs à transmettre"),
+                         N_("Réunions de suivi"), N_("Alertes"), N_("Source")),
+        "rows": [[f"{f.commune} ({f.insee_code})", _d(f.signature_date),
+                  _("{n} ans").format(n=f.duration_years), _("oui") if f.renewable else _("non"),
+                  _d(f.next_renewal), str(f.days_to_renewal),
+                  _("manquants {period} : {indicators}").format(period=f.indicator_period,
+                                                                indicators=", ".join(f.missing_indicators))
+                  if f.missing_indicators else (_("à jour") if f.indicators_declared else _("non précisés")),
+                  (_("tous les {n} mois ; dernière {last} ; prochaine {next}").format(
+                      n=f.review_frequency_months, last=_d(f.last_review), next=_d(f.next_review_due))
+                   + (" " + _("(EN RETARD)") if f.review_overdue else ""))
+                  if f.review_frequency_months else _("fréquence non précisée"),
+                  " ; ".join(f.alerts) or _("aucune"), src.ref(conv_by_id[f.convention_id].source)]
                  for f in fu],
-        "notes": ["Prochain renouvellement = signature + k × durée (renouvellement supposé pour la même "
-                  "durée) ; dates de signature telles qu'annoncées par le communiqué."],
+        "notes": [_("Prochain renouvellement = signature + k × durée (renouvellement supposé pour la même "
+                    "durée) ; dates de signature telles qu'annoncées par le communiqué.")],
     }
     t["conventions_detail"] = {
-        "title": "Contenu des conventions",
-        "columns": ["Commune", "Intitulé", "Signataires", "Partenaires", "Engagements", "Gouvernance",
-                    "Remarques", "Source"],
+        "title": _("Contenu des conventions"),
+        "columns": _cols(N_("Commune"), N_("Intitulé"), N_("Signataires"), N_("Partenaires"), N_("Engagements"),
+                         N_("Gouvernance"), N_("Remarques"), N_("Source")),
         "rows": [[c.commune_name, c.title, " ; ".join(c.signatories), " ; ".join(c.partners),
                   " ; ".join(c.commitments), c.governance, c.note, src.ref(c.source)]
                  for c in sorted(data.conventions, key=lambda c: c.signature_date)],
@@ -205,11 +218,12 @@ def build_tables(
     }
     sites = an.scheduled_sites(data.conventions)
     t["sites"] = {
-        "title": "Services programmés issus des conventions (à ajouter à l'audit)",
-        "columns": ["Identifiant", "Nom", "Type", "Commune", "Horaires (OSM)", "Signalements", "Source"],
+        "title": _("Services programmés issus des conventions (à ajouter à l'audit)"),
+        "columns": _cols(N_("Identifiant"), N_("Nom"), N_("Type"), N_("Commune"), N_("Horaires (OSM)"),
+                         N_("Signalements"), N_("Source")),
         "rows": [[s["id"], s["name"], s["kind_label"],
                   f"{names.get(s['insee_code'], '')} ({s['insee_code']})",
-                  s["opening_hours"] or "non précisés", " ; ".join(s["flags"]), src.ref(s["source"])]
+                  s["opening_hours"] or _("non précisés"), " ; ".join(s["flags"]), src.ref(s["source"])]
                  for s in sites],
         "notes": [],
     }
@@ -259,12 +273,12 @@ def _figures(t: dict[str, Table], today: date) -> dict[str, Figure]:
     return figs
 
 
-SECTIONS: list[tuple[str, list[str], list[str]]] = [  # (title, chart keys prefix, table keys)
-    ("Effet ciseaux", ["scissors"], ["scissors"]),
-    ("Décision modificative", ["dm_"], ["dm", "bp_dm"]),
-    ("Conventions avec les communes", ["conventions"], ["conventions", "conventions_detail", "sites"]),
-    ("Activité", ["activity"], ["indicators"]),
-    ("Budget : toutes les lignes", [], ["budget"]),
+SECTIONS: list[tuple[str, list[str], list[str]]] = [  # (title, chart keys prefix, table keys); _(title) shows it
+    (N_("Effet ciseaux"), ["scissors"], ["scissors"]),
+    (N_("Décision modificative"), ["dm_"], ["dm", "bp_dm"]),
+    (N_("Conventions avec les communes"), ["conventions"], ["conventions", "conventions_detail", "sites"]),
+    (N_("Activité"), ["activity"], ["indicators"]),
+    (N_("Budget : toutes les lignes"), [], ["budget"]),
 ]
 
 
@@ -308,15 +322,18 @@ def _cover(data: SteeringData, today: date, populations: Mapping[str, int] | Non
     """Cover lines: territory, reference date, and the vintage of each kind of data."""
     years = sorted({bl.year for bl in data.budget_lines if bl.year is not None})
     released = release_dates(known_headers())
-    vintage = [f"budgets {years[0]} à {years[-1]}" if len(years) > 1 else f"budget {years[0]}"] if years else []
+    vintage = [_("budgets {first} à {last}").format(first=years[0], last=years[-1]) if len(years) > 1
+               else _("budget {year}").format(year=years[0])] if years else []  # fmt: skip
     if released:
-        vintage.append(f"communiqués du Département du {released[0]:%d/%m/%Y} au {released[-1]:%d/%m/%Y}")
+        vintage.append(_("communiqués du Département du {first} au {last}").format(
+            first=f"{released[0]:%d/%m/%Y}", last=f"{released[-1]:%d/%m/%Y}"))
     if data.conventions:
         signed = sorted(c.signature_date for c in data.conventions)
-        vintage.append(f"conventions signées du {signed[0]:%d/%m/%Y} au {signed[-1]:%d/%m/%Y}")
-    vintage.append("population municipale des communes (registre)" if populations
-                   else "population des communes non fournie")  # fmt: skip
-    return {"territory": "Département des Hauts-de-Seine (92)", "date": f"{today:%d/%m/%Y}",
+        vintage.append(_("conventions signées du {first} au {last}").format(
+            first=f"{signed[0]:%d/%m/%Y}", last=f"{signed[-1]:%d/%m/%Y}"))
+    vintage.append(_("population municipale des communes (registre)") if populations
+                   else _("population des communes non fournie"))  # fmt: skip
+    return {"territory": _("Département des Hauts-de-Seine (92)"), "date": f"{today:%d/%m/%Y}",
             "vintage": " ; ".join(vintage)}  # fmt: skip
 
 
@@ -327,8 +344,8 @@ def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure
     from maillage.report.steering_charts import to_svg
 
     sections = []
-    for n, (title, chart_keys, table_keys) in enumerate(SECTIONS, start=1):
-        chart_list = []
+    for n, (marked, chart_keys, table_keys) in enumerate(SECTIONS, start=1):
+        title, chart_list = _(marked), []
         for k, f in figs.items():
             if any(k.startswith(p) for p in chart_keys):
                 svg = to_svg(f)
@@ -340,7 +357,7 @@ def _render(tables: dict[str, Table], sources: list[str], figs: dict[str, Figure
             "tables": [tables[k] for k in table_keys if tables[k]["rows"]],
         })
     n = len(sections)
-    extra = {"glossary": f"{n + 1}. Glossaire des abréviations", "sources": f"{n + 2}. Sources"}
+    extra = {"glossary": f"{n + 1}. {_('Glossaire des abréviations')}", "sources": f"{n + 2}. {_('Sources')}"}
     return environment().get_template("steering.html.j2").render(
         sections=sections, sources=sources, today=today, stylesheet=stylesheet, extra=extra, csp=REPORT_CSP,
         glossary=glossary(_texts(tables, sources, figs)), document=document,
@@ -376,8 +393,8 @@ def write_report(
     html_path = out / "pilotage.html"
     write_atomic(html_path, _render(tables, sources, figs, today))
 
-    headings = [f"{n}. {title}" for n, (title, _c, _t) in enumerate(SECTIONS, start=1)]
-    headings += [f"{len(SECTIONS) + 1}. Glossaire des abréviations", f"{len(SECTIONS) + 2}. Sources"]
+    headings = [f"{n}. {_(title)}" for n, (title, _c, _t) in enumerate(SECTIONS, start=1)]
+    headings += [f"{len(SECTIONS) + 1}. {_('Glossaire des abréviations')}", f"{len(SECTIONS) + 2}. {_('Sources')}"]
     document = {"cover": _cover(data, today, populations), "contents": contents(headings)}
     pdf_path = out / "pilotage.pdf"
     tmp_pdf = pdf_path.with_name(pdf_path.name + ".tmp")

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
-from maillage.i18n import install_gettext
+from maillage.i18n import N_, _, install_gettext
 from maillage.registry.hours_fr import osm_to_french
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
@@ -50,17 +50,18 @@ SESSION_COOKIE = "maillage_session"
 WORKER_HEALTHCHECK_S = 600
 SESSION_MAX_AGE_S = ABSOLUTE_TIMEOUT_S  # the cookie never outlives its server-side session
 
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre")  # fmt: skip
+_DAYS = (N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche"))
+_MONTHS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"),
+           N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))  # fmt: skip
 
 
 def french_datetime(value: datetime | None, *, with_time: bool = True) -> str:
     """``mardi 26 novembre 2026 à 08:30`` (the template filter ``fr_datetime``)."""
     if value is None:
         return ""
-    text = f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
-    return f"{text} à {value:%H:%M}" if with_time else text
+    text = _("{weekday} {day} {month} {year}").format(weekday=_(_DAYS[value.weekday()]), day=value.day,
+                                                      month=_(_MONTHS[value.month - 1]), year=value.year)
+    return _("{date} à {time}").format(date=text, time=f"{value:%H:%M}") if with_time else text
 
 
 def french_minutes(value: float | None) -> str:

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from maillage.i18n import _
 from maillage.registry.models import Account, WriteLog
 
 _hasher = PasswordHasher()
@@ -49,9 +50,9 @@ def create_account(db: Engine, username: str, password: str, role: Role | str, *
     role = Role(role)
     username = username.strip()
     if not username or len(username) > 120 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise AccountError("identifiant : 1 à 120 caractères (lettres, chiffres, . - _)")
+        raise AccountError(_("identifiant : 1 à 120 caractères (lettres, chiffres, . - _)"))
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise AccountError(f"mot de passe : au moins {MIN_PASSWORD_LENGTH} caractères")
+        raise AccountError(_("mot de passe : au moins {n} caractères").format(n=MIN_PASSWORD_LENGTH))
     with Session(db) as session, session.begin():
         account = session.scalars(select(Account).where(Account.username == username)).first()
         action = "account_update" if account else "account_create"

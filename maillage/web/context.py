@@ -21,6 +21,7 @@ from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
 from maillage.engines import STREET_MODES, transit_available
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.orientation.search import SearchIndex, appointment_notes, build_index
 from maillage.orientation.setup import build_finder
@@ -55,7 +56,7 @@ class WebContext:
         if self.modes is None:
             if mode in (None, self.index.mode):
                 return self.index
-            raise ModeUnavailable(f"mode {mode!r} non proposé ici")
+            raise ModeUnavailable(_("mode {mode} non proposé ici").format(mode=repr(mode)))
         return self.modes.get(mode)
 
     @property

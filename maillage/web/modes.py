@@ -11,11 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from maillage.i18n import N_, _
 from maillage.orientation.search import SearchIndex
 
 MODE_ORDER = ("walk", "bike", "car", "transit")
 # The page's words for each mode (radio labels); the answers use network.engine.MODE_LABELS_FR.
-MODE_CHOICES_FR = {"walk": "À pied", "bike": "À vélo", "car": "En voiture", "transit": "En transports en commun"}
+MODE_CHOICES_FR = {"walk": N_("À pied"), "bike": N_("À vélo"), "car": N_("En voiture"),
+                   "transit": N_("En transports en commun")}  # fmt: skip  (marked: shown through _())
 BUILD_WAIT_S = 600.0  # a request waits at most this long for a mode being built
 
 
@@ -61,9 +63,8 @@ class ModeIndexes:
     def get(self, mode: str | None) -> SearchIndex:
         mode = mode or self.default
         if mode not in self._done:
-            raise ModeUnavailable(f"mode {mode!r} non proposé ici")
+            raise ModeUnavailable(_("mode {mode} non proposé ici").format(mode=repr(mode)))
         if not self._done[mode].wait(BUILD_WAIT_S) or mode not in self._built:
-            raise ModeUnavailable(
-                f"les temps {mode!r} ne sont pas disponibles : {self._errors.get(mode, 'calcul en cours')}"
-            )
+            raise ModeUnavailable(_("les temps {mode} ne sont pas disponibles : {reason}").format(
+                mode=repr(mode), reason=self._errors[mode] if mode in self._errors else _("calcul en cours")))
         return self._built[mode]

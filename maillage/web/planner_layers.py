@@ -17,6 +17,7 @@ import pandas as pd
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.csvcells import neutralise
+from maillage.i18n import _
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
@@ -59,7 +60,7 @@ def changed_sites(changes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 def site_feature(row: Any, communes: Mapping[str, str], change: str | None) -> dict[str, Any]:
     """One site as the map's popup needs it: name, kind in French, commune, address, hours."""
-    hours = osm_to_french(_text(row.opening_hours)) or _text(row.opening_hours_source_text) or "non communiqués"
+    hours = osm_to_french(_text(row.opening_hours)) or _text(row.opening_hours_source_text) or _("non communiqués")
     address = " ".join(p for p in (_text(row.address), _text(row.postcode)) if p) or None
     return {
         "type": "Feature",

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillage.audit.guarantee import AuditResult
+from maillage.i18n import _
 from maillage.registry.models import WriteLog
 from maillage.web import auth, planner_layers, sessions, workspace
 from maillage.web.context import WebContext
@@ -72,13 +73,13 @@ def client_address(request: Request) -> str:
 def current_user(request: Request) -> auth.User:
     user = session_user(request)
     if user is None:
-        raise HTTPException(status_code=401, detail="Connexion requise.")
+        raise HTTPException(status_code=401, detail=_("Connexion requise."))
     return user
 
 
 def admin_user(user: Annotated[auth.User, Depends(current_user)]) -> auth.User:
     if user.role is not auth.Role.ADMIN:
-        raise HTTPException(status_code=403, detail="Réservé aux administrateurs.")
+        raise HTTPException(status_code=403, detail=_("Réservé aux administrateurs."))
     return user
 
 
@@ -121,7 +122,7 @@ def login(
         return request.app.state.templates.TemplateResponse(
             request,
             "login.html",
-            {"csrf_token": csrf_token(request), "error": "Identifiant ou mot de passe incorrect."},
+            {"csrf_token": csrf_token(request), "error": _("Identifiant ou mot de passe incorrect.")},
             status_code=401,
         )
     request.session.clear()  # no session fixation: a fresh session (and CSRF token) at login

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from maillage.i18n import N_, _
 from maillage.orientation.orient import orient
 from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
 from maillage.registry.vocab import SERVICE_LABELS_FR, Service
@@ -29,7 +30,7 @@ from maillage.web.schemas import (
 router = APIRouter()
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
 SUGGEST_LIMIT = 8
-OUTSIDE_FR = "Ce point est hors des Hauts-de-Seine : tapez votre adresse, votre commune ou votre code postal."
+OUTSIDE_FR = N_("Ce point est hors des Hauts-de-Seine : tapez votre adresse, votre commune ou votre code postal.")
 Mode = Literal["walk", "bike", "car", "transit"]
 
 
@@ -42,11 +43,11 @@ def run_search(context: WebContext, params: SearchParams) -> SearchAnswer:
     lon, lat, label = params.lon, params.lat, None
     if params.address is not None:
         if context.ban is None:
-            raise HTTPException(status_code=404, detail="Recherche par adresse indisponible (pas de fichier BAN).")
+            raise HTTPException(status_code=404, detail=_("Recherche par adresse indisponible (pas de fichier BAN)."))
         name = context.index.commune_names.get(params.commune or "")
         found = context.ban.geocode(params.address, params.commune) if name else None
         if found is None:
-            raise HTTPException(status_code=404, detail="Adresse introuvable dans la Base Adresse Nationale.")
+            raise HTTPException(status_code=404, detail=_("Adresse introuvable dans la Base Adresse Nationale."))
         lon, lat, label = float(found.lon), float(found.lat), f"{params.address}, {name}"
     commune = params.commune if lon is None else None
     try:
@@ -73,15 +74,15 @@ def _page_origin(context: WebContext, query: dict[str, str]) -> tuple[dict[str, 
         return {"lon": place.lon, "lat": place.lat, "origin_label": place.label}, found, []
     if query.get("origin") == "point" or (query.get("lon") and not query.get("commune")):
         if not (query.get("lon") and query.get("lat")):
-            return {}, None, ["Choisissez un point sur la carte, ou indiquez votre commune."]
+            return {}, None, [_("Choisissez un point sur la carte, ou indiquez votre commune.")]
         point = _point(query["lon"], query["lat"])
         if point is None:
-            return {}, None, ["Position illisible : tapez votre adresse ou votre commune."]
-        label = {"origin_label": "votre position"} if query.get("near") == "1" else {}
+            return {}, None, [_("Position illisible : tapez votre adresse ou votre commune.")]
+        label = {"origin_label": _("votre position")} if query.get("near") == "1" else {}
         return {"lon": point[0], "lat": point[1], **label}, None, []
     if query.get("commune"):
         return {"commune": query["commune"]}, None, []
-    return {}, None, ["Indiquez votre adresse, votre commune ou votre code postal."]
+    return {}, None, [_("Indiquez votre adresse, votre commune ou votre code postal.")]
 
 
 def _point(lon_text: str, lat_text: str) -> tuple[float, float] | None:
@@ -103,7 +104,7 @@ def _mode(context: WebContext, text: str | None) -> str | None:
 
 
 def _modes(context: WebContext) -> list[dict[str, str]]:
-    return [{"code": m, "label": MODE_CHOICES_FR.get(m, m)} for m in context.offered_modes]
+    return [{"code": m, "label": _(MODE_CHOICES_FR[m]) if m in MODE_CHOICES_FR else m} for m in context.offered_modes]
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -116,19 +117,20 @@ def public_page(request: Request) -> HTMLResponse:
     if query.get("need"):
         origin, lookup, errors = _page_origin(context, query)
         if query["need"] not in Service._value2member_map_ or mode is None:
-            errors = ["Votre demande n'a pas pu être comprise : vérifiez le besoin, le mode de déplacement et le lieu."]
+            errors = [_("Votre demande n'a pas pu être comprise : vérifiez le besoin, le mode de déplacement et le "
+                        "lieu.")]
             origin, lookup = {}, None
         if origin:
             try:
                 answer = orient(context.index_for(mode), query["need"], **origin)
             except OutsideTerritory:
-                errors.append(OUTSIDE_FR)
+                errors.append(_(OUTSIDE_FR))
                 status = 404
             except UnknownCommune as exc:
                 errors.append(str(exc))
                 status = 404
             except ModeUnavailable:
-                errors.append("Les temps pour ce mode de déplacement ne sont pas disponibles pour le moment.")
+                errors.append(_("Les temps pour ce mode de déplacement ne sont pas disponibles pour le moment."))
                 status = 503
         elif lookup is not None and lookup.suggestions:
             errors = []  # "vouliez-vous dire": choices, not an error
@@ -200,7 +202,7 @@ async def orient_api(
 ) -> Any:
     context = _context(request)
     if _mode(context, mode) is None:  # same shape as a place not found: the documented 404
-        unknown = {"detail": "Mode de déplacement non proposé ici.", "suggestions": []}
+        unknown = {"detail": _("Mode de déplacement non proposé ici."), "suggestions": []}
         return JSONResponse(status_code=404, content=unknown)
     index = context.modes.get(mode) if context.modes and context.modes.ready(mode or context.index.mode) else None
     # a mode still being built: wait in a worker thread, never on the event loop

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from maillage.i18n import _
 from maillage.report.steering import render_html, stylesheet_text, to_jsonable
 from maillage.steering.importer import SteeringImportError, load_default, load_folder
 from maillage.steering.models import SteeringData
@@ -33,7 +34,8 @@ def steering_data(context: WebContext) -> SteeringData:
     try:
         return load_folder(folder) if folder is not None and folder.is_dir() else load_default()
     except SteeringImportError as exc:
-        raise HTTPException(status_code=500, detail=f"Données de pilotage invalides : {exc.errors[0]}") from None
+        detail = _("Données de pilotage invalides : {error}").format(error=exc.errors[0])
+        raise HTTPException(status_code=500, detail=detail) from None
 
 
 def _communes(context: WebContext) -> tuple[dict[str, int], dict[str, str]]:
@@ -47,7 +49,7 @@ def steering_page(request: Request, horizon: Horizon = 6, today: Today = None) -
     context: WebContext = request.app.state.context
     populations, names = _communes(context)
     html = render_html(steering_data(context), today or date.today(), populations, names, horizon,
-                       stylesheet=STYLESHEET, back=("/planner", "← Retour à l'espace de planification"))
+                       stylesheet=STYLESHEET, back=("/planner", _("← Retour à l'espace de planification")))
     return HTMLResponse(html)
 
 

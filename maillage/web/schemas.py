@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from maillage.i18n import _
 from maillage.registry.vocab import Service, SiteKind
 
 # Metropolitan France with a margin: anything else is certainly a typo. The library then says
@@ -24,7 +25,7 @@ _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 def iso_only(value: object) -> object:
     """Refuse a bare number where a date is expected (pydantic would read ``0`` as 1 January 1970)."""
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
-        raise ValueError("date attendue au format ISO 8601 (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)")
+        raise ValueError(_("date attendue au format ISO 8601 (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)"))
     return value
 
 
@@ -82,12 +83,12 @@ class SearchParams(Strict):
     def one_origin(self) -> SearchParams:
         point = (self.lon is not None) + (self.lat is not None)
         if point == 1:
-            raise ValueError("lon et lat vont ensemble")
+            raise ValueError(_("lon et lat vont ensemble"))
         given = (self.commune is not None) + (point == 2)
         if given != 1:
-            raise ValueError("indiquez une seule origine : commune (avec ou sans adresse) ou point (lon, lat)")
+            raise ValueError(_("indiquez une seule origine : commune (avec ou sans adresse) ou point (lon, lat)"))
         if self.address is not None and self.commune is None:
-            raise ValueError("une adresse se donne avec sa commune")
+            raise ValueError(_("une adresse se donne avec sa commune"))
         if self.at is not None and self.at.tzinfo is not None:
             self.at = self.at.replace(tzinfo=None)
         return self

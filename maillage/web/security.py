@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import math
 import os
 import secrets
@@ -22,6 +23,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
+from maillage.i18n import _
 from maillage.registry.db import home_dir
 from maillage.registry.writelog import writes_from
 
@@ -150,7 +152,7 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = f"Requête trop volumineuse (au plus {self.max_bytes // 1024} Kio).".encode()
+        body = _("Requête trop volumineuse (au plus {n} Kio).").format(n=self.max_bytes // 1024).encode()
         headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -207,7 +209,8 @@ class RateLimitMiddleware:
             client = scope.get("client") or ("unknown", 0)
             wait = self.bucket.take(str(client[0]))
             if wait > 0:
-                body = b'{"detail":"Trop de requ\xc3\xaates : r\xc3\xa9essayez dans un instant."}'
+                detail = {"detail": _("Trop de requêtes : réessayez dans un instant.")}
+                body = json.dumps(detail, ensure_ascii=False, separators=(",", ":")).encode()
                 await send(
                     {
                         "type": "http.response.start",
@@ -270,10 +273,10 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if origin and origin != "null":
         expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
         if origin != expected:
-            raise HTTPException(status_code=403, detail="Origine refusée (CSRF).")
+            raise HTTPException(status_code=403, detail=_("Origine refusée (CSRF)."))
     stored = request.session.get(CSRF_SESSION_KEY)
     if not stored or not submitted or not hmac.compare_digest(str(stored), str(submitted)):
-        raise HTTPException(status_code=403, detail="Jeton CSRF manquant ou invalide.")
+        raise HTTPException(status_code=403, detail=_("Jeton CSRF manquant ou invalide."))
 
 
 async def require_csrf(request: Request) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from maillage import api, planning
 from maillage.audit.guarantee import AuditResult, run_audit
+from maillage.i18n import _
 from maillage.network.engine import MODE_LABELS_FR, Destinations, TravelTimeEngine
 from maillage.planning import store
 from maillage.planning.changes import SCENARIO_QUALITY, ScenarioError
@@ -154,7 +155,7 @@ def minutes_to_site(context: Any, snapshot: Snapshot, site_id: str, mode: str | 
     sites = snapshot.usable_sites()
     match = sites[sites["id"] == site_id]
     if match.empty:
-        raise LookupError(f"site {site_id!r} absent de ce scénario (ou sans position)")
+        raise LookupError(_("site {site} absent de ce scénario (ou sans position)").format(site=repr(site_id)))
     row = match.iloc[0]
     target = Destinations((site_id,), np.array([[float(row["x_m"]), float(row["y_m"])]]))
     return row.to_dict(), engine(context, mode).nearest(context.cells.xy_m, target).minutes
@@ -166,4 +167,5 @@ def proposal_changes(context: Any, rank: int) -> list[dict[str, Any]]:
     for proposal in found["proposals"]:
         if proposal.get("rank") == rank:
             return proposal["changes"]
-    raise LookupError(f"proposition n° {rank} introuvable" + ("" if found["available"] else f" : {found['message']}"))
+    missing = _("proposition n° {rank} introuvable").format(rank=rank)
+    raise LookupError(missing if found["available"] else f"{missing} : {found['message']}")

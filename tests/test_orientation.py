@@ -49,6 +49,18 @@ def test_a_commune_by_name_or_postcode_with_case_accents_and_typos(finder: Place
     assert found.place.lon is None  # a commune: its centre is used by the search
 
 
+def test_a_typo_clearly_nearest_one_name_is_that_name() -> None:
+    """A letter dropped from a name that has a near twin: answered at once when one name is clearly nearer
+    (bench/load_public.py's typed searches met these four as 404 « vouliez-vous dire »), asked otherwise."""
+    names = {"92009": "Bois-Colombes", "92025": "Colombes", "92020": "Châtillon", "92022": "Chaville"}
+    finder = PlaceFinder(names, {})
+    for text, code in (("boiscolombes", "92009"), ("châillon", "92020"), ("châtilln", "92020"), ("chaille", "92022")):
+        found = finder.find(text)
+        assert found.place is not None and found.place.commune_code == code, (text, found)
+    unclear = finder.find("cha")  # Châtillon or Chaville: the resident chooses
+    assert unclear.place is None and {p.commune_code for p in unclear.suggestions} == {"92020", "92022"}
+
+
 def test_postcodes_keep_only_the_communes_that_hold_them(finder: PlaceFinder) -> None:
     assert finder.postcodes == {"92220": ["92007"], "92130": ["92040"], "92290": ["92019"], "99999": ["92020"]}
 

@@ -20,6 +20,8 @@ from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.vocab import CoordinateQuality
 
 NAME_SIMILARITY = 0.75  # "bagnex" → "bagneux" (0.92), "issi" → "issy" (0.75)
+SURE_SIMILARITY = 0.85  # a typo this close to one name is that name…
+SURE_MARGIN = 0.1  # …when the next candidate is this much farther ("chaillon": Châtillon 0.94, Chaville 0.75)
 _POSTCODE = re.compile(r"\b(\d{5})\b")
 _ADDRESS_HITS = (CoordinateQuality.OSM_ADDRESS, CoordinateQuality.OSM_STREET)
 
@@ -130,8 +132,11 @@ class PlaceFinder:
                 if words and difflib.SequenceMatcher(None, words[-1], k.split()[0]).ratio() >= NAME_SIMILARITY
             ]
         close = list(dict.fromkeys(close))
-        if len(close) == 1 and close[0] and difflib.SequenceMatcher(None, norm, close[0]).ratio() >= 0.85:
-            return Lookup(query, self.commune_place(self._by_key[close[0]]))
+        ratios = sorted((difflib.SequenceMatcher(None, norm, k).ratio() for k in close), reverse=True)
+        if ratios and ratios[0] >= SURE_SIMILARITY and (len(ratios) == 1 or ratios[0] - ratios[1] >= SURE_MARGIN):
+            # one name clearly nearest ("boiscolombes": Bois-Colombes 0.96, Colombes 0.80): no question to ask
+            best = max(close, key=lambda k: difflib.SequenceMatcher(None, norm, k).ratio())
+            return Lookup(query, self.commune_place(self._by_key[best]))
         if close:
             return Lookup(query, None, [self.commune_place(self._by_key[k]) for k in close[:5]],
                           f"« {query} » n'est pas une commune connue. Vouliez-vous dire :")  # fmt: skip

@@ -59,7 +59,10 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 
 def make_engine(url: str | None = None) -> Engine:
     url = url or default_url()
-    sqlite = make_url(url).get_backend_name() == "sqlite"
+    backend = make_url(url).get_backend_name()
+    sqlite = backend == "sqlite"
+    if backend == "postgresql":
+        import geoalchemy2  # noqa: F401  (its DDL hooks make the PostGIS spatial indexes)
     engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {})
     if sqlite:
         # SQLite ignores foreign keys unless asked, per connection.

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from geoalchemy2 import Geometry as PostgisGeometry
-from geoalchemy2.shape import to_shape
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -38,9 +36,9 @@ class GeometryWGS84(TypeDecorator[shapely.Geometry]):
     def load_dialect_impl(self, dialect: Dialect | None) -> TypeEngine[Any]:
         # GeoAlchemy2's DDL hooks call this with dialect=None while inspecting tables.
         if dialect is None:
-            return PostgisGeometry(self.geometry_type, srid=WGS84_SRID)
+            return postgis_geometry(self.geometry_type)
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(PostgisGeometry(self.geometry_type, srid=WGS84_SRID))
+            return dialect.type_descriptor(postgis_geometry(self.geometry_type))
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: shapely.Geometry | None, dialect: Dialect) -> str | None:
@@ -55,4 +53,15 @@ class GeometryWGS84(TypeDecorator[shapely.Geometry]):
             return None
         if isinstance(value, str):
             return shapely.from_wkt(value)
+        from geoalchemy2.shape import to_shape
+
         return to_shape(value)
+
+
+def postgis_geometry(geometry_type: str) -> TypeEngine[Any]:
+    """GeoAlchemy2's column type, imported only for PostgreSQL: on SQLite it cost a tenth of a
+    second of every command (its dialect modules) for nothing (:func:`maillage.registry.db.make_engine`
+    imports it with a PostgreSQL engine, so its DDL hooks are registered before any table is made)."""
+    from geoalchemy2 import Geometry
+
+    return Geometry(geometry_type, srid=WGS84_SRID)

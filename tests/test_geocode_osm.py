@@ -155,7 +155,8 @@ PLACEMENT_BOUNDS = {
     "osm_address": (16, 22),
     "osm_street": (30, 38),
     "osm_poi": (1, 2),
-    "commune_centroid": (0, 12),
+    "named_stop": (4, 4),
+    "commune_centroid": (0, 8),
     "none": (2, 2),
 }
 
@@ -194,11 +195,37 @@ def test_real_sites_per_placement(real_sites) -> None:
 def test_real_sites_still_at_a_centroid_are_named(real_sites) -> None:
     at = real_sites.sites_at_centroid()
     assert len(at) <= 15
-    # the three pôles whose sources give no street (Asnières "écoquartier des Courtilles", Antony "immeuble
-    # L'Atrium", Châtenay "Jules-Verne") and that the 2021 extract does not name
+    # the one pôle whose sources give no address at all (Châtenay "Jules-Verne": a name, not a street)
     poles = set(at.loc[at["kind"] == "pole_social", "id"])
-    assert poles == {"pg-pole-asnieres", "pg-pole-antony", "pg-pole-chatenay"}
+    assert poles == {"pg-pole-chatenay"}
     assert at["name"].str.len().gt(0).all() and at["commune_name"].str.len().gt(0).all()
+
+
+# The stops of transit/idfm_ito_20251231/stops.txt named by these addresses, as listed there (lon, lat):
+# Antony "La Croix de Berny" (3 stops, e.g. 2.302959 48.762684), Asnières "Les Courtilles" (5 stops of
+# that name inside Asnières, e.g. 2.283957 48.930035; the others of the station are in Gennevilliers).
+NAMED_STOPS = {
+    "pg-pole-antony": ("La Croix de Berny", (2.3034, 48.7626)),
+    "pg-pole-asnieres": ("Les Courtilles", (2.2835, 48.9299)),
+    "mob-bsf-chatillon-2021-01-27": ("Maison Blanche", (2.2986, 48.8095)),
+    "clic-92019-01": ("Henri Sellier", (2.2548, 48.7642)),
+}
+
+
+def test_real_sites_placed_at_the_stops_their_address_names(real_sites) -> None:
+    """"immeuble L'Atrium, La Croix de Berny", "écoquartier des Courtilles": no street, but a place
+    whose stops the IDFM file names; each site lands within 300 m of every stop of that name in its
+    commune, and the audit lists them as still to be supplied."""
+    sites = real_sites.sites.set_index("id")
+    near = sites[sites["coordinate_quality"] == "named_stop"]
+    assert set(near.index) == set(NAMED_STOPS)
+    for site_id, (stop, lonlat) in NAMED_STOPS.items():
+        assert repr(stop) in near.loc[site_id, "coordinate_note"], site_id
+        assert _metres(tuple(near.loc[site_id, ["lon", "lat"]]), lonlat) < 30, site_id
+        polygon = real_sites.communes.loc[near.loc[site_id, "commune_code"], "geometry"]
+        assert polygon.contains(shapely.Point(near.loc[site_id, ["x_m", "y_m"]])), site_id
+    listed = real_sites.sites_at_centroid("named_stop")
+    assert set(listed["id"]) == set(NAMED_STOPS)
 
 
 def test_cached_extract_is_read_back_identically(shared_data: Path, tmp_path: Path) -> None:

@@ -62,8 +62,10 @@ def test_placement_is_flagged_and_duplicates_point_to_the_located_record(shared_
     # no coordinates in any source: geocoded on the OSM extract's address point, the file named
     assert sites.loc["pg-pole-issy", "coordinate_quality"] == "osm_address"
     assert "hauts-de-seine-2021-omt.osm.pbf" in sites.loc["pg-pole-issy", "coordinate_note"]
-    # no street anywhere and nothing named so in the extract: commune centroid, flagged
-    assert sites.loc["pg-pole-asnieres", "coordinate_quality"] == "commune_centroid"
+    # no street anywhere, but "écoquartier des Courtilles" names the stops "Les Courtilles" (IDFM file)
+    assert sites.loc["pg-pole-asnieres", "coordinate_quality"] == "named_stop"
+    # no address in any source and nothing named: commune centroid, flagged
+    assert sites.loc["pg-pole-chatenay", "coordinate_quality"] == "commune_centroid"
     # the 2019 annuaire PMI of Asnières at 24 rue des Mourinoux is the 2025 "PMI des Mourinoux"
     assert sites.loc["pmi-92004-03", "duplicate_of"] == "mama-21"
     # a source point inside another commune than stated is reported, not moved
@@ -102,8 +104,9 @@ def test_export_csv_round_trip(shared_data: Path, db_url: str, tmp_path: Path) -
     (tmp_path / "data" / "communes").mkdir()
     for name in ("communes-92.geojson",):
         (tmp_path / "data" / "communes" / name).write_bytes((shared_data / "communes" / name).read_bytes())
-    # geocoded points are not exported but recomputed on re-import, from the same OSM extract
+    # geocoded points are not exported but recomputed on re-import, from the same OSM extract and stops
     (tmp_path / "data" / "osm").symlink_to(shared_data / "osm", target_is_directory=True)
+    (tmp_path / "data" / "transit").symlink_to(shared_data / "transit", target_is_directory=True)
     other = f"sqlite:///{tmp_path / 'again.sqlite'}"
     api.init_registry(tmp_path / "data", other)
     after = load_snapshot(api.open_registry(other)).sites.set_index("id")

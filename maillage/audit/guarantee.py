@@ -259,8 +259,16 @@ def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> li
         ids = list(classes[name].site_ids)
         approx = sites.loc[ids, "coordinate_quality"].eq("commune_centroid").sum() if ids else 0
         label = "Pôles" if name == POLE_CLASS else "Antennes et pôles"
-        notes.append(f"{label} : {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
+        placed = "placé" if approx < 2 else "placés"
+        notes.append(f"{label} : {len(ids)} sites, dont {approx} {placed} au centre de leur commune faute d'adresse "
                      "géocodée.")  # fmt: skip
+    near = snapshot.sites_at_centroid("named_stop")
+    if len(near):
+        names = "; ".join(f"{r.name} ({r.commune_name})" for r in near.itertuples())
+        notes.append(
+            f"{len(near)} site(s) placé(s) aux arrêts de transport du lieu que nomme leur adresse (à quelques "
+            f"centaines de mètres près), adresse exacte à fournir : {names}."
+        )
     at = snapshot.sites_at_centroid()
     if len(at):
         names = "; ".join(f"{r.name} ({r.commune_name})" for r in at.itertuples())

@@ -68,8 +68,9 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
     err.print(
         fill(_("[green]Registre chargé[/] : {communes} communes ({population} hab.), {sites} sites "
-          "({sites_duplicate} doublons signalés, {sites_at_commune_centroid} placés au centre de leur "
-          "commune), {sectors} secteurs."), **(s | {"population": n(s["population"])}))
+          "({sites_duplicate} doublons signalés, {sites_at_named_stop} placés près de l'arrêt que nomme leur "
+          "adresse, {sites_at_commune_centroid} au centre de leur commune), {sectors} secteurs."),
+             **(s | {"population": n(s["population"])}))
     )
 
 

@@ -21,9 +21,11 @@ from maillage.registry.addresses import load_osm_addresses
 from maillage.registry.communes import CommuneRecord, read_communes
 from maillage.registry.datafolder import DataFolder
 from maillage.registry.geocode import BanIndex
+from maillage.registry.named_stops import StopNames
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.sectors import SectorRecord, derive_sectors, read_sectors
 from maillage.registry.sites import SiteRecord, Territory, read_site_files
+from maillage.registry.vocab import CoordinateQuality
 from maillage.registry.writelog import local_actor
 
 
@@ -57,6 +59,7 @@ class RegistryContent:
             "sites": len(self.sites),
             "sites_duplicate": sum(1 for s in self.sites if s.duplicate_of),
             "sites_at_commune_centroid": sum(1 for s in self.sites if s.coordinate_quality == "commune_centroid"),
+            "sites_at_named_stop": sum(1 for s in self.sites if s.coordinate_quality == CoordinateQuality.NAMED_STOP),
             "sectors": len(self.sectors),
             **by_kind,
         }
@@ -69,7 +72,8 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     ban = BanIndex.from_csv(folder.addresses) if folder.addresses else None
     osm_pbf = folder.pbf_files[0] if folder.pbf_files else None
     osm = OsmGeocoder(load_osm_addresses(osm_pbf), territory.polygons_l93) if osm_pbf else None
-    sites = read_site_files(folder.site_files, territory, ban, osm=osm)
+    stops = StopNames.from_feeds(folder.gtfs_feeds, territory.polygons_l93)
+    sites = read_site_files(folder.site_files, territory, ban, osm=osm, stops=stops)
     if folder.sectors is not None:
         sectors, derived = read_sectors(folder.sectors, territory.codes), False
     else:
@@ -78,6 +82,8 @@ def read_data_folder(folder: DataFolder) -> RegistryContent:
     used += [p for p in (folder.sectors, folder.addresses) if p is not None]
     if osm_pbf is not None and any(s.coordinate_quality.startswith("osm_") for s in sites):
         used.append(osm_pbf)
+    if any(s.coordinate_quality == CoordinateQuality.NAMED_STOP for s in sites):
+        used += [f / "stops.txt" if f.is_dir() else f for f in folder.gtfs_feeds]
     files = {str(p.relative_to(folder.root)): file_sha256(p) for p in used}
     # Conventions are steering data: api.init_registry adds them (steering.conventions); the registry stores them.
     return RegistryContent(communes, sites, sectors, derived, files)

@@ -31,6 +31,7 @@ from maillage.registry.communes import CommuneRecord
 from maillage.registry.csvfile import missing_columns, read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.geocode import BanIndex, GeocodeResult, address_in_note, normalise_text, parse_address
+from maillage.registry.named_stops import StopNames
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.vocab import DEFAULT_SERVICES, SOURCE_KIND_MAP, CoordinateQuality, parse_services
 
@@ -105,6 +106,7 @@ def read_site_files(
     ban: BanIndex | None = None,
     existing_ids: set[str] | None = None,
     osm: OsmGeocoder | None = None,
+    stops: StopNames | None = None,
 ) -> list[SiteRecord]:
     """Validate every row of every file; raise ImportRejected listing all problems, or return records."""
     problems: list[RowProblem] = []
@@ -114,7 +116,7 @@ def read_site_files(
         records.extend(_read_one(path, territory, seen, existing_ids or set(), problems))
     if problems:
         raise ImportRejected(problems)
-    return _place_and_deduplicate(records, territory, ban, osm)
+    return _place_and_deduplicate(records, territory, ban, osm, stops)
 
 
 def _read_one(
@@ -267,19 +269,24 @@ def _is_float(text: str) -> bool:
 
 
 def _place_and_deduplicate(
-    records: list[SiteRecord], territory: Territory, ban: BanIndex | None, osm: OsmGeocoder | None = None
+    records: list[SiteRecord],
+    territory: Territory,
+    ban: BanIndex | None,
+    osm: OsmGeocoder | None = None,
+    stops: StopNames | None = None,
 ) -> list[SiteRecord]:
     """Give every site a point and flag same-place duplicates across sources.
 
     Order of placement: the source's lon/lat; the lon/lat of another source's site at the same
     number + street in the same commune; the BAN file; the OSM extract (address point, street, named
-    POI); the commune centroid (flagged). A site with no address is geocoded from a full address
+    POI); the transit stops the address names (:mod:`maillage.registry.named_stops`); the commune
+    centroid (flagged). A site with no address is geocoded from a full address
     quoted in its note ("… gives 13 rue X, 92160 Antony"), said in its coordinate note.
     """
     located_by_address = {r._address_key: r for r in records if r._address_key and r.coordinate_quality == "source"}
     placed: list[SiteRecord] = []
     for record in records:
-        placed.append(_place(record, territory, ban, osm, located_by_address))
+        placed.append(_place(record, territory, ban, osm, located_by_address, stops))
     # Same kind + same address: keep the best-placed record, point the others at it.
     best: dict[tuple[str, tuple[str, str, str]], SiteRecord] = {}
     for r in placed:
@@ -306,6 +313,7 @@ def _place(
     ban: BanIndex | None,
     osm: OsmGeocoder | None,
     located_by_address: dict[tuple[str, str, str], SiteRecord],
+    stops: StopNames | None = None,
 ) -> SiteRecord:
     if record.lon is not None and record.lat is not None:
         xy = lonlat_to_l93(np.array([record.lon]), np.array([record.lat]))[0]
@@ -334,6 +342,8 @@ def _place(
         hit = ban.geocode(address, record.commune_code)
     if hit is None and osm is not None:
         hit = osm.geocode(address, record.commune_code, record.kind, record.name)
+    if hit is None and stops is not None:
+        hit = stops.locate(record.address, record.commune_code)
     if hit is not None:
         return replace(record, lon=hit.lon, lat=hit.lat, coordinate_quality=hit.quality.value,
                        coordinate_note=from_note + hit.note)  # fmt: skip

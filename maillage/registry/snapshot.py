@@ -33,11 +33,12 @@ class Snapshot:
         s = self.sites
         return s[s["x_m"].notna() & s["duplicate_of"].isna()]
 
-    def sites_at_centroid(self) -> pd.DataFrame:
+    def sites_at_centroid(self, quality: str = "commune_centroid") -> pd.DataFrame:
         """Usable sites placed at their commune's centre for want of a geocoded address (to be supplied
-        by the user): id, name, kind, commune code and name, address as given; ordered by kind, id."""
+        by the user): id, name, kind, commune code and name, address as given; ordered by kind, id.
+        ``quality="named_stop"``: those placed near the stops their address names, also to be supplied."""
         s = self.usable_sites()
-        at = s[s["coordinate_quality"] == "commune_centroid"][["id", "name", "kind", "commune_code", "address"]]
+        at = s[s["coordinate_quality"] == quality][["id", "name", "kind", "commune_code", "address"]]
         names = self.communes["name"].to_dict()
         return at.assign(commune_name=[names.get(c, c) for c in at["commune_code"]]).sort_values(["kind", "id"])
 

@@ -120,6 +120,7 @@ class CoordinateQuality(StrEnum):
     OSM_ADDRESS = "osm_address"  # matched to an address point of the OSM extract (number + street)
     OSM_STREET = "osm_street"  # matched to a named street of the OSM extract (its middle in the commune)
     OSM_POI = "osm_poi"  # matched to an OSM point of interest whose name says the site's kind
+    NAMED_STOP = "named_stop"  # at the transit stops its address names (a neighbourhood: registry/named_stops.py)
     COMMUNE_CENTROID = "commune_centroid"  # placed at its commune's centroid: position unknown
     NONE = "none"  # not placed (no commune known)
     SCENARIO = "scenario"  # placed by a planner in a scenario (a point chosen on the map or typed)
@@ -133,6 +134,7 @@ QUALITY_LABELS_FR: dict[CoordinateQuality, str] = {
     CoordinateQuality.OSM_ADDRESS: N_("géocodé (adresse OpenStreetMap)"),
     CoordinateQuality.OSM_STREET: N_("géocodé (voie OpenStreetMap, numéro inconnu)"),
     CoordinateQuality.OSM_POI: N_("géocodé (lieu nommé OpenStreetMap)"),
+    CoordinateQuality.NAMED_STOP: N_("approché (arrêt de transport du lieu nommé dans l'adresse)"),
     CoordinateQuality.COMMUNE_CENTROID: N_("centre de la commune (adresse inconnue)"),
     CoordinateQuality.NONE: N_("non localisé"),
     CoordinateQuality.SCENARIO: N_("ajouté ou déplacé par le scénario"),

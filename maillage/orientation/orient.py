@@ -185,7 +185,7 @@ def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[Site
     kinds = index.sites["kind"].isin(SECTOR_KINDS).to_numpy()
     served = np.array([origin.commune_code in (v or []) for v in index.sites["communes_served"]], dtype=bool)
     commune = index.commune_names.get(origin.commune_code, origin.commune_code)
-    row = index.minutes[origin.cell]
+    row = index.minutes.row(origin.cell)
     mine = np.flatnonzero(kinds & served)
     if len(mine):
         j = int(mine[np.argmin(row[mine])])

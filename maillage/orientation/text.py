@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from maillage.i18n import N_, _, ngettext
@@ -11,8 +12,8 @@ _DAYS_FR = (N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"
 
 
 def minutes_fr(minutes: float) -> str:
-    """``71.4`` → ``1 h 11``; ``4.2`` → ``4 min``."""
-    whole = round(minutes)
+    """``71.4`` → ``1 h 12``; ``4.2`` → ``5 min``: rounded up to the minute, at least 1 (as the web page shows)."""
+    whole = max(1, math.ceil(minutes))
     if whole >= 60:
         return _("{hours} h {minutes:02d}").format(hours=whole // 60, minutes=whole % 60)
     return _("{minutes} min").format(minutes=whole)

@@ -268,3 +268,19 @@ def test_orient_command_gives_the_same_answer_in_the_terminal(cli_home: Path) ->
     assert body["commune_code"] == "92007" and body["urgent"][0]["number"] == "3919"
     bad = runner.invoke(app, ["orient", "bagneux", "--need", "astrologie"])
     assert bad.exit_code == 1 and "besoin inconnu 'astrologie'" in bad.output
+
+
+def test_a_department_place_without_a_phone_gives_the_departments_number(index) -> None:
+    answer = orient(index, "pmi", commune="92040", at=TUESDAY_10H)
+    pole = answer.own_pole
+    assert pole.site_ids[0] == "pg-pole-issy" and pole.phone is None  # none in its sources
+    assert pole.department_phone == "08 06 00 00 92"  # the number of the Département's other places
+    assert pole.department_phone_fr.startswith("Numéro indiqué pour ")
+    assert "lieux du Département" in pole.department_phone_fr
+    cards = [pole, *answer.places]
+    assert any(c.phone for c in cards)
+    for card in cards:
+        if card.phone or not {"pole_social", "sst", "pmi", "antenne"} & set(card.kinds):
+            assert card.department_phone is None, card.name  # its own number, or not the Département's place
+        else:
+            assert card.department_phone == "08 06 00 00 92", card.name

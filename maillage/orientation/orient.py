@@ -59,6 +59,10 @@ class PlaceCard:
     site_ids: list[str]
     lon: float
     lat: float
+    kinds: list[str] = field(default_factory=list)
+    # no phone of its own, run by the Département: the number its other places give (never typed here)
+    department_phone: str | None = None
+    department_phone_fr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
         site_ids=[s.id for s in group],
         lon=head.lon,
         lat=head.lat,
+        kinds=_unique([s.kind for s in group]),
     )
 
 
@@ -216,6 +221,17 @@ def general_contact(index: SearchIndex) -> GeneralContact | None:
     return GeneralContact(phone, n, f"Numéro indiqué pour {n} lieux du Département dans les données.")
 
 
+def with_department_phone(card: PlaceCard, contact: GeneralContact | None) -> PlaceCard:
+    """A Département place without a phone of its own gets the number the data gives for its other places.
+
+    A resident in difficulty needs someone to call: the pôle social of Issy-les-Moulineaux has no number in
+    its sources, the Département's own number (``general_contact``, counted in the data) is the one to call.
+    """
+    if card.phone or contact is None or not set(card.kinds) & set(DEPARTMENT_KINDS):
+        return card
+    return replace(card, department_phone=contact.phone, department_phone_fr=contact.sentence_fr)
+
+
 def orient(
     index: SearchIndex,
     need: Service | str,
@@ -236,6 +252,8 @@ def orient(
     # the resident's pôle first, so that what shares its building (a PMI inside it) joins its card
     others = [s for s in answer.sites if pole_site is None or s.id != pole_site.id]
     cards = merge_places([pole_site, *others] if pole_site is not None else others)
+    department = general_contact(index)
+    cards = [with_department_phone(card, department) for card in cards]
     pole, places = (cards[0], cards[1:]) if pole_site is not None else (None, cards)
     no_site = None
     contact = None
@@ -244,7 +262,7 @@ def orient(
             f"Les données ne connaissent aucun lieu pour « {SERVICE_LABELS_FR[need]} » dans le département. "
             "Votre pôle social peut vous écouter et vous orienter."
         )
-        contact = general_contact(index)
+        contact = department
     return Orientation(
         need=need.value,
         need_label=SERVICE_LABELS_FR[need],

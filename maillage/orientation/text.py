@@ -42,7 +42,11 @@ def card_lines(card: PlaceCard, mode_label: str, rank: str) -> list[str]:
         lines.append("   " + _("même adresse : {names}").format(names=" ; ".join(card.other_names)))
     lines.append(f"   {' / '.join(card.kind_labels)}")
     lines.append("   " + _("Adresse : {address}").format(address=card.address_fr))
-    lines.append("   " + _("Téléphone : {phone}").format(phone=card.phone or _("non communiqué")))
+    if card.phone or not card.department_phone:
+        lines.append("   " + _("Téléphone : {phone}").format(phone=card.phone or _("non communiqué")))
+    else:
+        lines.append("   " + _("Téléphone : non communiqué pour ce lieu ; numéro du Département : {phone} ({sentence})")
+                     .format(phone=card.department_phone, sentence=card.department_phone_fr))  # fmt: skip
     hours = opening_fr(card) + (f" ({card.hours_fr})" if card.hours_fr else "")
     lines.append("   " + _("Horaires : {hours}").format(hours=hours))
     if card.appointment:

@@ -260,3 +260,39 @@ def test_public_axe_finds_no_violation(browser: Browser, server: Server, state: 
         screenshot(page, f"public-{state}-{viewport['width']}")
     finally:
         context.close()
+
+
+ENGLISH_OR_FILES = re.compile(
+    r"\b(?:the|not|no|of|and|with|from|number|excerpt|year|undated|seed|street|unknown|announced|temporary|none|"
+    r"nan)\b|\.(?:csv|txt|pbf|zip|geojson)\b|\b(?:pg|mob|mama|clic|fs)-[\w-]+|github|_",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("place", ["13 rue jean pierre timbaud issy", "92130", "bagneux"])
+def test_public_each_answer_on_a_phone_has_a_card_to_use(open_page: OpenPage, server: Server, place: str) -> None:
+    """What a resident typing on a phone gets, for three needs: a card with a time, a mode, hours and a
+    phone to call; French words only (no English remark, no file name, no record id)."""
+    page, watch = open_page(MOBILE)
+    for need in ("Aide alimentaire", "Accès aux droits, action sociale", "Santé de l'enfant / PMI"):
+        page.goto(server.url + "/")
+        page.locator("#q").fill(place)
+        page.get_by_label("Votre besoin").select_option(label=need)
+        page.get_by_role("button", name="Rechercher").click()
+        expect(page.locator("#resultats-titre")).to_contain_text(f"« {need} »")
+        cards = page.locator("#resultats .own-pole, #resultats .result")
+        usable = []
+        for i in range(cards.count()):
+            card = cards.nth(i)
+            time = card.locator(".time").first.inner_text()
+            hours = card.locator(".hours, .status.open, .status.closed").count()
+            phone = card.locator('a[href^="tel:"]').count()
+            if re.search(r"≈ .+ à pied", time) and hours and phone:
+                usable.append(card.locator("h3").last.inner_text())
+        assert usable, (place, need)
+        text = page.locator("#resultats").inner_text() + " ".join(
+            page.locator("#resultats details").evaluate_all("els => els.map(e => e.textContent)"))
+        assert not ENGLISH_OR_FILES.findall(text), (place, need, ENGLISH_OR_FILES.findall(text))
+        assert_no_horizontal_scroll(page)
+    screenshot(page, f"public-{place.split()[0]}-390")
+    watch.assert_clean()

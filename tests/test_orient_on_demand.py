@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from maillage import api
 from maillage.cli import app
+from maillage.network.street import StreetEngine
 from maillage.orientation.search import DenseMinutes, OnDemandMinutes, build_index
 from maillage.registry.snapshot import load_snapshot
 from maillage.web.app import create_app
@@ -59,10 +60,15 @@ def test_on_demand_minutes_equal_the_precomputed_matrix(world, mode: str) -> Non
 
 
 def test_orient_command_json_equals_the_web_api(cli_home: Path, shared_data: Path, registry_template: Path,
-                                                tmp_path: Path) -> None:  # fmt: skip
+                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     query = "13 rue jean pierre timbaud issy"
+    searches_per_site = []
+    nearest = StreetEngine.nearest
+    monkeypatch.setattr(StreetEngine, "nearest", lambda self, *a: searches_per_site.append(1) or nearest(self, *a))
     result = CliRunner().invoke(app, ["orient", query, "--need", "aide_alimentaire", "--format", "json"])
     assert result.exit_code == 0, result.output
+    assert searches_per_site == []  # from an address: the one forward search, no search per site
+    monkeypatch.setattr(StreetEngine, "nearest", nearest)  # the web app below precomputes its matrix
     cli = json.loads(result.stdout)
     path = tmp_path / "web.sqlite"
     shutil.copy(registry_template, path)

@@ -284,3 +284,21 @@ def test_a_department_place_without_a_phone_gives_the_departments_number(index) 
             assert card.department_phone is None, card.name  # its own number, or not the Département's place
         else:
             assert card.department_phone == "08 06 00 00 92", card.name
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("113 AVENUE DE VERDUN", "113 avenue de Verdun"),
+        ("1 ROND-POINT DE L'EUROPE", "1 rond-point de l'Europe"),
+        ("54 AVENUE DU MARÉCHAL-LECLERC", "54 avenue du Maréchal-Leclerc"),
+        ("16 BIS AVENUE DE LA RÉPUBLIQUE", "16 bis avenue de la République"),
+        ("3, RUE GERHARD PROLONGÉE", "3, rue Gerhard Prolongée"),
+        ("13-15 rue Jean-Pierre Timbaud", "13-15 rue Jean-Pierre Timbaud"),  # as the source wrote it
+        ("Place des Baconnets", "Place des Baconnets"),
+    ],
+)
+def test_an_address_in_capitals_is_shown_in_the_usual_case(source: str, shown: str) -> None:
+    from maillage.orientation.orient import address_case
+
+    assert address_case(source) == shown

@@ -125,8 +125,37 @@ def _resident_stop(stop: SiteAnswer) -> SiteAnswer:
     return replace(stop, name=resident_text(stop.name) or stop.name, **words)
 
 
+# words a French address writes in lower case: the kind of way, « bis », the articles and prepositions
+_LOWER_ADDRESS_WORDS = frozenset({
+    "rue", "avenue", "boulevard", "place", "allée", "impasse", "chemin", "square", "quai", "cours", "passage",
+    "route", "rond-point", "villa", "sentier", "bis", "ter",
+    "de", "du", "des", "la", "le", "les", "et", "à", "au", "aux", "sur", "en",
+})  # fmt: skip
+
+
+def _address_word(word: str) -> str:
+    low = word.lower()
+    if low in _LOWER_ADDRESS_WORDS or not low[:1].isalpha():
+        return low
+    elided = re.match(r"^([ld]')(.+)$", low)  # L'EUROPE → l'Europe
+    if elided:
+        return elided.group(1) + _address_word(elided.group(2))
+    return "-".join(part[:1].upper() + part[1:] for part in low.split("-"))
+
+
+def address_case(text: str) -> str:
+    """An address written all in capitals (a source's habit) in the usual case: « 113 avenue de Verdun ».
+
+    Capitals are shouting on a phone and harder to read; an address with any lower-case letter is left as
+    the source wrote it.
+    """
+    if text.upper() != text or not any(c.isalpha() for c in text):
+        return text
+    return re.sub(r"[^\s,]+", lambda m: _address_word(m.group(0)), text)
+
+
 def address_fr(site: SiteAnswer) -> str:
-    street = resident_text(site.address) or NO_ADDRESS_FR
+    street = address_case(resident_text(site.address) or NO_ADDRESS_FR)
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 

@@ -340,9 +340,13 @@ def week_coverage(
 
 
 def orientation_inputs(
-    db_url: str | None = None, data: str | Path | None = None, mode: str | None = None
+    db_url: str | None = None, data: str | Path | None = None, mode: str | None = None, *, precompute: bool = True
 ) -> OrientationInputs:
-    """Registry → snapshot, cells, engine (as ``maillage audit`` chooses it), index and finder."""
+    """Registry → snapshot, cells, engine (as ``maillage audit`` chooses it), index and finder.
+
+    ``precompute=False`` for a single answer (``maillage orient``): the index computes only the minutes
+    that answer reads (see :func:`~maillage.orientation.search.build_index`).
+    """
     from maillage.orientation.search import appointment_notes, build_index
     from maillage.orientation.setup import OrientationInputs, build_finder
 
@@ -354,5 +358,6 @@ def orientation_inputs(
         str(i): str(d) for i, d in zip(snapshot.sites["id"], snapshot.sites["duplicate_of"], strict=True) if d
     }
     appointments = appointment_notes(folder.site_files, duplicates) if folder else {}
-    index = build_index(snapshot, cells, choice.engine, notes=[*choice.notes, *notes], appointments=appointments)
+    index = build_index(snapshot, cells, choice.engine, notes=[*choice.notes, *notes], appointments=appointments,
+                        precompute=precompute)  # fmt: skip
     return OrientationInputs(snapshot, folder, index, build_finder(snapshot, folder, index))

@@ -260,10 +260,45 @@ def test_orient_command_gives_the_same_answer_in_the_terminal(cli_home: Path) ->
     runner = CliRunner()
     table = runner.invoke(app, ["orient", "13 rue jean pierre timbaud issy", "--need", "aide_alimentaire"])
     assert table.exit_code == 0, table.output
-    assert "Pôle social départemental d'Issy-les-Moulineaux — ≈ 1 min à pied" in table.stdout
+    # 1.4 min, rounded up to the minute as the web page shows it
+    assert "Pôle social départemental d'Issy-les-Moulineaux — ≈ 2 min à pied" in table.stdout
     assert "aucun lieu pour « Aide alimentaire »" in table.stdout and "08 06 00 00 92" in table.stdout
     as_json = runner.invoke(app, ["orient", "92220", "--need", "violences_familiales", "--format", "json"])
     body = json.loads(as_json.stdout)
     assert body["commune_code"] == "92007" and body["urgent"][0]["number"] == "3919"
     bad = runner.invoke(app, ["orient", "bagneux", "--need", "astrologie"])
     assert bad.exit_code == 1 and "besoin inconnu 'astrologie'" in bad.output
+
+
+def test_a_department_place_without_a_phone_gives_the_departments_number(index) -> None:
+    answer = orient(index, "pmi", commune="92040", at=TUESDAY_10H)
+    pole = answer.own_pole
+    assert pole.site_ids[0] == "pg-pole-issy" and pole.phone is None  # none in its sources
+    assert pole.department_phone == "08 06 00 00 92"  # the number of the Département's other places
+    assert pole.department_phone_fr.startswith("Numéro indiqué pour ")
+    assert "lieux du Département" in pole.department_phone_fr
+    cards = [pole, *answer.places]
+    assert any(c.phone for c in cards)
+    for card in cards:
+        if card.phone or not {"pole_social", "sst", "pmi", "antenne"} & set(card.kinds):
+            assert card.department_phone is None, card.name  # its own number, or not the Département's place
+        else:
+            assert card.department_phone == "08 06 00 00 92", card.name
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("113 AVENUE DE VERDUN", "113 avenue de Verdun"),
+        ("1 ROND-POINT DE L'EUROPE", "1 rond-point de l'Europe"),
+        ("54 AVENUE DU MARÉCHAL-LECLERC", "54 avenue du Maréchal-Leclerc"),
+        ("16 BIS AVENUE DE LA RÉPUBLIQUE", "16 bis avenue de la République"),
+        ("3, RUE GERHARD PROLONGÉE", "3, rue Gerhard Prolongée"),
+        ("13-15 rue Jean-Pierre Timbaud", "13-15 rue Jean-Pierre Timbaud"),  # as the source wrote it
+        ("Place des Baconnets", "Place des Baconnets"),
+    ],
+)
+def test_an_address_in_capitals_is_shown_in_the_usual_case(source: str, shown: str) -> None:
+    from maillage.orientation.orient import address_case
+
+    assert address_case(source) == shown

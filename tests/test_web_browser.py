@@ -38,18 +38,21 @@ def test_resident_finds_a_pmi_from_bagneux_with_the_keyboard(open_page: OpenPage
     page, watch = open_page()
     page.goto(server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Où m'adresser ?")
-    # the need, by its label, chosen with the keyboard
-    pmi = page.get_by_role("radio", name="Santé de l'enfant / PMI")
-    pmi.focus()
-    page.keyboard.press("Space")
-    expect(pmi).to_be_checked()
+    # the need, by its label, chosen with the keyboard (down to the second need, back up to the first)
+    need = page.get_by_label("Votre besoin")
+    need.focus()
+    page.keyboard.press("ArrowDown")
+    expect(need).to_have_value("sante_sexuelle")
+    page.keyboard.press("ArrowUp")
+    expect(need).to_have_value("pmi")
+    expect(need.locator("option:checked")).to_have_text("Santé de l'enfant / PMI")
     # the commune typed in the search box, with a typo, then Enter
     box = page.get_by_label(re.compile(r"Où habitez-vous"))
     box.focus()
     page.keyboard.type("bagnex")
     page.get_by_role("button", name="Rechercher").press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/\?q=bagnex&mode=walk&need=pmi.*#resultats$"))
+    expect(page).to_have_url(re.compile(r"/\?q=bagnex&need=pmi&mode=walk.*#resultats$"))
     heading = page.locator("#resultats-titre")
     expect(heading).to_contain_text("« Santé de l'enfant / PMI » depuis Bagneux")
     expect(heading).to_be_focused()  # the answer is announced, not left below the form
@@ -84,7 +87,7 @@ def test_resident_picks_a_point_on_the_map_with_the_keyboard(open_page: OpenPage
     page, watch = open_page()
     page.goto(server.url + "/")
     wait_map_shapes(page, 36)
-    page.get_by_role("radio", name="Démarches en ligne").check()
+    page.get_by_label("Votre besoin").select_option(label="Démarches en ligne")
     page.get_by_text("Ou choisir un point sur la carte").click()
     page.locator("#pick-map").focus()
     page.keyboard.press("Enter")  # the map's centre becomes the starting point

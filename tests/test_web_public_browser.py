@@ -56,7 +56,7 @@ def test_public_search_by_bike_says_the_mode_and_gives_shorter_times(open_page: 
     page, watch = open_page()
     page.goto(server.url + "/")
     page.get_by_label(re.compile(r"Où habitez-vous")).fill(TIMBAUD)
-    page.get_by_role("radio", name="RSA et insertion").check()
+    page.get_by_label("Votre besoin").select_option(label="RSA et insertion")
     expect(page.get_by_role("radio", name="À pied")).to_be_checked()  # the default
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator("#resultats-titre")).to_contain_text(", à pied")
@@ -66,6 +66,7 @@ def test_public_search_by_bike_says_the_mode_and_gives_shorter_times(open_page: 
     expect(page).to_have_url(re.compile(r"mode=bike"))
     expect(page.locator("#resultats-titre")).to_contain_text(", à vélo")
     expect(page.get_by_role("radio", name="À vélo")).to_be_checked()  # the choice is kept
+    expect(page.get_by_label("Votre besoin")).to_have_value("rsa_insertion")
     for time in page.locator("#resultats .result .time").all_inner_texts():
         assert re.search(r"≈ .+ à vélo", time), time
     cycling = card_minutes(page)
@@ -89,16 +90,52 @@ def test_public_keyboard_reaches_the_search_button_in_5_tabs(open_page: OpenPage
     assert stops[-1] == "search-button", stops
     assert len(stops) <= 5, stops
     print(f"Tab stops from the top to « Rechercher »: {len(stops)} ({stops})")
-    # on the way: the search box, the mode and the need (one stop per radio group)
-    assert "q" in stops and "mode-walk" in stops and any(s.startswith("need-") for s in stops), stops
+    # on the way: the search box, the need (one list) and the mode (one stop per radio group)
+    assert stops.index("q") < stops.index("need") < stops.index("mode-walk"), stops
+    watch.assert_clean()
+
+
+def test_public_keyboard_from_the_search_box_to_the_first_result_in_5_tabs(open_page: OpenPage,
+                                                                           server: Server) -> None:  # fmt: skip
+    """Type the place, Tab to « Rechercher », Enter; the answer's first card is the next Tab stops away."""
+    page, watch = open_page(MOBILE)
+    page.goto(server.url + "/")
+    page.wait_for_load_state("load")
+    page.locator("#q").fill(TIMBAUD)
+    page.locator("#q").focus()
+    stops = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => document.activeElement.id"))
+        if stops[-1] == "search-button":
+            break
+    assert stops[-1] == "search-button", stops
+    page.keyboard.press("Enter")
+    expect(page.locator("#resultats-titre")).to_be_focused()  # the answer announced
+    in_result = "() => !!document.activeElement.closest('.own-pole, .result, .urgent')"
+    while not page.evaluate(in_result) and len(stops) < 8:
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => document.activeElement.textContent.trim().slice(0, 40)"))
+    assert page.evaluate(in_result), stops
+    print(f"Tab stops from the search box to the first result: {len(stops)} ({stops})")
+    assert len(stops) <= 5, stops
     watch.assert_clean()
 
 
 def test_public_search_box_is_in_the_first_phone_screen(open_page: OpenPage, server: Server) -> None:
+    """At 390 × 844, unscrolled: the address box, the need and « Rechercher » all above the fold."""
     page, watch = open_page(MOBILE)
     page.goto(server.url + "/")
-    box = page.locator("#q").bounding_box()
-    assert box is not None and box["y"] + box["height"] <= MOBILE["height"], box
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => window.scrollY") == 0
+    for selector in ("#q", "#need", "#search-button"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= MOBILE["height"], (selector, box)
+    assert page.locator("#need option").count() == 12  # every need, in one list
+    assert_no_horizontal_scroll(page)
+    page.get_by_text("Quel besoin choisir ?").click()  # each need explained, as before
+    expect(page.locator(".needs-list dt")).to_have_count(12)
+    expect(page.locator(".needs-list")).to_contain_text("colis, épicerie sociale, aide d'urgence")
     assert_no_horizontal_scroll(page)
     screenshot(page, "public-home-390")
     watch.assert_clean()
@@ -111,7 +148,7 @@ def test_public_suggestions_while_typing_then_the_chosen_address(open_page: Open
     wanted = page.locator('#places-list option[value="13 Rue Jean-Pierre Timbaud, Issy-les-Moulineaux"]')
     expect(wanted).to_be_attached()
     page.locator("#q").fill("13 Rue Jean-Pierre Timbaud, Issy-les-Moulineaux")
-    page.get_by_role("radio", name="Aide alimentaire").check()
+    page.get_by_label("Votre besoin").select_option(label="Aide alimentaire")
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator("#resultats-titre")).to_contain_text("depuis 13 Rue Jean-Pierre Timbaud, Issy-les-Moulineaux")
     expect(page.locator(".own-pole h3").nth(1)).to_have_text(ISSY_POLE)
@@ -128,7 +165,7 @@ def test_public_page_works_without_javascript(browser: Browser, all_modes: Serve
         expect(page.locator("#near-me")).to_be_hidden()  # geolocation needs JavaScript: no dead button
         page.locator("#q").fill("92130")
         page.get_by_role("radio", name="En voiture").check()
-        page.get_by_role("radio", name="Démarches en ligne").check()
+        page.get_by_label("Votre besoin").select_option(label="Démarches en ligne")
         page.get_by_role("button", name="Rechercher").click()
         expect(page.locator("#resultats-titre")).to_contain_text("Issy-les-Moulineaux")
         expect(page.locator("#resultats-titre")).to_contain_text("en voiture")
@@ -157,7 +194,7 @@ def test_public_near_me_with_the_position_granted(browser: Browser, open_page: O
         watch = Watch(server.url)
         watch.attach(page)
         page.goto(server.url + "/")
-        page.get_by_role("radio", name="RSA et insertion").check()
+        page.get_by_label("Votre besoin").select_option(label="RSA et insertion")
         page.get_by_role("button", name="Autour de moi").click()
         expect(page.locator("#resultats-titre")).to_contain_text("depuis votre position")
         expect(page.locator(".own-pole h3").nth(1)).to_have_text(ISSY_POLE)
@@ -223,3 +260,39 @@ def test_public_axe_finds_no_violation(browser: Browser, server: Server, state: 
         screenshot(page, f"public-{state}-{viewport['width']}")
     finally:
         context.close()
+
+
+ENGLISH_OR_FILES = re.compile(
+    r"\b(?:the|not|no|of|and|with|from|number|excerpt|year|undated|seed|street|unknown|announced|temporary|none|"
+    r"nan)\b|\.(?:csv|txt|pbf|zip|geojson)\b|\b(?:pg|mob|mama|clic|fs)-[\w-]+|github|_",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("place", ["13 rue jean pierre timbaud issy", "92130", "bagneux"])
+def test_public_each_answer_on_a_phone_has_a_card_to_use(open_page: OpenPage, server: Server, place: str) -> None:
+    """What a resident typing on a phone gets, for three needs: a card with a time, a mode, hours and a
+    phone to call; French words only (no English remark, no file name, no record id)."""
+    page, watch = open_page(MOBILE)
+    for need in ("Aide alimentaire", "Accès aux droits, action sociale", "Santé de l'enfant / PMI"):
+        page.goto(server.url + "/")
+        page.locator("#q").fill(place)
+        page.get_by_label("Votre besoin").select_option(label=need)
+        page.get_by_role("button", name="Rechercher").click()
+        expect(page.locator("#resultats-titre")).to_contain_text(f"« {need} »")
+        cards = page.locator("#resultats .own-pole, #resultats .result")
+        usable = []
+        for i in range(cards.count()):
+            card = cards.nth(i)
+            time = card.locator(".time").first.inner_text()
+            hours = card.locator(".hours, .status.open, .status.closed").count()
+            phone = card.locator('a[href^="tel:"]').count()
+            if re.search(r"≈ .+ à pied", time) and hours and phone:
+                usable.append(card.locator("h3").last.inner_text())
+        assert usable, (place, need)
+        text = page.locator("#resultats").inner_text() + " ".join(
+            page.locator("#resultats details").evaluate_all("els => els.map(e => e.textContent)"))
+        assert not ENGLISH_OR_FILES.findall(text), (place, need, ENGLISH_OR_FILES.findall(text))
+        assert_no_horizontal_scroll(page)
+    screenshot(page, f"public-{place.split()[0]}-390")
+    watch.assert_clean()

@@ -406,7 +406,7 @@ def orient(
     try:
         with _progress() as progress:
             progress.add_task(_("Calcul des temps de trajet…"))
-            inputs = api.orientation_inputs(db, data, mode)
+            inputs = api.orientation_inputs(db, data, mode, precompute=False)  # one answer: no matrix
     except (EmptyRegistryError, DataFolderError, EngineUnavailable) as exc:
         raise fail(str(exc)) from None
     found = inputs.finder.find(where)

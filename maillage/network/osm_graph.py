@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -262,7 +263,11 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
         osm = pyrosm.OSM(str(pbf_path))
         frames = [osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"])]
         if mode in EXTRA_WAYS:
-            frames.append(osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"]))
+            with warnings.catch_warnings():
+                # an extract with none of these ways is a normal case (dropped below), not a message in English
+                # on the stderr of ``maillage orient`` or ``serve`` while the cache is built
+                warnings.filterwarnings("ignore", message="Could not find any edges", category=UserWarning)
+                frames.append(osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"]))
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors on bad input
         raise StreetGraphError(f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})") from exc
     frames = [f for f in frames if f is not None and f[1] is not None and len(f[1])]

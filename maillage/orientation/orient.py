@@ -59,6 +59,10 @@ class PlaceCard:
     site_ids: list[str]
     lon: float
     lat: float
+    kinds: list[str] = field(default_factory=list)
+    # no phone of its own, run by the Département: the number its other places give (never typed here)
+    department_phone: str | None = None
+    department_phone_fr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,37 @@ def _resident_stop(stop: SiteAnswer) -> SiteAnswer:
     return replace(stop, name=resident_text(stop.name) or stop.name, **words)
 
 
+# words a French address writes in lower case: the kind of way, « bis », the articles and prepositions
+_LOWER_ADDRESS_WORDS = frozenset({
+    "rue", "avenue", "boulevard", "place", "allée", "impasse", "chemin", "square", "quai", "cours", "passage",
+    "route", "rond-point", "villa", "sentier", "bis", "ter",
+    "de", "du", "des", "la", "le", "les", "et", "à", "au", "aux", "sur", "en",
+})  # fmt: skip
+
+
+def _address_word(word: str) -> str:
+    low = word.lower()
+    if low in _LOWER_ADDRESS_WORDS or not low[:1].isalpha():
+        return low
+    elided = re.match(r"^([ld]')(.+)$", low)  # L'EUROPE → l'Europe
+    if elided:
+        return elided.group(1) + _address_word(elided.group(2))
+    return "-".join(part[:1].upper() + part[1:] for part in low.split("-"))
+
+
+def address_case(text: str) -> str:
+    """An address written all in capitals (a source's habit) in the usual case: « 113 avenue de Verdun ».
+
+    Capitals are shouting on a phone and harder to read; an address with any lower-case letter is left as
+    the source wrote it.
+    """
+    if text.upper() != text or not any(c.isalpha() for c in text):
+        return text
+    return re.sub(r"[^\s,]+", lambda m: _address_word(m.group(0)), text)
+
+
 def address_fr(site: SiteAnswer) -> str:
-    street = resident_text(site.address) or NO_ADDRESS_FR
+    street = address_case(resident_text(site.address) or NO_ADDRESS_FR)
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 
@@ -173,6 +206,7 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
         site_ids=[s.id for s in group],
         lon=head.lon,
         lat=head.lat,
+        kinds=_unique([s.kind for s in group]),
     )
 
 
@@ -185,7 +219,7 @@ def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[Site
     kinds = index.sites["kind"].isin(SECTOR_KINDS).to_numpy()
     served = np.array([origin.commune_code in (v or []) for v in index.sites["communes_served"]], dtype=bool)
     commune = index.commune_names.get(origin.commune_code, origin.commune_code)
-    row = index.minutes[origin.cell]
+    row = index.minutes.row(origin.cell)
     mine = np.flatnonzero(kinds & served)
     if len(mine):
         j = int(mine[np.argmin(row[mine])])
@@ -216,6 +250,17 @@ def general_contact(index: SearchIndex) -> GeneralContact | None:
     return GeneralContact(phone, n, f"Numéro indiqué pour {n} lieux du Département dans les données.")
 
 
+def with_department_phone(card: PlaceCard, contact: GeneralContact | None) -> PlaceCard:
+    """A Département place without a phone of its own gets the number the data gives for its other places.
+
+    A resident in difficulty needs someone to call: the pôle social of Issy-les-Moulineaux has no number in
+    its sources, the Département's own number (``general_contact``, counted in the data) is the one to call.
+    """
+    if card.phone or contact is None or not set(card.kinds) & set(DEPARTMENT_KINDS):
+        return card
+    return replace(card, department_phone=contact.phone, department_phone_fr=contact.sentence_fr)
+
+
 def orient(
     index: SearchIndex,
     need: Service | str,
@@ -236,6 +281,8 @@ def orient(
     # the resident's pôle first, so that what shares its building (a PMI inside it) joins its card
     others = [s for s in answer.sites if pole_site is None or s.id != pole_site.id]
     cards = merge_places([pole_site, *others] if pole_site is not None else others)
+    department = general_contact(index)
+    cards = [with_department_phone(card, department) for card in cards]
     pole, places = (cards[0], cards[1:]) if pole_site is not None else (None, cards)
     no_site = None
     contact = None
@@ -244,7 +291,7 @@ def orient(
             f"Les données ne connaissent aucun lieu pour « {SERVICE_LABELS_FR[need]} » dans le département. "
             "Votre pôle social peut vous écouter et vous orienter."
         )
-        contact = general_contact(index)
+        contact = department
     return Orientation(
         need=need.value,
         need_label=SERVICE_LABELS_FR[need],

@@ -3,7 +3,10 @@
 A library module (the web routes only call :func:`search`). Travel times come from the same
 :class:`~maillage.network.engine.TravelTimeEngine` as the audit: at start-up :func:`build_index`
 asks the engine, once per site, for the minutes from every population cell to that site, and keeps
-the ``cells × sites`` matrix (float32, a few MB for a département). A search then reads one row:
+the ``cells × sites`` matrix (float32, a few MB for a département): the web app answers many searches.
+``maillage orient`` answers one: ``build_index(..., precompute=False)`` computes only the row it reads
+(:class:`OnDemandMinutes`: one forward street search from the cell), with the same minutes. A search
+then reads one row:
 
 * from a **commune**: the row of the commune's central cell (nearest to its population-weighted
   centre), plus the minimum and maximum over the commune's inhabited cells ("selon le quartier");
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -61,6 +64,72 @@ NEED_HINTS_FR: dict[Service, str] = {
     Service.HANDICAP: "droits et accompagnement liés au handicap",
     Service.SANTE_FEMMES: "santé des femmes (dépistages, prévention)",
 }
+
+
+class CellSiteMinutes(Protocol):
+    """Minutes from population cells to the index's sites (positional site order), float32."""
+
+    def row(self, cell: int) -> np.ndarray:
+        """Minutes from ``cell`` to every site."""
+        ...
+
+    def spread(self, cells: np.ndarray, j: int) -> tuple[float, float]:
+        """Fewest and most minutes from ``cells`` to site ``j``."""
+        ...
+
+
+class DenseMinutes:
+    """Every cell's minutes to every site, computed once (the web app: many searches, ~0.2 ms each)."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix
+
+    def row(self, cell: int) -> np.ndarray:
+        return self.matrix[cell]
+
+    def spread(self, cells: np.ndarray, j: int) -> tuple[float, float]:
+        column = self.matrix[cells, j]
+        return float(column.min()), float(column.max())
+
+
+def _site_destinations(sites: pd.DataFrame, j: int) -> Destinations:
+    row = sites.iloc[j]
+    return Destinations((row["id"],), np.array([[row["x_m"], row["y_m"]]]), (row["opening_hours"],))
+
+
+class OnDemandMinutes:
+    """The minutes one answer reads, computed when read (``maillage orient``: one search).
+
+    A row is one forward search from the cell when the engine has ``minutes_to_each`` (the street
+    engine), else one engine call per site as :func:`build_index` does; a spread is one engine call
+    for that site over the commune's cells. The same float32 values as :class:`DenseMinutes`.
+    """
+
+    def __init__(self, engine: TravelTimeEngine, cells_xy_m: np.ndarray, sites: pd.DataFrame) -> None:
+        self.engine, self.cells_xy_m, self.sites = engine, cells_xy_m, sites
+        self._rows: dict[int, np.ndarray] = {}
+        self._spreads: dict[tuple[bytes, int], tuple[float, float]] = {}
+
+    def row(self, cell: int) -> np.ndarray:
+        if cell not in self._rows:
+            xy = self.cells_xy_m[cell : cell + 1]
+            each = getattr(self.engine, "minutes_to_each", None)
+            if each is not None:
+                all_sites = Destinations(tuple(self.sites["id"]), self.sites[["x_m", "y_m"]].to_numpy(dtype=float))
+                minutes = each(xy, all_sites)
+            else:
+                minutes = [self.engine.nearest(xy, _site_destinations(self.sites, j)).minutes[0]
+                           for j in range(len(self.sites))]  # fmt: skip
+            self._rows[cell] = np.asarray(minutes, dtype=np.float32)
+        return self._rows[cell]
+
+    def spread(self, cells: np.ndarray, j: int) -> tuple[float, float]:
+        key = (np.asarray(cells).tobytes(), j)
+        if key not in self._spreads:
+            column = self.engine.nearest(self.cells_xy_m[cells], _site_destinations(self.sites, j)).minutes
+            column = column.astype(np.float32)
+            self._spreads[key] = (float(column.min()), float(column.max()))
+        return self._spreads[key]
 
 
 class OutsideTerritory(ValueError):
@@ -132,7 +201,7 @@ class SearchIndex:
     """Everything a search needs, precomputed at start-up (read-only, shared between requests)."""
 
     sites: pd.DataFrame  # usable sites, positional order = matrix columns
-    minutes: np.ndarray  # (n_cells, n_sites) float32
+    minutes: CellSiteMinutes  # cells × sites, float32: dense (web) or on demand (one CLI answer)
     cells: Cells
     cell_lonlat: np.ndarray
     cell_tree: cKDTree
@@ -167,13 +236,22 @@ def build_index(
     *,
     notes: list[str] | None = None,
     appointments: dict[str, str] | None = None,
+    precompute: bool = True,
 ) -> SearchIndex:
-    """Precompute minutes from every cell to every usable site (one engine call per site)."""
+    """Precompute minutes from every cell to every usable site (one engine call per site).
+
+    ``precompute=False``: nothing precomputed, each answer computes the minutes it reads
+    (:class:`OnDemandMinutes`), for a single answer.
+    """
     sites = snapshot.usable_sites().reset_index(drop=True)
-    matrix = np.empty((len(cells), len(sites)), dtype=np.float32)
-    for j, row in sites.iterrows():
-        one = Destinations((row["id"],), np.array([[row["x_m"], row["y_m"]]]), (row["opening_hours"],))
-        matrix[:, j] = engine.nearest(cells.xy_m, one).minutes
+    minutes: CellSiteMinutes
+    if precompute:
+        matrix = np.empty((len(cells), len(sites)), dtype=np.float32)
+        for j in range(len(sites)):
+            matrix[:, j] = engine.nearest(cells.xy_m, _site_destinations(sites, j)).minutes
+        minutes = DenseMinutes(matrix)
+    else:
+        minutes = OnDemandMinutes(engine, cells.xy_m, sites)
     from maillage.geo import l93_to_lonlat
 
     lonlat = l93_to_lonlat(cells.xy_m[:, 0], cells.xy_m[:, 1])
@@ -191,7 +269,7 @@ def build_index(
     description = engine.describe()
     return SearchIndex(
         sites=sites,
-        minutes=matrix,
+        minutes=minutes,
         cells=cells,
         cell_lonlat=lonlat,
         cell_tree=cKDTree(cells.xy_m),
@@ -248,11 +326,10 @@ def opening_at(opening_hours: str | None, at: datetime) -> Opening:
 
 @dataclass(frozen=True)
 class OriginCell:
-    """Where a search starts: the population cell read, the spread over the commune, a French label."""
+    """Where a search starts: the population cell read, the commune's cells for the spread, a French label."""
 
     cell: int
-    low: np.ndarray | None
-    high: np.ndarray | None
+    spread_cells: np.ndarray | None  # a commune's inhabited cells ("selon le quartier"), None from a point
     label: str
     commune_code: str
     lon: float
@@ -272,11 +349,9 @@ def origin_cell(
         if commune not in index.commune_centre_cell:
             raise UnknownCommune(f"commune {commune!r} inconnue du registre")
         cell = index.commune_centre_cell[commune]
-        spread = index.minutes[index.commune_cells[commune]]
         label = origin_label or f"{index.commune_names[commune]} (centre de la commune)"
         centre = index.cell_lonlat[cell]
-        return OriginCell(cell, spread.min(axis=0), spread.max(axis=0), label, commune,
-                          float(centre[0]), float(centre[1]))  # fmt: skip
+        return OriginCell(cell, index.commune_cells[commune], label, commune, float(centre[0]), float(centre[1]))
     if lon is None or lat is None:
         raise ValueError("give a commune or a point (lon, lat)")
     xy = lonlat_to_l93(np.array([lon]), np.array([lat]))[0]
@@ -286,7 +361,7 @@ def origin_cell(
     cell = int(found)
     code = str(index.cells.commune_code[cell])
     label = origin_label or f"point choisi ({lat:.5f}, {lon:.5f}), {index.commune_names.get(code, '')}"
-    return OriginCell(cell, None, None, label, code, float(lon), float(lat))
+    return OriginCell(cell, None, label, code, float(lon), float(lat))
 
 
 def search(
@@ -304,7 +379,7 @@ def search(
     need = Service(need)
     at = at or now_paris()
     origin = origin_cell(index, commune=commune, lon=lon, lat=lat, origin_label=origin_label)
-    row = index.minutes[origin.cell]
+    row = index.minutes.row(origin.cell)
     offers = index.offers[need.value]
     mobile = index.mobile_mask
     fixed = np.flatnonzero(offers & ~mobile & np.isfinite(row))
@@ -338,7 +413,10 @@ def _text(value: Any) -> str | None:
 def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, dated: bool = False) -> SiteAnswer:
     """Site ``j`` (matrix column) as seen from ``origin`` at time ``at``."""
     s = index.site_records[j]
-    minutes, low, high = float(index.minutes[origin.cell, j]), origin.low, origin.high
+    minutes = float(index.minutes.row(origin.cell)[j])
+    low = high = None
+    if origin.spread_cells is not None:
+        low, high = index.minutes.spread(origin.spread_cells, j)
     quality = str(s["coordinate_quality"])
     opening = opening_at(_text(s["opening_hours"]), at)
     past = None
@@ -359,8 +437,8 @@ def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, da
         lon=float(s["lon"]),
         lat=float(s["lat"]),
         minutes=round(minutes, 1),
-        minutes_min=None if low is None else round(float(low[j]), 1),
-        minutes_max=None if high is None else round(float(high[j]), 1),
+        minutes_min=None if low is None else round(low, 1),
+        minutes_max=None if high is None else round(high, 1),
         opening_hours=_text(s["opening_hours"]),
         hours_source_text=_text(s["opening_hours_source_text"]),
         hours_note=_text(s["opening_hours_note"]),

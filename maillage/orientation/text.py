@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from maillage.i18n import N_, _, ngettext
@@ -11,8 +12,8 @@ _DAYS_FR = (N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"
 
 
 def minutes_fr(minutes: float) -> str:
-    """``71.4`` → ``1 h 11``; ``4.2`` → ``4 min``."""
-    whole = round(minutes)
+    """``71.4`` → ``1 h 12``; ``4.2`` → ``5 min``: rounded up to the minute, at least 1 (as the web page shows)."""
+    whole = max(1, math.ceil(minutes))
     if whole >= 60:
         return _("{hours} h {minutes:02d}").format(hours=whole // 60, minutes=whole % 60)
     return _("{minutes} min").format(minutes=whole)
@@ -41,7 +42,11 @@ def card_lines(card: PlaceCard, mode_label: str, rank: str) -> list[str]:
         lines.append("   " + _("même adresse : {names}").format(names=" ; ".join(card.other_names)))
     lines.append(f"   {' / '.join(card.kind_labels)}")
     lines.append("   " + _("Adresse : {address}").format(address=card.address_fr))
-    lines.append("   " + _("Téléphone : {phone}").format(phone=card.phone or _("non communiqué")))
+    if card.phone or not card.department_phone:
+        lines.append("   " + _("Téléphone : {phone}").format(phone=card.phone or _("non communiqué")))
+    else:
+        lines.append("   " + _("Téléphone : non communiqué pour ce lieu ; numéro du Département : {phone} ({sentence})")
+                     .format(phone=card.department_phone, sentence=card.department_phone_fr))  # fmt: skip
     hours = opening_fr(card) + (f" ({card.hours_fr})" if card.hours_fr else "")
     lines.append("   " + _("Horaires : {hours}").format(hours=hours))
     if card.appointment:

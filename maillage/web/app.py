@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from maillage.audit.standard import ServiceStandard
 from maillage.i18n import N_, _, install_gettext
+from maillage.orientation.text import minutes_fr
 from maillage.registry.hours_fr import osm_to_french
 from maillage.web import routes_planner, routes_public, routes_steering
 from maillage.web.context import WebContext, build_context
@@ -65,11 +66,10 @@ def french_datetime(value: datetime | None, *, with_time: bool = True) -> str:
 
 
 def french_minutes(value: float | None) -> str:
-    """``12 min`` or ``1 h 05`` (rounded up to the minute)."""
+    """``12 min`` or ``1 h 05`` (rounded up to the minute); empty for None."""
     if value is None:
         return ""
-    minutes = max(1, int(-(-value // 1)))
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d}"
+    return minutes_fr(value)  # the same words as ``maillage orient``
 
 
 def create_app(

@@ -64,6 +64,9 @@ def test_cli_formats(cli_home: Path) -> None:
     assert rows and all(r["kind"] == "pole_social" for r in rows) and rows[0]["name"]
     show = runner.invoke(app, ["sites", "show", "pg-pole-vanves"], env=WIDE)
     assert show.exit_code == 0 and "Vanves (92075)" in show.output
+    antony = runner.invoke(app, ["sites", "show", "pg-pole-antony"], env=WIDE)  # how it was placed, in words
+    assert antony.exit_code == 0 and "— approché (arrêt de transport du lieu nommé dans l'adresse)" in antony.output
+    assert "named_stop" not in antony.output
     typo = runner.invoke(app, ["sites", "show", "pg-pole-vanve"], env=WIDE)
     assert typo.exit_code == 1 and "vouliez-vous dire « pg-pole-vanves »" in typo.output
     assert "Traceback" not in typo.output

@@ -112,7 +112,11 @@ def register(sites_app: typer.Typer) -> None:
         if output_format is not ListFormat.table:
             sys.stdout.write(json.dumps(_plain(row), ensure_ascii=False, indent=1) + "\n")
             return
-        position = f"{row.lat}, {row.lon} ({row.position})" if row.lon is not None else _("inconnue")
+        from maillage.registry.vocab import quality_label_fr
+
+        # 5 decimals: about a metre, what any placement here can claim; how it was placed, in words
+        position = (f"{row.lat:.5f}, {row.lon:.5f} — {quality_label_fr(row.position)}" if row.lon is not None
+                    else _("inconnue"))  # fmt: skip
         fields = [(_("Nom"), row.name), (_("Type"), row.kind_label),
                   (_("Commune"), f"{row.commune_name} ({row.commune_code})"),
                   (_("Adresse"), " ".join(x for x in (row.address, row.postcode) if x)),

@@ -46,6 +46,7 @@ def render_html(
     env.filters["int"] = _fmt_int
     env.filters["minutes"] = _fmt_minutes
     env.filters["pct"] = lambda v: fr_pct(v, 0)
+    env.filters["pct1"] = fr_pct  # the headline, to the decimal the terminal prints (71,6 %, not 72 %)
     env.filters["points"] = _fmt_points
     env.filters["dec"] = fr_decimal
     env.filters["fr_hours"] = osm_to_french

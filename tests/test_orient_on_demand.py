@@ -2,7 +2,7 @@
 
 The web app precomputes every cell's minutes to every site (one backward street search per site); the
 command answers one resident with one forward search from the resident's cell
-(:class:`~maillage.orientation.search.OnDemandMinutes`). Both on the real 92 data and street graph:
+(:class:`~maillage.orientation.minutes.OnDemandMinutes`). Both on the real 92 data and street graph:
 the same float32 minutes for sampled cells (walk, and car with its one-way streets), the same spread
 over a commune, and the same JSON answer from the command and from ``/api/orient``.
 """
@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from maillage import api
 from maillage.cli import app
 from maillage.network.street import StreetEngine
-from maillage.orientation.search import DenseMinutes, OnDemandMinutes, build_index
+from maillage.orientation.minutes import DenseMinutes, OnDemandMinutes
+from maillage.orientation.search import build_index
 from maillage.registry.snapshot import load_snapshot
 from maillage.web.app import create_app
 from maillage.web.context import build_context

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from maillage.geo import l93_to_lonlat, lonlat_to_l93
-from maillage.planning.propose import proposal_name
+from maillage.planning.proposals import proposal_name
 from maillage.registry.addresses import OsmAddressData, nearest_address_labels
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from maillage import api
 from maillage.numbers import fr_int
-from maillage.planning.propose import summary_lines
+from maillage.planning.proposals import summary_lines
 from maillage.registry.models import WriteLog
 from maillage.registry.snapshot import load_snapshot
 from maillage.web.app import create_app

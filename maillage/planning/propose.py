@@ -33,16 +33,17 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
-from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
+from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
 from maillage.planning.capacities import demand_and_capacity
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, Selection, capacitated, max_coverage, p_median, set_cover
+from maillage.planning.proposals import proposal_record
 from maillage.planning.site_value import attach_site_value
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import SiteKind
 
 NEAREST_SITES = 8
 PRESELECT = 40
@@ -159,7 +160,7 @@ def plan(
     else:
         selections, cover = _capacitated(inst, engine, snapshot, is_pole, say)
     inst.timings["total_s"] = time.perf_counter() - started
-    proposals = [_proposal(inst, rank, sel, cover) for rank, sel in enumerate(selections, start=1)]
+    proposals = [proposal_record(inst, rank, sel, cover) for rank, sel in enumerate(selections, start=1)]
     for p in proposals:  # residents newly within and minutes saved, re-timed from every cell
         new_xy = np.array([[s["x_m"], s["y_m"]] for s in p["new_sites"]], dtype=float)
         p["value"] = proposal_value(baseline, engine, new_xy, is_pole)
@@ -393,91 +394,6 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     return selections, cand_m.within(inst.threshold).tocsr()
 
 
-def proposal_name(label: str, candidate: Any) -> str:
-    """A proposed site's name as a planner reads it: kind, commune and the nearest address when known."""
-    if candidate["source"] == "partners":
-        return f"{label} dans {candidate['name']}"
-    address = candidate.get("address")
-    if isinstance(address, str) and address:
-        street = address.split(", ")[0]
-        return f"{label} — {candidate['commune']}, près du {street}"
-    if candidate["source"] == "grid":
-        where = f"{candidate['lon']:.4f}, {candidate['lat']:.4f}"
-        return f"{label} — {candidate['commune']} ({SOURCE_LABELS_FR['grid']} {where})"
-    return f"{label} — {candidate['commune'] or candidate['name']} ({SOURCE_LABELS_FR[candidate['source']]})"
-
-
-def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:
-    chosen = list(selection.chosen)
-    outside = inst.outside
-    covered_by = cover[:, chosen].toarray().astype(bool) if chosen else np.zeros((len(outside), 0), bool)
-    newly = outside & covered_by.any(axis=1)
-    gain = float(inst.weights[newly].sum())
-    base = inst.baseline.total
-    total = float(base["population"])
-    label = KIND_LABELS_FR.get(SiteKind(inst.request.kind), inst.request.kind)
-    sites, changes = [], []
-    for column, j in enumerate(chosen):
-        c = inst.candidates.iloc[j]
-        alone = float(inst.weights[outside & covered_by[:, column]].sum())
-        name = proposal_name(label, c)
-        sites.append(
-            {
-                "candidate_id": c["id"],
-                "source": c["source"],
-                "source_label": SOURCE_LABELS_FR[c["source"]],
-                "name": name,
-                "partner_site_id": c["site_id"],
-                "commune_code": c["commune_code"],
-                "commune": c["commune"],
-                "nearest_address": c.get("address"),
-                "lon": float(c["lon"]),
-                "lat": float(c["lat"]),
-                "x_m": float(c["x_m"]),
-                "y_m": float(c["y_m"]),
-                "approximate_position": bool(c["approximate"]),
-                "population_gain_alone": whole_persons(alone),
-            }
-        )
-        payload = {"name": name, "kind": inst.request.kind, "lon": float(c["lon"]), "lat": float(c["lat"])}
-        if c["commune_code"]:
-            payload["commune_code"] = c["commune_code"]
-        changes.append({"op": "add_site", "site_id": None, "payload": payload})
-    sites.sort(key=lambda s: -s["population_gain_alone"])
-    out = {
-        "rank": rank,
-        "method": inst.request.method,
-        "kind": inst.request.kind,
-        "new_sites_count": len(chosen),
-        "new_sites": sites,
-        "population_gain": whole_persons(gain),
-        "population_within_before": round(float(base["population_within"]), 1),
-        "population_within_after": round(float(base["population_within"]) + gain, 1),
-        "share_within_before": float(base["share_within"]),
-        "share_within_after": (float(base["population_within"]) + gain) / total if total else None,
-        "objective": float(selection.objective),
-        **{k: round(float(v), 3) for k, v in selection.detail.items()},
-        "solver": {
-            "name": "HiGHS",
-            "status": selection.solution.status,
-            "optimal": selection.solution.optimal,
-            "seconds": round(selection.solution.seconds, 3),
-        },
-        "changes": changes,
-    }
-    return out
-
-
-def whole_persons(value: float) -> int:
-    """A population sum as the whole number every output shows (CLI, HTML, web).
-
-    Rounded once, here, from the unrounded sum. Rounding to 0.1 first and leaving each renderer to
-    round again gave 53 540.5 for a sum of 53 540.46: Python's half-to-even printed 53 540, the
-    browser's half-up 53 541.
-    """
-    return int(np.floor(value + 0.5))
-
-
 def nearest_pairs(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
     """Keep, for each row, its ``k`` shortest pairs."""
     order = np.lexsort((minutes, rows))
@@ -486,18 +402,6 @@ def nearest_pairs(rows: np.ndarray, cols: np.ndarray, minutes: np.ndarray, k: in
     rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
     keep = rank < k
     return rows[keep], cols[keep], minutes[keep]
-
-
-def summary_lines(result: dict[str, Any]) -> list[str]:
-    """French one-liners describing the proposals (terminal, HTML)."""
-    lines = []
-    for p in result["proposals"]:
-        where = " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"])
-        lines.append(
-            f"n° {p['rank']} : +{_n(p['population_gain'])} habitants dans la norme avec {p['new_sites_count']} "
-            f"site(s) : {where}"
-        )
-    return lines
 
 
 def sequence_or_all(value: Sequence[str] | str | None) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ def test_dask_audit_of_two_folders_equals_the_in_process_audit(
 ) -> None:
     twin = tmp_path / "hauts-de-seine-bis"  # the same real data under another territory name
     shutil.copytree(shared_data, twin, ignore=shutil.ignore_patterns("transit"))
+    # the stops place sites as in the reference (registry/named_stops.py): linked, not copied
+    (twin / "transit").symlink_to(shared_data / "transit", target_is_directory=True)
     registry = tmp_path / "reference.sqlite"  # the session's registry of the same folder (loaded once)
     shutil.copy(registry_template, registry)
     # without the sites' weighing, as each task runs it: it adds nothing to the per-commune rows compared

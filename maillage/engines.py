@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from maillage.geo import working_crs
+from maillage.i18n import N_, _
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.network.engine import TravelTimeEngine
 
@@ -22,7 +23,7 @@ STREET_MODES = ("walk", "bike", "car")
 MODES = (*STREET_MODES, "transit")
 
 
-MODE_LABELS = {"walk": "à pied", "bike": "vélo", "car": "voiture", "transit": "transports en commun"}
+MODE_LABELS = {"walk": N_("à pied"), "bike": N_("vélo"), "car": N_("voiture"), "transit": N_("transports en commun")}
 # French words a planner types for a mode (accents and case folded by _fold), mapped to the option value
 MODE_WORDS = {
     "velo": "bike", "bicyclette": "bike", "cycle": "bike", "marche": "walk", "pied": "walk", "a pied": "walk",
@@ -47,10 +48,12 @@ def suggest_mode(text: str) -> str | None:
 
 def unknown_mode_message(text: str) -> str:
     """One French line: the unknown mode, a suggestion when there is one, the modes accepted."""
-    known = ", ".join(f"{m} ({label})" for m, label in MODE_LABELS.items())
+    known = ", ".join(f"{m} ({_(label)})" for m, label in MODE_LABELS.items())
     guess = suggest_mode(text)
-    hint = f" : vouliez-vous dire « {guess} » ({MODE_LABELS[guess]}) ?" if guess else "."
-    return f"mode inconnu « {text} »{hint} Modes possibles : {known}."
+    if guess:
+        return _("mode inconnu « {text} » : vouliez-vous dire « {guess} » ({label}) ? Modes possibles : "
+                 "{known}.").format(text=text, guess=guess, label=_(MODE_LABELS[guess]), known=known)
+    return _("mode inconnu « {text} ». Modes possibles : {known}.").format(text=text, known=known)
 
 
 class EngineUnavailable(RuntimeError):

@@ -300,6 +300,69 @@ def test_every_french_word_of_the_reports_and_the_web_is_in_the_catalogue(path: 
     assert sorted(set(found)) == []
 
 
+# ---- label tables: the words a module keeps in a table (a dict of labels, a tuple of column headings, a French
+# constant) are marked where they are defined (N_), in every layer, the domain included ---------------------------
+
+# a table of words by its name: every literal with a word in it (dict keys aside: codes) is a label a person reads
+TABLE_NAME = re.compile(r"(_FR|LABELS?)$")
+# vocabularies matched against what people type or what source files say, never shown: they stay as typed
+READ_NOT_SHOWN = {"MONTHS", "WEEKDAYS", "_FILLER", "PERIOD_HOURS", "MODE_WORDS", "SOURCE_KIND_MAP"}
+# the public resident page's domain (maillage/orientation) is being reworded elsewhere; it joins the scan once marked
+TABLES_NOT_YET_MARKED = ["maillage/orientation"]
+REGEX = re.compile(r"^\^|\\[sSdDwWb().?]|\(\?:|\.\*|\(\.\+\)")  # a pattern matched against text, not a text
+
+
+def unmarked_tables(source: str) -> list[str]:
+    """``line: text`` of every label of a module- or class-level table outside the catalogue: a literal of a value
+    whose name says it holds words (``KIND_LABELS_FR``, ``POLICY_LABELS``) or any French literal of a value (a
+    tuple of column headings, a sentence kept in a constant). Dict keys, ``help=`` texts (extracted where declared),
+    the OpenAPI document and the markers' own arguments are left out."""
+    tree = ast.parse(source)
+    skip = _api_docs(tree)
+    found = []
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]:
+        for node in scope.body:
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if not names or names[0] in READ_NOT_SHOWN:
+                continue
+            table, left_out = bool(TABLE_NAME.search(names[0])), set(skip)
+            for n in ast.walk(value):
+                if isinstance(n, ast.Call) and (_name(n) in MARKERS or _name(n) in NOT_SHOWN_BY):
+                    left_out |= {id(m) for m in ast.walk(n)}
+                elif isinstance(n, ast.Call):
+                    left_out |= {id(m) for k in n.keywords if k.arg == "help" for m in ast.walk(k.value)}
+                elif isinstance(n, ast.Dict):
+                    left_out |= {id(k) for k in n.keys if k is not None}
+            for n in ast.walk(value):
+                if not (isinstance(n, ast.Constant) and isinstance(n.value, str)) or id(n) in left_out:
+                    continue
+                text = MARKUP.sub("", n.value)
+                if REGEX.search(n.value) or (not table and IDENTIFIER.fullmatch(n.value)):
+                    continue  # a pattern; a code or a word matched as typed ("le": pydantic's bound)
+                if FRENCH_HINT.search(text) or (table and WORD.search(text)):
+                    found.append(f"{n.lineno}: {names[0]}: {n.value[:60]!r}")
+    return found
+
+
+def _table_sources() -> list[Path]:
+    left_out = [ROOT / p for p in TABLES_NOT_YET_MARKED]
+    return sorted(p for p in (ROOT / "maillage").rglob("*.py")
+                  if p.name != "i18n.py" and not any(p.is_relative_to(d) for d in left_out))  # fmt: skip
+
+
+@pytest.mark.parametrize("path", _table_sources(), ids=lambda p: str(p.relative_to(ROOT / "maillage")))
+def test_every_label_table_is_marked_for_the_catalogue(path: Path) -> None:
+    """Mode, engine, kind, service, policy and column labels: ``N_()`` where the table is defined, ``_()`` where a
+    label is shown — in the domain as in the reports."""
+    assert unmarked_tables(path.read_text(encoding="utf-8")) == []
+
+
 # template text that is not a word to translate: names, abbreviations, formats
 NOT_WORDS = {"Gini", "Palma", "SST", "PMI", "France", "Services", "API", "CSV", "GeoJSON", "sha", "maillage", "min"}
 VISIBLE_ATTRIBUTES = re.compile(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"')
@@ -365,6 +428,15 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
     found = {f.split(":")[0] for f in unmarked_python(source, api_docs=True) + unmarked_french(source, api_docs=True)}
     assert found == {str(n) for n, (_line, flagged) in enumerate(shown, start=1) if flagged}
     assert {f.split(":")[0] for f in unmarked_french(source)} - found == {str(len(shown))}  # summary=: outside the web
+    tables = ('MODE_LABELS_FR = {"walk": "à pied"}\n'  # a table of labels
+              'MEASURE_LABELS = {"total": "Total"}\n'  # a table by its name, even without an accent
+              'DIRECTOR_COLUMNS = ("Site", "Détail")\n'  # column headings (a French one)
+              'KIND_LABELS_FR = {"pmi": N_("Centre de PMI")}\n'  # marked
+              'REQUIRED_COLUMNS = ("id", "name", "stops.txt")\n'  # codes
+              'MONTHS = ("janvier", "février")\n'  # read from source files, never shown
+              'USAGE_FR = [(r"^Missing option (.+)", N_(r"Option manquante : \\1"))]\n'  # a pattern, a marked text
+              'class Standard:\n    ROOM_FR = "bureau d\'entretien"\n')  # a French constant of a class
+    assert [f.split(":")[0] for f in unmarked_tables(tables)] == ["1", "2", "3", "9"]
     page = ('<style>h1 { color: red }</style><h1>{{ _("Cartes") }}</h1><p>Par commune</p>'
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip

@@ -27,7 +27,8 @@ from maillage.audit.publics import (
 )
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.audit.why import CellWhy, explain_outside
-from maillage.network.engine import MODE_LABELS_FR, Destinations, NearestSites, TravelTimeEngine, nearest_by_class
+from maillage.i18n import _
+from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, mode_label, nearest_by_class
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
@@ -148,15 +149,17 @@ def run_audit(
     total = aggregate(per_cell, whole, nearest).iloc[0].to_dict()
     notes = _placement_notes(snapshot, classes)
     if service:
-        notes.append(f"Service demandé : {service} ({len(classes[SERVICE_CLASS_PREFIX + service])} sites).")
+        notes.append(_("Service demandé : {service} ({n} sites).").format(
+            service=service, n=len(classes[SERVICE_CLASS_PREFIX + service])))
     weighed = public if public in available_publics(cells) else ALL_RESIDENTS
     if (missing := no_age_bands_note(cells, public)) is not None:
         notes.append(missing)
     services = {code: nearest[SERVICE_CLASS_PREFIX + code].minutes for code in PUBLICS[public].services}
     for code in services:
-        notes.append(f"Public « {public} », service « {service_label_fr(code)} » : "
-                     f"{len(classes[SERVICE_CLASS_PREFIX + code])} site(s) le déclarent ; « proche » = à "
-                     f"{standard.antenne_minutes:g} min au plus.")  # fmt: skip
+        notes.append(_("Public « {public} », service « {service} » : {n} site(s) le déclarent ; « proche » = à "
+                       "{minutes} min au plus.").format(public=public, service=service_label_fr(code),
+                                                        n=len(classes[SERVICE_CLASS_PREFIX + code]),
+                                                        minutes=f"{standard.antenne_minutes:g}"))  # fmt: skip
     weights = public_weights(cells, weighed)
     equity = {
         name: equity_levels(nearest[name].minutes, weights, cells.commune_code, cells.sector_id,
@@ -168,7 +171,7 @@ def run_audit(
         if progress:
             progress("explications des carreaux hors norme")
         why = explain_outside(cells.xy_m, nearest, classes, within, standard, sites, engine,
-                              MODE_LABELS_FR.get(engine.mode, ""))  # fmt: skip
+                              mode_label(engine.mode, ""))  # fmt: skip
     return AuditResult(
         cells=cells,
         nearest=nearest,

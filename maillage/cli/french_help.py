@@ -22,6 +22,8 @@ import typer.main
 # typer 0.29 vendors click as typer._click: its Command, not the installed click's, builds --help
 from typer import _click as click
 
+from maillage.i18n import N_, _
+
 PLACEHOLDERS = {"str": "TEXTE", "int": "ENTIER", "float": "NOMBRE", "path": "CHEMIN", "Path": "CHEMIN",
                 "file": "FICHIER", "directory": "DOSSIER", "datetime": "DATE", "bool": "OUI|NON"}  # fmt: skip
 HELP_TEXT = "Afficher cette aide et quitter."
@@ -70,32 +72,32 @@ def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None
 
 # click's usage errors, as typer's vendored click writes them (no gettext there): pattern → French
 USAGE_ERRORS_FR = [
-    (r"^Missing argument '?([^'.]+)'?\.?", r"Argument manquant : \1."),
-    (r"^Missing option '?([^'.]+)'?\.?", r"Option manquante : \1."),
-    (r"^Missing parameter: (.+)", r"Valeur manquante : \1"),
-    (r"^No such option: (\S+)", r"Option inconnue : \1"),
-    (r"\(Possible options: (.+)\)", r"(options proches : \1)"),
-    (r"Did you mean (.+)\?", r"Vouliez-vous dire \1 ?"),
-    (r"^No such command '([^']+)'\.", r"Commande inconnue : « \1 »."),
-    (r"^Missing command\.", "Commande manquante."),
-    (r"^Got unexpected extra arguments? \((.+)\)", r"Argument(s) en trop : \1"),
-    (r"^Option '([^']+)' requires an argument\.", r"L'option \1 attend une valeur."),
-    (r"^Option '([^']+)' requires (\d+) arguments\.", r"L'option \1 attend \2 valeurs."),
-    (r"^Invalid value for '?([^':]+)'?: ", r"Valeur invalide pour \1 : "),
-    (r"^Invalid value: ", "Valeur invalide : "),
-    (r"(?:Value )?'([^']*)' is not a valid (?:float|integer|int)\.", r"« \1 » n'est pas un nombre."),
-    (r"(?:Value )?'([^']*)' is not one of (.+)\.", r"« \1 » n'est pas l'un de : \2."),
-    (r"Path '([^']*)' does not exist\.", r"le chemin « \1 » n'existe pas."),
-    (r"Input should be a valid integer.*", "un nombre entier est attendu."),
-    (r"Input should be a valid number.*", "un nombre est attendu (point décimal : 2.25)."),
-    (r"Vouliez-vous dire '([^']+)' \?", r"Vouliez-vous dire « \1 » ?"),
+    (r"^Missing argument '?([^'.]+)'?\.?", N_(r"Argument manquant : \1.")),
+    (r"^Missing option '?([^'.]+)'?\.?", N_(r"Option manquante : \1.")),
+    (r"^Missing parameter: (.+)", N_(r"Valeur manquante : \1")),
+    (r"^No such option: (\S+)", N_(r"Option inconnue : \1")),
+    (r"\(Possible options: (.+)\)", N_(r"(options proches : \1)")),
+    (r"Did you mean (.+)\?", N_(r"Vouliez-vous dire \1 ?")),
+    (r"^No such command '([^']+)'\.", N_(r"Commande inconnue : « \1 ».")),
+    (r"^Missing command\.", N_("Commande manquante.")),
+    (r"^Got unexpected extra arguments? \((.+)\)", N_(r"Argument(s) en trop : \1")),
+    (r"^Option '([^']+)' requires an argument\.", N_(r"L'option \1 attend une valeur.")),
+    (r"^Option '([^']+)' requires (\d+) arguments\.", N_(r"L'option \1 attend \2 valeurs.")),
+    (r"^Invalid value for '?([^':]+)'?: ", N_(r"Valeur invalide pour \1 : ")),
+    (r"^Invalid value: ", N_("Valeur invalide : ")),
+    (r"(?:Value )?'([^']*)' is not a valid (?:float|integer|int)\.", N_(r"« \1 » n'est pas un nombre.")),
+    (r"(?:Value )?'([^']*)' is not one of (.+)\.", N_(r"« \1 » n'est pas l'un de : \2.")),
+    (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
+    (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
+    (r"Input should be a valid number.*", N_("un nombre est attendu (point décimal : 2.25).")),
+    (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
 
 
 def usage_error_fr(message: str) -> str:
     """A click usage error in French (unknown wordings pass unchanged)."""
     for pattern, french in USAGE_ERRORS_FR:
-        message = re.sub(pattern, french, message)
+        message = re.sub(pattern, _(french), message)
     return message
 
 

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from maillage.network.engine import MODE_LABELS_FR, NO_SITE, Destinations, NearestSites
+from maillage.network.engine import NO_SITE, Destinations, NearestSites, mode_label
 from maillage.network.node_tree import node_tree
 from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table
 
@@ -409,7 +409,7 @@ class StreetEngine:
         speeds = ", ".join(f"{k} {v:g}" for k, v in s.items() if k != "access")
         source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
         # French only: planners read these lines; the English facts are in describe() and the logs
-        mode_fr = MODE_LABELS_FR.get(self.mode, self.mode)
+        mode_fr = mode_label(self.mode)
         lines = [
             f"Temps par les rues {mode_fr} sur OpenStreetMap {source}, vitesses en km/h par type de "
             f"voie : {speeds}.".replace("default", "par défaut"),

@@ -31,18 +31,18 @@ import pandas as pd
 import shapely
 
 from maillage.geo import lonlat_to_l93
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
     DEFAULT_SERVICES,
-    KIND_LABELS_FR,
-    SERVICE_LABELS_FR,
     CoordinateQuality,
     Service,
     SiteKind,
+    kind_label,
+    service_label,
 )
 
 SCENARIO_QUALITY = CoordinateQuality.SCENARIO.value  # a site placed by a planner in a scenario
@@ -63,14 +63,19 @@ NEW_SITE_OPS = ("add_site", "add_mobile_stop")
 EXISTING_SITE_OPS = ("move_site", "close_site", "set_services", "set_hours")
 PAYLOAD_FIELDS = tuple(dict.fromkeys(f for req, opt in OPS.values() for f in (*req, *opt)))
 OP_LABELS_FR = {
-    "add_site": "ajout d'un site",
-    "move_site": "déplacement",
-    "close_site": "fermeture",
-    "set_services": "services modifiés",
-    "set_hours": "horaires modifiés",
-    "add_mobile_stop": "arrêt d'unité mobile",
-    "assign_sector": "commune changée de secteur",
+    "add_site": N_("ajout d'un site"),
+    "move_site": N_("déplacement"),
+    "close_site": N_("fermeture"),
+    "set_services": N_("services modifiés"),
+    "set_hours": N_("horaires modifiés"),
+    "add_mobile_stop": N_("arrêt d'unité mobile"),
+    "assign_sector": N_("commune changée de secteur"),
 }
+
+
+def op_label(op: str) -> str:
+    """A change's kind in the planner's words (the code itself for an unknown one)."""
+    return _(OP_LABELS_FR[op]) if op in OP_LABELS_FR else op
 
 
 class ScenarioError(ValueError):
@@ -297,7 +302,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
     """One French line for a change (terminal listing), with names from :func:`change_names` when given."""
     op, site_id, payload = change["op"], change.get("site_id"), change.get("payload") or {}
     names = names or {}
-    label = OP_LABELS_FR.get(op, op)
+    label = op_label(op)
     where = f" ({payload['lon']:.5f}, {payload['lat']:.5f})" if "lon" in payload else ""
     if op == "assign_sector":
         commune, sector = payload["commune_code"], payload["sector"]
@@ -306,7 +311,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
     site = payload.get("name") or names.get(site_id or "", site_id or "")
     detail = ""
     if op == "set_services":
-        detail = ", ".join(SERVICE_LABELS_FR.get(Service(c), c) for c in payload["services"])
+        detail = ", ".join(service_label(c) for c in payload["services"])
     elif op == "set_hours":
         osm = payload.get("opening_hours")
         detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
@@ -314,6 +319,6 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
         site = f"{payload['unit']} — {payload['name']}"
         detail = osm_to_french(payload["opening_hours"])
     elif op == "add_site":
-        detail = KIND_LABELS_FR.get(SiteKind(payload["kind"]), payload["kind"])
+        detail = kind_label(payload["kind"])
     text = f"{label} : {site}{where}" + (f" — {detail}" if detail else "")
     return text.strip()

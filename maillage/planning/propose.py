@@ -30,7 +30,7 @@ import numpy as np
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, SOURCE_LABELS_FR, build_candidates
@@ -42,17 +42,17 @@ from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import SiteKind, kind_label
 
 NEAREST_SITES = 8
 PRESELECT = 40
 METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian")
 METHOD_LABELS_FR = {
-    "coverage": "couverture maximale",
-    "setcover": "couverture complète au moindre nombre de sites",
-    "pmedian": "p-médiane (temps moyen le plus court)",
-    "capacitated-coverage": "couverture maximale avec capacités",
-    "capacitated-pmedian": "p-médiane avec capacités",
+    "coverage": N_("couverture maximale"),
+    "setcover": N_("couverture complète au moindre nombre de sites"),
+    "pmedian": N_("p-médiane (temps moyen le plus court)"),
+    "capacitated-coverage": N_("couverture maximale avec capacités"),
+    "capacitated-pmedian": N_("p-médiane avec capacités"),
 }
 
 
@@ -166,7 +166,7 @@ def plan(
     total = float(baseline.total["population"])
     return {
         "method": request.method,
-        "method_label": METHOD_LABELS_FR[request.method],
+        "method_label": _(METHOD_LABELS_FR[request.method]),
         "request": asdict(request),
         "kind": request.kind,
         "threshold_minutes": threshold,
@@ -403,8 +403,8 @@ def proposal_name(label: str, candidate: Any) -> str:
         return f"{label} — {candidate['commune']}, près du {street}"
     if candidate["source"] == "grid":
         where = f"{candidate['lon']:.4f}, {candidate['lat']:.4f}"
-        return f"{label} — {candidate['commune']} ({SOURCE_LABELS_FR['grid']} {where})"
-    return f"{label} — {candidate['commune'] or candidate['name']} ({SOURCE_LABELS_FR[candidate['source']]})"
+        return f"{label} — {candidate['commune']} ({_(SOURCE_LABELS_FR['grid'])} {where})"
+    return f"{label} — {candidate['commune'] or candidate['name']} ({_(SOURCE_LABELS_FR[candidate['source']])})"
 
 
 def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[str, Any]:
@@ -415,7 +415,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
     gain = float(inst.weights[newly].sum())
     base = inst.baseline.total
     total = float(base["population"])
-    label = KIND_LABELS_FR.get(SiteKind(inst.request.kind), inst.request.kind)
+    label = kind_label(inst.request.kind)
     sites, changes = [], []
     for column, j in enumerate(chosen):
         c = inst.candidates.iloc[j]
@@ -425,7 +425,7 @@ def _proposal(inst: _Instance, rank: int, selection: Selection, cover) -> dict[s
             {
                 "candidate_id": c["id"],
                 "source": c["source"],
-                "source_label": SOURCE_LABELS_FR[c["source"]],
+                "source_label": _(SOURCE_LABELS_FR[c["source"]]),
                 "name": name,
                 "partner_site_id": c["site_id"],
                 "commune_code": c["commune_code"],

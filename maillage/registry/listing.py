@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from maillage.registry.vocab import KIND_LABELS_FR, SERVICE_LABELS_FR, Service, SiteKind
+from maillage.registry.vocab import Service, SiteKind, kind_label, service_label
 
 
 class SiteLookupError(LookupError):
@@ -75,10 +75,10 @@ def _row(site: pd.Series, names: Mapping[str, str]) -> SiteRow:
     lon, lat = site.get("lon"), site.get("lat")
     return SiteRow(
         id=text("id"), name=text("name"), kind=kind,
-        kind_label=KIND_LABELS_FR.get(SiteKind(kind), kind) if kind in SiteKind._value2member_map_ else kind,
+        kind_label=kind_label(kind),
         commune_code=text("commune_code"), commune_name=names.get(text("commune_code"), text("commune_code")),
         address=text("address"), postcode=text("postcode"), services=services,
-        services_labels=tuple(SERVICE_LABELS_FR.get(Service(s), s) for s in services),
+        services_labels=tuple(service_label(s) for s in services),
         opening_hours=text("opening_hours"), phone=text("phone"),
         lon=None if lon is None or pd.isna(lon) else float(lon),
         lat=None if lat is None or pd.isna(lat) else float(lat),

@@ -124,7 +124,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
                     "title": _("Valeur de chaque site : habitants gagnés par une proposition (+), "
                                "hors norme si un site existant fermait (−)"),
                     "rows": [[r[c] for c in DIRECTOR_COLUMNS] for r in result["director_table"]],
-                    "header": list(DIRECTOR_COLUMNS),
+                    "header": [_(c) for c in DIRECTOR_COLUMNS],
                 }
             )
         b = result["baseline"]

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from maillage.i18n import _
+
 from .models import (
     INDICATOR_LABELS,
     POLICY_LABELS,
@@ -192,7 +194,7 @@ def bp_dm_changes(lines: Iterable[BudgetLine], year: int) -> list[PolicyChange]:
             and abs(bl.amount_eur - implied) < 0.5
         )
         out.append(PolicyChange(
-            year=year, policy=policy, label=POLICY_LABELS[policy], bp_total_eur=bp_total,
+            year=year, policy=policy, label=_(POLICY_LABELS[policy]), bp_total_eur=bp_total,
             dm_variation_eur=dm_var, dm_total_eur=dm_total, implied_before_eur=implied, consistent=consistent,
             before_matches=matches,
             other_changes=tuple(bl for bl in pl if bl.rate_pct is not None or is_year_on_year(bl)),
@@ -272,7 +274,7 @@ def indicators_per_inhabitant(
         rows.append(IndicatorRow(
             id=a.id, scope="site" if a.site_id else "commune", key=a.site_id or a.insee_code,
             insee_code=a.insee_code, period=a.period, indicator=a.indicator,
-            label=INDICATOR_LABELS[a.indicator], value=a.value, precision=a.precision.value,
+            label=_(INDICATOR_LABELS[a.indicator]), value=a.value, precision=a.precision.value,
             population_served=pop, per_inhabitants=(a.value / pop * per) if pop else None,
             missing_populations=missing, source=a.source,
         ))
@@ -366,7 +368,7 @@ def follow_up(
             alerts.append(f"renouvellement à préparer avant le {renewal:%d/%m/%Y}")
         if missing:
             alerts.append(f"indicateurs {period} manquants : "
-                          + ", ".join(INDICATOR_LABELS[i] for i in missing))
+                          + ", ".join(_(INDICATOR_LABELS[i]) for i in missing))
         if overdue:
             alerts.append(f"réunion de suivi en retard (attendue le {next_review:%d/%m/%Y})")
         out.append(FollowUp(
@@ -405,7 +407,7 @@ def scheduled_sites(conventions: Iterable[Convention]) -> list[dict]:
                 "id": f"{c.id}/{s.kind}-{n}",
                 "name": f"{s.label} – {c.commune_name}",
                 "kind": s.kind,
-                "kind_label": SCHEDULED_KIND_LABELS[s.kind],
+                "kind_label": _(SCHEDULED_KIND_LABELS[s.kind]),
                 "insee_code": c.commune_insee,
                 "opening_hours": s.opening_hours,
                 "hours_given": s.opening_hours is not None,

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from maillage.i18n import N_, _
 from maillage.textinput import csv_error_reason, nul_reason
 
 from .models import ActivityIndicator, BudgetLine, Convention, ScheduledService, SteeringData
@@ -144,15 +145,15 @@ CONVENTION_SPEC: Spec = {
 
 
 _FR_REASONS: dict[str, str] = {
-    "enum": "valeur inconnue « {input} » (attendu : {expected})",
-    "literal_error": "valeur inconnue « {input} » (attendu : {expected})",
-    "greater_than": "doit être strictement supérieur à {gt}, lu « {input} »",
-    "greater_than_equal": "doit être supérieur ou égal à {ge}, lu « {input} »",
-    "less_than_equal": "doit être inférieur ou égal à {le}, lu « {input} »",
-    "string_pattern_mismatch": "format invalide « {input} »",
-    "string_too_short": "valeur obligatoire",
-    "missing": "valeur obligatoire",
-    "extra_forbidden": "champ inconnu",
+    "enum": N_("valeur inconnue « {input} » (attendu : {expected})"),
+    "literal_error": N_("valeur inconnue « {input} » (attendu : {expected})"),
+    "greater_than": N_("doit être strictement supérieur à {gt}, lu « {input} »"),
+    "greater_than_equal": N_("doit être supérieur ou égal à {ge}, lu « {input} »"),
+    "less_than_equal": N_("doit être inférieur ou égal à {le}, lu « {input} »"),
+    "string_pattern_mismatch": N_("format invalide « {input} »"),
+    "string_too_short": N_("valeur obligatoire"),
+    "missing": N_("valeur obligatoire"),
+    "extra_forbidden": N_("champ inconnu"),
 }
 
 
@@ -162,7 +163,7 @@ def _reason(err: Any) -> str:
     if template:
         try:
             ctx = {k: str(v).replace(" or ", " ou ") for k, v in (err.get("ctx") or {}).items()}
-            return template.format(input=err.get("input"), **ctx)
+            return _(template).format(input=err.get("input"), **ctx)
         except (KeyError, IndexError):
             pass
     return str(err.get("msg", "")).removeprefix("Value error, ")

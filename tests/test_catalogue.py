@@ -363,6 +363,66 @@ def test_every_label_table_is_marked_for_the_catalogue(path: Path) -> None:
     assert unmarked_tables(path.read_text(encoding="utf-8")) == []
 
 
+# ---- the workspace's scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py) --
+
+STATIC_JS = ROOT / "maillage" / "web" / "static" / "js"
+# the public resident page's script is being reworded elsewhere; it joins the scan once marked
+JS_NOT_YET_MARKED = {"public.js"}
+JS_LITERAL = re.compile(r"//[^\n]*|/\*.*?\*/"  # comments, then "…", '…' and `…` literals
+                        r"|\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`", re.DOTALL)
+HTTP_WORDS = {"Accept", "Content-Type", "X-CSRF-Token", "GET", "POST", "PUT", "PATCH", "DELETE"}
+TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+[.,:;!?…]*$")
+
+
+def catalogue_words() -> set[str]:
+    """The French words of the catalogue (3 letters or more, lower case): a script's literal holding them is text."""
+    with TEMPLATE.open("rb") as handle:
+        texts = [t for m in read_po(handle) if m.id for t in ([m.id] if isinstance(m.id, str) else m.id)]
+    # option names, code (`…`, <code>…</code>), fields and markup are not French words
+    prose = [re.sub(r"--[\w-]+|`[^`]*`|<code>.*?</code>|<[^>]*>|\{[^}]*\}|\[/?[a-z ]*\]", "", t) for t in texts]
+    return {w.lower() for t in prose for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", t)}
+
+
+def unmarked_js(source: str, words: set[str]) -> list[str]:
+    """``line: text`` of every string literal of a script that a person would read: French (accents, « », the
+    French little words), a capitalised word (HTTP header names aside), or words of the catalogue in a phrase or
+    glued to other text (" min"). Comments, codes, selectors, CSS classes and URLs pass."""
+    found = []
+    for m in JS_LITERAL.finditer(source):
+        literal = next((g for g in m.groups() if g is not None), None)
+        if literal is None:
+            continue  # a comment
+        text = MARKUP.sub("", literal)
+        if not WORD.search(text):
+            continue
+        tokens = text.split()
+        phrase = len(tokens) > 1 or text != text.strip()
+        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS for t in tokens)
+                or (phrase and any(t.lower().strip(".,:;!?…()") in words for t in tokens))):  # fmt: skip
+            found.append(f"{source.count(chr(10), 0, m.start()) + 1}: {literal[:60]!r}")
+    return found
+
+
+def _scripts() -> list[Path]:
+    return sorted(p for p in STATIC_JS.glob("*.js") if p.name not in JS_NOT_YET_MARKED)
+
+
+@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
+def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path) -> None:
+    """planner.js and planner-map.js hold no French: they read their words (t("key")) from the data block the
+    page renders from ``planner_messages()``, and every key they read exists there."""
+    from maillage.web.planner_messages import planner_messages
+
+    source = path.read_text(encoding="utf-8")
+    assert unmarked_js(source, catalogue_words()) == []
+    messages = planner_messages()
+    for key in re.findall(r"\bt\(\"([\w.]+)\"", source):
+        value: object = messages
+        for part in key.rstrip(".").split("."):
+            assert isinstance(value, dict) and part in value, f"{path.name}: t({key!r}) has no message"
+            value = value[part]
+
+
 # template text that is not a word to translate: names, abbreviations, formats
 NOT_WORDS = {"Gini", "Palma", "SST", "PMI", "France", "Services", "API", "CSV", "GeoJSON", "sha", "maillage", "min"}
 VISIBLE_ATTRIBUTES = re.compile(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"')
@@ -437,6 +497,14 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
               'USAGE_FR = [(r"^Missing option (.+)", N_(r"Option manquante : \\1"))]\n'  # a pattern, a marked text
               'class Standard:\n    ROOM_FR = "bureau d\'entretien"\n')  # a French constant of a class
     assert [f.split(":")[0] for f in unmarked_tables(tables)] == ["1", "2", "3", "9"]
+    script = ('var a = "Retirer";\n'  # a capitalised word
+              'var b = Math.round(v) + " min";\n'  # a word of the catalogue glued to a number
+              'var c = "site sans nom";\n'  # a phrase of the catalogue's words
+              'var d = "Zone masquée.";  // a comment: "Rien ici"\n'  # French (an accent); the comment passes
+              'var e = el("p", t("empty_cell"), "popup-note why");\n'  # a key and CSS classes
+              'headers["X-CSRF-Token"] = csrf; fetch("/planner/api" + path, { method: "DELETE" });\n'
+              "/* Le bloc « messages » */ var f = 'secondary small';\n")  # fmt: skip
+    assert [f.split(":")[0] for f in unmarked_js(script, catalogue_words())] == ["1", "2", "3", "4"]
     page = ('<style>h1 { color: red }</style><h1>{{ _("Cartes") }}</h1><p>Par commune</p>'
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip

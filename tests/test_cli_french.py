@@ -92,20 +92,47 @@ def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
 @pytest.mark.parametrize(
     ("args", "french"),
     [
-        (["scenario", "add-site"], "Argument manquant : scenario."),
+        (["scenario", "add-site"], "Argument manquant : SCÉNARIO."),
         (["scenario", "add-site", "x"], "Option manquante : --name."),
         (["audit", "--moed", "walk"], "Option inconnue : --moed (options proches : --db, --mode)"),
         (["audti"], "Commande inconnue : « audti ». Vouliez-vous dire « audit » ?"),
         (["scenario", "add-site", "x", "--name", "a", "--lon"], "L'option --lon attend une valeur."),
         (["plan", "--new-sites", "zz"], "Valeur invalide pour --new-sites : un nombre entier est attendu."),
         (["scenario", "add-site", "x", "--name", "a", "--lon", "abc"], "Valeur invalide pour --lon : un nombre est"),
+        (["scenario", "create"], "Argument manquant : NOM."),  # the argument's French label, not its Python name
+        (["sites", "show"], "Argument manquant : SITE."),
+        (["scenario", "close-site", "x"], "Argument manquant : SITE."),  # not site_id
+        (["compare", "a", "b", "c"], "Argument(s) en trop : c"),
+        (["audit", "--format", "xml"], "Valeur invalide pour --format : « xml » n'est pas l'un de"),
+        (["audti"], "Utilisation : maillage [OPTIONS] COMMANDE [ARGUMENTS]..."),
     ],
 )
 def test_usage_errors_are_french(args: list[str], french: str) -> None:
-    result = runner.invoke(app, args, env=WIDE)
+    result = runner.invoke(app, args, env=WIDE, prog_name="maillage")
     assert result.exit_code == 2
     assert french in result.output, result.output
-    assert not re.search(r"\b(Missing|No such|requires|Invalid|Input should|Did you mean)\b", result.output)
+    assert not re.search(r"\b(Missing|No such|requires|Invalid|Input should|Did you mean|Got unexpected|Value error|"
+                         r"COMMAND|ARGS)\b", result.output)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "shown", "hidden"),
+    [
+        (["scenario"], "COMMANDE [ARGUMENTS]...", "COMMAND [ARGS]"),
+        (["scenario", "move-site"], "{SCÉNARIO} {SITE}", "site_id"),
+        (["scenario", "set-hours"], "HORAIRES", "{hours}"),
+        (["scenario", "assign-sector"], "{SECTEUR}", "{sector}"),
+        (["sites", "import"], "{FICHIERS}...", "{files}"),
+        (["user", "add"], "{IDENTIFIANT}", "{username}"),
+        (["compare"], "{NOM} [AUTRE_SCÉNARIO]", "[other]"),
+        (["scenario", "export"], "Écrire dans ce fichier (défaut : à l'écran).", "{name}"),
+    ],
+)
+def test_arguments_are_named_in_french_and_explained(command: list[str], shown: str, hidden: str) -> None:
+    """A planner reads each argument by a French label with a line of help, never the code's parameter name."""
+    text = runner.invoke(app, [*command, "--help"], env=WIDE, prog_name="maillage").output
+    assert shown in text and hidden not in text, text
+    assert not re.search(r"(TEXTE|CHEMIN)\s+\[obligatoire\]", text), text  # an argument with no line of help
 
 
 def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:

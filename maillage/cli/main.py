@@ -207,7 +207,11 @@ def audit(
 
 
 @sites_app.command("import")
-def sites_import(files: list[Path], db: DbOption = None) -> None:
+def sites_import(
+    files: Annotated[list[Path], typer.Argument(help="Fichiers CSV au format commun (voir maillage sites export).",
+                                                show_default=False)],
+    db: DbOption = None,
+) -> None:
     """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
     from maillage import api
     from maillage.registry.errors import ImportRejected
@@ -223,7 +227,8 @@ def sites_import(files: list[Path], db: DbOption = None) -> None:
 @sites_app.command("export")
 def sites_export(
     output_format: Annotated[str, typer.Option("--format", help="csv | geojson")] = "csv",
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=(
+        "Écrire dans ce fichier (défaut : à l'écran)."))] = None,
     db: DbOption = None,
 ) -> None:
     """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
@@ -283,7 +288,7 @@ def serve(
 
 @user_app.command("add")
 def user_add(
-    username: str,
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.", show_default=False)],
     role: Annotated[str, typer.Option(help="planner (planification) | admin")] = "planner",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help=(
         "Lire le mot de passe "

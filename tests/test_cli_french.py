@@ -149,3 +149,63 @@ def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
     both = runner.invoke(app, ["scenario", "add-site", "adresse", "--name", "B", "--address", "Malakoff",
                                "--lon", "2.3", "--lat", "48.8"])  # fmt: skip
     assert both.exit_code == 1 and "pas les deux" in both.output
+
+
+def test_scenario_errors_and_site_cards_name_no_internal_code(cli_home: Path) -> None:
+    """A change is named by its French kind in every error (« ajout d'un site », never add_site); a site without a
+    commune reads « non renseignée », not an empty pair of brackets."""
+    assert runner.invoke(app, ["scenario", "create", "codes"]).exit_code == 0
+    outside = runner.invoke(app, ["scenario", "add-site", "codes", "--name", "Loin", "--lon", "12", "--lat", "48.8"],
+                            env=WIDE)  # fmt: skip
+    assert outside.exit_code == 1 and "changement n° 1 (ajout d'un site) :" in outside.output, outside.output
+    sites = __import__("json").loads(runner.invoke(app, ["sites", "list", "--format", "json"]).stdout)
+    hours = runner.invoke(app, ["scenario", "set-hours", "codes", sites[0]["id"], "n'importe quand"], env=WIDE)
+    assert hours.exit_code == 1 and "horaires modifiés : horaires invalides" in hours.output, hours.output
+    for text in (outside.output, hours.output):
+        assert not re.search(r"\b(add_site|set_hours|move_site|close_site)\b", text), text
+    homeless = next((s for s in sites if not s.get("commune_code")), None)
+    if homeless is not None:
+        card = runner.invoke(app, ["sites", "show", homeless["id"]], env=WIDE).output
+        assert "non renseignée" in card and " ()" not in card, card
+
+
+def test_street_assumptions_say_way_classes_and_speeds_in_french() -> None:
+    """The street engine's note names OSM way classes in French (« routes principales 45 », never primary) and
+    writes decimals with a comma (4,8 km/h)."""
+    from types import SimpleNamespace
+
+    from maillage.network.osm_graph import speed_table
+    from maillage.network.street import StreetEngine
+
+    engine = SimpleNamespace(graph=SimpleNamespace(metadata={"pbf_name": "x.osm.pbf", "pbf_modified": "2021"}),
+                             speeds_kmh=speed_table("car"), mode="car", max_snap_m=500.0)  # fmt: skip
+    lines = StreetEngine.assumptions(engine)  # type: ignore[arg-type]
+    assert "routes principales 45" in lines[0] and "par défaut 20" in lines[0] and "en voiture" in lines[0]
+    assert "Trajet à pied à 4,8 km/h" in lines[1]
+    assert not re.search(r"\b(primary|residential|motorway|default|service)\b|\d\.\d", " ".join(lines)), lines
+
+
+def test_population_note_and_csv_preamble_are_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The population model is described, not named by its code (census-buildings stays in the JSON); the CSV's
+    preamble says « Source : », as the terminal does."""
+    from maillage.population.dasymetric import MODEL_NAME, model_note
+    from maillage.report import writers
+
+    note = model_note("census.csv", "x.osm.pbf")
+    assert note.startswith("Modèle de population : habitants du recensement 2021") and MODEL_NAME not in note
+    meta = {"standard": {"description_fr": ["Norme : …"]}, "assumptions": [], "notes": [],
+            "sources": [{"file": "communes/c.geojson", "description": "Contours", "vintage": "2026"}]}  # fmt: skip
+    monkeypatch.setattr(writers, "metadata", lambda result: meta)
+    monkeypatch.setattr(writers, "commune_table", lambda result: __import__("pandas").DataFrame({"code": ["92002"]}))
+    text = writers.to_csv(None)  # type: ignore[arg-type]
+    assert "# Source : communes/c.geojson — Contours (2026)" in text and "# source:" not in text
+
+
+def test_password_asked_without_terminal_warns_in_french(tmp_path: Path) -> None:
+    """Without a terminal (a pipe) Python's getpass would warn in English (« Warning: Password input may be
+    echoed »): the command says it in French and asks with French punctuation."""
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    result = runner.invoke(app, ["user", "add", "claire", "--db", db], input="secret-1\nsecret-2\n")
+    assert "Attention : pas de terminal, le mot de passe saisi peut s'afficher." in result.output
+    assert "Mot de passe : " in result.output and "Confirmez le mot de passe : " in result.output
+    assert "Warning" not in result.output and "echo" not in result.output

@@ -43,7 +43,7 @@ DEFAULT_CAPACITY_ROOMS: dict[str, float] = {
     SiteKind.PMI.value: 2.0,
 }
 DEFAULT_CAPACITY_REASON_FR: dict[str, str] = {
-    SiteKind.POLE_SOCIAL.value: N_("comme le pôle d'Issy-les-Moulineaux (seed 002), seul pôle dont le chiffre est "
+    SiteKind.POLE_SOCIAL.value: N_("comme le pôle d'Issy-les-Moulineaux (source 002), seul pôle dont le chiffre est "
                                    "publié"),
 }
 NO_SOURCE_FR = N_("sans source")

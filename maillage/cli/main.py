@@ -305,9 +305,13 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
-        password = typer.prompt(_("Mot de passe"), hide_input=True)
-        if typer.prompt(_("Confirmez le mot de passe"), hide_input=True) != password:
+        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation"); without a
+        # terminal, getpass would warn in English that the input may show: said here in French, then read as is
+        hidden = sys.stdin.isatty()
+        if not hidden:
+            err.print(_("Attention : pas de terminal, le mot de passe saisi peut s'afficher."))
+        password = typer.prompt(_("Mot de passe"), hide_input=hidden, prompt_suffix=" : ")
+        if typer.prompt(_("Confirmez le mot de passe"), hide_input=hidden, prompt_suffix=" : ") != password:
             raise fail(_("les deux mots de passe saisis diffèrent : relancez la commande"))
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")

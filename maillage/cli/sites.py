@@ -113,8 +113,8 @@ def register(sites_app: typer.Typer) -> None:
             sys.stdout.write(json.dumps(_plain(row), ensure_ascii=False, indent=1) + "\n")
             return
         position = f"{row.lat}, {row.lon} ({row.position})" if row.lon is not None else _("inconnue")
-        fields = [(_("Nom"), row.name), (_("Type"), row.kind_label),
-                  (_("Commune"), f"{row.commune_name} ({row.commune_code})"),
+        commune = f"{row.commune_name} ({row.commune_code})" if row.commune_code else _("non renseignée")
+        fields = [(_("Nom"), row.name), (_("Type"), row.kind_label), (_("Commune"), commune),
                   (_("Adresse"), " ".join(x for x in (row.address, row.postcode) if x)),
                   (_("Services"), ", ".join(row.services_labels) or "—"),
                   (_("Horaires"), row.opening_hours or _("inconnus")), (_("Téléphone"), row.phone or "—"),

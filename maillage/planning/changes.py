@@ -72,6 +72,10 @@ OP_LABELS_FR = {
     "assign_sector": N_("commune changée de secteur"),
 }
 
+# the text fields of a change, as an error names them
+TEXT_FIELD_LABELS = {"name": N_("nom"), "unit": N_("nom de l'unité mobile"), "sector": N_("secteur"),
+                     "sector_name": N_("nom du secteur")}  # fmt: skip
+
 
 def op_label(op: str) -> str:
     """A change's kind in the planner's words (the code itself for an unknown one)."""
@@ -94,12 +98,14 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
     clean = {k: v for k, v in payload.items() if v is not None and v != "" and v != []}
     unknown = sorted(set(clean) - set(required) - set(optional))
     if unknown:
-        raise ScenarioError(_("{op} : champ(s) inattendu(s) {unknown}").format(op=op, unknown=', '.join(unknown)))
+        raise ScenarioError(_("{op} : champ(s) inattendu(s) {unknown}").format(op=op_label(op),
+                                                                              unknown=', '.join(unknown)))
     missing = [f for f in required if f not in clean]
     if missing:
-        raise ScenarioError(_("{op} : champ(s) manquant(s) {missing}").format(op=op, missing=', '.join(missing)))
+        raise ScenarioError(_("{op} : champ(s) manquant(s) {missing}").format(op=op_label(op),
+                                                                             missing=', '.join(missing)))
     if op in EXISTING_SITE_OPS and not site_id:
-        raise ScenarioError(_("{op} : identifiant du site manquant").format(op=op))
+        raise ScenarioError(_("{op} : identifiant du site manquant").format(op=op_label(op)))
     if site_id is not None and (not isinstance(site_id, str) or len(site_id) > 120):
         raise ScenarioError(_("identifiant de site invalide (120 caractères au plus)"))
     if "lon" in clean or "lat" in clean:
@@ -110,19 +116,20 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
             if not clean[text_field] or len(clean[text_field]) > limit:
                 raise ScenarioError(
                     _("{op} : {text_field} vide ou trop long ({limit} caractères au plus)").format(
-                        op=op, text_field=text_field, limit=limit))
+                        op=op_label(op), text_field=_(TEXT_FIELD_LABELS[text_field]), limit=limit))
     for kind_field in ("kind", "counts_as"):
         if kind_field in clean:
             clean[kind_field] = _kind(clean[kind_field])
     if clean.get("kind") == MOBILE_KIND:
-        raise ScenarioError(_("add_site : une unité mobile s'ajoute par ses arrêts (add_mobile_stop)"))
+        raise ScenarioError(_("{op} : une unité mobile s'ajoute par ses arrêts (« {mobile} »), pas comme un "
+                              "site").format(op=op_label(op), mobile=op_label("add_mobile_stop")))
     if "services" in clean:
         clean["services"] = _services(clean["services"])
     if "opening_hours" in clean:
         try:
             clean["opening_hours"] = hours.from_planner(str(clean["opening_hours"]))
         except ValueError as exc:
-            raise ScenarioError(_("{op} : horaires invalides — {exc}").format(op=op, exc=exc)) from None
+            raise ScenarioError(_("{op} : horaires invalides — {exc}").format(op=op_label(op), exc=exc)) from None
     if "commune_code" in clean:
         clean["commune_code"] = str(clean["commune_code"]).strip()
     return {"op": op, "site_id": site_id, "payload": clean}
@@ -196,7 +203,7 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
                     names[payload["sector"]] = payload["sector_name"]
         except ScenarioError as exc:
             raise ScenarioError(
-                _("changement n° {number} ({op}) : {exc}").format(number=number, op=op, exc=exc)) from None
+                _("changement n° {number} ({op}) : {exc}").format(number=number, op=op_label(op), exc=exc)) from None
     return dataclasses.replace(
         snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of, sector_names=names
     )

@@ -152,7 +152,10 @@
     $("delta-panel").hidden = false;
   }
   function changeName(c) {
-    if (c.op === "assign_sector") { return c.payload.commune_code; }
+    if (c.op === "assign_sector") {  // the commune's name, not its INSEE code
+      var found = (state.communes ? state.communes.features : []).filter(function (f) { return f.properties.code === c.payload.commune_code; });
+      return found.length ? found[0].properties.name : c.payload.commune_code;
+    }
     return c.payload.name || state.names[c.site_id] || t("unnamed_site");
   }
   function changeLine(c) { return t("change_line", { op: opLabel(c.op), site: changeName(c) }); }

@@ -209,3 +209,28 @@ def test_password_asked_without_terminal_warns_in_french(tmp_path: Path) -> None
     assert "Attention : pas de terminal, le mot de passe saisi peut s'afficher." in result.output
     assert "Mot de passe : " in result.output and "Confirmez le mot de passe : " in result.output
     assert "Warning" not in result.output and "echo" not in result.output
+
+
+def test_proposed_sectors_and_mobile_stops_read_in_french() -> None:
+    """`maillage plan --method sectors|mobile`: sectors by their name (never plan-sst-01), French numbers, the
+    solver's status in French, a stop's hours in French days (never Mo, We)."""
+    from rich.console import Console
+
+    from maillage.report.planning import print_mobile, print_sectors
+
+    sectors = {"sectors_count": 1, "mean_load": 100_088.0, "contiguous": True, "solver": {"status": "Optimal"},
+               "sectors": [{"sector": "plan-sst-01", "name": "SST 1 — Antony", "seat_name": "Antony",
+                            "commune_names": ["Antony"], "population": 100_088.0, "load_deviation": -0.15,
+                            "mean_minutes": 16.04}]}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_sectors(sectors, console)
+    text = console.export_text()
+    assert "SST 1 — Antony" in text and "−15\u00a0%" in text and "16,0" in text and "solveur : optimal." in text, text
+    assert "plan-sst" not in text and "Optimal" not in text
+    mobile = {"unit": "Caravane", "population_reached": 10.0, "threshold_minutes": 15.0,
+              "stops": [{"name": "Arrêt", "commune": "Antony", "lon": 2.3, "lat": 48.75, "population_reached": 10.0,
+                         "opening_hours": "Mo 09:00-12:30; We,Fr 13:30-17:00"}]}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_mobile(mobile, console)
+    text = console.export_text()
+    assert "lun. 09:00-12:30 ; mer., ven. 13:30-17:00" in text and "Mo 09" not in text, text

@@ -234,3 +234,15 @@ def test_proposed_sectors_and_mobile_stops_read_in_french() -> None:
     print_mobile(mobile, console)
     text = console.export_text()
     assert "lun. 09:00-12:30 ; mer., ven. 13:30-17:00" in text and "Mo 09" not in text, text
+
+
+def test_capacity_provenance_and_engine_facts_speak_to_planners() -> None:
+    """A transcribed capacity names its « document », not a « seed »; the audit report folds the engine's English
+    facts (backend = street, loaded_from_cache = True) under a summary saying who they are for."""
+    from maillage.registry.capacity import CapacityTranscription
+
+    assert CapacityTranscription("a", 12.0, "002.txt", "12 bureaux", "note").source() == \
+        "document 002.txt : « 12 bureaux » (note)"  # fmt: skip
+    template = (Path(__file__).resolve().parents[1] / "maillage" / "report" / "templates" / "audit.html.j2").read_text()
+    engine = template[template.index("result.engine.items()") - 300: template.index("result.engine.items()")]
+    assert "<details" in engine and "Paramètres techniques du moteur (pour l'équipe qui exploite maillage" in engine

@@ -32,7 +32,8 @@ class CapacityTranscription:
     note: str
 
     def source(self) -> str:
-        return f"seed {self.source_file} : « {self.quote} » ({self.note})"
+        return _("document {file} : « {quote} » ({note})").format(file=self.source_file, quote=self.quote,
+                                                                  note=self.note)
 
 
 @cache

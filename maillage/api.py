@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
+from maillage.i18n import _
 from maillage.numbers import fr_int
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
 from maillage.registry import db, loader
@@ -73,10 +74,9 @@ def population_cells(
     if path is None:
         return model_cells(snapshot.communes, snapshot.sector_of_commune, cell_size_m), []
     cells, report = grid_cells(path, snapshot.communes, snapshot.sector_of_commune)
-    note = (
-        f"Grille {path.name} : {report['cells_read']:.0f} carreaux lus, {report['cells_outside_communes']:.0f} "
-        f"hors des communes ({report['population_outside_communes']:.0f} hab.) écartés."
-    )
+    note = _("Grille {name} : {read} carreaux lus, {outside} hors des communes ({population} hab.) écartés.").format(
+        name=path.name, read=f"{report['cells_read']:.0f}", outside=f"{report['cells_outside_communes']:.0f}",
+        population=f"{report['population_outside_communes']:.0f}")
     return cells, [note]
 
 
@@ -103,11 +103,9 @@ def census_building_cells(
     cells, moved = cached_cells(key, build)
     # the wording may have changed since the cells were cached; the numbers have not (same key)
     cells = replace(cells, source=model_note(census.name, Path(pbf).name))
-    note = (
-        f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'])} hab. des "
-        f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'])} hab. des zones non "
-        f"résidentielles (commerces, industrie, voies ferrées, écoles, hôpitaux)."
-    )
+    note = _("Par rapport à une répartition uniforme, le modèle retire {empty} hab. des parcs, forêts, eaux et "
+             "cimetières et {nonres} hab. des zones non résidentielles (commerces, industrie, voies ferrées, écoles, "
+             "hôpitaux).").format(empty=fr_int(moved["moved_empty"]), nonres=fr_int(moved["moved_nonres"]))
     return cells, [note]
 
 

@@ -261,14 +261,14 @@ def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> li
     for name in (POLE_CLASS, ANTENNE_CLASS):
         ids = list(classes[name].site_ids)
         approx = sites.loc[ids, "coordinate_quality"].eq("commune_centroid").sum() if ids else 0
-        label = "Pôles" if name == POLE_CLASS else "Antennes et pôles"
-        notes.append(f"{label} : {len(ids)} sites, dont {approx} placés au centre de leur commune faute d'adresse "
-                     "géocodée.")  # fmt: skip
+        line = (_("Pôles : {n} sites, dont {approx} placés au centre de leur commune faute d'adresse géocodée.")
+                if name == POLE_CLASS else
+                _("Antennes et pôles : {n} sites, dont {approx} placés au centre de leur commune faute d'adresse "
+                  "géocodée."))  # fmt: skip
+        notes.append(line.format(n=len(ids), approx=approx))
     at = snapshot.sites_at_centroid()
     if len(at):
         names = "; ".join(f"{r.name} ({r.commune_name})" for r in at.itertuples())
-        notes.append(
-            f"{len(at)} site(s) encore au centre de leur commune, adresse à fournir (colonnes lon/lat ou adresse "
-            f"du fichier source) : {names}."
-        )
+        notes.append(_("{n} site(s) encore au centre de leur commune, adresse à fournir (colonnes lon/lat ou "
+                       "adresse du fichier source) : {names}.").format(n=len(at), names=names))
     return notes

@@ -96,15 +96,13 @@ def marginal_value(
         }
     ).sort_values(["residents_lost", "residents_served", "name"], ascending=[False, False, True])
     notes = [
-        "Valeur d'un site : habitants qui sortiraient de la norme s'il fermait (ceux dont c'est le seul site "
-        "dans la norme), les autres sites restant ouverts ; un site à 0 est doublé par un autre pour tous ses "
-        "habitants."
+        _("Valeur d'un site : habitants qui sortiraient de la norme s'il fermait (ceux dont c'est le seul site "
+          "dans la norme), les autres sites restant ouverts ; un site à 0 est doublé par un autre pour tous ses "
+          "habitants.")
     ]
     if unexplained:
-        notes.append(
-            f"{unexplained} carreau(x) dans la norme sans site retrouvé par la matrice des temps (écart de moteur) : "
-            "non comptés dans la valeur des sites."
-        )
+        notes.append(_("{n} carreau(x) dans la norme sans site retrouvé par la matrice des temps (écart de moteur) : "
+                       "non comptés dans la valeur des sites.").format(n=unexplained))
     return MarginalValue(table.reset_index(drop=True), notes)
 
 

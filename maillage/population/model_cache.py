@@ -19,7 +19,7 @@ import numpy as np
 
 from maillage.population.cells import Cells
 
-MODEL_CACHE_VERSION = 2  # 2: the model's note names no internal code (« census-buildings »)
+MODEL_CACHE_VERSION = 1
 
 
 def model_key(

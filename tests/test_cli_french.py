@@ -246,3 +246,16 @@ def test_capacity_provenance_and_engine_facts_speak_to_planners() -> None:
     template = (Path(__file__).resolve().parents[1] / "maillage" / "report" / "templates" / "audit.html.j2").read_text()
     engine = template[template.index("result.engine.items()") - 300: template.index("result.engine.items()")]
     assert "<details" in engine and "Paramètres techniques du moteur (pour l'équipe qui exploite maillage" in engine
+
+
+def test_engine_notes_are_french_only() -> None:
+    """The crow-fly and transit notes a planner reads hold no English twin (« crow-fly model: … », « journeys
+    over … ») and name the mode in French, not by its code."""
+    from maillage.network.crowfly import CrowFlyEngine
+
+    (note,) = CrowFlyEngine("walk").assumptions()
+    assert note.startswith("Temps « à vol d'oiseau » (à pied) : distance en ligne droite × 1,3 ÷ 4,8 km/h.")
+    assert not re.search(r"\b(walk|crow-fly|model|default|conventional|speed)\b", note), note
+    source = (Path(__file__).resolve().parents[1] / "maillage" / "network" / "transit.py").read_text()
+    for english in ("scheduled GTFS timetables", "journeys over", "walking on the OSM", "walking: crow-fly"):
+        assert english not in source

@@ -327,17 +327,12 @@ class StreetEngine:
         )
         n_far = int((~origins.on_network).sum())
         if n_far:
-            self.warnings.append(
-                f"{n_far} origine(s) à plus de {self.max_snap_m:g} m du réseau {self.mode} : temps infini "
-                f"({n_far} origin(s) farther than {self.max_snap_m:g} m from the {self.mode} network: "
-                "unreachable)"
-            )
+            self.warnings.append(_("{n} origine(s) à plus de {snap} m du réseau des rues ({mode}) : temps "
+                                   "infini").format(n=n_far, snap=f"{self.max_snap_m:g}", mode=mode_label(self.mode)))
         for k in np.flatnonzero(~sites.on_network):
-            self.warnings.append(
-                f"site {destinations.site_ids[k]} à {sites.distance_m[k]:.0f} m du réseau {self.mode}, "
-                f"ignoré (site {destinations.site_ids[k]} is {sites.distance_m[k]:.0f} m from the "
-                f"{self.mode} network, beyond {self.max_snap_m:g} m: not seeded)"
-            )
+            self.warnings.append(_("site {site} à {distance} m du réseau des rues ({mode}), au-delà de {snap} m : "
+                                   "ignoré").format(site=destinations.site_ids[k], mode=mode_label(self.mode),
+                                                    distance=f"{sites.distance_m[k]:.0f}", snap=f"{self.max_snap_m:g}"))
         return result
 
     def snapped_origins(self, origins_xy_m: np.ndarray) -> Snapped:

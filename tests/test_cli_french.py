@@ -259,3 +259,18 @@ def test_engine_notes_are_french_only() -> None:
     source = (Path(__file__).resolve().parents[1] / "maillage" / "network" / "transit.py").read_text()
     for english in ("scheduled GTFS timetables", "journeys over", "walking on the OSM", "walking: crow-fly"):
         assert english not in source
+
+
+def test_lookups_and_provenance_say_no_english(cli_home: Path) -> None:
+    """A mistyped kind, commune or site is one French sentence with its suggestion; a file the catalogue of
+    sources does not know is « fichier fourni », with no English twin."""
+    from maillage.registry.provenance import describe_files
+
+    kind = runner.invoke(app, ["sites", "list", "--kind", "antene"], env=WIDE)
+    assert kind.exit_code == 1 and "type de site « antene » inconnu : vouliez-vous dire « antenne » ?" in kind.output
+    commune = runner.invoke(app, ["sites", "list", "--commune", "Nantere"], env=WIDE)
+    assert "commune « Nantere » inconnue : vouliez-vous dire « Nanterre » ?" in commune.output, commune.output
+    site = runner.invoke(app, ["sites", "show", "zzzz"], env=WIDE)
+    assert "site « zzzz » inconnu (liste : maillage sites list)" in site.output, site.output
+    (described,) = describe_files({"sites/mine.csv": "0" * 64})
+    assert described["description"] == "fichier fourni" and "supplied" not in str(described)

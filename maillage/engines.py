@@ -70,18 +70,16 @@ def _routable(feeds: Sequence[Path]) -> tuple[list[Path], list[str]]:
     try:
         from maillage.network.gtfs import has_timetable
     except ImportError:  # transit backend not installed in this build
-        return [], ["Transport en commun : moteur non disponible dans cette version."]
+        return [], [_("Transport en commun : moteur non disponible dans cette version.")]
     usable, notes = [], []
     for feed in feeds:
         # the file names are enough: reading the feed here cost a third of a street audit
         if has_timetable(feed):
             usable.append(feed)
         else:
-            notes.append(
-                f"Transport en commun : {feed.name} contient arrêts et lignes mais aucun horaire "
-                f"(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé : "
-                f"fournir le GTFS complet d'IDFM."
-            )
+            notes.append(_("Transport en commun : {feed} contient arrêts et lignes mais aucun horaire "
+                           "(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé : fournir le "
+                           "GTFS complet d'IDFM.").format(feed=feed.name))
     return usable, notes
 
 
@@ -108,9 +106,9 @@ def choose_engine(
     if mode == "transit":
         if not feeds:
             raise EngineUnavailable(
-                "mode transit : aucun flux GTFS avec horaires. "
+                _("mode transit : aucun flux GTFS avec horaires.") + " "
                 + (" ".join(notes) if notes
-                   else "Donnez --gtfs FLUX (zip ou dossier) ou placez-en un dans DATA/transit/.")
+                   else _("Donnez --gtfs FLUX (zip ou dossier) ou placez-en un dans DATA/transit/."))
             )
         from datetime import date as date_type
 
@@ -125,10 +123,8 @@ def choose_engine(
             walker = StreetEngine("walk", pbf)
             street = StreetWalk(walker.graph, walker.access_m_per_s, walker.max_snap_m)
         else:
-            notes.append(
-                "Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM (--pbf) "
-                "pour la marche par les rues."
-            )
+            notes.append(_("Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM "
+                           "(--pbf) pour la marche par les rues."))
         engine = transit_engine(
             list(feeds),
             date=day,
@@ -143,5 +139,5 @@ def choose_engine(
         from maillage.network.street import street_engine
 
         return EngineChoice(street_engine(mode, pbf), notes)
-    notes.append("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau.")
+    notes.append(_("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau."))
     return EngineChoice(CrowFlyEngine(mode), notes)

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from maillage.i18n import N_
+from maillage.i18n import N_, _
 
 SOURCE_QUOTE_RE = re.compile(r"«\s*(.*?)\s*»", re.S)
 
@@ -136,24 +136,25 @@ class BudgetLine(_Record):
     @classmethod
     def _known_policy(cls, v: str) -> str:
         if v not in POLICY_LABELS:
-            raise ValueError(f"politique inconnue « {v} » (attendu : {', '.join(POLICY_LABELS)})")
+            raise ValueError(_("politique inconnue « {value} » (attendu : {known})").format(
+                value=v, known=", ".join(POLICY_LABELS)))
         return v
 
     @field_validator("section")
     @classmethod
     def _known_section(cls, v: str) -> str:
         if v not in SECTION_LABELS:
-            raise ValueError("section inconnue (attendu : fonctionnement, investissement ou vide)")
+            raise ValueError(_("section inconnue (attendu : fonctionnement, investissement ou vide)"))
         return v
 
     @model_validator(mode="after")
     def _one_value(self) -> BudgetLine:
         if (self.amount_eur is None) == (self.rate_pct is None):
-            raise ValueError("amount_eur|rate_pct: renseigner exactement un des deux")
+            raise ValueError("amount_eur|rate_pct: " + _("renseigner exactement un des deux"))
         if self.measure is Measure.TOTAL and self.amount_eur is None:
-            raise ValueError("amount_eur: un total doit être un montant en euros")
+            raise ValueError("amount_eur: " + _("un total doit être un montant en euros"))
         if self.measure is Measure.TOTAL and self.amount_eur is not None and self.amount_eur < 0:
-            raise ValueError("amount_eur: un total ne peut pas être négatif")
+            raise ValueError("amount_eur: " + _("un total ne peut pas être négatif"))
         return self
 
 
@@ -178,7 +179,8 @@ class ActivityIndicator(_Record):
     @classmethod
     def _known_indicator(cls, v: str) -> str:
         if v not in INDICATOR_LABELS:
-            raise ValueError(f"indicateur inconnu « {v} » (attendu : {', '.join(INDICATOR_LABELS)})")
+            raise ValueError(_("indicateur inconnu « {value} » (attendu : {known})").format(
+                value=v, known=", ".join(INDICATOR_LABELS)))
         return v
 
     @property
@@ -208,7 +210,7 @@ class ScheduledService(BaseModel):
     def _known_kind(cls, v: str) -> str:
         if v not in SCHEDULED_KIND_LABELS:
             kinds = ", ".join(SCHEDULED_KIND_LABELS)
-            raise ValueError(f"type de service inconnu « {v} » (attendu : {kinds})")
+            raise ValueError(_("type de service inconnu « {value} » (attendu : {kinds})").format(value=v, kinds=kinds))
         return v
 
     @field_validator("opening_hours")
@@ -221,7 +223,7 @@ class ScheduledService(BaseModel):
         except ImportError:  # pragma: no cover - dependency of the project
             return v
         if not opening_hours.validate(v):
-            raise ValueError(f"horaires OSM invalides « {v} »")
+            raise ValueError(_("horaires OSM invalides « {value} »").format(value=v))
         return v
 
 
@@ -254,7 +256,7 @@ class Convention(_Record):
     def _known_indicators(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [i for i in v if i not in INDICATOR_LABELS]
         if unknown:
-            raise ValueError(f"indicateur(s) inconnu(s) : {', '.join(unknown)}")
+            raise ValueError(_("indicateur(s) inconnu(s) : {unknown}").format(unknown=", ".join(unknown)))
         return v
 
 

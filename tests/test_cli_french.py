@@ -274,3 +274,18 @@ def test_lookups_and_provenance_say_no_english(cli_home: Path) -> None:
     assert "site « zzzz » inconnu (liste : maillage sites list)" in site.output, site.output
     (described,) = describe_files({"sites/mine.csv": "0" * 64})
     assert described["description"] == "fichier fourni" and "supplied" not in str(described)
+
+
+def test_gtfs_errors_are_french(tmp_path: Path) -> None:
+    """A bad transit feed is said in French, its place too (« ligne 3, champ stop_id »), never « row 3, field »."""
+    from maillage.network.gtfs import FeedReader
+    from maillage.network.gtfs_fields import GtfsError
+
+    with pytest.raises(GtfsError, match=r"^flux GTFS introuvable : "):
+        FeedReader(tmp_path / "absent.zip")
+    located = str(GtfsError("stop_id en double", file="stops.txt", row=3, field="stop_id"))
+    assert located == "stops.txt, ligne 3, champ stop_id: stop_id en double"
+    source = "".join((Path(__file__).resolve().parents[1] / "maillage" / "network" / f).read_text()
+                     for f in ("gtfs.py", "gtfs_fields.py", "gtfs_times.py", "timetable.py"))  # fmt: skip
+    for english in ("not found", "duplicate", "unknown route_id", "must be", "required", "is not"):
+        assert f'GtfsError("{english}' not in source and f'GtfsError(f"{english}' not in source

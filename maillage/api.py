@@ -179,10 +179,10 @@ def audit(
         explain=True,
     )
     sector_note = (
-        "Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; "
-        "les autres communes sont « secteur non renseigné » (fournir sites/sectors.csv)."
+        _("Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; les autres "
+          "communes sont « secteur non renseigné » (fournir sites/sectors.csv).")
         if snapshot.sectors_derived
-        else "Secteurs SST : fichier sites/sectors.csv."
+        else _("Secteurs SST : fichier sites/sectors.csv.")
     )
     engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
     result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
@@ -194,7 +194,7 @@ def audit(
         from maillage.planning.site_value import attach_site_value
 
         if progress:
-            progress("capacité et valeur de chaque site")
+            progress(_("capacité et valeur de chaque site"))
         result = attach_site_value(result, choice.engine)
     return result
 
@@ -202,7 +202,7 @@ def audit(
 def _variant_fr(scenario: str | None, when: str | None) -> str:
     from maillage.planning.timeaware import label_fr, parse_when
 
-    parts = [f"scénario « {scenario} »"] if scenario else []
+    parts = [_("scénario « {name} »").format(name=scenario)] if scenario else []
     if when:
         parts.append(label_fr(parse_when(when)))
     return ", ".join(parts)
@@ -241,7 +241,8 @@ def variant_snapshot(
     if scenario:
         stored = find_scenario(registry, scenario)
         changes = stored["changes"]
-        notes.append(f"Scénario « {stored['name']} » : {len(changes)} changement(s) appliqué(s) au registre.")
+        notes.append(_("Scénario « {name} » : {n} changement(s) appliqué(s) au registre.").format(
+            name=stored["name"], n=len(changes)))
     moment = parse_when(when) if when else None
     snapshot, more = prepare_variant(snapshot, changes=changes, when=moment, unknown=unknown_hours)
     return snapshot, [*notes, *more]

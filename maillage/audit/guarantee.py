@@ -129,7 +129,8 @@ def run_audit(
     standard, why (:mod:`maillage.audit.why`; the street engine traces its routes).
     """
     if public not in PUBLICS:
-        raise ValueError(f"public inconnu : {public} (attendu : {', '.join(PUBLICS)})")
+        raise ValueError(_("public inconnu : {public} (attendu : {known})").format(public=public,
+                                                                                  known=", ".join(PUBLICS)))
     standard = standard or ServiceStandard()
     classes = destination_classes(snapshot, standard, service, public)
     nearest: dict[str, NearestSites] = {}
@@ -169,7 +170,7 @@ def run_audit(
     why = {}
     if explain:
         if progress:
-            progress("explications des carreaux hors norme")
+            progress(_("explications des carreaux hors norme"))
         why = explain_outside(cells.xy_m, nearest, classes, within, standard, sites, engine,
                               mode_label(engine.mode, ""))  # fmt: skip
     return AuditResult(

@@ -58,7 +58,7 @@ class CrowFlyEngine:
                 raise ValueError(f"crow-fly mode {mode!r} unknown (known: {known})")
             parameters = CROWFLY_PARAMETERS[mode]
         if parameters.speed_kmh <= 0 or parameters.detour_factor < 1:
-            raise ValueError("crow-fly speed must be > 0 km/h and detour factor >= 1")
+            raise ValueError(_("à vol d'oiseau, la vitesse doit être > 0 km/h et le détour ≥ 1"))
         self.mode = mode
         self.parameters = parameters
 

@@ -140,7 +140,7 @@ def speed_table(mode: str, overrides: Mapping[str, float] | None = None) -> dict
     table = {**SPEEDS_KMH[mode], **{str(k): float(v) for k, v in (overrides or {}).items()}}
     bad = {k: v for k, v in table.items() if not v > 0}
     if bad:
-        raise ValueError(f"street speeds must be > 0 km/h, got {bad}")
+        raise ValueError(_("les vitesses par les rues doivent être > 0 km/h (lues : {bad})").format(bad=bad))
     return dict(sorted(table.items()))
 
 

@@ -295,7 +295,7 @@ class StreetEngine:
         progress: bool = True,
     ) -> None:
         if not max_snap_m > 0:
-            raise ValueError("max_snap_m must be > 0 metres")
+            raise ValueError(_("la distance d'accroche au réseau doit être > 0 m"))
         self.mode = mode
         self.speeds_kmh = speed_table(mode, speeds)
         self.max_snap_m = float(max_snap_m)

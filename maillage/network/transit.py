@@ -70,7 +70,7 @@ class TransitEngine:
                  percentiles: Sequence[float] = (50,), max_trip_min: float = 120.0,
                  walk: WalkParameters = WALK, street: StreetWalk | None = None) -> None:
         if window_min < 1:
-            raise ValueError("window_min must be >= 1 minute")
+            raise ValueError(_("la plage de départ doit durer au moins 1 minute"))
         self.street = street
         if street is not None:
             timetable = street_footpaths(timetable, street, walk)

@@ -215,7 +215,8 @@ def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[s
         hint = ""
         swapped = lonlat_to_l93(np.array([payload["lat"]]), np.array([payload["lon"]]))[0]
         if _distance_to_territory_m(snapshot, *swapped) <= TERRITORY_MARGIN_M:
-            hint = f" ; longitude et latitude inversées ? essayez lon={payload['lat']}, lat={payload['lon']}"
+            hint = _(" ; longitude et latitude inversées ? essayez lon={lon}, lat={lat}").format(lon=payload["lat"],
+                                                                                              lat=payload["lon"])
         raise ScenarioError(
             _("({lon}, {lat}) hors du territoire (à plus de {margin:.0f} m de ses communes){hint}").format(
                 lon=payload['lon'], lat=payload['lat'], margin=TERRITORY_MARGIN_M, hint=hint)

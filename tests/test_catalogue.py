@@ -363,6 +363,48 @@ def test_every_label_table_is_marked_for_the_catalogue(path: Path) -> None:
     assert unmarked_tables(path.read_text(encoding="utf-8")) == []
 
 
+# ---- the domain's sentences: notes, alerts and errors a planner reads, built where the fact is known -----------
+
+# the public resident page's domain (maillage/orientation) is reworded elsewhere; the faces have their own scans
+DOMAIN_LEFT_OUT = ("report/", "web/", "cli/", "orientation/", "i18n.py")
+# French literals of the domain that are not messages, each with its reason (module, literal as written)
+AS_TYPED = {
+    ("audit/capacity.py", "'défaut'"): "capacity_origin's code (JSON), compared as typed",
+    ("audit/marginal.py", "'Détail'"): "a key of the director table's rows (plan JSON); its heading is N_()",
+    ("planning/mobile.py", "'Unité mobile'"): "the default name of a unit, stored in the scenario as typed",
+    ("planning/optimise.py", "'Optimal (énumération)'"): "a solver status kept in the JSON",
+    ("planning/store.py", "'scénario'"): "the default file name of an imported text (data)",
+    ("registry/listing.py", "f'« {c} »'"): "quotes around a suggested value",
+    ("steering/models.py", "'«'"): "the quote mark a source is parsed by",
+    ("steering/sources.py", "'février'"): "a month read in the seeds",
+    ("steering/sources.py", "'décembre'"): "a month read in the seeds",
+}
+
+
+def _domain_sources() -> list[Path]:
+    return sorted(p for p in (ROOT / "maillage").rglob("*.py")
+                  if not str(p.relative_to(ROOT / "maillage")).startswith(DOMAIN_LEFT_OUT))  # fmt: skip
+
+
+def unmarked_domain(source: str, module: str) -> list[str]:
+    """The French literals of a domain module outside the catalogue: patterns and :data:`AS_TYPED` aside."""
+    found = []
+    for line in unmarked_french(source):
+        literal = line.split(": ", 1)[1]
+        if (module, literal) in AS_TYPED or REGEX.search(literal.lstrip("rf").strip("'\"")):
+            continue
+        found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("path", _domain_sources(), ids=lambda p: str(p.relative_to(ROOT / "maillage")))
+def test_every_french_sentence_of_the_domain_is_in_the_catalogue(path: Path) -> None:
+    """Notes, alerts, progress lines and errors are _() messages where the domain builds them (French source
+    strings, named placeholders), so that a translation reaches them too."""
+    module = str(path.relative_to(ROOT / "maillage"))
+    assert unmarked_domain(path.read_text(encoding="utf-8"), module) == []
+
+
 # ---- the workspace's scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py) --
 
 STATIC_JS = ROOT / "maillage" / "web" / "static" / "js"
@@ -497,6 +539,11 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
               'USAGE_FR = [(r"^Missing option (.+)", N_(r"Option manquante : \\1"))]\n'  # a pattern, a marked text
               'class Standard:\n    ROOM_FR = "bureau d\'entretien"\n')  # a French constant of a class
     assert [f.split(":")[0] for f in unmarked_tables(tables)] == ["1", "2", "3", "9"]
+    domain = ('notes.append(f"Matrice des temps : {pairs} paires.")\n'  # a note built in the domain
+              'MONTH_RE = re.compile(r"^(?:le\\s+)?(janvier|février)$")\n'  # a pattern
+              'origin = "défaut"\n'  # a code listed in AS_TYPED for audit/capacity.py
+              'say(_("Calcul des temps…"))\n')  # a message
+    assert [f.split(":")[0] for f in unmarked_domain(domain, "audit/capacity.py")] == ["1"]
     script = ('var a = "Retirer";\n'  # a capitalised word
               'var b = Math.round(v) + " min";\n'  # a word of the catalogue glued to a number
               'var c = "site sans nom";\n'  # a phrase of the catalogue's words

@@ -243,13 +243,13 @@ def _apply_to_site(
         _check_inside(snapshot, x, y, payload)
         sites.loc[row, ["lon", "lat", "x_m", "y_m"]] = [payload["lon"], payload["lat"], x, y]
         sites.loc[row, "coordinate_quality"] = SCENARIO_QUALITY
-        sites.loc[row, "coordinate_note"] = "position du scénario"
+        sites.loc[row, "coordinate_note"] = _("position du scénario")
     elif op == "set_services":
         sites.at[row, "services"] = list(payload["services"])
         sites.at[row, "services_assumed"] = False
     else:  # set_hours
         sites.at[row, "opening_hours"] = payload.get("opening_hours")
-        sites.at[row, "opening_hours_note"] = "horaires du scénario"
+        sites.at[row, "opening_hours_note"] = _("horaires du scénario")
     return sites
 
 
@@ -282,10 +282,10 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
         "x_m": x,
         "y_m": y,
         "coordinate_quality": SCENARIO_QUALITY,
-        "coordinate_note": "position du scénario",
+        "coordinate_note": _("position du scénario"),
         "opening_hours": payload.get("opening_hours"),
-        "source": "scénario",
-        "source_file": "scénario",
+        "source": _("scénario"),
+        "source_file": _("scénario"),
         COUNTS_AS_COLUMN: default_kind if mobile else None,
     }
     return pd.concat([sites, pd.DataFrame([row], columns=sites.columns)], ignore_index=True)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
+from maillage.i18n import _
 from maillage.numbers import fr_int
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, grid_cells, model_cells
 from maillage.registry import db, loader
@@ -73,10 +74,9 @@ def population_cells(
     if path is None:
         return model_cells(snapshot.communes, snapshot.sector_of_commune, cell_size_m), []
     cells, report = grid_cells(path, snapshot.communes, snapshot.sector_of_commune)
-    note = (
-        f"Grille {path.name} : {report['cells_read']:.0f} carreaux lus, {report['cells_outside_communes']:.0f} "
-        f"hors des communes ({report['population_outside_communes']:.0f} hab.) écartés."
-    )
+    note = _("Grille {name} : {read} carreaux lus, {outside} hors des communes ({population} hab.) écartés.").format(
+        name=path.name, read=f"{report['cells_read']:.0f}", outside=f"{report['cells_outside_communes']:.0f}",
+        population=f"{report['population_outside_communes']:.0f}")
     return cells, [note]
 
 
@@ -103,11 +103,9 @@ def census_building_cells(
     cells, moved = cached_cells(key, build)
     # the wording may have changed since the cells were cached; the numbers have not (same key)
     cells = replace(cells, source=model_note(census.name, Path(pbf).name))
-    note = (
-        f"Par rapport à une répartition uniforme, le modèle retire {fr_int(moved['moved_empty'])} hab. des "
-        f"parcs, forêts, eaux et cimetières et {fr_int(moved['moved_nonres'])} hab. des zones non "
-        f"résidentielles (commerces, industrie, voies ferrées, écoles, hôpitaux)."
-    )
+    note = _("Par rapport à une répartition uniforme, le modèle retire {empty} hab. des parcs, forêts, eaux et "
+             "cimetières et {nonres} hab. des zones non résidentielles (commerces, industrie, voies ferrées, écoles, "
+             "hôpitaux).").format(empty=fr_int(moved["moved_empty"]), nonres=fr_int(moved["moved_nonres"]))
     return cells, [note]
 
 
@@ -181,10 +179,10 @@ def audit(
         explain=True,
     )
     sector_note = (
-        "Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; "
-        "les autres communes sont « secteur non renseigné » (fournir sites/sectors.csv)."
+        _("Secteurs SST déduits des communes desservies indiquées par les sources pour les pôles et SST ; les autres "
+          "communes sont « secteur non renseigné » (fournir sites/sectors.csv).")
         if snapshot.sectors_derived
-        else "Secteurs SST : fichier sites/sectors.csv."
+        else _("Secteurs SST : fichier sites/sectors.csv.")
     )
     engine_warnings = [str(w) for w in getattr(choice.engine, "warnings", [])]
     result.notes.extend([*choice.notes, *notes, sector_note, *engine_warnings, *variant_notes])
@@ -196,7 +194,7 @@ def audit(
         from maillage.planning.site_value import attach_site_value
 
         if progress:
-            progress("capacité et valeur de chaque site")
+            progress(_("capacité et valeur de chaque site"))
         result = attach_site_value(result, choice.engine)
     return result
 
@@ -204,7 +202,7 @@ def audit(
 def _variant_fr(scenario: str | None, when: str | None) -> str:
     from maillage.planning.timeaware import label_fr, parse_when
 
-    parts = [f"scénario « {scenario} »"] if scenario else []
+    parts = [_("scénario « {name} »").format(name=scenario)] if scenario else []
     if when:
         parts.append(label_fr(parse_when(when)))
     return ", ".join(parts)
@@ -243,7 +241,8 @@ def variant_snapshot(
     if scenario:
         stored = find_scenario(registry, scenario)
         changes = stored["changes"]
-        notes.append(f"Scénario « {stored['name']} » : {len(changes)} changement(s) appliqué(s) au registre.")
+        notes.append(_("Scénario « {name} » : {n} changement(s) appliqué(s) au registre.").format(
+            name=stored["name"], n=len(changes)))
     moment = parse_when(when) if when else None
     snapshot, more = prepare_variant(snapshot, changes=changes, when=moment, unknown=unknown_hours)
     return snapshot, [*notes, *more]

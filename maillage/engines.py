@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from maillage.geo import working_crs
+from maillage.i18n import N_, _
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.network.engine import TravelTimeEngine
 
@@ -22,7 +23,7 @@ STREET_MODES = ("walk", "bike", "car")
 MODES = (*STREET_MODES, "transit")
 
 
-MODE_LABELS = {"walk": "à pied", "bike": "vélo", "car": "voiture", "transit": "transports en commun"}
+MODE_LABELS = {"walk": N_("à pied"), "bike": N_("vélo"), "car": N_("voiture"), "transit": N_("transports en commun")}
 # French words a planner types for a mode (accents and case folded by _fold), mapped to the option value
 MODE_WORDS = {
     "velo": "bike", "bicyclette": "bike", "cycle": "bike", "marche": "walk", "pied": "walk", "a pied": "walk",
@@ -47,10 +48,12 @@ def suggest_mode(text: str) -> str | None:
 
 def unknown_mode_message(text: str) -> str:
     """One French line: the unknown mode, a suggestion when there is one, the modes accepted."""
-    known = ", ".join(f"{m} ({label})" for m, label in MODE_LABELS.items())
+    known = ", ".join(f"{m} ({_(label)})" for m, label in MODE_LABELS.items())
     guess = suggest_mode(text)
-    hint = f" : vouliez-vous dire « {guess} » ({MODE_LABELS[guess]}) ?" if guess else "."
-    return f"mode inconnu « {text} »{hint} Modes possibles : {known}."
+    if guess:
+        return _("mode inconnu « {text} » : vouliez-vous dire « {guess} » ({label}) ? Modes possibles : "
+                 "{known}.").format(text=text, guess=guess, label=_(MODE_LABELS[guess]), known=known)
+    return _("mode inconnu « {text} ». Modes possibles : {known}.").format(text=text, known=known)
 
 
 class EngineUnavailable(RuntimeError):
@@ -67,18 +70,16 @@ def _routable(feeds: Sequence[Path]) -> tuple[list[Path], list[str]]:
     try:
         from maillage.network.gtfs import has_timetable
     except ImportError:  # transit backend not installed in this build
-        return [], ["Transport en commun : moteur non disponible dans cette version."]
+        return [], [_("Transport en commun : moteur non disponible dans cette version.")]
     usable, notes = [], []
     for feed in feeds:
         # the file names are enough: reading the feed here cost a third of a street audit
         if has_timetable(feed):
             usable.append(feed)
         else:
-            notes.append(
-                f"Transport en commun : {feed.name} contient arrêts et lignes mais aucun horaire "
-                f"(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé : "
-                f"fournir le GTFS complet d'IDFM."
-            )
+            notes.append(_("Transport en commun : {feed} contient arrêts et lignes mais aucun horaire "
+                           "(trips.txt/stop_times.txt absents) ; aucun temps en transport n'est calculé : fournir le "
+                           "GTFS complet d'IDFM.").format(feed=feed.name))
     return usable, notes
 
 
@@ -105,9 +106,9 @@ def choose_engine(
     if mode == "transit":
         if not feeds:
             raise EngineUnavailable(
-                "mode transit : aucun flux GTFS avec horaires. "
+                _("mode transit : aucun flux GTFS avec horaires.") + " "
                 + (" ".join(notes) if notes
-                   else "Donnez --gtfs FLUX (zip ou dossier) ou placez-en un dans DATA/transit/.")
+                   else _("Donnez --gtfs FLUX (zip ou dossier) ou placez-en un dans DATA/transit/."))
             )
         from datetime import date as date_type
 
@@ -122,10 +123,8 @@ def choose_engine(
             walker = StreetEngine("walk", pbf)
             street = StreetWalk(walker.graph, walker.access_m_per_s, walker.max_snap_m)
         else:
-            notes.append(
-                "Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM (--pbf) "
-                "pour la marche par les rues."
-            )
+            notes.append(_("Marche vers, depuis et entre les arrêts à vol d'oiseau × détour : fournir un extrait OSM "
+                           "(--pbf) pour la marche par les rues."))
         engine = transit_engine(
             list(feeds),
             date=day,
@@ -140,5 +139,5 @@ def choose_engine(
         from maillage.network.street import street_engine
 
         return EngineChoice(street_engine(mode, pbf), notes)
-    notes.append("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau.")
+    notes.append(_("Aucun extrait OpenStreetMap fourni : temps à vol d'oiseau."))
     return EngineChoice(CrowFlyEngine(mode), notes)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from maillage import api
+from maillage.i18n import _
 from maillage.population.cells import DEFAULT_CELL_SIZE_M
 
 TERRITORY_COLUMN = "territory"
@@ -71,8 +72,8 @@ def _connect(scheduler: str, timeout_s: float):  # -> distributed.Client
         return Client(scheduler, timeout=timeout_s)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterUnavailable(
-            f"ordonnanceur Dask injoignable à {scheduler} ({type(exc).__name__}) : vérifiez l'adresse "
-            "(tcp://hôte:port) et que « dask scheduler » tourne"
+            _("ordonnanceur Dask injoignable à {scheduler} ({error}) : vérifiez l'adresse (tcp://hôte:port) et que "
+              "« dask scheduler » tourne").format(scheduler=scheduler, error=type(exc).__name__)
         ) from None
 
 
@@ -105,7 +106,8 @@ def audit_many(
     paths = [Path(f).resolve() for f in folders]
     names = [p.name for p in paths]
     if len(set(names)) != len(names):
-        raise ValueError(f"data folders must have distinct names, got {names}")
+        raise ValueError(_("les dossiers de données doivent avoir des noms distincts (lus : {names})").format(
+            names=", ".join(map(str, names))))
     # Largest first: with a few uneven territories per worker, the big one started last decides the
     # end time (longest-processing-time-first list scheduling).
     order = sorted(range(len(paths)), key=lambda i: -_work_estimate(paths[i]))

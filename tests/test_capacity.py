@@ -103,7 +103,8 @@ def test_issy_capacity_is_the_seed_sentence(shared_data: Path, db_url: str) -> N
     api.init_registry(shared_data, db_url)
     sites = load_snapshot(api.open_registry(db_url)).sites.set_index("id")
     assert sites.loc[ISSY, "capacity"] == 12.0
-    assert sites.loc[ISSY, "capacity_source"].startswith("seed 002_d003656cb878fcee.txt : « 12 bureaux d'entretien »")
+    source = sites.loc[ISSY, "capacity_source"]
+    assert source.startswith("document 002_d003656cb878fcee.txt : « 12 bureaux d'entretien »")
     assert sites["capacity"].notna().sum() == 1  # no other site has a published capacity
     seed = shared_data.parent / "seeds" / transcriptions()[ISSY].source_file
     if seed.is_file():  # the quote is the seed's own words

@@ -300,6 +300,171 @@ def test_every_french_word_of_the_reports_and_the_web_is_in_the_catalogue(path: 
     assert sorted(set(found)) == []
 
 
+# ---- label tables: the words a module keeps in a table (a dict of labels, a tuple of column headings, a French
+# constant) are marked where they are defined (N_), in every layer, the domain included ---------------------------
+
+# a table of words by its name: every literal with a word in it (dict keys aside: codes) is a label a person reads
+TABLE_NAME = re.compile(r"(_FR|LABELS?)$")
+# vocabularies matched against what people type or what source files say, never shown: they stay as typed
+READ_NOT_SHOWN = {"MONTHS", "WEEKDAYS", "_FILLER", "PERIOD_HOURS", "MODE_WORDS", "SOURCE_KIND_MAP"}
+# the public resident page's domain (maillage/orientation) is being reworded elsewhere; it joins the scan once marked
+TABLES_NOT_YET_MARKED = ["maillage/orientation"]
+REGEX = re.compile(r"^\^|\\[sSdDwWb().?]|\(\?:|\.\*|\(\.\+\)")  # a pattern matched against text, not a text
+
+
+def unmarked_tables(source: str) -> list[str]:
+    """``line: text`` of every label of a module- or class-level table outside the catalogue: a literal of a value
+    whose name says it holds words (``KIND_LABELS_FR``, ``POLICY_LABELS``) or any French literal of a value (a
+    tuple of column headings, a sentence kept in a constant). Dict keys, ``help=`` texts (extracted where declared),
+    the OpenAPI document and the markers' own arguments are left out."""
+    tree = ast.parse(source)
+    skip = _api_docs(tree)
+    found = []
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]:
+        for node in scope.body:
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if not names or names[0] in READ_NOT_SHOWN:
+                continue
+            table, left_out = bool(TABLE_NAME.search(names[0])), set(skip)
+            for n in ast.walk(value):
+                if isinstance(n, ast.Call) and (_name(n) in MARKERS or _name(n) in NOT_SHOWN_BY):
+                    left_out |= {id(m) for m in ast.walk(n)}
+                elif isinstance(n, ast.Call):
+                    left_out |= {id(m) for k in n.keywords if k.arg == "help" for m in ast.walk(k.value)}
+                elif isinstance(n, ast.Dict):
+                    left_out |= {id(k) for k in n.keys if k is not None}
+            for n in ast.walk(value):
+                if not (isinstance(n, ast.Constant) and isinstance(n.value, str)) or id(n) in left_out:
+                    continue
+                text = MARKUP.sub("", n.value)
+                if REGEX.search(n.value) or (not table and IDENTIFIER.fullmatch(n.value)):
+                    continue  # a pattern; a code or a word matched as typed ("le": pydantic's bound)
+                if FRENCH_HINT.search(text) or (table and WORD.search(text)):
+                    found.append(f"{n.lineno}: {names[0]}: {n.value[:60]!r}")
+    return found
+
+
+def _table_sources() -> list[Path]:
+    left_out = [ROOT / p for p in TABLES_NOT_YET_MARKED]
+    return sorted(p for p in (ROOT / "maillage").rglob("*.py")
+                  if p.name != "i18n.py" and not any(p.is_relative_to(d) for d in left_out))  # fmt: skip
+
+
+@pytest.mark.parametrize("path", _table_sources(), ids=lambda p: str(p.relative_to(ROOT / "maillage")))
+def test_every_label_table_is_marked_for_the_catalogue(path: Path) -> None:
+    """Mode, engine, kind, service, policy and column labels: ``N_()`` where the table is defined, ``_()`` where a
+    label is shown — in the domain as in the reports."""
+    assert unmarked_tables(path.read_text(encoding="utf-8")) == []
+
+
+# ---- the domain's sentences: notes, alerts and errors a planner reads, built where the fact is known -----------
+
+# the public resident page's domain (maillage/orientation) is reworded elsewhere; the faces have their own scans
+DOMAIN_LEFT_OUT = ("report/", "web/", "cli/", "orientation/", "i18n.py")
+# French literals of the domain that are not messages, each with its reason (module, literal as written)
+AS_TYPED = {
+    ("audit/capacity.py", "'défaut'"): "capacity_origin's code (JSON), compared as typed",
+    ("audit/marginal.py", "'Détail'"): "a key of the director table's rows (plan JSON); its heading is N_()",
+    ("planning/mobile.py", "'Unité mobile'"): "the default name of a unit, stored in the scenario as typed",
+    ("planning/optimise.py", "'Optimal (énumération)'"): "a solver status kept in the JSON",
+    ("planning/store.py", "'scénario'"): "the default file name of an imported text (data)",
+    ("registry/listing.py", "f'« {c} »'"): "quotes around a suggested value",
+    ("steering/models.py", "'«'"): "the quote mark a source is parsed by",
+    ("steering/sources.py", "'février'"): "a month read in the seeds",
+    ("steering/sources.py", "'décembre'"): "a month read in the seeds",
+}
+
+
+def _domain_sources() -> list[Path]:
+    return sorted(p for p in (ROOT / "maillage").rglob("*.py")
+                  if not str(p.relative_to(ROOT / "maillage")).startswith(DOMAIN_LEFT_OUT))  # fmt: skip
+
+
+def unmarked_domain(source: str, module: str) -> list[str]:
+    """The French literals of a domain module outside the catalogue: patterns and :data:`AS_TYPED` aside."""
+    found = []
+    for line in unmarked_french(source):
+        literal = line.split(": ", 1)[1]
+        if (module, literal) in AS_TYPED or REGEX.search(literal.lstrip("rf").strip("'\"")):
+            continue
+        found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("path", _domain_sources(), ids=lambda p: str(p.relative_to(ROOT / "maillage")))
+def test_every_french_sentence_of_the_domain_is_in_the_catalogue(path: Path) -> None:
+    """Notes, alerts, progress lines and errors are _() messages where the domain builds them (French source
+    strings, named placeholders), so that a translation reaches them too."""
+    module = str(path.relative_to(ROOT / "maillage"))
+    assert unmarked_domain(path.read_text(encoding="utf-8"), module) == []
+
+
+# ---- the workspace's scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py) --
+
+STATIC_JS = ROOT / "maillage" / "web" / "static" / "js"
+# the public resident page's script is being reworded elsewhere; it joins the scan once marked
+JS_NOT_YET_MARKED = {"public.js"}
+JS_LITERAL = re.compile(r"//[^\n]*|/\*.*?\*/"  # comments, then "…", '…' and `…` literals
+                        r"|\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`", re.DOTALL)
+HTTP_WORDS = {"Accept", "Content-Type", "X-CSRF-Token", "GET", "POST", "PUT", "PATCH", "DELETE"}
+TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+[.,:;!?…]*$")
+
+
+def catalogue_words() -> set[str]:
+    """The French words of the catalogue (3 letters or more, lower case): a script's literal holding them is text."""
+    with TEMPLATE.open("rb") as handle:
+        texts = [t for m in read_po(handle) if m.id for t in ([m.id] if isinstance(m.id, str) else m.id)]
+    # option names, code (`…`, <code>…</code>), fields and markup are not French words
+    prose = [re.sub(r"--[\w-]+|`[^`]*`|<code>.*?</code>|<[^>]*>|\{[^}]*\}|\[/?[a-z ]*\]", "", t) for t in texts]
+    return {w.lower() for t in prose for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", t)}
+
+
+def unmarked_js(source: str, words: set[str]) -> list[str]:
+    """``line: text`` of every string literal of a script that a person would read: French (accents, « », the
+    French little words), a capitalised word (HTTP header names aside), or words of the catalogue in a phrase or
+    glued to other text (" min"). Comments, codes, selectors, CSS classes and URLs pass."""
+    found = []
+    for m in JS_LITERAL.finditer(source):
+        literal = next((g for g in m.groups() if g is not None), None)
+        if literal is None:
+            continue  # a comment
+        text = MARKUP.sub("", literal)
+        if not WORD.search(text):
+            continue
+        tokens = text.split()
+        phrase = len(tokens) > 1 or text != text.strip()
+        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS for t in tokens)
+                or (phrase and any(t.lower().strip(".,:;!?…()") in words for t in tokens))):  # fmt: skip
+            found.append(f"{source.count(chr(10), 0, m.start()) + 1}: {literal[:60]!r}")
+    return found
+
+
+def _scripts() -> list[Path]:
+    return sorted(p for p in STATIC_JS.glob("*.js") if p.name not in JS_NOT_YET_MARKED)
+
+
+@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
+def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path) -> None:
+    """planner.js and planner-map.js hold no French: they read their words (t("key")) from the data block the
+    page renders from ``planner_messages()``, and every key they read exists there."""
+    from maillage.web.planner_messages import planner_messages
+
+    source = path.read_text(encoding="utf-8")
+    assert unmarked_js(source, catalogue_words()) == []
+    messages = planner_messages()
+    for key in re.findall(r"\bt\(\"([\w.]+)\"", source):
+        value: object = messages
+        for part in key.rstrip(".").split("."):
+            assert isinstance(value, dict) and part in value, f"{path.name}: t({key!r}) has no message"
+            value = value[part]
+
+
 # template text that is not a word to translate: names, abbreviations, formats
 NOT_WORDS = {"Gini", "Palma", "SST", "PMI", "France", "Services", "API", "CSV", "GeoJSON", "sha", "maillage", "min"}
 VISIBLE_ATTRIBUTES = re.compile(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"')
@@ -365,6 +530,28 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
     found = {f.split(":")[0] for f in unmarked_python(source, api_docs=True) + unmarked_french(source, api_docs=True)}
     assert found == {str(n) for n, (_line, flagged) in enumerate(shown, start=1) if flagged}
     assert {f.split(":")[0] for f in unmarked_french(source)} - found == {str(len(shown))}  # summary=: outside the web
+    tables = ('MODE_LABELS_FR = {"walk": "à pied"}\n'  # a table of labels
+              'MEASURE_LABELS = {"total": "Total"}\n'  # a table by its name, even without an accent
+              'DIRECTOR_COLUMNS = ("Site", "Détail")\n'  # column headings (a French one)
+              'KIND_LABELS_FR = {"pmi": N_("Centre de PMI")}\n'  # marked
+              'REQUIRED_COLUMNS = ("id", "name", "stops.txt")\n'  # codes
+              'MONTHS = ("janvier", "février")\n'  # read from source files, never shown
+              'USAGE_FR = [(r"^Missing option (.+)", N_(r"Option manquante : \\1"))]\n'  # a pattern, a marked text
+              'class Standard:\n    ROOM_FR = "bureau d\'entretien"\n')  # a French constant of a class
+    assert [f.split(":")[0] for f in unmarked_tables(tables)] == ["1", "2", "3", "9"]
+    domain = ('notes.append(f"Matrice des temps : {pairs} paires.")\n'  # a note built in the domain
+              'MONTH_RE = re.compile(r"^(?:le\\s+)?(janvier|février)$")\n'  # a pattern
+              'origin = "défaut"\n'  # a code listed in AS_TYPED for audit/capacity.py
+              'say(_("Calcul des temps…"))\n')  # a message
+    assert [f.split(":")[0] for f in unmarked_domain(domain, "audit/capacity.py")] == ["1"]
+    script = ('var a = "Retirer";\n'  # a capitalised word
+              'var b = Math.round(v) + " min";\n'  # a word of the catalogue glued to a number
+              'var c = "site sans nom";\n'  # a phrase of the catalogue's words
+              'var d = "Zone masquée.";  // a comment: "Rien ici"\n'  # French (an accent); the comment passes
+              'var e = el("p", t("empty_cell"), "popup-note why");\n'  # a key and CSS classes
+              'headers["X-CSRF-Token"] = csrf; fetch("/planner/api" + path, { method: "DELETE" });\n'
+              "/* Le bloc « messages » */ var f = 'secondary small';\n")  # fmt: skip
+    assert [f.split(":")[0] for f in unmarked_js(script, catalogue_words())] == ["1", "2", "3", "4"]
     page = ('<style>h1 { color: red }</style><h1>{{ _("Cartes") }}</h1><p>Par commune</p>'
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip

@@ -92,20 +92,47 @@ def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
 @pytest.mark.parametrize(
     ("args", "french"),
     [
-        (["scenario", "add-site"], "Argument manquant : scenario."),
+        (["scenario", "add-site"], "Argument manquant : SCÉNARIO."),
         (["scenario", "add-site", "x"], "Option manquante : --name."),
         (["audit", "--moed", "walk"], "Option inconnue : --moed (options proches : --db, --mode)"),
         (["audti"], "Commande inconnue : « audti ». Vouliez-vous dire « audit » ?"),
         (["scenario", "add-site", "x", "--name", "a", "--lon"], "L'option --lon attend une valeur."),
         (["plan", "--new-sites", "zz"], "Valeur invalide pour --new-sites : un nombre entier est attendu."),
         (["scenario", "add-site", "x", "--name", "a", "--lon", "abc"], "Valeur invalide pour --lon : un nombre est"),
+        (["scenario", "create"], "Argument manquant : NOM."),  # the argument's French label, not its Python name
+        (["sites", "show"], "Argument manquant : SITE."),
+        (["scenario", "close-site", "x"], "Argument manquant : SITE."),  # not site_id
+        (["compare", "a", "b", "c"], "Argument(s) en trop : c"),
+        (["audit", "--format", "xml"], "Valeur invalide pour --format : « xml » n'est pas l'un de"),
+        (["audti"], "Utilisation : maillage [OPTIONS] COMMANDE [ARGUMENTS]..."),
     ],
 )
 def test_usage_errors_are_french(args: list[str], french: str) -> None:
-    result = runner.invoke(app, args, env=WIDE)
+    result = runner.invoke(app, args, env=WIDE, prog_name="maillage")
     assert result.exit_code == 2
     assert french in result.output, result.output
-    assert not re.search(r"\b(Missing|No such|requires|Invalid|Input should|Did you mean)\b", result.output)
+    assert not re.search(r"\b(Missing|No such|requires|Invalid|Input should|Did you mean|Got unexpected|Value error|"
+                         r"COMMAND|ARGS)\b", result.output)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "shown", "hidden"),
+    [
+        (["scenario"], "COMMANDE [ARGUMENTS]...", "COMMAND [ARGS]"),
+        (["scenario", "move-site"], "{SCÉNARIO} {SITE}", "site_id"),
+        (["scenario", "set-hours"], "HORAIRES", "{hours}"),
+        (["scenario", "assign-sector"], "{SECTEUR}", "{sector}"),
+        (["sites", "import"], "{FICHIERS}...", "{files}"),
+        (["user", "add"], "{IDENTIFIANT}", "{username}"),
+        (["compare"], "{NOM} [AUTRE_SCÉNARIO]", "[other]"),
+        (["scenario", "export"], "Écrire dans ce fichier (défaut : à l'écran).", "{name}"),
+    ],
+)
+def test_arguments_are_named_in_french_and_explained(command: list[str], shown: str, hidden: str) -> None:
+    """A planner reads each argument by a French label with a line of help, never the code's parameter name."""
+    text = runner.invoke(app, [*command, "--help"], env=WIDE, prog_name="maillage").output
+    assert shown in text and hidden not in text, text
+    assert not re.search(r"(TEXTE|CHEMIN)\s+\[obligatoire\]", text), text  # an argument with no line of help
 
 
 def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
@@ -122,3 +149,143 @@ def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
     both = runner.invoke(app, ["scenario", "add-site", "adresse", "--name", "B", "--address", "Malakoff",
                                "--lon", "2.3", "--lat", "48.8"])  # fmt: skip
     assert both.exit_code == 1 and "pas les deux" in both.output
+
+
+def test_scenario_errors_and_site_cards_name_no_internal_code(cli_home: Path) -> None:
+    """A change is named by its French kind in every error (« ajout d'un site », never add_site); a site without a
+    commune reads « non renseignée », not an empty pair of brackets."""
+    assert runner.invoke(app, ["scenario", "create", "codes"]).exit_code == 0
+    outside = runner.invoke(app, ["scenario", "add-site", "codes", "--name", "Loin", "--lon", "12", "--lat", "48.8"],
+                            env=WIDE)  # fmt: skip
+    assert outside.exit_code == 1 and "changement n° 1 (ajout d'un site) :" in outside.output, outside.output
+    sites = __import__("json").loads(runner.invoke(app, ["sites", "list", "--format", "json"]).stdout)
+    hours = runner.invoke(app, ["scenario", "set-hours", "codes", sites[0]["id"], "n'importe quand"], env=WIDE)
+    assert hours.exit_code == 1 and "horaires modifiés : horaires invalides" in hours.output, hours.output
+    for text in (outside.output, hours.output):
+        assert not re.search(r"\b(add_site|set_hours|move_site|close_site)\b", text), text
+    homeless = next((s for s in sites if not s.get("commune_code")), None)
+    if homeless is not None:
+        card = runner.invoke(app, ["sites", "show", homeless["id"]], env=WIDE).output
+        assert "non renseignée" in card and " ()" not in card, card
+
+
+def test_street_assumptions_say_way_classes_and_speeds_in_french() -> None:
+    """The street engine's note names OSM way classes in French (« routes principales 45 », never primary) and
+    writes decimals with a comma (4,8 km/h)."""
+    from types import SimpleNamespace
+
+    from maillage.network.osm_graph import speed_table
+    from maillage.network.street import StreetEngine
+
+    engine = SimpleNamespace(graph=SimpleNamespace(metadata={"pbf_name": "x.osm.pbf", "pbf_modified": "2021"}),
+                             speeds_kmh=speed_table("car"), mode="car", max_snap_m=500.0)  # fmt: skip
+    lines = StreetEngine.assumptions(engine)  # type: ignore[arg-type]
+    assert "routes principales 45" in lines[0] and "par défaut 20" in lines[0] and "en voiture" in lines[0]
+    assert "Trajet à pied à 4,8 km/h" in lines[1]
+    assert not re.search(r"\b(primary|residential|motorway|default|service)\b|\d\.\d", " ".join(lines)), lines
+
+
+def test_population_note_and_csv_preamble_are_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The population model is described, not named by its code (census-buildings stays in the JSON); the CSV's
+    preamble says « Source : », as the terminal does."""
+    from maillage.population.dasymetric import MODEL_NAME, model_note
+    from maillage.report import writers
+
+    note = model_note("census.csv", "x.osm.pbf")
+    assert note.startswith("Modèle de population : habitants du recensement 2021") and MODEL_NAME not in note
+    meta = {"standard": {"description_fr": ["Norme : …"]}, "assumptions": [], "notes": [],
+            "sources": [{"file": "communes/c.geojson", "description": "Contours", "vintage": "2026"}]}  # fmt: skip
+    monkeypatch.setattr(writers, "metadata", lambda result: meta)
+    monkeypatch.setattr(writers, "commune_table", lambda result: __import__("pandas").DataFrame({"code": ["92002"]}))
+    text = writers.to_csv(None)  # type: ignore[arg-type]
+    assert "# Source : communes/c.geojson — Contours (2026)" in text and "# source:" not in text
+
+
+def test_password_asked_without_terminal_warns_in_french(tmp_path: Path) -> None:
+    """Without a terminal (a pipe) Python's getpass would warn in English (« Warning: Password input may be
+    echoed »): the command says it in French and asks with French punctuation."""
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    result = runner.invoke(app, ["user", "add", "claire", "--db", db], input="secret-1\nsecret-2\n")
+    assert "Attention : pas de terminal, le mot de passe saisi peut s'afficher." in result.output
+    assert "Mot de passe : " in result.output and "Confirmez le mot de passe : " in result.output
+    assert "Warning" not in result.output and "echo" not in result.output
+
+
+def test_proposed_sectors_and_mobile_stops_read_in_french() -> None:
+    """`maillage plan --method sectors|mobile`: sectors by their name (never plan-sst-01), French numbers, the
+    solver's status in French, a stop's hours in French days (never Mo, We)."""
+    from rich.console import Console
+
+    from maillage.report.planning import print_mobile, print_sectors
+
+    sectors = {"sectors_count": 1, "mean_load": 100_088.0, "contiguous": True, "solver": {"status": "Optimal"},
+               "sectors": [{"sector": "plan-sst-01", "name": "SST 1 — Antony", "seat_name": "Antony",
+                            "commune_names": ["Antony"], "population": 100_088.0, "load_deviation": -0.15,
+                            "mean_minutes": 16.04}]}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_sectors(sectors, console)
+    text = console.export_text()
+    assert "SST 1 — Antony" in text and "−15\u00a0%" in text and "16,0" in text and "solveur : optimal." in text, text
+    assert "plan-sst" not in text and "Optimal" not in text
+    mobile = {"unit": "Caravane", "population_reached": 10.0, "threshold_minutes": 15.0,
+              "stops": [{"name": "Arrêt", "commune": "Antony", "lon": 2.3, "lat": 48.75, "population_reached": 10.0,
+                         "opening_hours": "Mo 09:00-12:30; We,Fr 13:30-17:00"}]}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_mobile(mobile, console)
+    text = console.export_text()
+    assert "lun. 09:00-12:30 ; mer., ven. 13:30-17:00" in text and "Mo 09" not in text, text
+
+
+def test_capacity_provenance_and_engine_facts_speak_to_planners() -> None:
+    """A transcribed capacity names its « document », not a « seed »; the audit report folds the engine's English
+    facts (backend = street, loaded_from_cache = True) under a summary saying who they are for."""
+    from maillage.registry.capacity import CapacityTranscription
+
+    assert CapacityTranscription("a", 12.0, "002.txt", "12 bureaux", "note").source() == \
+        "document 002.txt : « 12 bureaux » (note)"  # fmt: skip
+    template = (Path(__file__).resolve().parents[1] / "maillage" / "report" / "templates" / "audit.html.j2").read_text()
+    engine = template[template.index("result.engine.items()") - 300: template.index("result.engine.items()")]
+    assert "<details" in engine and "Paramètres techniques du moteur (pour l'équipe qui exploite maillage" in engine
+
+
+def test_engine_notes_are_french_only() -> None:
+    """The crow-fly and transit notes a planner reads hold no English twin (« crow-fly model: … », « journeys
+    over … ») and name the mode in French, not by its code."""
+    from maillage.network.crowfly import CrowFlyEngine
+
+    (note,) = CrowFlyEngine("walk").assumptions()
+    assert note.startswith("Temps « à vol d'oiseau » (à pied) : distance en ligne droite × 1,3 ÷ 4,8 km/h.")
+    assert not re.search(r"\b(walk|crow-fly|model|default|conventional|speed)\b", note), note
+    source = (Path(__file__).resolve().parents[1] / "maillage" / "network" / "transit.py").read_text()
+    for english in ("scheduled GTFS timetables", "journeys over", "walking on the OSM", "walking: crow-fly"):
+        assert english not in source
+
+
+def test_lookups_and_provenance_say_no_english(cli_home: Path) -> None:
+    """A mistyped kind, commune or site is one French sentence with its suggestion; a file the catalogue of
+    sources does not know is « fichier fourni », with no English twin."""
+    from maillage.registry.provenance import describe_files
+
+    kind = runner.invoke(app, ["sites", "list", "--kind", "antene"], env=WIDE)
+    assert kind.exit_code == 1 and "type de site « antene » inconnu : vouliez-vous dire « antenne » ?" in kind.output
+    commune = runner.invoke(app, ["sites", "list", "--commune", "Nantere"], env=WIDE)
+    assert "commune « Nantere » inconnue : vouliez-vous dire « Nanterre » ?" in commune.output, commune.output
+    site = runner.invoke(app, ["sites", "show", "zzzz"], env=WIDE)
+    assert "site « zzzz » inconnu (liste : maillage sites list)" in site.output, site.output
+    (described,) = describe_files({"sites/mine.csv": "0" * 64})
+    assert described["description"] == "fichier fourni" and "supplied" not in str(described)
+
+
+def test_gtfs_errors_are_french(tmp_path: Path) -> None:
+    """A bad transit feed is said in French, its place too (« ligne 3, champ stop_id »), never « row 3, field »."""
+    from maillage.network.gtfs import FeedReader
+    from maillage.network.gtfs_fields import GtfsError
+
+    with pytest.raises(GtfsError, match=r"^flux GTFS introuvable : "):
+        FeedReader(tmp_path / "absent.zip")
+    located = str(GtfsError("stop_id en double", file="stops.txt", row=3, field="stop_id"))
+    assert located == "stops.txt, ligne 3, champ stop_id: stop_id en double"
+    source = "".join((Path(__file__).resolve().parents[1] / "maillage" / "network" / f).read_text()
+                     for f in ("gtfs.py", "gtfs_fields.py", "gtfs_times.py", "timetable.py"))  # fmt: skip
+    for english in ("not found", "duplicate", "unknown route_id", "must be", "required", "is not"):
+        assert f'GtfsError("{english}' not in source and f'GtfsError(f"{english}' not in source

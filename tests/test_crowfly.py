@@ -25,7 +25,7 @@ def test_parameters_are_checked_and_described() -> None:
     engine = CrowFlyEngine("bike")
     assert isinstance(engine, TravelTimeEngine)
     assert engine.describe()["speed_kmh"] == 15.0
-    assert "15.0 km/h" in engine.assumptions()[0]
+    assert "÷ 15 km/h" in engine.assumptions()[0] and "15.0" not in engine.assumptions()[0]  # French numbers
 
 
 def test_agrees_with_brute_force_on_random_points() -> None:

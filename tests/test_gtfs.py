@@ -94,13 +94,13 @@ def test_invalid_feeds_name_file_row_field(tmp_path: Path, file: str, old: str, 
     with pytest.raises(GtfsError) as error:
         load_timetable([feed], TUESDAY, use_cache=False)
     assert (error.value.file, error.value.row, error.value.field) == (file, row, field)
-    assert file in str(error.value) and f"row {row}" in str(error.value) and field in str(error.value)
+    assert file in str(error.value) and f"ligne {row}" in str(error.value) and field in str(error.value)
 
 
 def test_missing_required_file(tmp_path: Path) -> None:
     feed = copy_feed(tmp_path)
     (feed / "routes.txt").unlink()
-    with pytest.raises(GtfsError, match=r"routes\.txt: required file missing"):
+    with pytest.raises(GtfsError, match=r"routes\.txt: fichier obligatoire absent"):
         load_timetable([feed], TUESDAY, use_cache=False)
     (feed / "calendar.txt").unlink()
     (feed / "calendar_dates.txt").unlink()

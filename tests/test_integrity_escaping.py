@@ -67,14 +67,16 @@ class _Dom(HTMLParser):
 
 
 def assert_inert(page: str, *expected: str) -> None:
-    """No script but the product's own files, no event handler, no javascript: link, no image but
-    data: ones (the charts); and each of ``expected`` present whole in one piece of text."""
+    """No script but the product's own files (and the workspace's words: a JSON data block, which a browser never
+    runs), no event handler, no javascript: link, no image but data: ones (the charts); and each of ``expected``
+    present whole in one piece of text."""
     dom = _Dom()
     dom.feed(page)
     dom.close()
     injected = [
         (tag, attrs) for tag, attrs in dom.elements
-        if (tag == "script" and not attrs.get("src", "").startswith("/static/"))
+        if (tag == "script" and not attrs.get("src", "").startswith("/static/")
+            and not (attrs.get("type") == "application/json" and "src" not in attrs))
         or (tag in ("img", "iframe", "object", "embed") and not attrs.get("src", "data:").startswith("data:"))
         or any(name.startswith("on") for name in attrs)
         or any(v.strip().lower().startswith("javascript:") for v in attrs.values())
@@ -196,6 +198,9 @@ def test_planner_pages_keep_hostile_text_as_text(hostile_client: TestClient) -> 
     workspace = hostile_client.get("/planner")
     assert workspace.status_code == 200
     assert_inert(workspace.text)
+    # the scripts' words: JSON escaped by tojson (no "<" can close the block), read by planner-messages.js
+    block = re.search(r'<script type="application/json" id="messages">(.*?)</script>', workspace.text, re.DOTALL)
+    assert block and "<" not in block.group(1) and json.loads(block.group(1))["ops"]["move_site"] == "Déplacer"
     steering = hostile_client.get("/planner/steering")
     assert steering.status_code == 200
     assert_inert(steering.text, *HOSTILES, f"{TEX} {IMG}")

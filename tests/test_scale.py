@@ -52,7 +52,7 @@ def test_dask_audit_of_two_folders_equals_the_in_process_audit(
 
 
 def test_duplicate_territory_names_are_refused(shared_data: Path) -> None:
-    with pytest.raises(ValueError, match="distinct names"):
+    with pytest.raises(ValueError, match="noms distincts"):
         audit_many([shared_data, shared_data], n_workers=1, processes=False)
 
 

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
+from maillage.i18n import N_, _
 from maillage.network.engine import Destinations
 from maillage.numbers import fr_int
 from maillage.registry.capacity import CAPACITY_UNIT_FR
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import SiteKind, kind_label
 
-ROOM_FR = "bureau d'entretien"  # singular, for « habitants par bureau d'entretien »
+ROOM_FR = N_("bureau d'entretien")  # singular, for « habitants par bureau d'entretien »
 
 # Named defaults per kind, in interview rooms: used only where the registry has no capacity, and
 # printed as an assumption. The pôle figure is the one published pôle (Issy, 12, seed 002) taken as
@@ -42,9 +43,10 @@ DEFAULT_CAPACITY_ROOMS: dict[str, float] = {
     SiteKind.PMI.value: 2.0,
 }
 DEFAULT_CAPACITY_REASON_FR: dict[str, str] = {
-    SiteKind.POLE_SOCIAL.value: "comme le pôle d'Issy-les-Moulineaux (seed 002), seul pôle dont le chiffre est publié",
+    SiteKind.POLE_SOCIAL.value: N_("comme le pôle d'Issy-les-Moulineaux (source 002), seul pôle dont le chiffre est "
+                                   "publié"),
 }
-NO_SOURCE_FR = "sans source"
+NO_SOURCE_FR = N_("sans source")
 FALLBACK_CAPACITY_ROOMS = 1.0  # a kind counted by a custom standard but absent above
 TOP_LOADED = 5
 
@@ -83,18 +85,19 @@ def site_capacities(sites: pd.DataFrame) -> tuple[np.ndarray, list[str], list[st
         rooms[(sites["kind"] == kind).to_numpy() & ~np.isfinite(known)] = default
         n = int(((sites["kind"] == kind) & ~np.isfinite(known)).sum())
         label = kind_label_fr(kind)
-        reason = DEFAULT_CAPACITY_REASON_FR.get(kind, NO_SOURCE_FR)
+        reason = _(DEFAULT_CAPACITY_REASON_FR[kind]) if kind in DEFAULT_CAPACITY_REASON_FR else _(NO_SOURCE_FR)
         lines.append(
-            f"Hypothèse : capacité par défaut {default:g} {CAPACITY_UNIT_FR} par site « {label} » ({reason}), "
-            f"pour {n} site(s) sans capacité au registre ; remplacée par la valeur réelle dès qu'un fichier "
-            "de sites la donne (colonne capacity)."
+            _("Hypothèse : capacité par défaut {default} {unit} par site « {label} » ({reason}), pour {n} site(s) "
+              "sans capacité au registre ; remplacée par la valeur réelle dès qu'un fichier de sites la donne "
+              "(colonne capacity).").format(default=f"{default:g}", unit=_(CAPACITY_UNIT_FR), label=label,
+                                           reason=reason, n=n)
         )
     return rooms, origin, lines
 
 
 def kind_label_fr(kind: str) -> str:
     """French label of a registry kind (the code itself for a kind outside the vocabulary)."""
-    return next((label for k, label in KIND_LABELS_FR.items() if k.value == kind), kind)
+    return kind_label(kind)
 
 
 def catchment_minutes(kinds: pd.Series, standard: ServiceStandard) -> np.ndarray:
@@ -159,9 +162,10 @@ def capacity_audit(
     )
     assumptions = [
         *assumptions,
-        f"Capacité face à la demande : méthode 2SFCA (Luo et Wang 2003), bassin de {standard.pole_minutes:g} min "
-        f"pour un pôle et {standard.antenne_minutes:g} min pour une antenne ; charge = habitants du bassin par "
-        f"{ROOM_FR} (un habitant compte dans le bassin de chaque site à sa portée).",
+        _("Capacité face à la demande : méthode 2SFCA (Luo et Wang 2003), bassin de {pole} min pour un pôle et "
+          "{antenne} min pour une antenne ; charge = habitants du bassin par {room} (un habitant compte dans le "
+          "bassin de chaque site à sa portée).").format(pole=f"{standard.pole_minutes:g}",
+                                                       antenne=f"{standard.antenne_minutes:g}", room=_(ROOM_FR)),
     ]
     return CapacityAudit(table, access, assumptions)
 
@@ -173,12 +177,12 @@ def headline_fr(audit: CapacityAudit, standard: ServiceStandard) -> str | None:
         return None
     row = top.iloc[0]
     mean = mean_load(audit, standard)
-    origin = "capacité au registre" if row["capacity_origin"] == "registre" else "capacité par défaut"
-    return (
-        f"Pôle le plus chargé : {row['name']} ({row['commune']}), {fr_int(row['residents_per_room'])} habitants par "
-        f"{ROOM_FR} à moins de {row['catchment_minutes']:g} min ({row['capacity_rooms']:g} "
-        f"{CAPACITY_UNIT_FR}, {origin}) ; moyenne des pôles : {fr_int(mean)}."
-    )
+    origin = _("capacité au registre") if row["capacity_origin"] == "registre" else _("capacité par défaut")
+    return _("Pôle le plus chargé : {name} ({commune}), {load} habitants par {room} à moins de {minutes} min "
+             "({rooms} {unit}, {origin}) ; moyenne des pôles : {mean}.").format(
+        name=row["name"], commune=row["commune"], load=fr_int(row["residents_per_room"]), room=_(ROOM_FR),
+        minutes=f"{row['catchment_minutes']:g}", rooms=f"{row['capacity_rooms']:g}", unit=_(CAPACITY_UNIT_FR),
+        origin=origin, mean=fr_int(mean))  # fmt: skip
 
 
 def mean_load(audit: CapacityAudit, standard: ServiceStandard) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from maillage.audit.guarantee import AuditResult
+from maillage.i18n import _
 from maillage.numbers import fr_pct
 
 __all__ = ["crowfly_comparison", "crowfly_comparison_note"]
@@ -20,7 +21,7 @@ def _pct(share: float) -> str:
 
 
 def _points(share: float) -> str:
-    return f"{share * 100:.1f} points".replace(".", ",")
+    return _("{n} points").format(n=f"{share * 100:.1f}".replace(".", ","))
 
 
 def crowfly_comparison(street: AuditResult, crowfly: AuditResult) -> pd.DataFrame:
@@ -40,9 +41,8 @@ def crowfly_comparison_note(street: AuditResult, crowfly: AuditResult, table: pd
     names = ", ".join(
         f"{r.name} ({_points(r.share_within_lost_to_streets)})" for r in worst.itertuples(index=False)
     )
-    return (
-        f"Par les rues, {_pct(street.total['share_within'])} des habitants sont dans la norme ; à vol d'oiseau "
-        f"(ligne droite × détour) ce serait {_pct(crowfly.total['share_within'])} : la Seine, les voies ferrées "
-        f"et les grandes routes coûtent {_points(crowfly.total['share_within'] - street.total['share_within'])}"
-        f" au département, surtout à {names}."
-    )
+    return _("Par les rues, {street} des habitants sont dans la norme ; à vol d'oiseau (ligne droite × détour) ce "
+             "serait {crowfly} : la Seine, les voies ferrées et les grandes routes coûtent {points} au département, "
+             "surtout à {communes}.").format(
+        street=_pct(street.total["share_within"]), crowfly=_pct(crowfly.total["share_within"]),
+        points=_points(crowfly.total["share_within"] - street.total["share_within"]), communes=names)

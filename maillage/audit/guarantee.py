@@ -27,7 +27,8 @@ from maillage.audit.publics import (
 )
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.audit.why import CellWhy, explain_outside
-from maillage.network.engine import MODE_LABELS_FR, Destinations, NearestSites, TravelTimeEngine, nearest_by_class
+from maillage.i18n import _, ngettext
+from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, mode_label, nearest_by_class
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
@@ -128,7 +129,8 @@ def run_audit(
     standard, why (:mod:`maillage.audit.why`; the street engine traces its routes).
     """
     if public not in PUBLICS:
-        raise ValueError(f"public inconnu : {public} (attendu : {', '.join(PUBLICS)})")
+        raise ValueError(_("public inconnu : {public} (attendu : {known})").format(public=public,
+                                                                                  known=", ".join(PUBLICS)))
     standard = standard or ServiceStandard()
     classes = destination_classes(snapshot, standard, service, public)
     nearest: dict[str, NearestSites] = {}
@@ -148,15 +150,17 @@ def run_audit(
     total = aggregate(per_cell, whole, nearest).iloc[0].to_dict()
     notes = _placement_notes(snapshot, classes)
     if service:
-        notes.append(f"Service demandé : {service} ({len(classes[SERVICE_CLASS_PREFIX + service])} sites).")
+        notes.append(_("Service demandé : {service} ({n} sites).").format(
+            service=service, n=len(classes[SERVICE_CLASS_PREFIX + service])))
     weighed = public if public in available_publics(cells) else ALL_RESIDENTS
     if (missing := no_age_bands_note(cells, public)) is not None:
         notes.append(missing)
     services = {code: nearest[SERVICE_CLASS_PREFIX + code].minutes for code in PUBLICS[public].services}
     for code in services:
-        notes.append(f"Public « {public} », service « {service_label_fr(code)} » : "
-                     f"{len(classes[SERVICE_CLASS_PREFIX + code])} site(s) le déclarent ; « proche » = à "
-                     f"{standard.antenne_minutes:g} min au plus.")  # fmt: skip
+        notes.append(_("Public « {public} », service « {service} » : {n} site(s) le déclarent ; « proche » = à "
+                       "{minutes} min au plus.").format(public=public, service=service_label_fr(code),
+                                                        n=len(classes[SERVICE_CLASS_PREFIX + code]),
+                                                        minutes=f"{standard.antenne_minutes:g}"))  # fmt: skip
     weights = public_weights(cells, weighed)
     equity = {
         name: equity_levels(nearest[name].minutes, weights, cells.commune_code, cells.sector_id,
@@ -166,9 +170,9 @@ def run_audit(
     why = {}
     if explain:
         if progress:
-            progress("explications des carreaux hors norme")
+            progress(_("explications des carreaux hors norme"))
         why = explain_outside(cells.xy_m, nearest, classes, within, standard, sites, engine,
-                              MODE_LABELS_FR.get(engine.mode, ""))  # fmt: skip
+                              mode_label(engine.mode, ""))  # fmt: skip
     return AuditResult(
         cells=cells,
         nearest=nearest,
@@ -258,22 +262,24 @@ def _placement_notes(snapshot: Snapshot, classes: dict[str, Destinations]) -> li
     for name in (POLE_CLASS, ANTENNE_CLASS):
         ids = list(classes[name].site_ids)
         approx = sites.loc[ids, "coordinate_quality"].eq("commune_centroid").sum() if ids else 0
-        label = "Pôles" if name == POLE_CLASS else "Antennes et pôles"
-        placed = "placé" if approx < 2 else "placés"
-        notes.append(f"{label} : {len(ids)} sites, dont {approx} {placed} au centre de leur commune faute d'adresse "
-                     "géocodée.")  # fmt: skip
+        line = (ngettext("Pôles : {n} sites, dont {approx} placé au centre de leur commune faute d'adresse géocodée.",
+                         "Pôles : {n} sites, dont {approx} placés au centre de leur commune faute d'adresse géocodée.",
+                         approx)
+                if name == POLE_CLASS else
+                ngettext("Antennes et pôles : {n} sites, dont {approx} placé au centre de leur commune faute "
+                         "d'adresse géocodée.",
+                         "Antennes et pôles : {n} sites, dont {approx} placés au centre de leur commune faute "
+                         "d'adresse géocodée.", approx))  # fmt: skip
+        notes.append(line.format(n=len(ids), approx=approx))
     near = snapshot.sites_at_centroid("named_stop")
     if len(near):
         names = "; ".join(f"{r.name} ({r.commune_name})" for r in near.itertuples())
-        notes.append(
-            f"{len(near)} site(s) placé(s) aux arrêts de transport du lieu que nomme leur adresse (à quelques "
-            f"centaines de mètres près), adresse exacte à fournir : {names}."
-        )
+        notes.append(_("{n} site(s) placé(s) aux arrêts de transport du lieu que nomme leur adresse (à quelques "
+                       "centaines de mètres près), adresse exacte à fournir : {names}.").format(n=len(near),
+                                                                                                names=names))
     at = snapshot.sites_at_centroid()
     if len(at):
         names = "; ".join(f"{r.name} ({r.commune_name})" for r in at.itertuples())
-        notes.append(
-            f"{len(at)} site(s) encore au centre de leur commune, adresse à fournir (colonnes lon/lat ou adresse "
-            f"du fichier source) : {names}."
-        )
+        notes.append(_("{n} site(s) encore au centre de leur commune, adresse à fournir (colonnes lon/lat ou "
+                       "adresse du fichier source) : {names}.").format(n=len(at), names=names))
     return notes

@@ -23,6 +23,7 @@ import pandas as pd
 
 from maillage.audit.capacity import kind_label_fr
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
+from maillage.i18n import N_, _
 from maillage.network.engine import Destinations, TravelTimeEngine
 
 TWIN_M = 150.0  # two counted sites closer than this are « the same place » in the director's table
@@ -95,15 +96,13 @@ def marginal_value(
         }
     ).sort_values(["residents_lost", "residents_served", "name"], ascending=[False, False, True])
     notes = [
-        "Valeur d'un site : habitants qui sortiraient de la norme s'il fermait (ceux dont c'est le seul site "
-        "dans la norme), les autres sites restant ouverts ; un site à 0 est doublé par un autre pour tous ses "
-        "habitants."
+        _("Valeur d'un site : habitants qui sortiraient de la norme s'il fermait (ceux dont c'est le seul site "
+          "dans la norme), les autres sites restant ouverts ; un site à 0 est doublé par un autre pour tous ses "
+          "habitants.")
     ]
     if unexplained:
-        notes.append(
-            f"{unexplained} carreau(x) dans la norme sans site retrouvé par la matrice des temps (écart de moteur) : "
-            "non comptés dans la valeur des sites."
-        )
+        notes.append(_("{n} carreau(x) dans la norme sans site retrouvé par la matrice des temps (écart de moteur) : "
+                       "non comptés dans la valeur des sites.").format(n=unexplained))
     return MarginalValue(table.reset_index(drop=True), notes)
 
 
@@ -159,7 +158,8 @@ def proposal_value(
     }
 
 
-DIRECTOR_COLUMNS = ("Site", "Type", "Commune", "Habitants", "Détail")
+# the rows' keys (as in the JSON of `maillage plan`), each its column's heading once shown through _()
+DIRECTOR_COLUMNS = (N_("Site"), N_("Type"), N_("Commune"), N_("Habitants"), N_("Détail"))
 
 
 def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any]] = ()) -> list[dict[str, str]]:
@@ -173,12 +173,14 @@ def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any
         sites = p.get("new_sites", [])
         out.append(
             {
-                "Site": f"Proposition n° {p['rank']} : " + " ; ".join(s["name"] for s in sites),
-                "Type": "nouveau site",
+                "Site": _("Proposition n° {rank} : {names}").format(rank=p["rank"],
+                                                                    names=" ; ".join(s["name"] for s in sites)),
+                "Type": _("nouveau site"),
                 "Commune": ", ".join(dict.fromkeys(s.get("commune") or "" for s in sites)),
                 "Habitants": f"+{fr_int(v.get('residents_newly_within', p.get('population_gain', 0)))}",
-                "Détail": f"−{v.get('minutes_saved_mean_per_resident_closer', 0):.1f} min pour "
-                f"{fr_int(v.get('residents_closer', 0))} rapprochés".replace(".", ","),
+                "Détail": _("−{minutes} min pour {n} rapprochés").format(
+                    minutes=f"{v.get('minutes_saved_mean_per_resident_closer', 0):.1f}".replace(".", ","),
+                    n=fr_int(v.get("residents_closer", 0)).replace(".", ",")),
             }
         )
     if value is not None:
@@ -189,8 +191,9 @@ def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any
                     "Type": str(r.kind_label),
                     "Commune": str(r.commune),
                     "Habitants": f"−{fr_int(r.residents_lost)}" if r.residents_lost >= 0.5 else "0",
-                    "Détail": f"sur {fr_int(r.residents_served)} qu'il met dans la norme"
-                    + (f" ; même lieu que « {r.twin_name} »" if isinstance(r.twin_name, str) else ""),
+                    "Détail": _("sur {n} qu'il met dans la norme").format(n=fr_int(r.residents_served))
+                    + (_(" ; même lieu que « {twin} »").format(twin=r.twin_name) if isinstance(r.twin_name, str)
+                       else ""),
                 }
             )
     return out

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from maillage.i18n import N_, _
 from maillage.population.cells import Cells
-from maillage.registry.vocab import SERVICE_LABELS_FR, Service
+from maillage.registry.vocab import Service, service_label
 
 ALL_RESIDENTS = "tous"
 
 
 @dataclass(frozen=True)
 class Public:
-    """One public: its French label, which ``Cells`` array weighs it, the services that concern it."""
+    """One public: its French label (marked, shown through ``_()``), which ``Cells`` array weighs it, the
+    services that concern it."""
 
     key: str
     label_fr: str
@@ -31,11 +33,11 @@ class Public:
 
 
 PUBLICS: dict[str, Public] = {
-    ALL_RESIDENTS: Public(ALL_RESIDENTS, "tous les habitants", "population", ()),
+    ALL_RESIDENTS: Public(ALL_RESIDENTS, N_("tous les habitants"), "population", ()),
     "enfants": Public(
-        "enfants", "enfants de moins de 15 ans", "children", (Service.PMI.value, Service.PROTECTION_ENFANCE.value)
+        "enfants", N_("enfants de moins de 15 ans"), "children", (Service.PMI.value, Service.PROTECTION_ENFANCE.value)
     ),
-    "seniors": Public("seniors", "habitants de 65 ans et plus", "seniors", (Service.PERSONNES_AGEES.value,)),
+    "seniors": Public("seniors", N_("habitants de 65 ans et plus"), "seniors", (Service.PERSONNES_AGEES.value,)),
 }
 
 
@@ -53,18 +55,15 @@ def no_age_bands_note(cells: Cells, asked: str) -> str | None:
     """The one French line saying an age public cannot be weighed with this population model."""
     if cells.children is not None and cells.seniors is not None:
         return None
-    line = ("Le modèle de population utilisé n'a pas de tranches d'âge (modèle uniforme par commune ou grille "
-            "sans colonnes d'âge) : parts des enfants et des 65 ans et plus non calculées.")  # fmt: skip
+    line = _("Le modèle de population utilisé n'a pas de tranches d'âge (modèle uniforme par commune ou grille "
+             "sans colonnes d'âge) : parts des enfants et des 65 ans et plus non calculées.")  # fmt: skip
     if asked != ALL_RESIDENTS:
-        line += f" Public « {asked} » demandé : résultats donnés pour tous les habitants."
+        line += _(" Public « {asked} » demandé : résultats donnés pour tous les habitants.").format(asked=asked)
     return line
 
 
 def service_label_fr(code: str) -> str:
-    try:
-        return SERVICE_LABELS_FR[Service(code)]
-    except ValueError:
-        return code
+    return service_label(code)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.i18n import _
+from maillage.registry.vocab import SiteKind, kind_label
 
 POLE_CLASS = "pole"
 ANTENNE_CLASS = "antenne_or_pole"
@@ -30,7 +31,7 @@ class ServiceStandard:
     def __post_init__(self) -> None:
         if self.pole_minutes <= 0 or self.antenne_minutes <= 0:
             raise ValueError(
-                "les seuils (--pole-minutes, --antenne-minutes) doivent être des durées positives, en minutes"
+                _("les seuils (--pole-minutes, --antenne-minutes) doivent être des durées positives, en minutes")
             )
 
     def class_kinds(self) -> dict[str, tuple[str, ...]]:
@@ -44,12 +45,12 @@ class ServiceStandard:
 
     def describe_fr(self) -> list[str]:
         def names(kinds: tuple[str, ...]) -> str:
-            return ", ".join(KIND_LABELS_FR.get(SiteKind(k), k) for k in kinds)
+            return ", ".join(kind_label(k) for k in kinds)
 
         return [
-            f"Norme : un pôle social à {self.pole_minutes:g} min au plus, ou à défaut une antenne "
-            f"(ou un pôle) à {self.antenne_minutes:g} min au plus.",
-            f"« Pôle » = {names(self.pole_kinds)}.",
-            f"« Antenne » = {names(self.antenne_kinds)} (et les pôles).",
-            f"Montrés à côté, non comptés : {names(self.beside_kinds)}.",
+            _("Norme : un pôle social à {pole} min au plus, ou à défaut une antenne (ou un pôle) à {antenne} min "
+              "au plus.").format(pole=f"{self.pole_minutes:g}", antenne=f"{self.antenne_minutes:g}"),
+            _("« Pôle » = {kinds}.").format(kinds=names(self.pole_kinds)),
+            _("« Antenne » = {kinds} (et les pôles).").format(kinds=names(self.antenne_kinds)),
+            _("Montrés à côté, non comptés : {kinds}.").format(kinds=names(self.beside_kinds)),
         ]

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
-from maillage.network.engine import Destinations, NearestSites
+from maillage.i18n import N_, _
+from maillage.network.engine import MODE_LABELS_FR, Destinations, NearestSites
 
 
 @dataclass(frozen=True)
@@ -84,42 +85,45 @@ def _crossing_fr(name: str) -> str:
     """A bridge's own name ("Pont de Sèvres") as is; a street carried by a bridge as such."""
     if name.split(" ")[0].lower() in ("pont", "passerelle", "viaduc"):
         return name
-    return f"le pont de « {name} »"
+    return _("le pont de « {name} »").format(name=name)
 
 
 def _part_fr(label: str, why: NearestWhy, mode_fr: str) -> str:
     if not math.isfinite(why.minutes):
-        return f"{label} : aucun joignable."
-    text = (f"{label} le plus proche : {why.site_name}, {why.minutes:.0f} min (seuil {why.threshold_minutes:g} min, "
-            f"{why.over_minutes:.0f} min de trop)")  # fmt: skip
+        return _("{label} : aucun joignable.").format(label=label)
+    text = _("{label} le plus proche : {site}, {minutes} min (seuil {threshold} min, {over} min de trop)").format(
+        label=label, site=why.site_name, minutes=f"{why.minutes:.0f}", threshold=f"{why.threshold_minutes:g}",
+        over=f"{why.over_minutes:.0f}")  # fmt: skip
     if why.walk_m is not None and math.isfinite(why.walk_m):
-        text += (f" ; {_metres(why.walk_m)} {mode_fr} par les rues pour {_metres(why.straight_m)} à vol d'oiseau "
-                 f"(détour × {_decimal(why.detour_factor or math.nan)})")  # fmt: skip
+        text += _(" ; {walk} {mode} par les rues pour {straight} à vol d'oiseau (détour × {detour})").format(
+            walk=_metres(why.walk_m), mode=mode_fr, straight=_metres(why.straight_m),
+            detour=_decimal(why.detour_factor or math.nan))  # fmt: skip
         crossings = [_crossing_fr(name) for name in why.bridges]
         if why.unnamed_bridge_segments:
-            crossings.append("un pont sans nom")
+            crossings.append(_("un pont sans nom"))
         if crossings:
-            text += ", en passant par " + ", ".join(crossings)
+            text += _(", en passant par {crossings}").format(crossings=", ".join(crossings))
     else:
-        text += f" ; {_metres(why.straight_m)} à vol d'oiseau"
+        text += _(" ; {straight} à vol d'oiseau").format(straight=_metres(why.straight_m))
     return text + "."
 
 
-TRANSIT_SPLIT_FR = ("Le détail marche / attente / trajet à bord / correspondances n'est pas calculé en transports "
-                    "en commun : le temps est une médiane sur la plage de départ.")
+TRANSIT_SPLIT_FR = N_("Le détail marche / attente / trajet à bord / correspondances n'est pas calculé en transports "
+                      "en commun : le temps est une médiane sur la plage de départ.")
 
 
 def why_text_fr(why: CellWhy, mode_fr: str = "") -> str:
-    fix_label = "le pôle le plus proche" if why.fix_class == POLE_CLASS else "l'antenne ou le pôle le plus proche"
-    parts = [_part_fr("Pôle", why.pole, mode_fr), _part_fr("Antenne ou pôle", why.antenne, mode_fr)]
+    """The French paragraph of a cell outside the standard (``mode_fr``: the mode's words, translated)."""
+    fix_label = _("le pôle le plus proche") if why.fix_class == POLE_CLASS else _("l'antenne ou le pôle le plus proche")
+    parts = [_part_fr(_("Pôle"), why.pole, mode_fr), _part_fr(_("Antenne ou pôle"), why.antenne, mode_fr)]
     if math.isfinite(why.fix_minutes):
         # "1 min" when the gap is under a minute: the smallest change is never "0 min"
         gap = max(1, math.ceil(why.fix_minutes - 1e-9))
-        parts.append(f"Pour entrer dans la norme : gagner {gap} min vers {fix_label}.")
+        parts.append(_("Pour entrer dans la norme : gagner {gap} min vers {fix}.").format(gap=gap, fix=fix_label))
     else:
-        parts.append("Aucun site joignable : la norme ne peut être atteinte sans nouveau site.")
-    if mode_fr == "en transports en commun":
-        parts.append(TRANSIT_SPLIT_FR)
+        parts.append(_("Aucun site joignable : la norme ne peut être atteinte sans nouveau site."))
+    if mode_fr and mode_fr == _(MODE_LABELS_FR["transit"]):
+        parts.append(_(TRANSIT_SPLIT_FR))
     return " ".join(parts).replace("  ", " ")
 
 

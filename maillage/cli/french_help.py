@@ -22,15 +22,27 @@ import typer.main
 # typer 0.29 vendors click as typer._click: its Command, not the installed click's, builds --help
 from typer import _click as click
 
-PLACEHOLDERS = {"str": "TEXTE", "int": "ENTIER", "float": "NOMBRE", "path": "CHEMIN", "Path": "CHEMIN",
-                "file": "FICHIER", "directory": "DOSSIER", "datetime": "DATE", "bool": "OUI|NON"}  # fmt: skip
-HELP_TEXT = "Afficher cette aide et quitter."
+from maillage.i18n import N_, _
+
+PLACEHOLDERS = {"str": N_("TEXTE"), "int": N_("ENTIER"), "float": N_("NOMBRE"), "path": N_("CHEMIN"),
+                "Path": N_("CHEMIN"), "file": N_("FICHIER"), "directory": N_("DOSSIER"), "datetime": N_("DATE"),
+                "bool": N_("OUI|NON")}  # fmt: skip
+# A command's arguments by their Python names (scenario, site_id…): what the usage line, the Arguments panel and
+# « Argument manquant : … » show instead of the name in the code
+ARGUMENT_LABELS = {"name": N_("NOM"), "other": N_("AUTRE_SCÉNARIO"), "scenario": N_("SCÉNARIO"),
+                   "site_id": N_("SITE"), "site": N_("SITE"), "file": N_("FICHIER"), "files": N_("FICHIERS"),
+                   "folders": N_("DOSSIERS"), "where": N_("LIEU"), "username": N_("IDENTIFIANT"),
+                   "hours": N_("HORAIRES"), "services": N_("SERVICES"), "commune": N_("COMMUNE"),
+                   "sector": N_("SECTEUR")}  # fmt: skip
+SUBCOMMAND_LABEL = N_("COMMANDE [ARGUMENTS]...")  # click's "COMMAND [ARGS]..." in a group's usage line
+HELP_TEXT = N_("Afficher cette aide et quitter.")
 _original_option_type = typer.core.TyperOption.display_type_rich
 _original_argument_type = typer.core.TyperArgument.display_type_rich
 _original_help_option = click.core.Command.get_help_option
 _original_write_usage = click.formatting.HelpFormatter.write_usage
 _original_get_command = typer.main.get_command
-USAGE_PREFIX = "Utilisation : "
+_original_usage_pieces = typer.core.TyperGroup.collect_usage_pieces
+USAGE_PREFIX = N_("Utilisation : ")
 
 
 def placeholder(typer_label: str | None) -> str | None:
@@ -40,7 +52,7 @@ def placeholder(typer_label: str | None) -> str | None:
     label = typer_label.strip("<>")
     repeated = label.endswith("...")
     label = re.sub(r"^list\[(.*)\]$", r"\1", label.removesuffix("..."))
-    word = PLACEHOLDERS.get(label, label)
+    word = _(PLACEHOLDERS[label]) if label in PLACEHOLDERS else label
     return word + ("..." if repeated else "")
 
 
@@ -57,7 +69,7 @@ def _argument_type(self: typer.core.TyperArgument, ctx: click.Context) -> str | 
 def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option | None:
     option = _original_help_option(self, ctx)
     if option is not None:
-        option.help = HELP_TEXT
+        option.help = _(HELP_TEXT)
         # Unset, typer's help flag is None, and coercing None to a bool loads pydantic (about 0.13 s) in the
         # group of every sub-command's --help; False is what the flag means when absent.
         option.default = False
@@ -65,37 +77,38 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
 
 
 def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
-    _original_write_usage(self, prog, args, USAGE_PREFIX if prefix is None else prefix)
+    _original_write_usage(self, prog, args, _(USAGE_PREFIX) if prefix is None else prefix)
 
 
 # click's usage errors, as typer's vendored click writes them (no gettext there): pattern → French
 USAGE_ERRORS_FR = [
-    (r"^Missing argument '?([^'.]+)'?\.?", r"Argument manquant : \1."),
-    (r"^Missing option '?([^'.]+)'?\.?", r"Option manquante : \1."),
-    (r"^Missing parameter: (.+)", r"Valeur manquante : \1"),
-    (r"^No such option: (\S+)", r"Option inconnue : \1"),
-    (r"\(Possible options: (.+)\)", r"(options proches : \1)"),
-    (r"Did you mean (.+)\?", r"Vouliez-vous dire \1 ?"),
-    (r"^No such command '([^']+)'\.", r"Commande inconnue : « \1 »."),
-    (r"^Missing command\.", "Commande manquante."),
-    (r"^Got unexpected extra arguments? \((.+)\)", r"Argument(s) en trop : \1"),
-    (r"^Option '([^']+)' requires an argument\.", r"L'option \1 attend une valeur."),
-    (r"^Option '([^']+)' requires (\d+) arguments\.", r"L'option \1 attend \2 valeurs."),
-    (r"^Invalid value for '?([^':]+)'?: ", r"Valeur invalide pour \1 : "),
-    (r"^Invalid value: ", "Valeur invalide : "),
-    (r"(?:Value )?'([^']*)' is not a valid (?:float|integer|int)\.", r"« \1 » n'est pas un nombre."),
-    (r"(?:Value )?'([^']*)' is not one of (.+)\.", r"« \1 » n'est pas l'un de : \2."),
-    (r"Path '([^']*)' does not exist\.", r"le chemin « \1 » n'existe pas."),
-    (r"Input should be a valid integer.*", "un nombre entier est attendu."),
-    (r"Input should be a valid number.*", "un nombre est attendu (point décimal : 2.25)."),
-    (r"Vouliez-vous dire '([^']+)' \?", r"Vouliez-vous dire « \1 » ?"),
+    (r"\bValue error, ", ""),  # pydantic's prefix of a validator's own (French) message
+    (r"^Missing argument '?([^'.]+)'?\.?", N_(r"Argument manquant : \1.")),
+    (r"^Missing option '?([^'.]+)'?\.?", N_(r"Option manquante : \1.")),
+    (r"^Missing parameter: (.+)", N_(r"Valeur manquante : \1")),
+    (r"^No such option: (\S+)", N_(r"Option inconnue : \1")),
+    (r"\(Possible options: (.+)\)", N_(r"(options proches : \1)")),
+    (r"Did you mean (.+)\?", N_(r"Vouliez-vous dire \1 ?")),
+    (r"^No such command '([^']+)'\.", N_(r"Commande inconnue : « \1 ».")),
+    (r"^Missing command\.", N_("Commande manquante.")),
+    (r"^Got unexpected extra arguments?(?:\(s\))? \((.+)\)", N_(r"Argument(s) en trop : \1")),
+    (r"^Option '([^']+)' requires an argument\.", N_(r"L'option \1 attend une valeur.")),
+    (r"^Option '([^']+)' requires (\d+) arguments\.", N_(r"L'option \1 attend \2 valeurs.")),
+    (r"^Invalid value for '?([^':]+)'?: ", N_(r"Valeur invalide pour \1 : ")),
+    (r"^Invalid value: ", N_("Valeur invalide : ")),
+    (r"(?:Value )?'([^']*)' is not a valid (?:float|integer|int)\.", N_(r"« \1 » n'est pas un nombre.")),
+    (r"(?:Value )?'([^']*)' is not one of (.+)\.", N_(r"« \1 » n'est pas l'un de : \2.")),
+    (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
+    (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
+    (r"Input should be a valid number.*", N_("un nombre est attendu (point décimal : 2.25).")),
+    (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
 
 
 def usage_error_fr(message: str) -> str:
     """A click usage error in French (unknown wordings pass unchanged)."""
     for pattern, french in USAGE_ERRORS_FR:
-        message = re.sub(pattern, french, message)
+        message = re.sub(pattern, _(french), message)
     return message
 
 
@@ -120,15 +133,15 @@ def _french_errors() -> None:
 
 
 def _french_panels(ru: ModuleType) -> None:
-    ru.DEFAULT_STRING = "[défaut : {}]"
-    ru.ENVVAR_STRING = "[variable d'environnement : {}]"
-    ru.REQUIRED_LONG_STRING = "[obligatoire]"
-    ru.ARGUMENTS_PANEL_TITLE = "Arguments"
-    ru.OPTIONS_PANEL_TITLE = "Options"
-    ru.COMMANDS_PANEL_TITLE = "Commandes"
-    ru.ERRORS_PANEL_TITLE = "Erreur"
-    ru.ABORTED_TEXT = "Abandon."
-    ru.RICH_HELP = "Aide : [blue]'{command_path} {help_option}'[/]"
+    ru.DEFAULT_STRING = _("[défaut : {}]")
+    ru.ENVVAR_STRING = _("[variable d'environnement : {}]")
+    ru.REQUIRED_LONG_STRING = _("[obligatoire]")
+    ru.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    ru.OPTIONS_PANEL_TITLE = _("Options")
+    ru.COMMANDS_PANEL_TITLE = _("Commandes")
+    ru.ERRORS_PANEL_TITLE = _("Erreur")
+    ru.ABORTED_TEXT = _("Abandon.")
+    ru.RICH_HELP = _("Aide : [blue]'{command_path} {help_option}'[/]")
 
 
 class _LoaderThenFrench:
@@ -164,6 +177,19 @@ class _FrenchWhenImported:
         return None
 
 
+def _argument_name(self: typer.core.TyperArgument) -> str:
+    """An argument as the usage line, its panel and « Argument manquant » show it: its French label
+    (:data:`ARGUMENT_LABELS`), not its Python name."""
+    if self.metavar is not None:
+        return self.metavar
+    return _(ARGUMENT_LABELS[self.name]) if self.name in ARGUMENT_LABELS else str(self.name)
+
+
+def _usage_pieces(self: Any, ctx: click.Context) -> list[str]:
+    pieces = _original_usage_pieces(self, ctx)
+    return [_(SUBCOMMAND_LABEL) if piece == "COMMAND [ARGS]..." else piece for piece in pieces]
+
+
 def _translated(command: Any) -> Any:
     """The click command tree with every help text looked up in the catalogue (``MAILLAGE_LANG``)."""
     from maillage import i18n
@@ -193,6 +219,8 @@ def install() -> None:
         typer.main.get_command = _get_command
     typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
     typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
+    typer.core.TyperArgument.display_name_raw = property(_argument_name)  # type: ignore[assignment]
+    typer.core.TyperGroup.collect_usage_pieces = _usage_pieces  # type: ignore[method-assign]
     click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
     click.formatting.HelpFormatter.write_usage = _write_usage  # type: ignore[method-assign]
     _french_errors()

@@ -208,7 +208,11 @@ def audit(
 
 
 @sites_app.command("import")
-def sites_import(files: list[Path], db: DbOption = None) -> None:
+def sites_import(
+    files: Annotated[list[Path], typer.Argument(help="Fichiers CSV au format commun (voir maillage sites export).",
+                                                show_default=False)],
+    db: DbOption = None,
+) -> None:
     """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
     from maillage import api
     from maillage.registry.errors import ImportRejected
@@ -224,7 +228,8 @@ def sites_import(files: list[Path], db: DbOption = None) -> None:
 @sites_app.command("export")
 def sites_export(
     output_format: Annotated[str, typer.Option("--format", help="csv | geojson")] = "csv",
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=(
+        "Écrire dans ce fichier (défaut : à l'écran)."))] = None,
     db: DbOption = None,
 ) -> None:
     """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
@@ -284,7 +289,7 @@ def serve(
 
 @user_app.command("add")
 def user_add(
-    username: str,
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.", show_default=False)],
     role: Annotated[str, typer.Option(help="planner (planification) | admin")] = "planner",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help=(
         "Lire le mot de passe "
@@ -301,9 +306,13 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation")
-        password = typer.prompt(_("Mot de passe"), hide_input=True)
-        if typer.prompt(_("Confirmez le mot de passe"), hide_input=True) != password:
+        # asked twice by hand: click's confirmation_prompt answers in English ("Repeat for confirmation"); without a
+        # terminal, getpass would warn in English that the input may show: said here in French, then read as is
+        hidden = sys.stdin.isatty()
+        if not hidden:
+            err.print(_("Attention : pas de terminal, le mot de passe saisi peut s'afficher."))
+        password = typer.prompt(_("Mot de passe"), hide_input=hidden, prompt_suffix=" : ")
+        if typer.prompt(_("Confirmez le mot de passe"), hide_input=hidden, prompt_suffix=" : ") != password:
             raise fail(_("les deux mots de passe saisis diffèrent : relancez la commande"))
     try:
         create_account(api.open_registry(db), username, password, role, actor="cli")

@@ -305,7 +305,8 @@ def compare(
         "table | json | csv "
         "(format de sortie)."
     ))] = ShowFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=(
+        "Écrire dans ce fichier (défaut : à l'écran)."))] = None,
     html: Annotated[Path | None, typer.Option(help="Écrire aussi un rapport HTML autonome dans ce fichier.")] = None,
     data: DataOption = None,
     db: DbOption = None,

@@ -65,9 +65,15 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
             scenario=scenario, seq=change["seq"], change=describe_change(change, names)))  # fmt: skip
 
 
+ScenarioArg = Annotated[str, typer.Argument(help="Nom du scénario (voir maillage scenario list).", show_default=False)]
+SiteArg = Annotated[str, typer.Argument(help=(
+    "Identifiant du site (voir « maillage sites list »), ou d'un site ajouté par le scénario (voir « maillage "
+    "scenario show »)."), show_default=False)]  # fmt: skip
+
+
 @scenario_app.command("create")
 def create(
-    name: str,
+    name: Annotated[str, typer.Argument(help="Nom du nouveau scénario.", show_default=False)],
     description: Annotated[str | None, typer.Option(help="Texte libre.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -95,7 +101,7 @@ def list_(db: DbOption = None) -> None:
 
 @scenario_app.command("show")
 def show(
-    name: str,
+    name: ScenarioArg,
     output_format: Annotated[ShowFormat, typer.Option("--format", help=(
         "table | json | csv "
         "(format de sortie)."
@@ -117,12 +123,13 @@ def show(
 
 @scenario_app.command("export")
 def export(
-    name: str,
+    name: ScenarioArg,
     output_format: Annotated[ShowFormat, typer.Option("--format", help=(
         "json | csv "
         "(format du fichier)."
     ))] = ShowFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=(
+        "Écrire dans ce fichier (défaut : à l'écran)."))] = None,
     db: DbOption = None,
 ) -> None:
     """Exporter un scénario en JSON ou CSV (réimportable avec « scenario import »)."""
@@ -134,7 +141,8 @@ def export(
 
 @scenario_app.command("import")
 def import_(
-    file: Path,
+    file: Annotated[Path, typer.Argument(help="Fichier JSON ou CSV exporté par maillage scenario export.",
+                                         show_default=False)],
     name: Annotated[str | None, typer.Option(help="Nom du nouveau scénario (défaut : celui du fichier).")] = None,
     db: DbOption = None,
 ) -> None:
@@ -161,7 +169,7 @@ def import_(
 
 
 @scenario_app.command("delete")
-def delete(name: str, db: DbOption = None) -> None:
+def delete(name: ScenarioArg, db: DbOption = None) -> None:
     """Supprimer un scénario et ses changements."""
     from maillage.planning import store
     from maillage.registry.snapshot import EmptyRegistryError
@@ -204,7 +212,7 @@ def _point(
 
 @scenario_app.command("add-site")
 def add_site(
-    scenario: str,
+    scenario: ScenarioArg,
     name: Annotated[str, typer.Option(help="Nom du nouveau site.")],
     address: AddressOption = None,
     lon: LonOption = None,
@@ -234,8 +242,8 @@ def add_site(
 
 @scenario_app.command("move-site")
 def move_site(
-    scenario: str,
-    site_id: str,
+    scenario: ScenarioArg,
+    site_id: SiteArg,
     address: AddressOption = None,
     lon: LonOption = None,
     lat: LatOption = None,
@@ -247,20 +255,33 @@ def move_site(
 
 
 @scenario_app.command("close-site")
-def close_site(scenario: str, site_id: str, db: DbOption = None) -> None:
+def close_site(scenario: ScenarioArg, site_id: SiteArg, db: DbOption = None) -> None:
     """Fermer un site."""
     _edit(scenario, [{"op": "close_site", "site_id": site_id, "payload": {}}], db)
 
 
 @scenario_app.command("set-hours")
-def set_hours(scenario: str, site_id: str, hours: str, db: DbOption = None) -> None:
+def set_hours(
+    scenario: ScenarioArg,
+    site_id: SiteArg,
+    hours: Annotated[str, typer.Argument(help=(
+        "Horaires : « du lundi au vendredi de 9h à 17h », « le mardi matin », « Mo-Fr 09:00-17:00 » ; \"\" = "
+        "inconnus."), show_default=False)],
+    db: DbOption = None,
+) -> None:
     """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM ;
     "" = inconnus."""
     _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
 
 
 @scenario_app.command("set-services")
-def set_services(scenario: str, site_id: str, services: str, db: DbOption = None) -> None:
+def set_services(
+    scenario: ScenarioArg,
+    site_id: SiteArg,
+    services: Annotated[str, typer.Argument(help="Codes des services, séparés par « ; » ou « , » (pmi, logement, …).",
+                                            show_default=False)],
+    db: DbOption = None,
+) -> None:
     """Changer les services d'un site (codes séparés par « ; » ou « , »)."""
     _edit(
         scenario, [{"op": "set_services", "site_id": site_id, "payload": {"services": services.replace(",", ";")}}], db
@@ -269,7 +290,7 @@ def set_services(scenario: str, site_id: str, services: str, db: DbOption = None
 
 @scenario_app.command("add-mobile-unit")
 def add_mobile_unit(
-    scenario: str,
+    scenario: ScenarioArg,
     unit: Annotated[str, typer.Option(help="Nom de l'unité mobile.")],
     stop: Annotated[
         list[str], typer.Option(help=(
@@ -294,9 +315,10 @@ def add_mobile_unit(
 
 @scenario_app.command("assign-sector")
 def assign_sector(
-    scenario: str,
-    commune: str,
-    sector: str,
+    scenario: ScenarioArg,
+    commune: Annotated[str, typer.Argument(help="Code INSEE de la commune (92050 pour Nanterre).", show_default=False)],
+    sector: Annotated[str, typer.Argument(help="Identifiant du secteur SST (existant ou nouveau).",
+                                          show_default=False)],
     sector_name: Annotated[str | None, typer.Option(help="Nom du secteur (pour un nouveau secteur).")] = None,
     db: DbOption = None,
 ) -> None:

@@ -117,8 +117,8 @@ def register(sites_app: typer.Typer) -> None:
         # 5 decimals: about a metre, what any placement here can claim; how it was placed, in words
         position = (f"{row.lat:.5f}, {row.lon:.5f} — {quality_label_fr(row.position)}" if row.lon is not None
                     else _("inconnue"))  # fmt: skip
-        fields = [(_("Nom"), row.name), (_("Type"), row.kind_label),
-                  (_("Commune"), f"{row.commune_name} ({row.commune_code})"),
+        commune = f"{row.commune_name} ({row.commune_code})" if row.commune_code else _("non renseignée")
+        fields = [(_("Nom"), row.name), (_("Type"), row.kind_label), (_("Commune"), commune),
                   (_("Adresse"), " ".join(x for x in (row.address, row.postcode) if x)),
                   (_("Services"), ", ".join(row.services_labels) or "—"),
                   (_("Horaires"), row.opening_hours or _("inconnus")), (_("Téléphone"), row.phone or "—"),

@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from maillage.network.engine import Destinations, NearestSites
+from maillage.i18n import N_, _
+from maillage.network.engine import Destinations, NearestSites, mode_label
+
+
+def _decimal(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,10 @@ class CrowFlyParameters:
 # detour factor for walking and cycling in the accessibility literature; 1.4 for car, whose
 # network is sparser (one-ways). Override with --speed/--detour on the CLI.
 CROWFLY_PARAMETERS: dict[str, CrowFlyParameters] = {
-    "walk": CrowFlyParameters(4.8, 1.3, "R5 default walk speed 1.33 m/s; conventional urban detour 1.3"),
-    "bike": CrowFlyParameters(15.0, 1.3, "conventional urban cycling speed; detour 1.3"),
-    "car": CrowFlyParameters(25.0, 1.4, "conventional urban mean car speed incl. junctions; detour 1.4"),
+    "walk": CrowFlyParameters(4.8, 1.3, N_("vitesse de marche par défaut de R5, 1,33 m/s ; détour urbain usuel 1,3")),
+    "bike": CrowFlyParameters(15.0, 1.3, N_("vitesse usuelle du vélo en ville ; détour 1,3")),
+    "car": CrowFlyParameters(25.0, 1.4, N_("vitesse moyenne usuelle en voiture en ville, carrefours compris ; "
+                                           "détour 1,4")),
 }
 
 
@@ -52,7 +58,7 @@ class CrowFlyEngine:
                 raise ValueError(f"crow-fly mode {mode!r} unknown (known: {known})")
             parameters = CROWFLY_PARAMETERS[mode]
         if parameters.speed_kmh <= 0 or parameters.detour_factor < 1:
-            raise ValueError("crow-fly speed must be > 0 km/h and detour factor >= 1")
+            raise ValueError(_("à vol d'oiseau, la vitesse doit être > 0 km/h et le détour ≥ 1"))
         self.mode = mode
         self.parameters = parameters
 
@@ -72,9 +78,9 @@ class CrowFlyEngine:
 
     def assumptions(self) -> list[str]:
         p = self.parameters
-        return [
-            f"Temps « à vol d'oiseau » ({self.mode}) : distance en ligne droite × {p.detour_factor} "
-            f"÷ {p.speed_kmh} km/h. Ignore la Seine, les voies ferrées et le sens des rues "
-            f"(crow-fly model: straight-line distance × {p.detour_factor} ÷ {p.speed_kmh} km/h; "
-            f"{p.source}).",
+        return [  # French only: the English facts are in describe()
+            _("Temps « à vol d'oiseau » ({mode}) : distance en ligne droite × {detour} ÷ {speed} km/h. Ignore la "
+              "Seine, les voies ferrées et le sens des rues ({source}).").format(
+                mode=mode_label(self.mode), detour=_decimal(p.detour_factor), speed=_decimal(p.speed_kmh),
+                source=_(p.source)),
         ]

@@ -17,13 +17,27 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from maillage.i18n import N_, _
+
 UNREACHABLE_MINUTES = np.inf
 NO_SITE = -1
 
 
 # The one French vocabulary of modes and engines: every output a person reads takes its words from here
-MODE_LABELS_FR = {"walk": "à pied", "bike": "à vélo", "car": "en voiture", "transit": "en transports en commun"}
-BACKEND_LABELS_FR = {"street": "par les rues", "crowfly": "à vol d'oiseau", "transit": "horaires GTFS"}
+# (marked for the catalogue: whoever shows one calls maillage.i18n._() on it)
+MODE_LABELS_FR = {"walk": N_("à pied"), "bike": N_("à vélo"), "car": N_("en voiture"),
+                  "transit": N_("en transports en commun")}  # fmt: skip
+BACKEND_LABELS_FR = {"street": N_("par les rues"), "crowfly": N_("à vol d'oiseau"), "transit": N_("horaires GTFS")}
+
+
+def mode_label(mode: str, unknown: str | None = None) -> str:
+    """A mode in the reader's words (``unknown``, else the code itself, for a mode outside the vocabulary)."""
+    return _(MODE_LABELS_FR[mode]) if mode in MODE_LABELS_FR else (mode if unknown is None else unknown)
+
+
+def backend_label(backend: str) -> str:
+    """How times were computed, in the reader's words (the code itself for an unknown engine)."""
+    return _(BACKEND_LABELS_FR[backend]) if backend in BACKEND_LABELS_FR else backend
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from maillage.i18n import _
 from maillage.network.gtfs_fields import GtfsError, data_row, parse_dates, parse_ints, parse_times_s
 from maillage.network.gtfs_times import expand_frequencies, trip_times
 
@@ -84,7 +85,7 @@ class FeedReader:
         self.max_ratio = max_ratio
         self.bytes_decompressed = 0  # from the zip, over every member read (the bound is tested on it)
         if not self.path.exists():
-            raise GtfsError(f"GTFS feed not found: {self.path}")
+            raise GtfsError(_("flux GTFS introuvable : {path}").format(path=self.path))
         self._zip: zipfile.ZipFile | None = None
         if self.path.is_dir():
             self._names = {p.name: p for p in self.path.iterdir() if p.suffix == ".txt"}
@@ -92,7 +93,8 @@ class FeedReader:
             try:
                 self._zip = zipfile.ZipFile(self.path)
             except zipfile.BadZipFile as exc:
-                raise GtfsError(f"{self.path} is neither a folder nor a zip: {exc}") from None
+                raise GtfsError(_("{path} n'est ni un dossier ni un zip : {exc}").format(path=self.path,
+                                                                                        exc=exc)) from None
             # Some producers nest the files in a folder inside the zip.
             self._names = {Path(n).name: n for n in self._zip.namelist() if n.endswith(".txt")}
 
@@ -110,10 +112,11 @@ class FeedReader:
         if info.file_size > bound:
             ratio = info.file_size / max(info.compress_size, 1)
             raise GtfsError(
-                f"archive refusée : {info.file_size:,} octets annoncés pour {info.compress_size:,} compressés "
-                f"(taux {ratio:.0f}, {self.max_ratio:.0f} au plus) — archive piégée (« zip bomb ») ?".replace(
-                    ",", "\u202f"
-                ),
+                _("archive refusée : {size} octets annoncés pour {compressed} compressés (taux {ratio}, {max} au plus) "
+                  "— archive piégée (« zip bomb ») ?").format(
+                    size=f"{info.file_size:,}".replace(",", "\u202f"),
+                    compressed=f"{info.compress_size:,}".replace(",", "\u202f"), ratio=f"{ratio:.0f}",
+                    max=f"{self.max_ratio:.0f}"),
                 file=Path(info.filename).name,
             )
         return min(bound, info.file_size)
@@ -130,13 +133,13 @@ class FeedReader:
                     self.bytes_decompressed += len(chunk)
                     if size > bound:
                         raise GtfsError(
-                            f"archive refusée : le contenu dépasse les {bound:,} octets annoncés "
-                            "(en-tête falsifié ?)".replace(",", "\u202f"),
+                            _("archive refusée : le contenu dépasse les {bound} octets annoncés (en-tête "
+                              "falsifié ?)").format(bound=f"{bound:,}".replace(",", "\u202f")),
                             file=name,
                         )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # bad CRC, truncated or unsupported data
-            raise GtfsError(f"archive corrompue ({exc})", file=name) from None
+            raise GtfsError(_("archive corrompue ({exc})").format(exc=exc), file=name) from None
         return b"".join(chunks)
 
     def read(self, name: str, *, required: bool = True, columns: tuple[str, ...] | None = None) -> pd.DataFrame | None:
@@ -148,13 +151,13 @@ class FeedReader:
         """
         if not self.has(name):
             if required:
-                raise GtfsError(f"required file missing from {self.path}", file=name)
+                raise GtfsError(_("fichier obligatoire absent de {path}").format(path=self.path), file=name)
             return None
         data = self.raw(name)
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         if not data or data.isspace():
-            raise GtfsError("empty file (no header)", file=name, row=1)
+            raise GtfsError(_("fichier vide (pas d'en-tête)"), file=name, row=1)
         end = len(data)
         while data[end - 1] in b"\r\n":
             end -= 1
@@ -171,9 +174,10 @@ class FeedReader:
                     include_columns=[c for c in header if columns is None or c.strip() in columns]),
             )
         except pa.ArrowInvalid as exc:
-            raise GtfsError(f"unreadable CSV: {exc}", file=name) from None
+            raise GtfsError(_("CSV illisible : {exc}").format(exc=exc), file=name) from None
         except UnicodeDecodeError as exc:  # a column name that is not UTF-8 (found by the fuzz test)
-            raise GtfsError(f"pas du texte UTF-8 (octet {exc.start} de l'en-tête)", file=name, row=1) from None
+            raise GtfsError(_("pas du texte UTF-8 (octet {byte} de l'en-tête)").format(byte=exc.start), file=name,
+                            row=1) from None
         del data
         return self._checked(name, table.to_pandas())
 
@@ -182,7 +186,7 @@ class FeedReader:
         frame.columns = [str(c).strip() for c in frame.columns]
         for column in REQUIRED_COLUMNS.get(name, ()):
             if column not in frame.columns:
-                raise GtfsError("required column missing", file=name, row=1, field=column)
+                raise GtfsError(_("colonne obligatoire absente"), file=name, row=1, field=column)
         return frame
 
     def sha256(self) -> str:
@@ -210,13 +214,13 @@ class Calendars:
         calendar = reader.read("calendar.txt", required=False)
         calendar_dates = reader.read("calendar_dates.txt", required=False)
         if calendar is None and calendar_dates is None:
-            raise GtfsError("a feed needs calendar.txt or calendar_dates.txt", file="calendar.txt")
+            raise GtfsError(_("un flux GTFS a besoin de calendar.txt ou de calendar_dates.txt"), file="calendar.txt")
         if calendar is not None:
             for day in WEEKDAYS:
                 flags = parse_ints(calendar[day], file="calendar.txt", field=day)
                 if not np.isin(flags, (0, 1)).all():
                     bad = int(np.flatnonzero(~np.isin(flags, (0, 1)))[0])
-                    raise GtfsError("weekday flag must be 0 or 1", file="calendar.txt", row=data_row(bad),
+                    raise GtfsError(_("le jour de la semaine vaut 0 ou 1"), file="calendar.txt", row=data_row(bad),
                                     field=day)
                 calendar[day] = flags
             calendar["start"] = parse_dates(calendar["start_date"], file="calendar.txt", field="start_date")
@@ -226,7 +230,7 @@ class Calendars:
             kinds = parse_ints(calendar_dates["exception_type"], file="calendar_dates.txt", field="exception_type")
             if not np.isin(kinds, (1, 2)).all():
                 bad = int(np.flatnonzero(~np.isin(kinds, (1, 2)))[0])
-                raise GtfsError("exception_type must be 1 (added) or 2 (removed)", file="calendar_dates.txt",
+                raise GtfsError(_("exception_type vaut 1 (ajouté) ou 2 (retiré)"), file="calendar_dates.txt",
                                 row=data_row(bad), field="exception_type")
             calendar_dates["kind"] = kinds
         return cls(calendar, calendar_dates)
@@ -309,12 +313,12 @@ def read_service_day(path: Path, date: dt.date) -> ServiceDay:
     stop_row = pd.Series(np.arange(len(stops)), index=stops["stop_id"])
     if stop_row.index.duplicated().any():
         bad = int(np.flatnonzero(stop_row.index.duplicated())[0])
-        raise GtfsError("duplicate stop_id", file="stops.txt", row=data_row(bad), field="stop_id")
+        raise GtfsError(_("stop_id en double"), file="stops.txt", row=data_row(bad), field="stop_id")
     route_row = pd.Series(np.arange(len(routes)), index=routes["route_id"])
     trip_route = trips["route_id"].map(route_row)
     if trip_route.isna().any():
         bad = int(np.flatnonzero(trip_route.isna().to_numpy())[0])
-        raise GtfsError(f"unknown route_id {trips['route_id'].iloc[bad]!r}", file="trips.txt",
+        raise GtfsError(_("route_id inconnu {value!r}").format(value=trips["route_id"].iloc[bad]), file="trips.txt",
                         row=data_row(bad), field="route_id")
     # Trips of D, then the previous day's trips, shifted by -24 h, for their after-midnight part.
     today, yesterday = calendars.services_on(date), calendars.services_on(date - dt.timedelta(days=1))
@@ -324,16 +328,18 @@ def read_service_day(path: Path, date: dt.date) -> ServiceDay:
     trip_row = pd.Series(np.arange(len(trips)), index=trips["trip_id"])
     if trip_row.index.duplicated().any():  # the lookups below need one row per trip_id
         bad = int(np.flatnonzero(trip_row.index.duplicated())[0])
-        raise GtfsError("duplicate trip_id", file="trips.txt", row=data_row(bad), field="trip_id")
+        raise GtfsError(_("trip_id en double"), file="trips.txt", row=data_row(bad), field="trip_id")
     st_trip_row = _rows_in(stop_times["trip_id"], trips["trip_id"])
     if (st_trip_row < 0).any():
         bad = int(np.flatnonzero(st_trip_row < 0)[0])
-        raise GtfsError(f"unknown trip_id {stop_times['trip_id'].iloc[bad]!r}", file="stop_times.txt",
+        raise GtfsError(_("trip_id inconnu {value!r}").format(value=stop_times["trip_id"].iloc[bad]),
+                        file="stop_times.txt",
                         row=data_row(bad), field="trip_id")
     st_stop_row = _rows_in(stop_times["stop_id"], stops["stop_id"])
     if (st_stop_row < 0).any():
         bad = int(np.flatnonzero(st_stop_row < 0)[0])
-        raise GtfsError(f"unknown stop_id {stop_times['stop_id'].iloc[bad]!r}", file="stop_times.txt",
+        raise GtfsError(_("stop_id inconnu {value!r}").format(value=stop_times["stop_id"].iloc[bad]),
+                        file="stop_times.txt",
                         row=data_row(bad), field="stop_id")
     st_trip_row = st_trip_row.astype(np.int64)
     keep = run_today[st_trip_row] | run_yesterday[st_trip_row]
@@ -378,7 +384,7 @@ def read_service_day(path: Path, date: dt.date) -> ServiceDay:
     used = np.unique(cat["stop"].astype(np.int64))
     missing_xy = used[stop_frame["lon"].to_numpy()[used] != stop_frame["lon"].to_numpy()[used]]
     if len(missing_xy):
-        raise GtfsError("stop used by a trip has no stop_lat/stop_lon", file="stops.txt",
+        raise GtfsError(_("un arrêt desservi n'a pas de stop_lat/stop_lon"), file="stops.txt",
                         row=data_row(missing_xy[0]), field="stop_lat")
     route_name = routes.get("route_short_name", pd.Series("", index=routes.index)).where(
         lambda s: s != "", routes.get("route_long_name", pd.Series("", index=routes.index)))

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from maillage.i18n import _
+
 
 class GtfsError(ValueError):
     """An invalid or unusable GTFS feed; names the file, 1-based file row (header = 1) and field."""
@@ -19,8 +21,8 @@ class GtfsError(ValueError):
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
                  field: str | None = None) -> None:
         where = ", ".join(
-            part for part in (file, f"row {row}" if row is not None else None,
-                              f"field {field}" if field else None) if part
+            part for part in (file, _("ligne {row}").format(row=row) if row is not None else None,
+                              _("champ {field}").format(field=field) if field else None) if part
         )
         super().__init__(f"{where}: {message}" if where else message)
         self.file, self.row, self.field = file, row, field
@@ -45,7 +47,7 @@ def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     invalid = ~blank & (~valid | (np.nan_to_num(m) >= 60) | (np.nan_to_num(s) >= 60))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(f"time {values.iloc[bad]!r} is not H:MM:SS", file=file,
+        raise GtfsError(_("heure {value!r} pas au format H:MM:SS").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     seconds = np.nan_to_num(h) * 3600 + np.nan_to_num(m) * 60 + np.nan_to_num(s)
     return np.where(valid, seconds, -1).astype(np.int64)
@@ -66,7 +68,7 @@ def parse_ints(values: pd.Series, *, file: str, field: str, blank: int | None = 
     invalid = np.isnan(numbers) | (numbers != np.round(numbers))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(f"{values.iloc[bad]!r} is not an integer", file=file,
+        raise GtfsError(_("{value!r} n'est pas un nombre entier").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     return numbers.astype(np.int64)
 
@@ -76,6 +78,6 @@ def parse_dates(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise GtfsError(f"date {values.iloc[bad]!r} is not YYYYMMDD", file=file,
+        raise GtfsError(_("date {value!r} pas au format AAAAMMJJ").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     return parsed.to_numpy().astype("datetime64[D]")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from maillage.i18n import _
 from maillage.network.gtfs_fields import GtfsError, data_row, parse_ints, parse_times_s
 
 
@@ -43,7 +44,7 @@ def trip_times(st: pd.DataFrame, rows: np.ndarray, trip_rows: np.ndarray, stop_r
     duplicated = same_trip & np.r_[False, sequence[1:] == sequence[:-1]]
     if duplicated.any():
         bad = int(np.flatnonzero(duplicated)[0])
-        raise GtfsError("stop_sequence repeated within a trip", file=file, row=data_row(rows[bad]),
+        raise GtfsError(_("stop_sequence répété dans une course"), file=file, row=data_row(rows[bad]),
                         field="stop_sequence")
     arrival = parse_times_s(st["arrival_time"], file=file, field="arrival_time")
     departure = parse_times_s(st["departure_time"], file=file, field="departure_time")
@@ -54,7 +55,8 @@ def trip_times(st: pd.DataFrame, rows: np.ndarray, trip_rows: np.ndarray, stop_r
     missing = arrival < 0
     if (missing & (first | last)).any():
         bad = int(np.flatnonzero(missing & (first | last))[0])
-        raise GtfsError("first and last stop of a trip need a time", file=file, row=data_row(rows[bad]),
+        raise GtfsError(_("le premier et le dernier arrêt d'une course ont besoin d'une heure"), file=file,
+                        row=data_row(rows[bad]),
                         field="arrival_time")
     if missing.any():
         filled = _interpolate(arrival, missing)
@@ -62,12 +64,12 @@ def trip_times(st: pd.DataFrame, rows: np.ndarray, trip_rows: np.ndarray, stop_r
     # Times must not go backwards along a trip (after-midnight times >= 24:00:00 are fine).
     if (departure < arrival).any():
         bad = int(np.flatnonzero(departure < arrival)[0])
-        raise GtfsError("departure_time before arrival_time", file=file, row=data_row(rows[bad]),
+        raise GtfsError(_("departure_time avant arrival_time"), file=file, row=data_row(rows[bad]),
                         field="departure_time")
     backwards = same_trip & (arrival < np.r_[0, departure[:-1]])
     if backwards.any():
         bad = int(np.flatnonzero(backwards)[0])
-        raise GtfsError("stop times out of order within the trip (time earlier than the previous stop's)",
+        raise GtfsError(_("horaires dans le désordre dans la course (heure antérieure à celle de l'arrêt précédent)"),
                         file=file, row=data_row(rows[bad]), field="arrival_time")
     pickup = _flag(st, "pickup_type")
     dropoff = _flag(st, "drop_off_type")
@@ -110,12 +112,12 @@ def expand_frequencies(times: TripTimes, frequencies: pd.DataFrame | None, trip_
     template_row = frequencies["trip_id"].map(trip_row)
     if template_row.isna().any():
         bad = int(np.flatnonzero(template_row.isna().to_numpy())[0])
-        raise GtfsError(f"unknown trip_id {frequencies['trip_id'].iloc[bad]!r}", file=file,
+        raise GtfsError(_("trip_id inconnu {value!r}").format(value=frequencies["trip_id"].iloc[bad]), file=file,
                         row=data_row(bad), field="trip_id")
     for column, values in (("start_time", start), ("headway_secs", headway)):
         if (values < 0).any() or (column == "headway_secs" and (values <= 0).any()):
             bad = int(np.flatnonzero(values <= 0 if column == "headway_secs" else values < 0)[0])
-            raise GtfsError("must be positive", file=file, row=data_row(bad), field=column)
+            raise GtfsError(_("doit être positif"), file=file, row=data_row(bad), field=column)
     local = pd.Series(np.arange(len(times.trip_row_of_trip)), index=times.trip_row_of_trip)
     trip_start = np.searchsorted(times.trip, np.arange(len(times.trip_ids)))
     trip_end = np.r_[trip_start[1:], len(times.trip)]

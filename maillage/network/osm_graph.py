@@ -39,6 +39,7 @@ from scipy.sparse.csgraph import connected_components
 
 from maillage.cache import cache_dir_default, file_sha256  # callers import both from here too
 from maillage.geo import lonlat_to_l93, working_crs
+from maillage.i18n import N_, _
 from maillage.progress import Steps
 
 MODES = ("walk", "bike", "car")
@@ -67,6 +68,25 @@ SPEEDS_KMH: dict[str, dict[str, float]] = {
     },
 }
 # fmt: on
+
+# The way classes of SPEEDS_KMH (OSM highway=* codes) in a planner's words, shown through _()
+WAY_LABELS_FR: dict[str, str] = {
+    "default": N_("par défaut"), "footway": N_("chemins piétons"), "pedestrian": N_("rues piétonnes"),
+    "living_street": N_("zones de rencontre"), "path": N_("sentiers"), "track": N_("chemins agricoles ou forestiers"),
+    "trail": N_("pistes"), "corridor": N_("couloirs"), "steps": N_("escaliers"), "motorway": N_("autoroutes"),
+    "motorway_link": N_("bretelles d'autoroute"), "trunk": N_("voies rapides"),
+    "trunk_link": N_("bretelles de voie rapide"), "primary": N_("routes principales"),
+    "primary_link": N_("bretelles de route principale"), "secondary": N_("routes secondaires"),
+    "secondary_link": N_("bretelles de route secondaire"), "tertiary": N_("routes tertiaires"),
+    "tertiary_link": N_("bretelles de route tertiaire"), "unclassified": N_("routes non classées"),
+    "residential": N_("rues résidentielles"), "service": N_("voies de desserte"), "road": N_("voies non classées"),
+}  # fmt: skip
+
+
+def way_label(way_class: str) -> str:
+    """A way class in the reader's words (the OSM code itself for a class outside the table)."""
+    return _(WAY_LABELS_FR[way_class]) if way_class in WAY_LABELS_FR else way_class
+
 
 # pyrosm network filter per mode. Car keeps service roads (except parking aisles, private and
 # emergency ones): social-service sites often sit on one, and 15 km/h stops them being shortcuts.
@@ -121,7 +141,7 @@ def speed_table(mode: str, overrides: Mapping[str, float] | None = None) -> dict
     table = {**SPEEDS_KMH[mode], **{str(k): float(v) for k, v in (overrides or {}).items()}}
     bad = {k: v for k, v in table.items() if not v > 0}
     if bad:
-        raise ValueError(f"street speeds must be > 0 km/h, got {bad}")
+        raise ValueError(_("les vitesses par les rues doivent être > 0 km/h (lues : {bad})").format(bad=bad))
     return dict(sorted(table.items()))
 
 

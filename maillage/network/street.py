@@ -31,9 +31,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from maillage.network.engine import MODE_LABELS_FR, NO_SITE, Destinations, NearestSites
+from maillage.i18n import _
+from maillage.network.engine import NO_SITE, Destinations, NearestSites, mode_label
 from maillage.network.node_tree import node_tree
-from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table
+from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table, way_label
 
 __all__ = [
     "SearchGraph",
@@ -295,7 +296,7 @@ class StreetEngine:
         progress: bool = True,
     ) -> None:
         if not max_snap_m > 0:
-            raise ValueError("max_snap_m must be > 0 metres")
+            raise ValueError(_("la distance d'accroche au réseau doit être > 0 m"))
         self.mode = mode
         self.speeds_kmh = speed_table(mode, speeds)
         self.max_snap_m = float(max_snap_m)
@@ -327,17 +328,12 @@ class StreetEngine:
         )
         n_far = int((~origins.on_network).sum())
         if n_far:
-            self.warnings.append(
-                f"{n_far} origine(s) à plus de {self.max_snap_m:g} m du réseau {self.mode} : temps infini "
-                f"({n_far} origin(s) farther than {self.max_snap_m:g} m from the {self.mode} network: "
-                "unreachable)"
-            )
+            self.warnings.append(_("{n} origine(s) à plus de {snap} m du réseau des rues ({mode}) : temps "
+                                   "infini").format(n=n_far, snap=f"{self.max_snap_m:g}", mode=mode_label(self.mode)))
         for k in np.flatnonzero(~sites.on_network):
-            self.warnings.append(
-                f"site {destinations.site_ids[k]} à {sites.distance_m[k]:.0f} m du réseau {self.mode}, "
-                f"ignoré (site {destinations.site_ids[k]} is {sites.distance_m[k]:.0f} m from the "
-                f"{self.mode} network, beyond {self.max_snap_m:g} m: not seeded)"
-            )
+            self.warnings.append(_("site {site} à {distance} m du réseau des rues ({mode}), au-delà de {snap} m : "
+                                   "ignoré").format(site=destinations.site_ids[k], mode=mode_label(self.mode),
+                                                    distance=f"{sites.distance_m[k]:.0f}", snap=f"{self.max_snap_m:g}"))
         return result
 
     def minutes_to_each(self, origin_xy_m: np.ndarray, destinations: Destinations) -> np.ndarray:
@@ -436,30 +432,31 @@ class StreetEngine:
 
     def assumptions(self) -> list[str]:
         meta, s = self.graph.metadata, self.speeds_kmh
-        speeds = ", ".join(f"{k} {v:g}" for k, v in s.items() if k != "access")
+        speeds = ", ".join(f"{way_label(k)} {_kmh(v)}" for k, v in s.items() if k != "access")
         source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
         # French only: planners read these lines; the English facts are in describe() and the logs
-        mode_fr = MODE_LABELS_FR.get(self.mode, self.mode)
         lines = [
-            f"Temps par les rues {mode_fr} sur OpenStreetMap {source}, vitesses en km/h par type de "
-            f"voie : {speeds}.".replace("default", "par défaut"),
-            f"Trajet à pied à {s['access']:g} km/h, en ligne droite, entre chaque point (carreau, site) "
-            f"et le nœud du réseau le plus proche ; au-delà de {self.max_snap_m:g} m, le point est déclaré "
-            f"injoignable.",
+            _("Temps par les rues {mode} sur OpenStreetMap {source}, vitesses en km/h par type de voie : "
+              "{speeds}.").format(mode=mode_label(self.mode), source=source, speeds=speeds),
+            _("Trajet à pied à {speed} km/h, en ligne droite, entre chaque point (carreau, site) et le nœud du "
+              "réseau le plus proche ; au-delà de {snap} m, le point est déclaré injoignable.").format(
+                speed=_kmh(s["access"]), snap=f"{self.max_snap_m:g}"),
         ]
         if self.mode == "walk":
-            lines.append("Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont exclues.")
+            lines.append(_("Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont "
+                           "exclues."))
         if self.mode in ("bike", "car"):
-            lines.append(
-                "Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies "
-                "interdites au mode exclues."
-            )
+            lines.append(_("Sens uniques et giratoires respectés (double-sens cyclables pour le vélo) ; voies "
+                           "interdites au mode exclues."))
         if self.mode == "car":
-            lines.append(
-                "Voiture : vitesses moyennes sans congestion ni attente aux feux, bornées par la vitesse "
-                "maximale autorisée ; ni recherche de stationnement."
-            )
+            lines.append(_("Voiture : vitesses moyennes sans congestion ni attente aux feux, bornées par la vitesse "
+                           "maximale autorisée ; ni recherche de stationnement."))
         return lines
+
+
+def _kmh(value: float) -> str:
+    """A speed as French readers write it: ``4,8``, ``15``."""
+    return f"{value:g}".replace(".", ",")
 
 
 def street_engine(mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0) -> StreetEngine:

@@ -37,6 +37,7 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from maillage.i18n import _
 from maillage.network.crowfly import CROWFLY_PARAMETERS
 from maillage.network.gtfs import Calendars, FeedReader, GtfsError, ServiceDay, read_service_day
 
@@ -218,7 +219,7 @@ def build_footpaths(xy: np.ndarray, days: list[ServiceDay], tags: list[str], sto
                                                       strict=True)):
             if kind != kind or kind > 3:  # NaN or in-seat transfers (4, 5): not footpaths
                 if kind != kind:
-                    raise GtfsError("transfer_type must be 0-5", file="transfers.txt", row=row + 2,
+                    raise GtfsError(_("transfer_type vaut de 0 à 5"), file="transfers.txt", row=row + 2,
                                     field="transfer_type")
                 continue
             sources = _platforms(prefix + a, stop_map, station_children)
@@ -263,7 +264,7 @@ def default_date(paths: list[Path]) -> dt.date:
     spans = [Calendars.read(FeedReader(p)).date_range() for p in paths]
     spans = [s for s in spans if s is not None]
     if not spans:
-        raise GtfsError("no service dates in the calendars; pass a date")
+        raise GtfsError(_("aucune date de service dans les calendriers : donnez une date (--date)"))
     start = max(s[0] for s in spans)
     end = min(s[1] for s in spans)
     if end < start:

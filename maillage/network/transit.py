@@ -28,11 +28,16 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from maillage.i18n import _
 from maillage.network.engine import NO_SITE, Destinations, NearestSites
 from maillage.network.profiles import StopProfiles, backward_profiles, evaluate_cells, open_arrival, site_events
 from maillage.network.raptor import INF, forward
 from maillage.network.street_walk import StreetWalk, street_footpaths
 from maillage.network.timetable import WALK, Timetable, WalkParameters, default_date, load_timetable
+
+
+def _decimal(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
 
 
 def parse_hhmm(text: str) -> int:
@@ -65,7 +70,7 @@ class TransitEngine:
                  percentiles: Sequence[float] = (50,), max_trip_min: float = 120.0,
                  walk: WalkParameters = WALK, street: StreetWalk | None = None) -> None:
         if window_min < 1:
-            raise ValueError("window_min must be >= 1 minute")
+            raise ValueError(_("la plage de départ doit durer au moins 1 minute"))
         self.street = street
         if street is not None:
             timetable = street_footpaths(timetable, street, walk)
@@ -251,28 +256,23 @@ class TransitEngine:
         w = self.walk
         if self.street is not None:
             reach = self.walk.seconds(np.array([w.max_access_m, w.footpath_m])) / 60
-            return (
-                f"Marche par les rues d'OpenStreetMap à {w.speed_kmh} km/h : arrêts accessibles en "
-                f"{reach[0]:.0f} min au plus, correspondances à pied en {reach[1]:.0f} min au plus ou selon "
-                f"transfers.txt (walking on the OSM street graph; stops within {reach[0]:.0f} min; transfer walks "
-                f"within {reach[1]:.0f} min or from transfers.txt)."
-            )
-        return (
-            f"Marche : distance à vol d'oiseau × {w.detour_factor} à {w.speed_kmh} km/h ; arrêts accessibles "
-            f"jusqu'à {w.max_access_m:g} m ; correspondances à pied jusqu'à {w.footpath_m:g} m ou selon "
-            f"transfers.txt (walking: crow-fly × {w.detour_factor} at {w.speed_kmh} km/h; stops within "
-            f"{w.max_access_m:g} m; transfer walks within {w.footpath_m:g} m or from transfers.txt)."
-        )
+            return _("Marche par les rues d'OpenStreetMap à {speed} km/h : arrêts accessibles en {access} min au "
+                     "plus, correspondances à pied en {transfer} min au plus ou selon transfers.txt.").format(
+                speed=_decimal(w.speed_kmh), access=f"{reach[0]:.0f}", transfer=f"{reach[1]:.0f}")
+        return _("Marche : distance à vol d'oiseau × {detour} à {speed} km/h ; arrêts accessibles jusqu'à {access} "
+                 "m ; correspondances à pied jusqu'à {transfer} m ou selon transfers.txt.").format(
+            detour=_decimal(w.detour_factor), speed=_decimal(w.speed_kmh), access=f"{w.max_access_m:g}",
+            transfer=f"{w.footpath_m:g}")
 
     def assumptions(self) -> list[str]:
         start, end = self.describe()["window"].split(",")[0].split("–")
-        return [
-            f"Transports en commun d'après les horaires GTFS du {self.timetable.meta.get('date')} (sans retards "
-            f"ni perturbations) ; départs chaque minute de {start} à {end}, temps médian retenu "
-            f"(scheduled GTFS timetables of that date, no delays; one departure per minute, median kept).",
+        return [  # French only: the English facts are in describe()
+            _("Transports en commun d'après les horaires GTFS du {date} (sans retards ni perturbations) ; départs "
+              "chaque minute de {start} à {end}, temps médian retenu.").format(
+                date=self.timetable.meta.get("date"), start=start, end=end),
             self._walk_assumption(),
-            f"Trajets de plus de {self.max_trip_s / 60:g} min ignorés ; la marche directe reste toujours possible "
-            f"(journeys over {self.max_trip_s / 60:g} min dropped; walking all the way always counts).",
+            _("Trajets de plus de {minutes} min ignorés ; la marche directe reste toujours possible.").format(
+                minutes=f"{self.max_trip_s / 60:g}"),
         ]
 
 

@@ -20,15 +20,16 @@ from scipy.spatial import cKDTree
 
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.geo import l93_to_lonlat
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.planning.changes import MOBILE_KIND, commune_at
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData, nearest_address_labels
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import kind_label
 
 CANDIDATE_SOURCES = ("partners", "centroids", "grid")
-SOURCE_LABELS_FR = {"partners": "site partenaire", "centroids": "centre de commune", "grid": "point de grille"}
+SOURCE_LABELS_FR = {"partners": N_("site partenaire"), "centroids": N_("centre de commune"),
+                    "grid": N_("point de grille")}  # fmt: skip
 COLUMNS = [
     "id", "source", "name", "site_id", "commune_code", "commune", "x_m", "y_m", "lon", "lat", "approximate", "address",
 ]  # fmt: skip
@@ -104,7 +105,7 @@ def _partners(snapshot: Snapshot, standard: ServiceStandard) -> pd.DataFrame:
             "id": [f"partner-{i}" for i in sites["id"]],
             "source": "partners",
             "name": [
-                f"{n} ({KIND_LABELS_FR.get(SiteKind(k), k)})" for n, k in zip(sites["name"], sites["kind"], strict=True)
+                f"{n} ({kind_label(k)})" for n, k in zip(sites["name"], sites["kind"], strict=True)
             ],
             "site_id": sites["id"].to_numpy(),
             "commune_code": sites["commune_code"].to_numpy(),

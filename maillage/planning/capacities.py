@@ -54,17 +54,20 @@ def registry_capacities(
         if total_rooms <= 0:
             raise ValueError(_("aucun bureau d'entretien aux sites existants : donnez --residents-per-room"))
         residents_per_room = population_total / total_rooms
-        load_origin = f"population du département / {fr_int(total_rooms)} {CAPACITY_UNIT_FR} existants"
+        load_origin = _("population du département / {rooms} {unit} existants").format(
+            rooms=fr_int(total_rooms), unit=_(CAPACITY_UNIT_FR))
     else:
-        load_origin = "valeur donnée"
+        load_origin = _("valeur donnée")
     if residents_per_room <= 0 or new_rooms < 0:
         raise ValueError(_("la charge admise et la capacité d'un nouveau site doivent être positives"))
     rooms = np.r_[rooms_existing, np.full(n_candidates, float(new_rooms))]
-    origin = "valeur donnée" if new_site_rooms is not None else f"défaut « {kind_label_fr(new_kind)} »"
+    origin = (_("valeur donnée") if new_site_rooms is not None
+              else _("défaut « {kind} »").format(kind=kind_label_fr(new_kind)))  # fmt: skip
     notes = [
-        f"Capacités du registre (comme l'audit) : {len(frame)} sites existants, {fr_int(total_rooms)} "
-        f"{CAPACITY_UNIT_FR} ; nouveau site : {new_rooms:g} {CAPACITY_UNIT_FR} ({origin}) ; charge admise "
-        f"{fr_int(residents_per_room)} habitants par {ROOM_FR} ({load_origin}).",
+        _("Capacités du registre (comme l'audit) : {n} sites existants, {rooms} {unit} ; nouveau site : {new} {unit} "
+          "({origin}) ; charge admise {load} habitants par {room} ({load_origin}).").format(
+            n=len(frame), rooms=fr_int(total_rooms), unit=_(CAPACITY_UNIT_FR), new=f"{new_rooms:g}", origin=origin,
+            load=fr_int(residents_per_room), room=_(ROOM_FR), load_origin=load_origin),
         *assumptions,
     ]
     return PlanCapacities(rooms * residents_per_room, rooms, float(residents_per_room), notes)
@@ -81,9 +84,10 @@ def demand_and_capacity(
             sites, existing, r.kind, n_candidates, float(weights.sum()),
             residents_per_room=r.residents_per_room, new_site_rooms=r.new_site_rooms,
         )  # fmt: skip
-        summary = f"demande = habitants ; capacité = {CAPACITY_UNIT_FR} × {fr_int(caps.residents_per_room)} habitants"
+        summary = _("demande = habitants ; capacité = {unit} × {load} habitants").format(
+            unit=_(CAPACITY_UNIT_FR), load=fr_int(caps.residents_per_room))
         return np.asarray(weights, float), caps.residents, summary, caps.notes
     capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(n_candidates, r.capacity)]
-    summary = (f"demande = population × {r.use_rate:g} ; {n_fixed} sites existants à {capacity[0]:g} usagers, "
-               f"nouveaux sites à {r.capacity:g}")  # fmt: skip
+    summary = _("demande = population × {rate} ; {n} sites existants à {existing} usagers, nouveaux sites à "
+                "{new}").format(rate=f"{r.use_rate:g}", n=n_fixed, existing=f"{capacity[0]:g}", new=f"{r.capacity:g}")
     return np.asarray(weights, float) * r.use_rate, capacity, summary, []

@@ -31,18 +31,18 @@ import pandas as pd
 import shapely
 
 from maillage.geo import lonlat_to_l93
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
     DEFAULT_SERVICES,
-    KIND_LABELS_FR,
-    SERVICE_LABELS_FR,
     CoordinateQuality,
     Service,
     SiteKind,
+    kind_label,
+    service_label,
 )
 
 SCENARIO_QUALITY = CoordinateQuality.SCENARIO.value  # a site placed by a planner in a scenario
@@ -63,14 +63,23 @@ NEW_SITE_OPS = ("add_site", "add_mobile_stop")
 EXISTING_SITE_OPS = ("move_site", "close_site", "set_services", "set_hours")
 PAYLOAD_FIELDS = tuple(dict.fromkeys(f for req, opt in OPS.values() for f in (*req, *opt)))
 OP_LABELS_FR = {
-    "add_site": "ajout d'un site",
-    "move_site": "déplacement",
-    "close_site": "fermeture",
-    "set_services": "services modifiés",
-    "set_hours": "horaires modifiés",
-    "add_mobile_stop": "arrêt d'unité mobile",
-    "assign_sector": "commune changée de secteur",
+    "add_site": N_("ajout d'un site"),
+    "move_site": N_("déplacement"),
+    "close_site": N_("fermeture"),
+    "set_services": N_("services modifiés"),
+    "set_hours": N_("horaires modifiés"),
+    "add_mobile_stop": N_("arrêt d'unité mobile"),
+    "assign_sector": N_("commune changée de secteur"),
 }
+
+# the text fields of a change, as an error names them
+TEXT_FIELD_LABELS = {"name": N_("nom"), "unit": N_("nom de l'unité mobile"), "sector": N_("secteur"),
+                     "sector_name": N_("nom du secteur")}  # fmt: skip
+
+
+def op_label(op: str) -> str:
+    """A change's kind in the planner's words (the code itself for an unknown one)."""
+    return _(OP_LABELS_FR[op]) if op in OP_LABELS_FR else op
 
 
 class ScenarioError(ValueError):
@@ -89,12 +98,14 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
     clean = {k: v for k, v in payload.items() if v is not None and v != "" and v != []}
     unknown = sorted(set(clean) - set(required) - set(optional))
     if unknown:
-        raise ScenarioError(_("{op} : champ(s) inattendu(s) {unknown}").format(op=op, unknown=', '.join(unknown)))
+        raise ScenarioError(_("{op} : champ(s) inattendu(s) {unknown}").format(op=op_label(op),
+                                                                              unknown=', '.join(unknown)))
     missing = [f for f in required if f not in clean]
     if missing:
-        raise ScenarioError(_("{op} : champ(s) manquant(s) {missing}").format(op=op, missing=', '.join(missing)))
+        raise ScenarioError(_("{op} : champ(s) manquant(s) {missing}").format(op=op_label(op),
+                                                                             missing=', '.join(missing)))
     if op in EXISTING_SITE_OPS and not site_id:
-        raise ScenarioError(_("{op} : identifiant du site manquant").format(op=op))
+        raise ScenarioError(_("{op} : identifiant du site manquant").format(op=op_label(op)))
     if site_id is not None and (not isinstance(site_id, str) or len(site_id) > 120):
         raise ScenarioError(_("identifiant de site invalide (120 caractères au plus)"))
     if "lon" in clean or "lat" in clean:
@@ -105,19 +116,20 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
             if not clean[text_field] or len(clean[text_field]) > limit:
                 raise ScenarioError(
                     _("{op} : {text_field} vide ou trop long ({limit} caractères au plus)").format(
-                        op=op, text_field=text_field, limit=limit))
+                        op=op_label(op), text_field=_(TEXT_FIELD_LABELS[text_field]), limit=limit))
     for kind_field in ("kind", "counts_as"):
         if kind_field in clean:
             clean[kind_field] = _kind(clean[kind_field])
     if clean.get("kind") == MOBILE_KIND:
-        raise ScenarioError(_("add_site : une unité mobile s'ajoute par ses arrêts (add_mobile_stop)"))
+        raise ScenarioError(_("{op} : une unité mobile s'ajoute par ses arrêts (« {mobile} »), pas comme un "
+                              "site").format(op=op_label(op), mobile=op_label("add_mobile_stop")))
     if "services" in clean:
         clean["services"] = _services(clean["services"])
     if "opening_hours" in clean:
         try:
             clean["opening_hours"] = hours.from_planner(str(clean["opening_hours"]))
         except ValueError as exc:
-            raise ScenarioError(_("{op} : horaires invalides — {exc}").format(op=op, exc=exc)) from None
+            raise ScenarioError(_("{op} : horaires invalides — {exc}").format(op=op_label(op), exc=exc)) from None
     if "commune_code" in clean:
         clean["commune_code"] = str(clean["commune_code"]).strip()
     return {"op": op, "site_id": site_id, "payload": clean}
@@ -191,7 +203,7 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
                     names[payload["sector"]] = payload["sector_name"]
         except ScenarioError as exc:
             raise ScenarioError(
-                _("changement n° {number} ({op}) : {exc}").format(number=number, op=op, exc=exc)) from None
+                _("changement n° {number} ({op}) : {exc}").format(number=number, op=op_label(op), exc=exc)) from None
     return dataclasses.replace(
         snapshot, sites=sites.reset_index(drop=True), sector_of_commune=sector_of, sector_names=names
     )
@@ -203,7 +215,8 @@ def _check_inside(snapshot: Snapshot, x_m: float, y_m: float, payload: Mapping[s
         hint = ""
         swapped = lonlat_to_l93(np.array([payload["lat"]]), np.array([payload["lon"]]))[0]
         if _distance_to_territory_m(snapshot, *swapped) <= TERRITORY_MARGIN_M:
-            hint = f" ; longitude et latitude inversées ? essayez lon={payload['lat']}, lat={payload['lon']}"
+            hint = _(" ; longitude et latitude inversées ? essayez lon={lon}, lat={lat}").format(lon=payload["lat"],
+                                                                                              lat=payload["lon"])
         raise ScenarioError(
             _("({lon}, {lat}) hors du territoire (à plus de {margin:.0f} m de ses communes){hint}").format(
                 lon=payload['lon'], lat=payload['lat'], margin=TERRITORY_MARGIN_M, hint=hint)
@@ -230,13 +243,13 @@ def _apply_to_site(
         _check_inside(snapshot, x, y, payload)
         sites.loc[row, ["lon", "lat", "x_m", "y_m"]] = [payload["lon"], payload["lat"], x, y]
         sites.loc[row, "coordinate_quality"] = SCENARIO_QUALITY
-        sites.loc[row, "coordinate_note"] = "position du scénario"
+        sites.loc[row, "coordinate_note"] = _("position du scénario")
     elif op == "set_services":
         sites.at[row, "services"] = list(payload["services"])
         sites.at[row, "services_assumed"] = False
     else:  # set_hours
         sites.at[row, "opening_hours"] = payload.get("opening_hours")
-        sites.at[row, "opening_hours_note"] = "horaires du scénario"
+        sites.at[row, "opening_hours_note"] = _("horaires du scénario")
     return sites
 
 
@@ -269,10 +282,10 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
         "x_m": x,
         "y_m": y,
         "coordinate_quality": SCENARIO_QUALITY,
-        "coordinate_note": "position du scénario",
+        "coordinate_note": _("position du scénario"),
         "opening_hours": payload.get("opening_hours"),
-        "source": "scénario",
-        "source_file": "scénario",
+        "source": _("scénario"),
+        "source_file": _("scénario"),
         COUNTS_AS_COLUMN: default_kind if mobile else None,
     }
     return pd.concat([sites, pd.DataFrame([row], columns=sites.columns)], ignore_index=True)
@@ -297,7 +310,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
     """One French line for a change (terminal listing), with names from :func:`change_names` when given."""
     op, site_id, payload = change["op"], change.get("site_id"), change.get("payload") or {}
     names = names or {}
-    label = OP_LABELS_FR.get(op, op)
+    label = op_label(op)
     where = f" ({payload['lon']:.5f}, {payload['lat']:.5f})" if "lon" in payload else ""
     if op == "assign_sector":
         commune, sector = payload["commune_code"], payload["sector"]
@@ -306,7 +319,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
     site = payload.get("name") or names.get(site_id or "", site_id or "")
     detail = ""
     if op == "set_services":
-        detail = ", ".join(SERVICE_LABELS_FR.get(Service(c), c) for c in payload["services"])
+        detail = ", ".join(service_label(c) for c in payload["services"])
     elif op == "set_hours":
         osm = payload.get("opening_hours")
         detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
@@ -314,6 +327,6 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
         site = f"{payload['unit']} — {payload['name']}"
         detail = osm_to_french(payload["opening_hours"])
     elif op == "add_site":
-        detail = KIND_LABELS_FR.get(SiteKind(payload["kind"]), payload["kind"])
+        detail = kind_label(payload["kind"])
     text = f"{label} : {site}{where}" + (f" — {detail}" if detail else "")
     return text.strip()

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from maillage.i18n import N_, _
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.network.engine import Destinations, TravelTimeEngine
 
@@ -33,14 +34,14 @@ CROP_SHARE = 0.25  # above this mean share of the nodes in a site's reach (car),
 
 # ``TravelMatrix.method`` stays a code (logs, JSON, tests); planners read these words
 METHOD_LABELS_FR = {
-    "generic (one search per candidate)": "une recherche par candidat",
-    "crow-fly k-d tree": "à vol d'oiseau",
-    "street dijkstra (limit)": "par les rues, Dijkstra borné au seuil",
+    "generic (one search per candidate)": N_("une recherche par candidat"),
+    "crow-fly k-d tree": N_("à vol d'oiseau"),
+    "street dijkstra (limit)": N_("par les rues, Dijkstra borné au seuil"),
 }
 
 
 def method_fr(method: str) -> str:
-    return METHOD_LABELS_FR.get(method, method)
+    return _(METHOD_LABELS_FR[method]) if method in METHOD_LABELS_FR else method
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def plan_mobile_unit(
     baseline = run_audit(snapshot, cells, engine, standard, sources=[])
     outside = np.flatnonzero(~baseline.within & (cells.population > 0))
     candidates = build_candidates(snapshot, cells, standard, sources, grid_step_m=grid_step_m)
-    say(f"Matrice des temps : {len(outside)} carreaux hors norme × {len(candidates)} candidats…")
+    say(_("Matrice des temps : {cells} carreaux hors norme × {candidates} candidats…").format(
+        cells=len(outside), candidates=len(candidates)))
     matrix = travel_matrix(engine, cells.xy_m[outside], candidates[["x_m", "y_m"]].to_numpy(float), threshold)
     cover = matrix.within(threshold)
     weights = cells.population[outside]
@@ -105,7 +106,7 @@ def plan_mobile_unit(
         raise PlanningError(
             _("aucun arrêt candidat n'est à moins de {threshold:g} min d'un habitant hors norme").format(
                 threshold=threshold))
-    say("Choix des arrêts (HiGHS)…")
+    say(_("Choix des arrêts (HiGHS)…"))
     chosen = max_coverage(cover, weights, stops)
     reached_alone = [float(weights[cover[:, [j]].toarray().ravel() > 0].sum()) for j in chosen.chosen]
     counts = allocate(reached_alone, len(slots))
@@ -151,7 +152,8 @@ def plan_mobile_unit(
         "solver": {"name": "HiGHS", "status": chosen.solution.status, "seconds": round(chosen.solution.seconds, 3)},
         "changes": changes,
         "notes": [
-            f"Un arrêt ne compte que pendant ses horaires (audit --when / --week) ; « desservis » = à moins de "
-            f"{threshold:g} min d'un arrêt au moins une demi-journée par semaine ({method_fr(matrix.method)})."
+            _("Un arrêt ne compte que pendant ses horaires (audit --when / --week) ; « desservis » = à moins de "
+              "{minutes} min d'un arrêt au moins une demi-journée par semaine ({how}).").format(
+                minutes=f"{threshold:g}", how=method_fr(matrix.method))
         ],
     }

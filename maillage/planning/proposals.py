@@ -6,24 +6,26 @@ from typing import Any
 
 import numpy as np
 
+from maillage.i18n import _
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import SOURCE_LABELS_FR
 from maillage.planning.optimise import Selection
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import kind_label
 
 
 def proposal_name(label: str, candidate: Any) -> str:
     """A proposed site's name as a planner reads it: kind, commune and the nearest address when known."""
     if candidate["source"] == "partners":
-        return f"{label} dans {candidate['name']}"
+        return _("{label} dans {place}").format(label=label, place=candidate["name"])
     address = candidate.get("address")
     if isinstance(address, str) and address:
         street = address.split(", ")[0]
-        return f"{label} — {candidate['commune']}, près du {street}"
+        return _("{label} — {commune}, près du {street}").format(label=label, commune=candidate["commune"],
+                                                                  street=street)
     if candidate["source"] == "grid":
         where = f"{candidate['lon']:.4f}, {candidate['lat']:.4f}"
-        return f"{label} — {candidate['commune']} ({SOURCE_LABELS_FR['grid']} {where})"
-    return f"{label} — {candidate['commune'] or candidate['name']} ({SOURCE_LABELS_FR[candidate['source']]})"
+        return f"{label} — {candidate['commune']} ({_(SOURCE_LABELS_FR['grid'])} {where})"
+    return f"{label} — {candidate['commune'] or candidate['name']} ({_(SOURCE_LABELS_FR[candidate['source']])})"
 
 
 def proposal_record(inst: Any, rank: int, selection: Selection, cover: Any) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def proposal_record(inst: Any, rank: int, selection: Selection, cover: Any) -> d
     gain = float(inst.weights[newly].sum())
     base = inst.baseline.total
     total = float(base["population"])
-    label = KIND_LABELS_FR.get(SiteKind(inst.request.kind), inst.request.kind)
+    label = kind_label(inst.request.kind)
     sites, changes = [], []
     for column, j in enumerate(chosen):
         c = inst.candidates.iloc[j]
@@ -49,7 +51,7 @@ def proposal_record(inst: Any, rank: int, selection: Selection, cover: Any) -> d
             {
                 "candidate_id": c["id"],
                 "source": c["source"],
-                "source_label": SOURCE_LABELS_FR[c["source"]],
+                "source_label": _(SOURCE_LABELS_FR[c["source"]]),
                 "name": name,
                 "partner_site_id": c["site_id"],
                 "commune_code": c["commune_code"],
@@ -108,8 +110,6 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = []
     for p in result["proposals"]:
         where = " ; ".join(f"{s['name']} ({s['lon']:.5f}, {s['lat']:.5f})" for s in p["new_sites"])
-        lines.append(
-            f"n° {p['rank']} : +{_n(p['population_gain'])} habitants dans la norme avec {p['new_sites_count']} "
-            f"site(s) : {where}"
-        )
+        lines.append(_("n° {rank} : +{gain} habitants dans la norme avec {n} site(s) : {where}").format(
+            rank=p["rank"], gain=_n(p["population_gain"]), n=p["new_sites_count"], where=where))
     return lines

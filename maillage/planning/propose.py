@@ -30,7 +30,7 @@ import numpy as np
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
@@ -49,11 +49,11 @@ NEAREST_SITES = 8
 PRESELECT = 40
 METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian")
 METHOD_LABELS_FR = {
-    "coverage": "couverture maximale",
-    "setcover": "couverture complète au moindre nombre de sites",
-    "pmedian": "p-médiane (temps moyen le plus court)",
-    "capacitated-coverage": "couverture maximale avec capacités",
-    "capacitated-pmedian": "p-médiane avec capacités",
+    "coverage": N_("couverture maximale"),
+    "setcover": N_("couverture complète au moindre nombre de sites"),
+    "pmedian": N_("p-médiane (temps moyen le plus court)"),
+    "capacitated-coverage": N_("couverture maximale avec capacités"),
+    "capacitated-pmedian": N_("p-médiane avec capacités"),
 }
 
 
@@ -167,7 +167,7 @@ def plan(
     total = float(baseline.total["population"])
     return {
         "method": request.method,
-        "method_label": METHOD_LABELS_FR[request.method],
+        "method_label": _(METHOD_LABELS_FR[request.method]),
         "request": asdict(request),
         "kind": request.kind,
         "threshold_minutes": threshold,
@@ -215,12 +215,14 @@ def propose(
 def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: Callable[[str], None]):
     started = time.perf_counter()
     xy = inst.candidates[["x_m", "y_m"]].to_numpy(dtype=float)
-    say(f"Matrice des temps : {len(inst.weights)} carreaux × {len(xy)} candidats…")
+    say(_("Matrice des temps : {cells} carreaux × {candidates} candidats…").format(cells=len(inst.weights),
+                                                                                  candidates=len(xy)))
     matrix = travel_matrix(engine, inst.baseline.cells.xy_m, xy, max_minutes)
     inst.timings["matrix_s"] = time.perf_counter() - started
     inst.timings["matrix_pairs"] = float(len(matrix.rows))
     pairs, how = _n(len(matrix.rows)), method_fr(matrix.method)
-    inst.notes.append(f"Matrice des temps : {pairs} paires ≤ {max_minutes:g} min ({how}).")
+    inst.notes.append(_("Matrice des temps : {pairs} paires ≤ {minutes} min ({how}).").format(
+        pairs=pairs, minutes=f"{max_minutes:g}", how=how))
     return matrix
 
 
@@ -268,10 +270,9 @@ def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[s
               "pas être satisfaite avec ces candidats").format(threshold=inst.threshold)
         )
     if unreachable_pop > 0:
-        inst.notes.append(
-            f"{_n(unreachable_pop)} habitants hors norme ne sont à moins de {inst.threshold:g} min "
-            "d'aucun candidat : aucun nouveau site candidat ne peut les couvrir."
-        )
+        inst.notes.append(_("{n} habitants hors norme ne sont à moins de {minutes} min d'aucun candidat : aucun "
+                            "nouveau site candidat ne peut les couvrir.").format(n=_n(unreachable_pop),
+                                                                                 minutes=f"{inst.threshold:g}"))
         if inst.request.require_all:
             raise PlanningError(
                 _("{n} habitants hors norme sont hors d'atteinte de tout candidat en {threshold:g} min : couverture "
@@ -317,10 +318,9 @@ def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Call
         r.proposals,
         inst,
     )
-    inst.notes.append(
-        f"Temps moyen actuel jusqu'au site le plus proche : {np.dot(inst.weights, current) / inst.weights.sum():.1f} "
-        f"min (temps plafonnés à {r.unserved_minutes:g} min)."
-    )
+    mean = f"{np.dot(inst.weights, current) / inst.weights.sum():.1f}".replace(".", ",")  # a French decimal
+    inst.notes.append(_("Temps moyen actuel jusqu'au site le plus proche : {mean} min (temps plafonnés à {cap} "
+                        "min).").format(mean=mean, cap=f"{r.unserved_minutes:g}"))
     return selections, cover
 
 
@@ -344,7 +344,8 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     keep = np.sort(np.argsort(-gain, kind="stable")[: max(PRESELECT, 10 * r.new_sites)])
     local = np.full(len(inst.candidates), -1)
     local[keep] = np.arange(len(keep))
-    inst.notes.append(f"Variante avec capacités : {len(keep)} candidats présélectionnés (meilleur gain sans capacité).")
+    inst.notes.append(_("Variante avec capacités : {n} candidats présélectionnés (meilleur gain sans "
+                        "capacité).").format(n=len(keep)))
     pick = local[cand_m.cols] >= 0
     rows = np.r_[exist_m.rows, cand_m.rows[pick]]
     cols = np.r_[exist_m.cols, local[cand_m.cols[pick]] + n_fixed]
@@ -356,10 +357,8 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
     rows, cols, minutes = rows[populated], cols[populated], minutes[populated]
     if median:  # each cell may be assigned to one of its NEAREST_SITES nearest sites only (size of the model)
         rows, cols, minutes = nearest_pairs(rows, cols, minutes, NEAREST_SITES)
-        inst.notes.append(
-            f"P-médiane avec capacités : chaque carreau est affecté à l'un de ses {NEAREST_SITES} sites "
-            "les plus proches au plus (restriction du modèle)."
-        )
+        inst.notes.append(_("P-médiane avec capacités : chaque carreau est affecté à l'un de ses {n} sites les plus "
+                            "proches au plus (restriction du modèle).").format(n=NEAREST_SITES))
     demand, capacity, unit_note, cap_notes = demand_and_capacity(r, snapshot.sites, existing, len(keep), inst.weights)
     inst.notes.extend(cap_notes)
     objective = "median" if median else "coverage"
@@ -381,12 +380,10 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
         )
         return dataclasses.replace(found, chosen=tuple(int(keep[j]) for j in found.chosen))
 
-    say("Optimisation avec capacités (HiGHS)…")
+    say(_("Optimisation avec capacités (HiGHS)…"))
     base = solve(0, [])
-    inst.notes.append(
-        f"Capacités : {unit_note}. Sans nouveau site : {_n(base.detail['population_served'])} habitants "
-        "servis dans la norme et la capacité."
-    )
+    inst.notes.append(_("Capacités : {unit}. Sans nouveau site : {n} habitants servis dans la norme et la "
+                        "capacité.").format(unit=unit_note, n=_n(base.detail["population_served"])))
     inst.timings["baseline_served"] = base.detail["population_served"]
     if median:
         inst.timings["baseline_mean_minutes"] = float(base.detail["mean_minutes"])

@@ -219,10 +219,9 @@ def design_sectors(
         },
         "changes": changes,
         "notes": [
-            "Sièges choisis par p-médiane sur les centres de population des communes "
-            f"({method_fr(matrix.method)}), puis "
-            f"affectation contiguë (flot depuis le siège) avec une population par secteur à ±{balance:.0%} de la "
-            "moyenne ; temps de commune à siège."
+            _("Sièges choisis par p-médiane sur les centres de population des communes ({how}), puis affectation "
+              "contiguë (flot depuis le siège) avec une population par secteur à ±{balance} de la moyenne ; temps de "
+              "commune à siège.").format(how=method_fr(matrix.method), balance=f"{balance:.0%}")
         ],
     }
 

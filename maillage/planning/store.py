@@ -24,11 +24,11 @@ from maillage.csvcells import neutralise, restore
 from maillage.i18n import _
 from maillage.planning.changes import (
     NEW_SITE_OPS,
-    OP_LABELS_FR,
     PAYLOAD_FIELDS,
     ScenarioError,
     apply_scenario,
     normalise_change,
+    op_label,
 )
 from maillage.registry.db import lock_for_write
 from maillage.registry.models import Scenario, ScenarioChange, WriteLog
@@ -187,7 +187,7 @@ def remove_change(db: Engine, snapshot: Snapshot, scenario_id: int, change_id: i
             name = (target.payload or {}).get("name") or target.site_id
             raise ScenarioError(
                 _("« {name} » : un changement suivant en dépend (n° {n}, {change}) ; retirez d'abord celui-là").format(
-                    name=name, n=n, change=OP_LABELS_FR.get(c.op, c.op))
+                    name=name, n=n, change=op_label(c.op))
             )
         rest = [{"op": c.op, "site_id": c.site_id, "payload": c.payload} for c in scenario.changes if c is not target]
         try:

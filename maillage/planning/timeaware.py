@@ -22,7 +22,7 @@ import numpy as np
 
 from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import ServiceStandard
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
 from maillage.planning.changes import COUNTS_AS_COLUMN, MOBILE_KIND
 from maillage.population.cells import Cells
@@ -31,7 +31,8 @@ from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import SiteKind
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+# the words a planner types (read as typed) and reads (shown through _())
+DAYS_FR = (N_("lundi"), N_("mardi"), N_("mercredi"), N_("jeudi"), N_("vendredi"), N_("samedi"), N_("dimanche"))
 DEFAULT_WEEK_SLOTS = (
     "Mo 09:00",
     "Mo 14:00",
@@ -77,7 +78,7 @@ def parse_when(text: str, week_of: date | None = None) -> datetime:
 
 
 def label_fr(when: datetime) -> str:
-    return f"{DAYS_FR[when.weekday()]} {when:%H:%M}"
+    return f"{_(DAYS_FR[when.weekday()])} {when:%H:%M}"
 
 
 def snapshot_at(snapshot: Snapshot, when: datetime, *, unknown: str = "open") -> tuple[Snapshot, dict[str, Any]]:
@@ -116,13 +117,12 @@ def snapshot_at(snapshot: Snapshot, when: datetime, *, unknown: str = "open") ->
 
 def note_fr(counts: dict[str, Any]) -> str:
     """The assumption line printed with a time-aware audit."""
-    treated = "ouverts" if counts["unknown_counted_as"] == "open" else "fermés"
-    return (
-        f"Moment : {counts['label']} ({counts['when']}) : {counts['open']} sites ouverts, {counts['closed']} fermés "
-        f"(exclus), {counts['unknown_hours']} sans horaires connus comptés {treated}, {counts['mobile_served']} "
-        f"arrêt(s) d'unité mobile desservi(s) (sites counted only when open; unknown hours counted as "
-        f"{counts['unknown_counted_as']})."
-    )
+    treated = _("ouverts") if counts["unknown_counted_as"] == "open" else _("fermés")
+    return _("Moment : {label} ({when}) : {open} sites ouverts, {closed} fermés (exclus), {unknown} sans horaires "
+             "connus comptés {treated}, {mobile} arrêt(s) d'unité mobile desservi(s) (un site ne compte que "
+             "pendant ses heures d'ouverture).").format(
+        label=counts["label"], when=counts["when"], open=counts["open"], closed=counts["closed"],
+        unknown=counts["unknown_hours"], treated=treated, mobile=counts["mobile_served"])  # fmt: skip
 
 
 def week_coverage(

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from maillage.geo import working_crs
+from maillage.i18n import _
 
 DEFAULT_CELL_SIZE_M = 200.0
 GRID_POPULATION_COLUMNS = ("ind", "Ind", "population", "pop", "POP")
@@ -84,11 +85,9 @@ def model_cells(
         sector_id=np.array([sector_of_commune.get(c, "") for c in codes], dtype=object),
         cell_size_m=cell_size_m,
         model="grid-model",
-        source=(
-            f"Modèle : population municipale de chaque commune répartie uniformément sur une grille de "
-            f"{cell_size_m:.0f} m (Lambert-93) découpée par la commune, au prorata de la surface "
-            f"(hypothèse : habitants non observés)."
-        ),
+        source=_("Modèle : population municipale de chaque commune répartie uniformément sur une grille de {size} m "
+                 "(Lambert-93) découpée par la commune, au prorata de la surface (hypothèse : habitants non "
+                 "observés).").format(size=f"{cell_size_m:.0f}"),
     )
 
 
@@ -155,7 +154,8 @@ def _income_per_capita(path: Path, frame: pd.DataFrame, residents: pd.Series) ->
     bad = values.isna() | (values < 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise PopulationGridError(f"{path.name}:{row}:{column}: n'est pas une somme de niveaux de vie ≥ 0 (euros)")
+        raise PopulationGridError(_("{file}:{row}:{column}: n'est pas une somme de niveaux de vie ≥ 0 (euros)").format(
+            file=path.name, row=row, column=column))
     people = residents.to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(people > 0, values.to_numpy(dtype=float) / people, np.nan)

@@ -35,6 +35,7 @@ import shapely
 from pyproj import Transformer
 
 from maillage.geo import working_crs
+from maillage.i18n import _
 from maillage.population.buildings import BuildingArrays
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, model_cells
 
@@ -205,13 +206,12 @@ def dasymetric_cells(
 
 def model_note(census_name: str, pbf_name: str) -> str:
     cap = f"{FLOOR_PER_ADDRESS_M2:,.0f}".replace(",", "\u202f")
-    return (
-        f"Modèle de population « {MODEL_NAME} » : habitants du recensement 2021 (Eurostat, carreaux de 1 km, "
-        f"{census_name}) répartis sur les bâtiments OSM 2021 ({pbf_name}) au prorata de la surface de plancher "
-        f"(plafonnée à {cap} m² par adresse ; bâtiments sans adresse ×{_fr(NO_ADDRESS_FACTOR)}, en zone non "
-        f"résidentielle ×{_fr(NONRES_FACTOR)} ; parcs, forêts, eaux et cimetières vides), puis ramenés à la "
-        f"population INSEE de chaque commune."
-    )
+    # the model's code (MODEL_NAME) stays in the JSON's population_model: people read what it does
+    return _("Modèle de population : habitants du recensement 2021 (Eurostat, carreaux de 1 km, {census}) répartis "
+             "sur les bâtiments OSM 2021 ({pbf}) au prorata de la surface de plancher (plafonnée à {cap} m² par "
+             "adresse ; bâtiments sans adresse ×{no_address}, en zone non résidentielle ×{nonres} ; parcs, forêts, "
+             "eaux et cimetières vides), puis ramenés à la population INSEE de chaque commune.").format(
+        census=census_name, pbf=pbf_name, cap=cap, no_address=_fr(NO_ADDRESS_FACTOR), nonres=_fr(NONRES_FACTOR))
 
 
 def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays) -> pd.DataFrame:

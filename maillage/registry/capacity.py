@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from maillage.i18n import _
+from maillage.i18n import N_, _
 
-CAPACITY_UNIT_FR = "bureaux d'entretien"
+# the unit of the transcriptions file (compared as typed) and of every sentence (shown as _(CAPACITY_UNIT_FR))
+CAPACITY_UNIT_FR = N_("bureaux d'entretien")
 FILE_CAPACITY_SUFFIX = ", colonne capacity"  # capacity_source of a value read in the site file itself
 
 
@@ -31,7 +32,8 @@ class CapacityTranscription:
     note: str
 
     def source(self) -> str:
-        return f"seed {self.source_file} : « {self.quote} » ({self.note})"
+        return _("document {file} : « {quote} » ({note})").format(file=self.source_file, quote=self.quote,
+                                                                  note=self.note)
 
 
 @cache
@@ -61,11 +63,11 @@ def parse_capacity(text: str) -> float | None:
     except ValueError:
         raise ValueError(
             _("capacité illisible {text!r} : nombre de {unit} attendu (ex. 12)").format(
-                text=text, unit=CAPACITY_UNIT_FR)) from None
+                text=text, unit=_(CAPACITY_UNIT_FR))) from None
     if not math.isfinite(value) or value < 0:
         raise ValueError(
             _("capacité {text!r} impossible : un nombre de {unit} positif ou nul attendu").format(
-                text=text, unit=CAPACITY_UNIT_FR))
+                text=text, unit=_(CAPACITY_UNIT_FR)))
     return value
 
 

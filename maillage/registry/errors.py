@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from maillage.i18n import _
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -30,7 +32,7 @@ class ImportRejected(ValueError):
         self.problems = problems
         lines = [str(p) for p in problems]
         if len(lines) == 1:  # one clear line: where, why, and that the registry is untouched
-            super().__init__(f"{lines[0]} (import refusé, rien n'a été écrit)")
+            super().__init__(_("{problem} (import refusé, rien n'a été écrit)").format(problem=lines[0]))
             return
-        head = f"import refusé, {len(problems)} problèmes ; rien n'a été écrit"
+        head = _("import refusé, {n} problèmes ; rien n'a été écrit").format(n=len(problems))
         super().__init__("\n".join([head, *lines]))

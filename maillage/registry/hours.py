@@ -57,7 +57,7 @@ def from_planner(text: str) -> str:
     except ValueError as exc:
         raise ValueError(
             _("horaires non compris « {text} » : {exc} ; {example}").format(
-                text=text.strip(), exc=exc, example=EXAMPLE_FR)) from None
+                text=text.strip(), exc=exc, example=_(EXAMPLE_FR))) from None
 
 
 def is_open(opening_hours: str | None, when: datetime) -> bool | None:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from maillage.i18n import _
+from maillage.i18n import N_, _
 
 DAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_WORDS = {
@@ -27,7 +27,7 @@ _DAY_WORDS = {
 # overridden by typing the hours.
 PERIOD_HOURS = {"matin": ("09:00", "12:00"), "apres-midi": ("14:00", "17:00"), "journee": ("09:00", "17:00")}
 _FILLER = {"du", "de", "le", "les", "la", "des", "et", "ouvert", "ouverte", "toute", "tous", "chaque", "h", "a", "au"}
-EXAMPLE_FR = (
+EXAMPLE_FR = N_(
     "par exemple « du lundi au vendredi de 9h à 17h », « lundi, mercredi et vendredi de 8h30 à 12h "
     "et de 13h30 à 17h ; samedi matin » ou, en syntaxe OSM, « Mo-Fr 09:00-17:00 »"
 )
@@ -144,10 +144,10 @@ def _days_osm(days: list[int]) -> str:
 
 
 _OSM_WORDS_FR = {
-    "Mo": "lun.", "Tu": "mar.", "We": "mer.", "Th": "jeu.", "Fr": "ven.", "Sa": "sam.", "Su": "dim.",
-    "PH": "jours fériés", "off": "fermé", "Jan": "janv.", "Feb": "févr.", "Mar": "mars", "Apr": "avr.",
-    "May": "mai", "Jun": "juin", "Jul": "juil.", "Aug": "août", "Sep": "sept.", "Oct": "oct.", "Nov": "nov.",
-    "Dec": "déc.",
+    "Mo": N_("lun."), "Tu": N_("mar."), "We": N_("mer."), "Th": N_("jeu."), "Fr": N_("ven."), "Sa": N_("sam."),
+    "Su": N_("dim."), "PH": N_("jours fériés"), "off": N_("fermé"), "Jan": N_("janv."), "Feb": N_("févr."),
+    "Mar": N_("mars"), "Apr": N_("avr."), "May": N_("mai"), "Jun": N_("juin"), "Jul": N_("juil."), "Aug": N_("août"),
+    "Sep": N_("sept."), "Oct": N_("oct."), "Nov": N_("nov."), "Dec": N_("déc."),
 }  # fmt: skip
 _OSM_WORD = re.compile(r"\b(" + "|".join(_OSM_WORDS_FR) + r")\b")
 
@@ -156,5 +156,5 @@ def osm_to_french(opening_hours: str | None) -> str:
     """OSM hours in French words: ``Mo-Fr 08:30-12:30`` → ``lun.-ven. 08:30-12:30``."""
     if not opening_hours:
         return ""
-    text = _OSM_WORD.sub(lambda m: _OSM_WORDS_FR[m.group(1)], opening_hours)
+    text = _OSM_WORD.sub(lambda m: _(_OSM_WORDS_FR[m.group(1)]), opening_hours)
     return text.replace("; ", " ; ").replace(",", ", ")

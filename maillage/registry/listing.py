@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from maillage.registry.vocab import KIND_LABELS_FR, SERVICE_LABELS_FR, Service, SiteKind
+from maillage.i18n import N_, _
+from maillage.registry.vocab import Service, SiteKind, kind_label, service_label
 
 
 class SiteLookupError(LookupError):
@@ -45,15 +46,25 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-def _suggest(text: str, known: Sequence[str], what: str) -> str:
+def _close(text: str, known: Sequence[str]) -> list[str]:
     close = difflib.get_close_matches(text, list(known), n=3, cutoff=0.6)
     if not close:
         folded = {fold(k): k for k in known}
         close = [folded[c] for c in difflib.get_close_matches(fold(text), list(folded), n=3, cutoff=0.6)]
     if not close and len(fold(text)) >= 2:  # a beginning typed ("pol" for pole_social)
         close = [k for k in known if fold(k).startswith(fold(text))][:3]
-    hint = f" : vouliez-vous dire {', '.join(f'« {c} »' for c in close)} ?" if close else ""
-    return f"{what} « {text} » inconnu{hint}"
+    return close
+
+
+# what a lookup did not find, each its own sentence (the adjective agrees in French)
+UNKNOWN_FR = {"commune": N_("commune « {text} » inconnue"), "kind": N_("type de site « {text} » inconnu"),
+              "service": N_("service « {text} » inconnu"), "site": N_("site « {text} » inconnu")}  # fmt: skip
+
+
+def _suggest(text: str, known: Sequence[str], what: str) -> str:
+    close = _close(text, known)
+    hint = _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
+    return _(UNKNOWN_FR[what]).format(text=text) + hint
 
 
 def _commune_code(text: str, names: Mapping[str, str]) -> str:
@@ -62,7 +73,7 @@ def _commune_code(text: str, names: Mapping[str, str]) -> str:
     by_name = {fold(n): c for c, n in names.items()}
     if fold(text) in by_name:
         return by_name[fold(text)]
-    raise SiteLookupError(_suggest(text, list(names.values()), "commune").replace("inconnu", "inconnue", 1))
+    raise SiteLookupError(_suggest(text, list(names.values()), "commune"))
 
 
 def _row(site: pd.Series, names: Mapping[str, str]) -> SiteRow:
@@ -75,10 +86,10 @@ def _row(site: pd.Series, names: Mapping[str, str]) -> SiteRow:
     lon, lat = site.get("lon"), site.get("lat")
     return SiteRow(
         id=text("id"), name=text("name"), kind=kind,
-        kind_label=KIND_LABELS_FR.get(SiteKind(kind), kind) if kind in SiteKind._value2member_map_ else kind,
+        kind_label=kind_label(kind),
         commune_code=text("commune_code"), commune_name=names.get(text("commune_code"), text("commune_code")),
         address=text("address"), postcode=text("postcode"), services=services,
-        services_labels=tuple(SERVICE_LABELS_FR.get(Service(s), s) for s in services),
+        services_labels=tuple(service_label(s) for s in services),
         opening_hours=text("opening_hours"), phone=text("phone"),
         lon=None if lon is None or pd.isna(lon) else float(lon),
         lat=None if lat is None or pd.isna(lat) else float(lat),
@@ -97,7 +108,7 @@ def list_sites(
     kept = sites[sites["duplicate_of"].isna()]
     if kind is not None:
         if kind not in SiteKind._value2member_map_:
-            raise SiteLookupError(_suggest(kind, [k.value for k in SiteKind], "type de site"))
+            raise SiteLookupError(_suggest(kind, [k.value for k in SiteKind], "kind"))
         kept = kept[kept["kind"] == kind]
     if commune is not None:
         code = _commune_code(commune, commune_names)
@@ -119,8 +130,8 @@ def find_site(sites: pd.DataFrame, commune_names: Mapping[str, str], site_id: st
         return _row(match.iloc[0], commune_names)
     known = [str(i) for i in sites["id"]]
     message = _suggest(site_id, known, "site")
-    if "vouliez-vous" not in message:  # no close id: perhaps part of a name
-        named = [f"{r.name} ({r.id})" for _, r in sites.iterrows() if fold(site_id) in fold(str(r["name"]))][:3]
+    if not _close(site_id, known):  # no close id: perhaps part of a name
+        named = [f"{r.name} ({r.id})" for _row_id, r in sites.iterrows() if fold(site_id) in fold(str(r["name"]))][:3]
         if named:
-            message += f" ; sites dont le nom contient ce texte : {' ; '.join(named)}"
-    raise SiteLookupError(message + " (liste : maillage sites list)")
+            message += _(" ; sites dont le nom contient ce texte : {names}").format(names=" ; ".join(named))
+    raise SiteLookupError(message + _(" (liste : maillage sites list)"))

@@ -6,6 +6,8 @@ import csv
 from functools import cache
 from importlib import resources
 
+from maillage.i18n import _
+
 
 @cache
 def known_sources() -> dict[str, dict[str, str]]:
@@ -23,9 +25,9 @@ def describe_files(files: dict[str, str]) -> list[dict[str, str]]:
             {
                 "file": path,
                 "sha256": sha[:12],
-                "description": info.get("description", "fichier fourni (supplied file)"),
-                "vintage": info.get("vintage", "non renseigné"),
-                "licence": info.get("licence", "non renseignée"),
+                "description": info.get("description", _("fichier fourni")),
+                "vintage": info.get("vintage", _("non renseigné")),
+                "licence": info.get("licence", _("non renseignée")),
                 "official_source": info.get("official_source", ""),
             }
         )

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from maillage.i18n import _
+from maillage.i18n import N_, _
 from maillage.registry.csvfile import missing_columns, read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.sites import SiteRecord
 
 SECTOR_COLUMNS = ("sector_id", "name", "insee_code", "source")
 UNASSIGNED_SECTOR = "non-renseigne"
-UNASSIGNED_LABEL = "Secteur non renseigné"
+UNASSIGNED_LABEL = N_("Secteur non renseigné")
 
 
 @dataclass(frozen=True)

@@ -93,5 +93,5 @@ def load_snapshot(engine: Engine) -> Snapshot:
         site_frame[column] = site_frame[column].astype(object).where(site_frame[column].notna(), None)
     for code in commune_frame.index:
         sector_of.setdefault(code, UNASSIGNED_SECTOR)
-    names.setdefault(UNASSIGNED_SECTOR, UNASSIGNED_LABEL)
+    names.setdefault(UNASSIGNED_SECTOR, _(UNASSIGNED_LABEL))
     return Snapshot(commune_frame, site_frame, sector_of, names, derived, files, folder)

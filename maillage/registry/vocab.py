@@ -25,15 +25,21 @@ class SiteKind(StrEnum):
 
 
 KIND_LABELS_FR: dict[SiteKind, str] = {
-    SiteKind.POLE_SOCIAL: "Pôle social départemental",
-    SiteKind.SST: "Service des solidarités territoriales",
-    SiteKind.ANTENNE: "Antenne de proximité",
-    SiteKind.PMI: "Centre de PMI",
-    SiteKind.FRANCE_SERVICES: "France Services",
-    SiteKind.CCAS: "CCAS",
-    SiteKind.MOBILE_STOP: "Arrêt d'unité mobile",
-    SiteKind.OTHER: "Autre",
+    SiteKind.POLE_SOCIAL: N_("Pôle social départemental"),
+    SiteKind.SST: N_("Service des solidarités territoriales"),
+    SiteKind.ANTENNE: N_("Antenne de proximité"),
+    SiteKind.PMI: N_("Centre de PMI"),
+    SiteKind.FRANCE_SERVICES: N_("France Services"),
+    SiteKind.CCAS: N_("CCAS"),
+    SiteKind.MOBILE_STOP: N_("Arrêt d'unité mobile"),
+    SiteKind.OTHER: N_("Autre"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """A registry kind in the reader's words (the code itself for a kind outside the vocabulary)."""
+    return _(KIND_LABELS_FR[SiteKind(kind)]) if kind in SiteKind._value2member_map_ else str(kind)
+
 
 # Labels found in source files → registry kind. Unknown labels are rejected at import.
 SOURCE_KIND_MAP: dict[str, SiteKind] = {
@@ -67,19 +73,25 @@ class Service(StrEnum):
 
 
 SERVICE_LABELS_FR: dict[Service, str] = {
-    Service.PMI: "Santé de l'enfant / PMI",
-    Service.SANTE_SEXUELLE: "Santé sexuelle, contraception",
-    Service.ACCES_AUX_DROITS: "Accès aux droits, action sociale",
-    Service.RSA_INSERTION: "RSA et insertion",
-    Service.PROTECTION_ENFANCE: "Protection de l'enfance",
-    Service.VIOLENCES_FAMILIALES: "Violences familiales",
-    Service.LOGEMENT: "Logement / expulsion",
-    Service.AIDE_ALIMENTAIRE: "Aide alimentaire",
-    Service.DEMARCHES_EN_LIGNE: "Démarches en ligne",
-    Service.PERSONNES_AGEES: "Personnes âgées",
-    Service.HANDICAP: "Handicap",
-    Service.SANTE_FEMMES: "Santé des femmes",
+    Service.PMI: N_("Santé de l'enfant / PMI"),
+    Service.SANTE_SEXUELLE: N_("Santé sexuelle, contraception"),
+    Service.ACCES_AUX_DROITS: N_("Accès aux droits, action sociale"),
+    Service.RSA_INSERTION: N_("RSA et insertion"),
+    Service.PROTECTION_ENFANCE: N_("Protection de l'enfance"),
+    Service.VIOLENCES_FAMILIALES: N_("Violences familiales"),
+    Service.LOGEMENT: N_("Logement / expulsion"),
+    Service.AIDE_ALIMENTAIRE: N_("Aide alimentaire"),
+    Service.DEMARCHES_EN_LIGNE: N_("Démarches en ligne"),
+    Service.PERSONNES_AGEES: N_("Personnes âgées"),
+    Service.HANDICAP: N_("Handicap"),
+    Service.SANTE_FEMMES: N_("Santé des femmes"),
 }
+
+
+def service_label(code: str) -> str:
+    """A service in the reader's words (the code itself for a service outside the vocabulary)."""
+    return _(SERVICE_LABELS_FR[Service(code)]) if code in Service._value2member_map_ else str(code)
+
 
 _POLE = (
     Service.ACCES_AUX_DROITS,

@@ -62,7 +62,7 @@ def equity_block(result: AuditResult) -> dict[str, Any]:
     return {
         "public": result.public,
         "public_weighed": result.public_weighed,
-        "public_label_fr": PUBLICS[result.public_weighed].label_fr,
+        "public_label_fr": _(PUBLICS[result.public_weighed].label_fr),
         "income": result.cells.income_eur_per_capita is not None,
         "income_note_fr": income_note_fr(result),
         "definitions_fr": equity_definitions(),
@@ -91,7 +91,7 @@ def publics_block(result: AuditResult) -> dict[str, Any] | None:
     commune_names = dict(zip(result.by_commune["code"], result.by_commune["name"], strict=True))
     sector_names = dict(zip(result.by_sector["code"], result.by_sector["name"], strict=True))
     return {
-        "publics": [{"key": k, "label_fr": PUBLICS[k].label_fr} for k in shares.publics],
+        "publics": [{"key": k, "label_fr": _(PUBLICS[k].label_fr)} for k in shares.publics],
         "chosen": shares.chosen,
         "services": [{"code": s, "label_fr": service_label_fr(s)} for s in shares.services],
         "near_minutes": shares.near_minutes,
@@ -137,13 +137,13 @@ def publics_line_fr(result: AuditResult) -> str:
     shares = result.publics
     if shares is None:
         return ""
-    parts = [f"{PUBLICS[k].label_fr} {shares.total[f'share_within_{k}']:.0%}"
+    parts = [f"{_(PUBLICS[k].label_fr)} {shares.total[f'share_within_{k}']:.0%}"
              for k in shares.publics]  # fmt: skip
     line = _("Dans la norme : {shares}.").format(shares=", ".join(parts))
     for code in shares.services:
         share = shares.total[f"share_near_service_{code}"]
         line += " " + _("{public} à {minutes:g} min au plus d'un site « {service} » : {share:.0%}.").format(
-            public=PUBLICS[shares.chosen].label_fr.capitalize(), minutes=shares.near_minutes,
+            public=_(PUBLICS[shares.chosen].label_fr).capitalize(), minutes=shares.near_minutes,
             service=service_label_fr(code), share=share)  # fmt: skip
     return line
 

@@ -12,7 +12,7 @@ from maillage.i18n import _
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.hours_fr import osm_to_french
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind, quality_label_fr
+from maillage.registry.vocab import SiteKind, kind_label, quality_label_fr
 from maillage.report import site_value
 from maillage.report.equity_view import equity_definitions, equity_lines_fr, summary_rows, why_entries
 from maillage.report.files import REPORT_CSP, write_atomic
@@ -59,7 +59,7 @@ def render_html(
                                                  "{minutes:g})").format(minutes=s.antenne_minutes)),
     ]
     sites = result.sites.copy()
-    sites["kind_label"] = [KIND_LABELS_FR.get(SiteKind(k), k) for k in sites["kind"]]
+    sites["kind_label"] = [kind_label(k) for k in sites["kind"]]
     sites["quality_label"] = [quality_label_fr(q) for q in sites["coordinate_quality"]]
     sector_name = dict(zip(result.by_sector["code"], result.by_sector["name"], strict=True))
     counted = sites[sites["kind"].isin(s.class_kinds()[ANTENNE_CLASS])].sort_values(["kind", "commune_code"])
@@ -68,7 +68,7 @@ def render_html(
     return env.get_template("audit.html.j2").render(
         title=title,
         csp=REPORT_CSP,
-        kind_labels=KIND_LABELS_FR,
+        kind_labels={k: kind_label(k) for k in SiteKind},
         generated=datetime.now().strftime("%d/%m/%Y %H:%M"),
         result=result,
         total=result.total,

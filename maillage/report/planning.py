@@ -13,6 +13,7 @@ from maillage.i18n import N_, _
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.changes import describe_change
+from maillage.registry.hours_fr import osm_to_french
 from maillage.report.markup import escape, fill
 from maillage.report.writers import _clean
 
@@ -150,6 +151,17 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
         console.print(Panel(escape("\n".join(extra)), title=_("Notes"), style="dim"))
 
 
+# HiGHS's model status (English, as the solver names it) in the planner's words
+SOLVER_STATUS_FR = {"Optimal": N_("optimal"), "Time limit reached": N_("arrêté à la limite de temps"),
+                    "Iteration limit reached": N_("arrêté à la limite d'itérations"),
+                    "Solution limit reached": N_("arrêté à la limite de solutions"),
+                    "Interrupted by user": N_("interrompu")}  # fmt: skip
+
+
+def solver_status(status: str) -> str:
+    return _(SOLVER_STATUS_FR[status]) if status in SOLVER_STATUS_FR else status
+
+
 SECTOR_HEADER = (N_("Secteur"), N_("Siège"), N_("Communes"), N_("Population"), N_("Écart à la moyenne"),
                  N_("Temps moyen (min)"))  # fmt: skip  (headers of sector_rows: whoever shows them calls _())
 
@@ -158,12 +170,12 @@ def sector_rows(result: dict[str, Any]) -> list[list[str]]:
     """The proposed sectors as display rows (terminal and HTML), in :data:`SECTOR_HEADER` order."""
     return [
         [
-            s["sector"],
+            s.get("name") or s["sector"],  # « SST 1 — Antony », not the code plan-sst-01
             s["seat_name"],
             ", ".join(s["commune_names"]),
             _int(s["population"]),
-            f"{s['load_deviation']:+.0%}",
-            f"{s['mean_minutes']:.1f}",
+            f"{s['load_deviation'] * 100:+.0f}".replace("-", "−") + "\u00a0%",
+            f"{s['mean_minutes']:.1f}".replace(".", ","),
         ]
         for s in result["sectors"]
     ]
@@ -178,7 +190,7 @@ def print_sectors(result: dict[str, Any], console: Console) -> None:
         table.add_row(*(escape(c) for c in row))
     table.caption = fill(_("Charge moyenne {load} hab. ; contigus : {contiguous} ; solveur : {status}."),
                          load=_int(result["mean_load"]), contiguous=_("oui") if result["contiguous"] else _("non"),
-                         status=result["solver"]["status"])  # fmt: skip
+                         status=solver_status(result["solver"]["status"]))  # fmt: skip
     console.print(table)
 
 
@@ -192,7 +204,7 @@ def print_mobile(result: dict[str, Any], console: Console) -> None:
             escape(s["name"]),
             escape(s["commune"]),
             f"{s['lon']:.5f}, {s['lat']:.5f}",
-            escape(s["opening_hours"]),
+            escape(osm_to_french(s["opening_hours"])),  # « lun. 09:00-12:30 », not Mo
             _int(s["population_reached"]),
         )
     table.caption = _("{n} habitants hors norme à moins de {minutes:g} min d'un arrêt, une demi-journée par semaine "

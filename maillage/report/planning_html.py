@@ -17,6 +17,7 @@ from maillage.i18n import _
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.variants import audit_variant
+from maillage.registry.hours_fr import osm_to_french
 from maillage.report.files import REPORT_CSP
 from maillage.report.map import changed_sites, gains_losses_map_svg, minutes_map_svg
 from maillage.report.planning import SECTOR_HEADER, sector_rows
@@ -81,7 +82,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
                 s["name"],
                 s["commune"],
                 f"{s['lon']:.5f}, {s['lat']:.5f}",
-                s["opening_hours"],
+                osm_to_french(s["opening_hours"]),
                 _int(s["population_reached"]),
             ]
             for s in result["stops"]
@@ -124,7 +125,7 @@ def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStand
                     "title": _("Valeur de chaque site : habitants gagnés par une proposition (+), "
                                "hors norme si un site existant fermait (−)"),
                     "rows": [[r[c] for c in DIRECTOR_COLUMNS] for r in result["director_table"]],
-                    "header": list(DIRECTOR_COLUMNS),
+                    "header": [_(c) for c in DIRECTOR_COLUMNS],
                 }
             )
         b = result["baseline"]

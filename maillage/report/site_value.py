@@ -96,7 +96,7 @@ def html_context(result: AuditResult) -> dict[str, Any]:
     s = result.standard
     if result.capacity is None and result.marginal is None:
         return {}
-    context: dict[str, Any] = {"room": ROOM_FR, "unit": CAPACITY_UNIT_FR}
+    context: dict[str, Any] = {"room": _(ROOM_FR), "unit": _(CAPACITY_UNIT_FR)}
     if result.capacity is not None:
         poles = result.capacity.sites[result.capacity.sites["kind"].isin(s.pole_kinds)]
         context["poles"] = poles.sort_values("residents_per_room", ascending=False).to_dict(orient="records")
@@ -127,7 +127,7 @@ def rows_table(rows: list[dict[str, str]], limit: int | None = 15):
     table = Table(title=_("Valeur de chaque site : habitants hors norme s'il fermait (−), gagnés par une proposition "
                           "(+)"), title_justify="left", header_style="bold")  # fmt: skip
     for name in DIRECTOR_COLUMNS:
-        table.add_column(name, justify="right" if name == "Habitants" else "left", overflow="fold",
+        table.add_column(_(name), justify="right" if name == "Habitants" else "left", overflow="fold",
                          max_width=44 if name == "Site" else None)  # fmt: skip
     shown = rows if limit is None else rows[:limit]
     for r in shown:

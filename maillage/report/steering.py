@@ -115,7 +115,7 @@ def build_tables(
             continue
         breakdowns.append(bd)
         for bl in bd.components:
-            dm_rows.append([str(year), POLICY_LABELS[bl.policy], fmt.budget_line_value(bl), bl.note,
+            dm_rows.append([str(year), _(POLICY_LABELS[bl.policy]), fmt.budget_line_value(bl), bl.note,
                             src.ref(bl.source)])
         detailed = {c.policy for c in bd.components}
         parent_ref = src.ref(*(by_id[i].source for i in bd.line_ids if by_id[i].policy not in detailed))
@@ -135,7 +135,7 @@ def build_tables(
                 "Contrôle de cohérence {year} ({label}) : total après DM − hausse = {before} (calculé), égal aux "
                 "{amount} « {policy} » {other_year} d'une autre source {ref}.").format(
                 year=c.year, label=c.label, before=fmt.fmt_meur(c.implied_before_eur),
-                amount=fmt.fmt_meur(other.amount_eur or 0), policy=POLICY_LABELS[other.policy].lower(),
+                amount=fmt.fmt_meur(other.amount_eur or 0), policy=_(POLICY_LABELS[other.policy]).lower(),
                 other_year=other.year, ref=src.ref(other.source)))
     t["dm"] = {"title": _("Décision modificative : détail de la hausse des crédits sociaux"),
                "columns": _cols(N_("Année"), N_("Poste"), N_("Montant"), N_("Précision"), N_("Sources")),
@@ -160,8 +160,8 @@ def build_tables(
         "title": _("Lignes budgétaires (toutes)"),
         "columns": _cols(N_("Année"), N_("Document"), N_("Politique"), N_("Sens"), N_("Nature"), N_("Valeur"),
                          N_("Par rapport à"), N_("Note"), N_("Source")),
-        "rows": [[str(bl.year) if bl.year else _("non précisée"), DOCUMENT_LABELS[bl.document],
-                  POLICY_LABELS[bl.policy], DIRECTION_LABELS[bl.direction], MEASURE_LABELS[bl.measure],
+        "rows": [[str(bl.year) if bl.year else _("non précisée"), _(DOCUMENT_LABELS[bl.document]),
+                  _(POLICY_LABELS[bl.policy]), _(DIRECTION_LABELS[bl.direction]), _(MEASURE_LABELS[bl.measure]),
                   fmt.budget_line_value(bl), bl.compared_to or "—", bl.note, src.ref(bl.source)]
                  for bl in sorted(data.budget_lines, key=lambda b: (b.year or 9999, b.document, b.id))],
         "notes": [],

@@ -70,7 +70,7 @@ def scissors_chart(years: Sequence[ScissorsYear]) -> Figure:
     for y in years:
         for bl in y.other_spending_totals:
             ax1.plot([y.year], [bl.amount_eur / M], marker="o", mfc="white", color=SPEND_C, ms=8, ls="")
-            ax1.annotate(f"{fmt_meur(bl.amount_eur)} ({POLICY_LABELS[bl.policy].lower()}, {bl.document})",
+            ax1.annotate(f"{fmt_meur(bl.amount_eur)} ({_(POLICY_LABELS[bl.policy]).lower()}, {bl.document})",
                          (y.year, bl.amount_eur / M), xytext=(8, -12), textcoords="offset points",
                          fontsize=8, color=SPEND_C)
     _years_axis(ax1, ys)
@@ -121,7 +121,7 @@ def dm_breakdown_chart(bd: DmBreakdown) -> Figure:
     fig = Figure(figsize=(10, 3.8))
     ax = fig.subplots()
     items: list[tuple[str, float, str]] = [
-        (f"{POLICY_LABELS[bl.policy]}\n({bl.note.rstrip('.')})" if bl.note else POLICY_LABELS[bl.policy],
+        (f"{_(POLICY_LABELS[bl.policy])}\n({bl.note.rstrip('.')})" if bl.note else _(POLICY_LABELS[bl.policy]),
          bl.amount_eur or 0.0, SPEND_C) for bl in bd.components]
     items.append((_("Reste non détaillé par la source\n(calculé : total − détail)"), bd.remainder_eur, OTHER_C))
     items.append((_("Total de la hausse (DM)"), bd.total_variation_eur, "#641e16"))
@@ -181,7 +181,7 @@ def activity_chart(rows: Sequence[IndicatorRow]) -> Figure:
         ax.annotate(with_precision(f"{r.value:,.0f}".replace(",", "\u202f"), r.precision), (r.value, i),
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{INDICATOR_LABELS[r.indicator]} — {r.key} ({r.period})" for r in rows], fontsize=8)
+    ax.set_yticklabels([f"{_(INDICATOR_LABELS[r.indicator])} — {r.key} ({r.period})" for r in rows], fontsize=8)
     ax.invert_yaxis()
     if rows:
         ax.set_xlim(0, max(r.value for r in rows) * 1.3)

@@ -6,6 +6,7 @@ without loading matplotlib, which only the charts need.
 
 from __future__ import annotations
 
+from maillage.i18n import _
 from maillage.steering.models import PRECISION_LABELS, BudgetLine
 
 M = 1e6
@@ -27,7 +28,7 @@ def fmt_pct(x: float) -> str:
 
 def with_precision(text: str, precision: str) -> str:
     """Prefix a value with the source's qualifier (« environ », « plus de »)."""
-    label = PRECISION_LABELS.get(precision, "")
+    label = _(PRECISION_LABELS[precision]) if precision in PRECISION_LABELS else ""
     return f"{label} {text}" if label else text
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from maillage.audit.guarantee import AuditResult
 from maillage.i18n import N_, _
-from maillage.network.engine import BACKEND_LABELS_FR, MODE_LABELS_FR
+from maillage.network.engine import backend_label, mode_label
 from maillage.numbers import fr_decimal, fr_pct
 from maillage.numbers import fr_int as _int
 from maillage.report import site_value
@@ -60,12 +60,12 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str | None) -> Table
 
 def mode_fr(result: AuditResult) -> str:
     mode = str(result.engine.get("mode"))
-    return MODE_LABELS_FR.get(mode, mode)
+    return mode_label(mode)
 
 
 def backend_fr(result: AuditResult) -> str:
     backend = str(result.engine.get("backend"))
-    return BACKEND_LABELS_FR.get(backend, backend)
+    return backend_label(backend)
 
 
 def print_audit(result: AuditResult, console: Console | None = None) -> None:

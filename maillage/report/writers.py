@@ -20,6 +20,7 @@ from maillage.audit.guarantee import AuditResult
 from maillage.audit.why import why_record
 from maillage.csvcells import neutralise_frame
 from maillage.geo import geometry_to_lonlat, l93_to_lonlat
+from maillage.i18n import _
 from maillage.report import site_value
 from maillage.report.equity_view import equity_block, publics_block, summary_rows
 
@@ -124,7 +125,9 @@ def to_csv(result: AuditResult) -> str:
     for line in [*meta["standard"]["description_fr"], *meta["assumptions"], *meta["notes"]]:
         buffer.write(f"# {line}\n")
     for source in meta["sources"]:
-        buffer.write(f"# source: {source['file']} — {source['description']} ({source['vintage']})\n")
+        line = _("Source : {file} — {description} ({vintage})").format(
+            file=source["file"], description=source["description"], vintage=source["vintage"])
+        buffer.write(f"# {line}\n")
     frame = commune_table(result).replace([np.inf, -np.inf], np.nan)
     neutralise_frame(frame).to_csv(buffer, index=False, float_format="%.4f", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()

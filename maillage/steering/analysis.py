@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from maillage.i18n import _
+
 from .models import (
     INDICATOR_LABELS,
     POLICY_LABELS,
@@ -96,20 +98,19 @@ def scissors_effect(lines: Iterable[BudgetLine]) -> list[ScissorsYear]:
         s_tot, d_tot, t_tot = _retained_total(spend), _retained_total(dmto), _retained_total(tva)
         missing = []
         if s_tot is None:
-            missing.append("dépenses de solidarité : pas de montant total")
+            missing.append(_("dépenses de solidarité : pas de montant total"))
         if d_tot is None:
-            missing.append("DMTO : pas de montant total")
+            missing.append(_("DMTO : pas de montant total"))
         if t_tot is None:
-            missing.append("TVA : pas de montant total")
-        gap, basis = None, "non calculable (montant total manquant)"
+            missing.append(_("TVA : pas de montant total"))
+        gap, basis = None, _("non calculable (montant total manquant)")
         revenue = [(name, t) for name, t in (("DMTO", d_tot), ("TVA", t_tot)) if t is not None]
         if s_tot is not None and revenue:
             gap = s_tot.amount_eur - sum(t.amount_eur for _, t in revenue)  # type: ignore[operator]
-            basis = f"dépenses de solidarité ({s_tot.document}) − " + " − ".join(
-                f"{name} ({t.document})" for name, t in revenue
-            )
+            basis = _("dépenses de solidarité ({document}) − {revenue}").format(
+                document=s_tot.document, revenue=" − ".join(f"{name} ({t.document})" for name, t in revenue))
             if len(revenue) < 2:
-                basis += " (" + ("TVA" if d_tot else "DMTO") + " non incluse)"
+                basis += _(" ({revenue} non incluse)").format(revenue="TVA" if d_tot else "DMTO")
         var = Measure.VARIATION
         out.append(ScissorsYear(
             year=year,
@@ -192,7 +193,7 @@ def bp_dm_changes(lines: Iterable[BudgetLine], year: int) -> list[PolicyChange]:
             and abs(bl.amount_eur - implied) < 0.5
         )
         out.append(PolicyChange(
-            year=year, policy=policy, label=POLICY_LABELS[policy], bp_total_eur=bp_total,
+            year=year, policy=policy, label=_(POLICY_LABELS[policy]), bp_total_eur=bp_total,
             dm_variation_eur=dm_var, dm_total_eur=dm_total, implied_before_eur=implied, consistent=consistent,
             before_matches=matches,
             other_changes=tuple(bl for bl in pl if bl.rate_pct is not None or is_year_on_year(bl)),
@@ -272,7 +273,7 @@ def indicators_per_inhabitant(
         rows.append(IndicatorRow(
             id=a.id, scope="site" if a.site_id else "commune", key=a.site_id or a.insee_code,
             insee_code=a.insee_code, period=a.period, indicator=a.indicator,
-            label=INDICATOR_LABELS[a.indicator], value=a.value, precision=a.precision.value,
+            label=_(INDICATOR_LABELS[a.indicator]), value=a.value, precision=a.precision.value,
             population_served=pop, per_inhabitants=(a.value / pop * per) if pop else None,
             missing_populations=missing, source=a.source,
         ))
@@ -361,14 +362,14 @@ def follow_up(
             overdue = next_review < today
         alerts = []
         if expired:
-            alerts.append(f"convention échue le {renewal:%d/%m/%Y}")
+            alerts.append(_("convention échue le {date}").format(date=f"{renewal:%d/%m/%Y}"))
         elif due:
-            alerts.append(f"renouvellement à préparer avant le {renewal:%d/%m/%Y}")
+            alerts.append(_("renouvellement à préparer avant le {date}").format(date=f"{renewal:%d/%m/%Y}"))
         if missing:
-            alerts.append(f"indicateurs {period} manquants : "
-                          + ", ".join(INDICATOR_LABELS[i] for i in missing))
+            alerts.append(_("indicateurs {period} manquants : {indicators}").format(
+                period=period, indicators=", ".join(_(INDICATOR_LABELS[i]) for i in missing)))
         if overdue:
-            alerts.append(f"réunion de suivi en retard (attendue le {next_review:%d/%m/%Y})")
+            alerts.append(_("réunion de suivi en retard (attendue le {date})").format(date=f"{next_review:%d/%m/%Y}"))
         out.append(FollowUp(
             convention_id=c.id, commune=c.commune_name, insee_code=c.commune_insee,
             signature_date=c.signature_date, duration_years=c.duration_years, renewable=c.renewable,
@@ -395,17 +396,17 @@ def scheduled_sites(conventions: Iterable[Convention]) -> list[dict]:
         for n, s in enumerate(c.scheduled_services, start=1):
             flags = []
             if s.opening_hours is None:
-                flags.append("horaires non précisés par la source"
+                flags.append(_("horaires non précisés par la source")
                              + (f" ({s.frequency}, {s.duration})" if s.frequency or s.duration else ""))
             if not s.place:
-                flags.append("lieu non précisé par la source")
+                flags.append(_("lieu non précisé par la source"))
             if s.start:
-                flags.append(f"en service depuis {s.start} : peut déjà figurer au registre")
+                flags.append(_("en service depuis {start} : peut déjà figurer au registre").format(start=s.start))
             out.append({
                 "id": f"{c.id}/{s.kind}-{n}",
                 "name": f"{s.label} – {c.commune_name}",
                 "kind": s.kind,
-                "kind_label": SCHEDULED_KIND_LABELS[s.kind],
+                "kind_label": _(SCHEDULED_KIND_LABELS[s.kind]),
                 "insee_code": c.commune_insee,
                 "opening_hours": s.opening_hours,
                 "hours_given": s.opening_hours is not None,

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from maillage.geo import inner_centre_lonlat, lonlat_to_l93
+from maillage.i18n import _
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import SiteKind
+from maillage.registry.vocab import SiteKind, kind_label
 from maillage.steering.analysis import scheduled_sites
 from maillage.steering.models import Convention
 
@@ -57,26 +58,28 @@ def convention_changes(conventions: Iterable[Convention], snapshot: Snapshot) ->
         kind = SCHEDULED_TO_SITE_KIND.get(site["kind"])
         where = f"{site['name']} ({site['convention_id']})"
         if kind is None:
-            reason = " ; ".join(site["flags"]) or "dispositif mobile"
-            notes.append(f"{where} : non compté dans la couverture ({reason}).")
+            reason = " ; ".join(site["flags"]) or _("dispositif mobile")
+            notes.append(_("{where} : non compté dans la couverture ({reason}).").format(where=where, reason=reason))
             continue
         if site["insee_code"] not in snapshot.communes.index:
-            notes.append(f"{where} : commune {site['insee_code']} absente du registre, non compté.")
+            notes.append(_("{where} : commune {code} absente du registre, non compté.").format(
+                where=where, code=site["insee_code"]))
             continue
         lon, lat = commune_point_lonlat(snapshot, site["insee_code"])
-        name = site["name"] if site["place"] else f"{site['name']} (lieu non précisé : centre de la commune)"
+        name = site["name"] if site["place"] else _("{name} (lieu non précisé : centre de la commune)").format(
+            name=site["name"])
         payload: dict[str, Any] = {"name": name, "kind": kind, "lon": lon, "lat": lat,
                                    "commune_code": site["insee_code"]}  # fmt: skip
         if site["opening_hours"]:
             payload["opening_hours"] = site["opening_hours"]
         changes.append({"op": "add_site", "site_id": f"convention:{site['id']}", "payload": payload})
-        notes.append(f"{where} : compté comme {kind}" + (f" ; {' ; '.join(site['flags'])}." if site["flags"] else "."))
+        notes.append(_("{where} : compté comme « {kind} »").format(where=where, kind=kind_label(kind))
+                     + (f" ; {' ; '.join(site['flags'])}." if site["flags"] else "."))  # the kind's words, not its code
         twin = _site_at(snapshot, lon, lat, kind)
         if twin is not None:
-            notes.append(
-                f"{where} : placé au même point que « {twin} » (déjà au registre, à moins de 50 m de ce point) : "
-                "aucun effet mesurable sur la norme tant que le lieu n'est pas précisé."
-            )
+            notes.append(_("{where} : placé au même point que « {twin} » (déjà au registre, à moins de 50 m de ce "
+                           "point) : aucun effet mesurable sur la norme tant que le lieu n'est pas précisé.").format(
+                where=where, twin=twin))
     return ConventionChanges(changes, notes)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from maillage.i18n import N_, _
 from maillage.textinput import csv_error_reason, nul_reason
 
 from .models import ActivityIndicator, BudgetLine, Convention, ScheduledService, SteeringData
@@ -33,7 +34,7 @@ class SteeringImportError(ValueError):
 
     def __init__(self, errors: list[str]):
         self.errors = list(errors)
-        super().__init__(f"{len(errors)} erreur(s) d'import :\n" + "\n".join(self.errors))
+        super().__init__(_("{n} erreur(s) d'import :").format(n=len(errors)) + "\n" + "\n".join(self.errors))
 
 
 class _FieldError(ValueError):
@@ -52,7 +53,7 @@ def _int_opt(v: str) -> int | None:
     try:
         return int(v)
     except ValueError:
-        raise ValueError(f"entier attendu, lu « {v} »") from None
+        raise ValueError(_("entier attendu, lu « {value} »").format(value=v)) from None
 
 
 def _float_opt(v: str) -> float | None:
@@ -63,14 +64,14 @@ def _float_opt(v: str) -> float | None:
         return float(v)
     except ValueError:
         raise ValueError(
-            f"valeur non numérique « {v} » (attendu : nombre, point décimal, sans espace)"
+            _("valeur non numérique « {value} » (attendu : nombre, point décimal, sans espace)").format(value=v)
         ) from None
 
 
 def _float(v: str) -> float:
     out = _float_opt(v)
     if out is None:
-        raise ValueError("valeur obligatoire")
+        raise ValueError(_("valeur obligatoire"))
     return out
 
 
@@ -80,14 +81,14 @@ def _bool(v: str) -> bool:
         return True
     if low in {"non", "false", "0", "faux", "no"}:
         return False
-    raise ValueError(f"booléen attendu (oui/non), lu « {v.strip()} »")
+    raise ValueError(_("booléen attendu (oui/non), lu « {value} »").format(value=v.strip()))
 
 
 def _date(v: str) -> date:
     try:
         return date.fromisoformat(v.strip())
     except ValueError:
-        raise ValueError(f"date invalide « {v.strip()} » (attendu : AAAA-MM-JJ)") from None
+        raise ValueError(_("date invalide « {value} » (attendu : AAAA-MM-JJ)").format(value=v.strip())) from None
 
 
 def _list(v: str) -> tuple[str, ...]:
@@ -108,13 +109,14 @@ def _scheduled(v: str) -> tuple[ScheduledService, ...]:
                 continue
             key, sep, value = pair.partition("=")
             if not sep:
-                raise ValueError(f"service n°{n} : « {pair.strip()} » n'est pas de la forme clé=valeur")
+                raise ValueError(_("service n°{n} : « {pair} » n'est pas de la forme clé=valeur").format(
+                    n=n, pair=pair.strip()))
             fields[key.strip()] = value.strip()
         try:
             out.append(ScheduledService.model_validate(fields))
         except ValidationError as exc:
             reasons = "; ".join(_reason(e) for e in exc.errors())
-            raise ValueError(f"service n°{n} : {reasons}") from None
+            raise ValueError(_("service n°{n} : {reasons}").format(n=n, reasons=reasons)) from None
     return tuple(out)
 
 
@@ -144,15 +146,15 @@ CONVENTION_SPEC: Spec = {
 
 
 _FR_REASONS: dict[str, str] = {
-    "enum": "valeur inconnue « {input} » (attendu : {expected})",
-    "literal_error": "valeur inconnue « {input} » (attendu : {expected})",
-    "greater_than": "doit être strictement supérieur à {gt}, lu « {input} »",
-    "greater_than_equal": "doit être supérieur ou égal à {ge}, lu « {input} »",
-    "less_than_equal": "doit être inférieur ou égal à {le}, lu « {input} »",
-    "string_pattern_mismatch": "format invalide « {input} »",
-    "string_too_short": "valeur obligatoire",
-    "missing": "valeur obligatoire",
-    "extra_forbidden": "champ inconnu",
+    "enum": N_("valeur inconnue « {input} » (attendu : {expected})"),
+    "literal_error": N_("valeur inconnue « {input} » (attendu : {expected})"),
+    "greater_than": N_("doit être strictement supérieur à {gt}, lu « {input} »"),
+    "greater_than_equal": N_("doit être supérieur ou égal à {ge}, lu « {input} »"),
+    "less_than_equal": N_("doit être inférieur ou égal à {le}, lu « {input} »"),
+    "string_pattern_mismatch": N_("format invalide « {input} »"),
+    "string_too_short": N_("valeur obligatoire"),
+    "missing": N_("valeur obligatoire"),
+    "extra_forbidden": N_("champ inconnu"),
 }
 
 
@@ -162,7 +164,7 @@ def _reason(err: Any) -> str:
     if template:
         try:
             ctx = {k: str(v).replace(" or ", " ou ") for k, v in (err.get("ctx") or {}).items()}
-            return template.format(input=err.get("input"), **ctx)
+            return _(template).format(input=err.get("input"), **ctx)
         except (KeyError, IndexError):
             pass
     return str(err.get("msg", "")).removeprefix("Value error, ")
@@ -208,17 +210,19 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        return [], [f"{filename}:1:-: fichier vide (en-tête attendu : {', '.join(spec)})"]
+        empty = _("fichier vide (en-tête attendu : {columns})").format(columns=", ".join(spec))
+        return [], [f"{filename}:1:-: {empty}"]
     except csv.Error as exc:
         return [], [f"{filename}:1:-: {csv_error_reason(exc)}"]
     for col in spec:
         if spec[col][0] and col not in header:
-            errors.append(f"{filename}:1:{col}: colonne obligatoire absente")
+            errors.append(f"{filename}:1:{col}: " + _("colonne obligatoire absente"))
     for col in header:
         if col not in spec:
-            errors.append(f"{filename}:1:{col}: colonne inconnue (colonnes admises : {', '.join(spec)})")
+            errors.append(f"{filename}:1:{col}: " + _("colonne inconnue (colonnes admises : {columns})").format(
+                columns=", ".join(spec)))
     if len(set(header)) != len(header):
-        errors.append(f"{filename}:1:-: colonne en double dans l'en-tête")
+        errors.append(f"{filename}:1:-: " + _("colonne en double dans l'en-tête"))
     if errors:
         return [], errors
 
@@ -229,7 +233,8 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(header):
-            errors.append(f"{filename}:{row}:-: {len(raw)} cellules pour {len(header)} colonnes")
+            errors.append(f"{filename}:{row}:-: " + _("{cells} cellules pour {columns} colonnes").format(
+                cells=len(raw), columns=len(header)))
             continue
         cells = dict(zip(header, raw, strict=True))
         values: dict[str, Any] = {}
@@ -253,15 +258,16 @@ def parse_csv(text: str, filename: str, spec: Spec, model: type[BaseModel]) -> t
         rid = cells.get("id", "").strip()
         if rid and rid in seen_ids:
             row_errors.append(
-                f"{filename}:{row}:id: identifiant en double « {rid} » (déjà ligne {seen_ids[rid]})"
+                f"{filename}:{row}:id: " + _("identifiant en double « {id} » (déjà ligne {row})").format(
+                    id=rid, row=seen_ids[rid])
             )
         elif rid:
             seen_ids[rid] = row
         errors.extend(row_errors)
     if records and not errors and not text.endswith(("\n", "\r")):  # a cut inside the last field leaves no other trace
         errors.append(
-            f"{filename}:{row}:{header[-1]}: dernière ligne sans retour à la ligne : fichier tronqué ? "
-            "(terminez-le par un retour à la ligne)"
+            f"{filename}:{row}:{header[-1]}: " + _("dernière ligne sans retour à la ligne : fichier tronqué ? "
+                                                   "(terminez-le par un retour à la ligne)")
         )
     return (records if not errors else []), errors
 
@@ -285,7 +291,8 @@ def _gather(sources: Iterable[tuple[str, str | None]]) -> SteeringData:
         errors.extend(errs)
         out[key] = tuple(records)
     if present == 0:
-        errors.append(f"-:0:-: aucun des fichiers {BUDGET_FILE}, {ACTIVITY_FILE}, {CONVENTIONS_FILE} trouvé")
+        errors.append("-:0:-: " + _("aucun des fichiers {files} trouvé").format(
+            files=", ".join((BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE))))
     if errors:
         raise SteeringImportError(errors)
     return SteeringData(**out)
@@ -306,7 +313,7 @@ def load_file(path: str | Path, kind: str) -> list[Any]:
     path = Path(path)
     spec, model = KINDS[kind]
     if not path.is_file():
-        raise SteeringImportError([f"{path.name}:0:-: fichier introuvable"])
+        raise SteeringImportError([f"{path.name}:0:-: " + _("fichier introuvable")])
     records, errors = parse_csv(_read_text(path), path.name, spec, model)
     if errors:
         raise SteeringImportError(errors)
@@ -320,7 +327,7 @@ def load_folder(folder: str | Path) -> SteeringData:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise SteeringImportError([f"{folder}:0:-: dossier introuvable"])
+        raise SteeringImportError([f"{folder}:0:-: " + _("dossier introuvable")])
     names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
     return _gather(
         (n, _read_text(folder / n) if (folder / n).is_file() else None) for n in names
@@ -333,7 +340,8 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SteeringImportError(
-            [f"{path.name}:0:-: pas du texte UTF-8 (octet {exc.start}) : enregistrez le fichier en CSV UTF-8"]
+            [f"{path.name}:0:-: " + _("pas du texte UTF-8 (octet {byte}) : enregistrez le fichier en CSV "
+                                      "UTF-8").format(byte=exc.start)]
         ) from None
 
 

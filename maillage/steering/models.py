@@ -5,7 +5,7 @@ map each one to a SQL table of the registry without reshaping: every field is a 
 become a JSON/ARRAY column or a child table keyed by ``id``.
 
 Amounts are in euros (€), rates in percent (%). French labels for people live in the ``*_LABELS``
-dictionaries; codes stay in English.
+dictionaries, marked for the message catalogue (whoever shows one calls ``_()``); codes stay in English.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from maillage.i18n import N_, _
 
 SOURCE_QUOTE_RE = re.compile(r"«\s*(.*?)\s*»", re.S)
 
@@ -29,10 +31,10 @@ class Document(StrEnum):
 
 
 DOCUMENT_LABELS: dict[str, str] = {
-    "BP": "Budget primitif",
-    "DM": "Décision modificative",
-    "CA": "Compte administratif",
-    "ND": "Document non précisé",
+    "BP": N_("Budget primitif"),
+    "DM": N_("Décision modificative"),
+    "CA": N_("Compte administratif"),
+    "ND": N_("Document non précisé"),
 }
 
 
@@ -41,7 +43,7 @@ class Direction(StrEnum):
     EXPENSE = "expense"
 
 
-DIRECTION_LABELS: dict[str, str] = {"revenue": "Recette", "expense": "Dépense"}
+DIRECTION_LABELS: dict[str, str] = {"revenue": N_("Recette"), "expense": N_("Dépense")}
 
 
 class Measure(StrEnum):
@@ -51,7 +53,7 @@ class Measure(StrEnum):
     VARIATION = "variation"
 
 
-MEASURE_LABELS: dict[str, str] = {"total": "Total", "variation": "Variation"}
+MEASURE_LABELS: dict[str, str] = {"total": N_("Total"), "variation": N_("Variation")}
 
 
 class Precision(StrEnum):
@@ -62,34 +64,34 @@ class Precision(StrEnum):
     MORE_THAN = "more_than"
 
 
-PRECISION_LABELS: dict[str, str] = {"exact": "", "about": "environ", "more_than": "plus de"}
+PRECISION_LABELS: dict[str, str] = {"exact": "", "about": N_("environ"), "more_than": N_("plus de")}
 
 POLICY_LABELS: dict[str, str] = {
-    "solidarites": "Solidarités (budget dédié)",
-    "action_sociale": "Action sociale",
-    "ase": "Aide sociale à l'enfance",
-    "handicap": "Personnes en situation de handicap",
-    "dmto": "DMTO (droits de mutation à titre onéreux)",
-    "tva": "Fraction de TVA",
-    "equipements_sociaux": "Équipements sociaux (pôles sociaux)",
+    "solidarites": N_("Solidarités (budget dédié)"),
+    "action_sociale": N_("Action sociale"),
+    "ase": N_("Aide sociale à l'enfance"),
+    "handicap": N_("Personnes en situation de handicap"),
+    "dmto": N_("DMTO (droits de mutation à titre onéreux)"),
+    "tva": N_("Fraction de TVA"),
+    "equipements_sociaux": N_("Équipements sociaux (pôles sociaux)"),
 }
 SOLIDARITY_POLICIES: tuple[str, ...] = ("solidarites", "action_sociale")
-SECTION_LABELS: dict[str, str] = {"": "non précisée", "fonctionnement": "Fonctionnement",
-                                  "investissement": "Investissement"}
+SECTION_LABELS: dict[str, str] = {"": N_("non précisée"), "fonctionnement": N_("Fonctionnement"),
+                                  "investissement": N_("Investissement")}
 
 INDICATOR_LABELS: dict[str, str] = {
-    "people_received": "Personnes accueillies",
-    "rsa_requests": "Demandes d'allocation RSA traitées",
-    "pmi_acts": "Actes réalisés par la PMI",
-    "pmi_consultations": "Consultations PMI",
-    "social_interviews": "Entretiens sociaux",
+    "people_received": N_("Personnes accueillies"),
+    "rsa_requests": N_("Demandes d'allocation RSA traitées"),
+    "pmi_acts": N_("Actes réalisés par la PMI"),
+    "pmi_consultations": N_("Consultations PMI"),
+    "social_interviews": N_("Entretiens sociaux"),
 }
 
 SCHEDULED_KIND_LABELS: dict[str, str] = {
-    "pmi_permanence": "Permanence PMI",
-    "pmi_centre": "Site PMI",
-    "social_permanence": "Permanence sociale",
-    "mobile_unit": "Dispositif mobile",
+    "pmi_permanence": N_("Permanence PMI"),
+    "pmi_centre": N_("Site PMI"),
+    "social_permanence": N_("Permanence sociale"),
+    "mobile_unit": N_("Dispositif mobile"),
 }
 
 
@@ -134,24 +136,25 @@ class BudgetLine(_Record):
     @classmethod
     def _known_policy(cls, v: str) -> str:
         if v not in POLICY_LABELS:
-            raise ValueError(f"politique inconnue « {v} » (attendu : {', '.join(POLICY_LABELS)})")
+            raise ValueError(_("politique inconnue « {value} » (attendu : {known})").format(
+                value=v, known=", ".join(POLICY_LABELS)))
         return v
 
     @field_validator("section")
     @classmethod
     def _known_section(cls, v: str) -> str:
         if v not in SECTION_LABELS:
-            raise ValueError("section inconnue (attendu : fonctionnement, investissement ou vide)")
+            raise ValueError(_("section inconnue (attendu : fonctionnement, investissement ou vide)"))
         return v
 
     @model_validator(mode="after")
     def _one_value(self) -> BudgetLine:
         if (self.amount_eur is None) == (self.rate_pct is None):
-            raise ValueError("amount_eur|rate_pct: renseigner exactement un des deux")
+            raise ValueError("amount_eur|rate_pct: " + _("renseigner exactement un des deux"))
         if self.measure is Measure.TOTAL and self.amount_eur is None:
-            raise ValueError("amount_eur: un total doit être un montant en euros")
+            raise ValueError("amount_eur: " + _("un total doit être un montant en euros"))
         if self.measure is Measure.TOTAL and self.amount_eur is not None and self.amount_eur < 0:
-            raise ValueError("amount_eur: un total ne peut pas être négatif")
+            raise ValueError("amount_eur: " + _("un total ne peut pas être négatif"))
         return self
 
 
@@ -176,7 +179,8 @@ class ActivityIndicator(_Record):
     @classmethod
     def _known_indicator(cls, v: str) -> str:
         if v not in INDICATOR_LABELS:
-            raise ValueError(f"indicateur inconnu « {v} » (attendu : {', '.join(INDICATOR_LABELS)})")
+            raise ValueError(_("indicateur inconnu « {value} » (attendu : {known})").format(
+                value=v, known=", ".join(INDICATOR_LABELS)))
         return v
 
     @property
@@ -206,7 +210,7 @@ class ScheduledService(BaseModel):
     def _known_kind(cls, v: str) -> str:
         if v not in SCHEDULED_KIND_LABELS:
             kinds = ", ".join(SCHEDULED_KIND_LABELS)
-            raise ValueError(f"type de service inconnu « {v} » (attendu : {kinds})")
+            raise ValueError(_("type de service inconnu « {value} » (attendu : {kinds})").format(value=v, kinds=kinds))
         return v
 
     @field_validator("opening_hours")
@@ -219,7 +223,7 @@ class ScheduledService(BaseModel):
         except ImportError:  # pragma: no cover - dependency of the project
             return v
         if not opening_hours.validate(v):
-            raise ValueError(f"horaires OSM invalides « {v} »")
+            raise ValueError(_("horaires OSM invalides « {value} »").format(value=v))
         return v
 
 
@@ -252,7 +256,7 @@ class Convention(_Record):
     def _known_indicators(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [i for i in v if i not in INDICATOR_LABELS]
         if unknown:
-            raise ValueError(f"indicateur(s) inconnu(s) : {', '.join(unknown)}")
+            raise ValueError(_("indicateur(s) inconnu(s) : {unknown}").format(unknown=", ".join(unknown)))
         return v
 
 

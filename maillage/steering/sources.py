@@ -17,6 +17,8 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
+from maillage.i18n import _
+
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")  # fmt: skip
 WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
@@ -52,10 +54,10 @@ def seed_header(file_name: str, text: str) -> SeedHeader:
             break
     match = DATE_RE.search("\n".join(lines[:30])) or DATE_RE.search(text)
     if match is None:
-        date_fr = "date non précisée"
+        date_fr = _("date non précisée")
     else:
         day, month, year = match.groups()
-        date_fr = f"{int(day)} {month.lower()} " + (year or "(année non précisée)")
+        date_fr = f"{int(day)} {month.lower()} " + (year or _("(année non précisée)"))
     return SeedHeader(file_name, " ".join(title_parts) or file_name, date_fr)
 
 
@@ -86,7 +88,7 @@ def cite(source: str, headers: dict[str, SeedHeader]) -> str:
     if match is None or match["file"] not in headers:
         return source
     h = headers[match["file"]]
-    return f"« {h.title} », communiqué du {h.date_fr} : {match['rest']}"
+    return _("« {title} », communiqué du {date} : {rest}").format(title=h.title, date=h.date_fr, rest=match["rest"])
 
 
 def release_dates(headers: dict[str, SeedHeader]) -> list[date]:

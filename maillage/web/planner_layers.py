@@ -20,7 +20,7 @@ from maillage.csvcells import neutralise
 from maillage.i18n import _
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.snapshot import Snapshot
-from maillage.registry.vocab import KIND_LABELS_FR, SiteKind
+from maillage.registry.vocab import kind_label as vocab_kind_label
 from maillage.web.context import WebContext
 
 CHANGE_OF_OP = {"add_site": "added", "add_mobile_stop": "added", "move_site": "moved", "close_site": "closed"}
@@ -35,10 +35,7 @@ def minutes(value: float) -> float | None:
 
 
 def kind_label(kind: str) -> str:
-    try:
-        return KIND_LABELS_FR[SiteKind(kind)]
-    except ValueError:
-        return kind
+    return vocab_kind_label(kind)
 
 
 def _text(value: Any) -> str | None:

@@ -22,6 +22,7 @@ from maillage.i18n import _
 from maillage.registry.models import WriteLog
 from maillage.web import auth, planner_layers, sessions, workspace
 from maillage.web.context import WebContext
+from maillage.web.planner_messages import planner_messages
 from maillage.web.schemas import (
     AuditOut,
     ChangeIn,
@@ -96,7 +97,7 @@ def workspace_page(request: Request) -> Response:
     if user is None:
         return RedirectResponse("/planner/login", status_code=303)
     return request.app.state.templates.TemplateResponse(
-        request, "planner.html", {"user": user, "csrf_token": csrf_token(request)}
+        request, "planner.html", {"user": user, "csrf_token": csrf_token(request), "messages": planner_messages()}
     )
 
 

@@ -1,21 +1,23 @@
 /* Planner workspace map (Leaflet, no basemap unless the user supplied tiles): cells coloured by time
  * or by gain/loss, communes with their names, sites by kind and by scenario change, a site's
  * isochrone, a scale bar and the legend below the map. Popups are DOM nodes built from data
- * (never HTML strings). Exposes window.PlannerMap for planner.js. */
+ * (never HTML strings). Every word comes from the catalogue (planner-messages.js). Exposes
+ * window.PlannerMap for planner.js. */
 (function () {
   "use strict";
+  var t = window.PlannerMessages.t;
   var BINS = [5, 10, 15, 20, 30, 45, 60];
   var COLOURS = ["#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026"];
   var KIND = {
-    pole_social: { colour: "#08306b", radius: 9, label: "Pôle social" },
-    sst: { colour: "#2171b5", radius: 6, label: "SST, antenne" }, antenne: { colour: "#2171b5", radius: 6 },
-    pmi: { colour: "#4292c6", radius: 5, label: "Centre de PMI" },
-    france_services: { colour: "#6a51a3", radius: 6, label: "France Services" },
-    ccas: { colour: "#807dba", radius: 5, label: "CCAS" }
+    pole_social: { colour: "#08306b", radius: 9, label: t("kinds.pole_social") },
+    sst: { colour: "#2171b5", radius: 6, label: t("kinds.sst") }, antenne: { colour: "#2171b5", radius: 6 },
+    pmi: { colour: "#4292c6", radius: 5, label: t("kinds.pmi") },
+    france_services: { colour: "#6a51a3", radius: 6, label: t("kinds.france_services") },
+    ccas: { colour: "#807dba", radius: 5, label: t("kinds.ccas") }
   };
   var CHANGED = "#ff7f00";
   var SECTOR_COLOURS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9"];
-  var DIFF = { gained: { colour: "#1a9850", label: "gagné : entre dans la norme" }, lost: { colour: "#d73027", label: "perdu : sort de la norme" } };
+  var DIFF = { gained: { colour: "#1a9850", label: t("gained") }, lost: { colour: "#d73027", label: t("lost") } };
   var ISO = { low: "#08519c", high: "#6baed6" };
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
 
@@ -32,9 +34,9 @@
     for (var i = 0; i < BINS.length; i++) { if (m < BINS[i]) { return COLOURS[i]; } }
     return COLOURS[COLOURS.length - 1];
   }
-  function minutes(v) { return v === null ? "hors d'atteinte" : Math.round(v) + " min"; }
+  function minutes(v) { return v === null ? t("unreachable") : t("minutes", { n: Math.round(v) }); }
   function line(list, label, value) {
-    var li = el("li"); li.appendChild(el("strong", label + " : ")); li.appendChild(document.createTextNode(value)); list.appendChild(li);
+    var li = el("li"); li.appendChild(el("strong", t("label", { label: label }))); li.appendChild(document.createTextNode(value)); list.appendChild(li);
   }
   function swatch(colourValue, round, ring) {  // CSSOM styles: allowed by the CSP (no style attribute in markup)
     var s = el("span", null, "swatch" + (round ? " round" : ""));
@@ -92,7 +94,7 @@
     var sectors = {}, n = 0, self = this;
     gj.features.forEach(function (f) {
       var s = f.properties.sector;
-      if (!(s in sectors)) { sectors[s] = { colour: SECTOR_COLOURS[n++ % SECTOR_COLOURS.length], name: f.properties.sector_name || "secteur non renseigné" }; }
+      if (!(s in sectors)) { sectors[s] = { colour: SECTOR_COLOURS[n++ % SECTOR_COLOURS.length], name: f.properties.sector_name || t("sector_unknown") }; }
     });
     this.sectors = sectors;
     if (this.communeLayer) { this.map.removeLayer(this.communeLayer); }
@@ -135,8 +137,9 @@
         options.color = "#444"; options.weight = 2; options.fillColor = "#bdbdbd"; options.fillOpacity = 0.9;
         options.className += " site-closed";
       }
-      var tip = p.name + (p.change === "closed" ? " (fermé dans le scénario)" : p.change === "added" ? " (ajouté)" : p.change === "moved" ? " (déplacé)" : "") +
-        (approx ? " (position approximative)" : "");
+      var tip = p.change === "closed" ? t("tip_closed", { site: p.name }) : p.change === "added" ? t("tip_added", { site: p.name })
+        : p.change === "moved" ? t("tip_moved", { site: p.name }) : p.name;
+      if (approx) { tip = t("tip_approximate", { site: tip }); }
       var m = L.circleMarker(ll, options).bindTooltip(el("span", tip));
       m.on("click", function (e) { L.DomEvent.stopPropagation(e); onClick(p, e.latlng); });
       m.addTo(layer);
@@ -179,12 +182,13 @@
 
   PlannerMap.cellPopup = function (p, standardText, sizeM) {
     var box = el("div", null, "popup");
-    box.appendChild(el("p", "Carreau de " + fmt.format(sizeM) + " m" + (p.commune_name ? " — " + p.commune_name : ""), "popup-title"));
+    box.appendChild(el("p", p.commune_name ? t("cell_title_commune", { size: fmt.format(sizeM), commune: p.commune_name })
+      : t("cell_title", { size: fmt.format(sizeM) }), "popup-title"));
     var ul = el("ul", null, "popup-list");
-    line(ul, "Population", fmt.format(p.population) + " habitant" + (p.population >= 2 ? "s" : ""));
-    line(ul, "Pôle social le plus proche", minutes(p.pole));
-    line(ul, "Antenne ou pôle le plus proche", minutes(p.antenne));
-    line(ul, "Verdict", p.within ? "dans la norme" : "hors de la norme");
+    line(ul, t("population"), t("residents", { n: fmt.format(p.population), count: p.population }));
+    line(ul, t("nearest_pole"), minutes(p.pole));
+    line(ul, t("nearest_antenne"), minutes(p.antenne));
+    line(ul, t("verdict"), p.within ? t("within") : t("outside_standard"));
     box.appendChild(ul);
     // why this cell is outside the standard (text only: it holds site names, anyone's text)
     if (p.why) { box.appendChild(el("p", p.why, "popup-note why")); }
@@ -196,12 +200,12 @@
     var box = el("div", null, "popup");
     box.appendChild(el("p", p.name, "popup-title"));
     var ul = el("ul", null, "popup-list");
-    line(ul, "Type", p.kind_label);
-    line(ul, "Commune", p.commune_name || "non renseignée");
-    line(ul, "Adresse", p.address || "non renseignée");
-    line(ul, "Horaires", p.hours);
-    if (p.change) { line(ul, "Scénario", { added: "site ajouté", moved: "site déplacé", closed: "site fermé" }[p.change]); }
-    if (p.quality === "commune_centroid") { line(ul, "Position", "approximative (centre de la commune)"); }
+    line(ul, t("kind"), p.kind_label);
+    line(ul, t("commune"), p.commune_name || t("not_given"));
+    line(ul, t("address"), p.address || t("not_given"));
+    line(ul, t("hours"), p.hours);
+    if (p.change) { line(ul, t("scenario"), t("site_changes." + p.change)); }
+    if (p.quality === "commune_centroid") { line(ul, t("position"), t("approximate")); }
     box.appendChild(ul);
     return box;
   };
@@ -210,26 +214,26 @@
   PlannerMap.prototype.legend = function (target, options) {
     target.innerHTML = "";
     function group(title, items) {
-      var li = el("li", null, "legend-group"); li.appendChild(el("span", title + " :", "legend-title"));
+      var li = el("li", null, "legend-group"); li.appendChild(el("span", t("legend_group", { title: title }), "legend-title"));
       var ul = el("ul", null, "legend");
       items.forEach(function (item) { var x = el("li"); x.appendChild(item[0]); x.appendChild(document.createTextNode(item[1])); ul.appendChild(x); });
       li.appendChild(ul); target.appendChild(li);
     }
     var kinds = ["pole_social", "sst", "pmi", "france_services", "ccas"].map(function (k) { return [swatch(KIND[k].colour, true), KIND[k].label]; });
-    group("Sites", kinds);
+    group(t("legend_sites"), kinds);
     if (options.scenario) {
-      group("Changements du scénario", [[swatch("#fff", true, CHANGED), "site ajouté (anneau orange)"],
-        [swatch("#fff", true, CHANGED), "site déplacé (anneau orange, trait depuis l'ancienne position)"],
-        [swatch("#bdbdbd", true, "#444"), "site fermé (gris)"]]);
+      group(t("legend_changes"), [[swatch("#fff", true, CHANGED), t("legend_added")],
+        [swatch("#fff", true, CHANGED), t("legend_moved")],
+        [swatch("#bdbdbd", true, "#444"), t("legend_closed")]]);
     }
-    if (options.diff === 0) { group("Différence avec l'existant", [[el("span"), "aucun carreau habité ne change de verdict"]]); }
-    if (options.diff) { group("Différence avec l'existant", [[swatch(DIFF.gained.colour), DIFF.gained.label], [swatch(DIFF.lost.colour), DIFF.lost.label]]); }
+    if (options.diff === 0) { group(t("legend_diff"), [[el("span"), t("legend_no_diff")]]); }
+    if (options.diff) { group(t("legend_diff"), [[swatch(DIFF.gained.colour), DIFF.gained.label], [swatch(DIFF.lost.colour), DIFF.lost.label]]); }
     if (options.sectors) {
       var sectors = this.sectors;
-      group("Secteurs SST", Object.keys(sectors).map(function (k) { return [swatch(sectors[k].colour), sectors[k].name]; }));
+      group(t("legend_sectors"), Object.keys(sectors).map(function (k) { return [swatch(sectors[k].colour), sectors[k].name]; }));
     }
     if (options.isochrone) {
-      group("Zone de « " + options.isochrone + " »", [[swatch(ISO.low), "15 min ou moins"], [swatch(ISO.high), "de 15 à 20 min"]]);
+      group(t("legend_zone", { site: options.isochrone }), [[swatch(ISO.low), t("legend_low")], [swatch(ISO.high), t("legend_high")]]);
     }
   };
 

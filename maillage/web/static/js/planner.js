@@ -1,18 +1,16 @@
 /* Planner workspace: audit map (planner-map.js), communes outside the standard, scenario editor
  * (move / close / add a site, undo a change, apply a proposal), difference with the baseline,
  * mode choice, a site's isochrone, export of the results. Every write sends the session's CSRF
- * token in X-CSRF-Token. */
+ * token in X-CSRF-Token. Every word it shows comes from the catalogue (planner-messages.js). */
 (function () {
   "use strict";
+  var t = window.PlannerMessages.t;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var $ = function (id) { return document.getElementById(id); };
   var state = { scenario: "", cells: null, diff: null, sites: null, base: {}, names: {}, proposals: [], iso: null, standard: "" };
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
   var pct = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1 });
-  var OPS = {
-    move_site: "Déplacer", close_site: "Fermer", add_site: "Ajouter", set_services: "Modifier les services de",
-    set_hours: "Modifier les horaires de", add_mobile_stop: "Ajouter l'arrêt mobile", assign_sector: "Changer le secteur de"
-  };
+  function opLabel(o) { return window.PlannerMessages.has("ops." + o) ? t("ops." + o) : t("op_other"); }
   var view = new window.PlannerMap("audit-map");
 
   function el(tag, text, cls) {
@@ -32,7 +30,7 @@
     options.credentials = "same-origin";
     return fetch("/planner/api" + path, options).then(function (r) {
       return r.json().then(function (body) {
-        if (!r.ok) { throw new Error(typeof body.detail === "string" ? body.detail : "la requête a été refusée (" + r.status + ")."); }
+        if (!r.ok) { throw new Error(typeof body.detail === "string" ? body.detail : t("request_refused", { status: r.status })); }
         return body;
       });
     });
@@ -45,9 +43,9 @@
     return "?" + p.toString();
   }
   function status(text) { $("edit-status").textContent = text; }
-  function fail(e) { status("Erreur : " + e.message); document.body.dataset.ready = "1"; }
+  function fail(e) { status(t("error", { message: e.message })); document.body.dataset.ready = "1"; }
   function cell(text, cls) { var td = el("td", text, cls); return td; }
-  function minutes(v) { return v === null ? "—" : Math.round(v) + " min"; }
+  function minutes(v) { return v === null ? "—" : t("minutes", { n: Math.round(v) }); }
   function signed(v) { return Math.abs(v) < 0.5 ? "0" : (v > 0 ? "+" : "−") + fmt.format(Math.abs(v)); }
 
   function drawCells() {
@@ -83,21 +81,21 @@
     var box = window.PlannerMap.sitePopup(p);
     var actions = el("p", null, "popup-actions");
     if (editing() && p.change !== "closed") {
-      actions.appendChild(button("Choisir ce site", function () { selectSite(p.id); view.closePopup(); }));
+      actions.appendChild(button(t("choose_site"), function () { selectSite(p.id); view.closePopup(); }));
     }
-    if (p.change !== "closed") { actions.appendChild(button("Zone à 15 et 20 min", function () { isochrone(p); })); }
+    if (p.change !== "closed") { actions.appendChild(button(t("zone_button"), function () { isochrone(p); })); }
     box.appendChild(actions);
     view.popup(latlng, box);
   }
   function selectSite(id) {
     $("site").value = id;
     if (op() === "add_site") { document.querySelector("#op-move").checked = true; showFields(); }
-    status("Site choisi : " + $("site").selectedOptions[0].textContent + ".");
+    status(t("site_chosen", { site: $("site").selectedOptions[0].textContent }));
   }
   function placePoint(latlng) {
     $("new-lat").value = latlng.lat.toFixed(5); $("new-lon").value = latlng.lng.toFixed(5);
     view.setPick(latlng);
-    status("Point choisi : " + $("new-lat").value + ", " + $("new-lon").value + ".");
+    status(t("point_chosen", { lat: $("new-lat").value, lon: $("new-lon").value }));
   }
   function resetEditor() {  // after a change is stored: no field keeps the last point or name
     $("new-lat").value = ""; $("new-lon").value = ""; $("new-name").value = "";
@@ -110,16 +108,16 @@
     $("f-point").hidden = o === "close_site";
   }
   function isochrone(p) {
-    status("Calcul de la zone de " + p.name + "…");
+    status(t("zone_computing", { site: p.name }));
     api("/isochrone" + params({ site_id: p.id })).then(function (fc) {
       state.iso = fc; view.drawIsochrone(fc); drawLegend(); view.closePopup();
-      status("Zone de " + p.name + " : " + fc.features.length + " carreaux à 20 min ou moins.");
+      status(t("zone_done", { site: p.name, n: fc.features.length }));
     }).catch(fail);
   }
 
   function showAudit(a) {
     $("share").textContent = pct.format(a.share_within);
-    $("pop-outside").textContent = fmt.format(a.population - a.population_within) + " habitants hors de la norme sur " + fmt.format(a.population) + ".";
+    $("pop-outside").textContent = t("outside", { outside: fmt.format(a.population - a.population_within), population: fmt.format(a.population) });
     $("model").textContent = a.model.join(" ");
     state.standard = a.standard[0] || "";  // the rule itself; the definitions stay under the figures
     var body = document.querySelector("#outside-table tbody");
@@ -135,9 +133,11 @@
     });
   }
   function showCompare(d) {
-    $("compare-summary").textContent = "Scénario : " + signed(d.population_within_delta) +
-      " habitants dans la norme (" + (d.share_within_delta >= 0 ? "+" : "−") + (Math.abs(d.share_within_delta) * 100).toFixed(2).replace(".", ",") +
-      " points) ; " + fmt.format(d.cells_improved) + " carreaux plus proches, " + fmt.format(d.cells_worsened) + " plus loin.";
+    $("compare-summary").textContent = t("compare_summary", {
+      delta: signed(d.population_within_delta),
+      points: (d.share_within_delta >= 0 ? "+" : "−") + (Math.abs(d.share_within_delta) * 100).toFixed(2).replace(".", ","),
+      improved: fmt.format(d.cells_improved), worsened: fmt.format(d.cells_worsened)
+    });
     var body = document.querySelector("#delta-table tbody");
     body.innerHTML = "";
     // the caption promises communes whose population within the standard changes (not only a worst time)
@@ -152,16 +152,20 @@
     $("delta-panel").hidden = false;
   }
   function changeName(c) {
-    if (c.op === "assign_sector") { return c.payload.commune_code; }
-    return c.payload.name || state.names[c.site_id] || "site sans nom";
+    if (c.op === "assign_sector") {  // the commune's name, not its INSEE code
+      var found = (state.communes ? state.communes.features : []).filter(function (f) { return f.properties.code === c.payload.commune_code; });
+      return found.length ? found[0].properties.name : c.payload.commune_code;
+    }
+    return c.payload.name || state.names[c.site_id] || t("unnamed_site");
   }
+  function changeLine(c) { return t("change_line", { op: opLabel(c.op), site: changeName(c) }); }
   function showChanges(s) {
     var list = $("changes");
     list.innerHTML = "";
     (s ? s.changes : []).forEach(function (c) {
       var li = el("li");
-      li.appendChild(el("span", (OPS[c.op] || "Modifier") + " " + changeName(c), "change-text"));
-      li.appendChild(button("Retirer", function () { removeChange(c); }, "secondary small"));
+      li.appendChild(el("span", changeLine(c), "change-text"));
+      li.appendChild(button(t("remove"), function () { removeChange(c); }, "secondary small"));
       list.appendChild(li);
     });
     $("changes-empty").hidden = !!(s && s.changes.length);
@@ -169,7 +173,7 @@
   function removeChange(c) {
     document.body.dataset.ready = "";
     api("/scenarios/" + state.scenario + "/changes/" + c.id, { method: "DELETE" })
-      .then(function () { return refresh("Changement retiré : " + (OPS[c.op] || "Modifier") + " " + changeName(c) + "."); })
+      .then(function () { return refresh(t("change_removed", { change: changeLine(c) })); })
       .catch(fail);
   }
   function exportLinks() {
@@ -183,7 +187,7 @@
       jobs.push(api("/scenarios/" + state.scenario + "/compare?mode=" + $("mode").value));
       jobs.push(api("/scenarios/" + state.scenario));
     }
-    status("Calcul en cours…");
+    status(t("computing"));
     view.closePopup();  // a popup's figures would be those of the previous state
     exportLinks();
     return Promise.all(jobs).then(function (r) {
@@ -201,7 +205,7 @@
       }
       $("klass-diff").disabled = !state.scenario;
       drawCells(); drawSites(); proposalButtons();
-      status(typeof done === "string" ? done : "Carte à jour.");
+      status(typeof done === "string" ? done : t("map_updated"));
       document.body.dataset.ready = "1";
     }).catch(fail);
   }
@@ -209,7 +213,7 @@
     return api("/scenarios").then(function (list) {
       var select = $("scenario");
       select.innerHTML = "";
-      var base = el("option", "Existant (référence)"); base.value = ""; select.appendChild(base);
+      var base = el("option", t("baseline")); base.value = ""; select.appendChild(base);
       list.forEach(function (s) { var opt = el("option", s.name); opt.value = s.id; select.appendChild(opt); });
       if (selectId !== undefined) { select.value = String(selectId); }
     });
@@ -224,41 +228,40 @@
 
   function proposalText(x) {
     // "Antenne de proximité — Boulogne-Billancourt (centre de commune) : +53 540 habitants dans la norme (66,6 % → 69,8 %)"
-    var text = x.new_sites.map(function (n) { return n.name; }).join(" + ");
-    text += " : +" + fmt.format(x.population_gain) + " habitants dans la norme";
+    var sites = x.new_sites.map(function (n) { return n.name; }).join(" + "), gain = fmt.format(x.population_gain);
     if (typeof x.share_within_before === "number" && typeof x.share_within_after === "number") {
-      text += " (" + pct.format(x.share_within_before) + " → " + pct.format(x.share_within_after) + ")";
+      return t("proposal_shares", { sites: sites, gain: gain, before: pct.format(x.share_within_before),
+        after: pct.format(x.share_within_after) });
     }
-    return text;
+    return t("proposal", { sites: sites, gain: gain });
   }
   function proposalButtons() {
     document.querySelectorAll("#proposals button.apply-proposal").forEach(function (b) {
       b.disabled = !state.scenario;
-      b.title = state.scenario ? "" : "Choisissez ou créez d'abord un scénario.";
+      b.title = state.scenario ? "" : t("need_scenario");
     });
   }
   function showProposals(p) {
     var box = $("proposals"); box.innerHTML = "";
-    box.appendChild(el("p", p.available ? (p.proposals.length + " proposition" + (p.proposals.length > 1 ? "s" : "") +
-      " de l'optimiseur sur l'existant, au mode du serveur. « Ajouter au scénario » l'ajoute au scénario affiché pour en voir l'effet.") : p.message));
+    box.appendChild(el("p", p.available ? t("proposals_intro", { n: p.proposals.length }) : p.message));
     if (!p.available) { return; }
     var ol = el("ol", null, "proposal-list");
     p.proposals.forEach(function (x) {
       var li = el("li");
       li.appendChild(el("span", proposalText(x), "change-text"));
       var actions = el("span", null, "actions");
-      actions.appendChild(button("Voir sur la carte", function () {
+      actions.appendChild(button(t("show_on_map"), function () {
         var s = x.new_sites[0], ll = L.latLng(s.lat, s.lon);
         view.map.setView(ll, Math.max(view.map.getZoom(), 13));
         var info = el("div", null, "popup");
         info.appendChild(el("p", s.name, "popup-title"));
-        info.appendChild(el("p", "+" + fmt.format(x.population_gain) + " habitants dans la norme"));
+        info.appendChild(el("p", t("gain_within", { gain: fmt.format(x.population_gain) })));
         view.popup(ll, info);
       }));
-      actions.appendChild(button("Ajouter au scénario", function () {
+      actions.appendChild(button(t("add_to_scenario"), function () {
         document.body.dataset.ready = "";
         api("/scenarios/" + state.scenario + "/proposals/" + x.rank, { method: "POST" })
-          .then(function () { return refresh("Proposition ajoutée au scénario : " + x.new_sites[0].name + "."); }).catch(fail);
+          .then(function () { return refresh(t("proposal_added", { site: x.new_sites[0].name })); }).catch(fail);
       }, "apply-proposal small"));
       li.appendChild(actions);
       ol.appendChild(li);
@@ -270,10 +273,10 @@
   view.map.on("click", function (e) {
     var found = window.PlannerMap.cellAt(state.cells, e.latlng);
     var box = found ? window.PlannerMap.cellPopup(found, state.standard, state.cells.cell_size_m)
-      : el("div", "Aucun habitant recensé ici (carreau vide ou hors du territoire).", "popup");
+      : el("div", t("empty_cell"), "popup");
     if (editing() && op() !== "close_site") {
       var actions = el("p", null, "popup-actions");
-      actions.appendChild(button(op() === "add_site" ? "Placer le nouveau site ici" : "Déplacer le site choisi ici", function () {
+      actions.appendChild(button(op() === "add_site" ? t("place_here") : t("move_here"), function () {
         placePoint(e.latlng); view.closePopup();
       }, "small"));
       box.appendChild(actions);
@@ -288,7 +291,7 @@
     if (state.communes) { view.drawCommunes(state.communes, $("show-sectors").checked); drawLegend(); }
   });
   $("iso-clear").addEventListener("click", function () {
-    state.iso = null; view.drawIsochrone(null); drawLegend(); status("Zone masquée.");
+    state.iso = null; view.drawIsochrone(null); drawLegend(); status(t("zone_hidden"));
     if (view.communeLayer) { view.map.fitBounds(view.communeLayer.getBounds()); }
   });
   document.querySelectorAll('input[name="op"]').forEach(function (r) {
@@ -306,16 +309,16 @@
     if (o !== "add_site") { body.site_id = $("site").value; }
     if (o !== "close_site") {
       body.lon = parseFloat($("new-lon").value.replace(",", ".")); body.lat = parseFloat($("new-lat").value.replace(",", "."));
-      if (isNaN(body.lon) || isNaN(body.lat)) { status("Choisissez d'abord un point : cliquez sur la carte ou saisissez latitude et longitude."); return; }
+      if (isNaN(body.lon) || isNaN(body.lat)) { status(t("need_point")); return; }
     }
-    if (o === "add_site") { body.kind = $("kind").value; body.name = $("new-name").value.trim() || "Nouveau site"; }
+    if (o === "add_site") { body.kind = $("kind").value; body.name = $("new-name").value.trim() || t("new_site"); }
     var what = o === "add_site" ? body.name : $("site").selectedOptions[0].textContent;
     document.body.dataset.ready = "";
     api("/scenarios/" + state.scenario + "/changes", { method: "POST", body: JSON.stringify(body) })
-      .then(function () { resetEditor(); return refresh("Changement enregistré : " + OPS[o] + " " + what + "."); })
+      .then(function () { resetEditor(); return refresh(t("change_saved", { change: t("change_line", { op: opLabel(o), site: what }) })); })
       .catch(fail);
   });
   showFields();
-  api("/proposals").then(showProposals).catch(function (e) { $("proposals").textContent = "Propositions indisponibles : " + e.message; });
+  api("/proposals").then(showProposals).catch(function (e) { $("proposals").textContent = t("proposals_unavailable", { message: e.message }); });
   loadScenarios().then(function () { return setScenario(""); }).catch(fail);
 })();

@@ -172,8 +172,15 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     expect(page.locator(".commune-label", has_text="Boulogne-Billancourt")).to_have_count(1)
     expect(page.locator(".leaflet-control-scale-line")).to_have_text(re.compile(r"^\d+ k?m$"))
     # a site's popup: its name, kind in French, commune, address, hours
-    page.locator("path.site-pg-pole-chatillon").click()
     popup = page.locator(".leaflet-popup-content")
+    for _attempt in range(3):  # a map still settling (zoom animation under load) may hand the click to a cell
+        page.wait_for_selector("#audit-map .leaflet-map-pane:not(.leaflet-zoom-anim)", state="attached")
+        page.locator("path.site-pg-pole-chatillon").click()
+        try:
+            expect(popup).to_contain_text(CHATILLON_POLE, timeout=5_000)
+            break
+        except AssertionError:
+            continue
     expect(popup).to_contain_text(CHATILLON_POLE)
     expect(popup).to_contain_text("Type : Pôle social départemental")
     expect(popup).to_contain_text("Commune : Châtillon")

@@ -163,6 +163,8 @@ def test_scenario_errors_and_site_cards_name_no_internal_code(cli_home: Path) ->
     assert hours.exit_code == 1 and "horaires modifiés : horaires invalides" in hours.output, hours.output
     for text in (outside.output, hours.output):
         assert not re.search(r"\b(add_site|set_hours|move_site|close_site)\b", text), text
+    listed = runner.invoke(app, ["scenario", "list"], env=WIDE).output  # the author in words, not « cli:root »
+    assert "(ligne de commande)" in listed and "cli:" not in listed, listed
     homeless = next((s for s in sites if not s.get("commune_code")), None)
     if homeless is not None:
         card = runner.invoke(app, ["sites", "show", homeless["id"]], env=WIDE).output
@@ -227,6 +229,7 @@ def test_proposed_sectors_and_mobile_stops_read_in_french() -> None:
     text = console.export_text()
     assert "SST 1 — Antony" in text and "−15\u00a0%" in text and "16,0" in text and "solveur : optimal." in text, text
     assert "plan-sst" not in text and "Optimal" not in text
+    assert "Découpage en 1 secteur SST" in text and "1 secteurs" not in text
     mobile = {"unit": "Caravane", "population_reached": 10.0, "threshold_minutes": 15.0,
               "stops": [{"name": "Arrêt", "commune": "Antony", "lon": 2.3, "lat": 48.75, "population_reached": 10.0,
                          "opening_hours": "Mo 09:00-12:30; We,Fr 13:30-17:00"}]}  # fmt: skip
@@ -289,3 +292,20 @@ def test_gtfs_errors_are_french(tmp_path: Path) -> None:
                      for f in ("gtfs.py", "gtfs_fields.py", "gtfs_times.py", "timetable.py"))  # fmt: skip
     for english in ("not found", "duplicate", "unknown route_id", "must be", "required", "is not"):
         assert f'GtfsError("{english}' not in source and f'GtfsError(f"{english}' not in source
+
+
+def test_a_comparison_without_effect_says_so_in_words() -> None:
+    """`maillage compare` of a scenario that changes no one's verdict: « aucun habitant gagné ni perdu », never
+    « +0 gagnés, −0 perdus »."""
+    from rich.console import Console
+
+    from maillage.report.planning import print_compare
+
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 1_000.0,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.5, "population_gained": 0.0,
+            "population_lost": 0.0, "cells_improved": 2, "cells_worsened": 0, "communes": [],
+            "sectors": []}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_compare(diff, console, "Comparaison")
+    text = console.export_text()
+    assert "aucun habitant gagné ni perdu" in text and "+0" not in text and "−0" not in text, text

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli.common import DataOption, DbOption, ShowFormat, actor, emit, fail, progress
-from maillage.i18n import _
+from maillage.i18n import _, ngettext
 from maillage.report.markup import escape, fill
 
 ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
@@ -184,7 +184,8 @@ def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[st
     if method == "sectors":
         from maillage.planning.sectors import design_sectors
 
-        say(_("Découpage en {sectors} secteurs (HiGHS)…").format(sectors=o['sectors']))
+        say(ngettext("Découpage en {sectors} secteur (HiGHS)…", "Découpage en {sectors} secteurs (HiGHS)…",
+                     o["sectors"]).format(sectors=o["sectors"]))
         return design_sectors(
             inputs.snapshot,
             inputs.cells,

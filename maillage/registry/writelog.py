@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from maillage.i18n import _
+
 _ORIGIN: ContextVar[str | None] = ContextVar("maillage_write_origin", default=None)
 
 
@@ -24,6 +26,17 @@ def local_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in some containers
         return "cli"
+
+
+def actor_fr(actor: str | None) -> str:
+    """Who made a change, as a planner reads it: "root (ligne de commande)" for ``cli:root``."""
+    if not actor:
+        return ""
+    if actor == "cli":
+        return _("ligne de commande")
+    if actor.startswith("cli:"):
+        return _("{user} (ligne de commande)").format(user=actor[4:])
+    return actor
 
 
 def local_origin() -> str:

@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from maillage.i18n import N_, _
+from maillage.i18n import N_, _, ngettext
 from maillage.numbers import fr_int as _int
 from maillage.numbers import fr_pct
 from maillage.planning.changes import describe_change
 from maillage.registry.hours_fr import osm_to_french
+from maillage.registry.writelog import actor_fr
 from maillage.report.markup import escape, fill
 from maillage.report.writers import _clean
 
@@ -55,7 +56,7 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
         table.add_column(column)
     for s in scenarios:
         table.add_row(
-            str(s["id"]), *(escape(v) for v in (s["name"], str(len(s["changes"])), s.get("created_by") or "",
+            str(s["id"]), *(escape(v) for v in (s["name"], str(len(s["changes"])), actor_fr(s.get("created_by")),
                                                 s.get("description") or ""))
         )
     console.print(table)
@@ -64,7 +65,10 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
 def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
+    unchanged = not diff["population_gained"] and not diff["population_lost"]
     headline = fill(
+        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; aucun habitant gagné ni "
+          "perdu ; {improved} carreaux rapprochés, {worsened} éloignés.") if unchanged else
         _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; [green]+{gained} gagnés[/], "
           "[red]−{lost} perdus[/] ; {improved} carreaux rapprochés, {worsened} éloignés."),
         before=_int(diff["population_within_baseline"]), after=_int(diff["population_within_scenario"]),
@@ -182,7 +186,9 @@ def sector_rows(result: dict[str, Any]) -> list[list[str]]:
 
 
 def print_sectors(result: dict[str, Any], console: Console) -> None:
-    table = Table(title=_("Découpage en {n} secteurs SST").format(n=result["sectors_count"]), title_justify="left",
+    n = result["sectors_count"]
+    table = Table(title=ngettext("Découpage en {n} secteur SST", "Découpage en {n} secteurs SST", n).format(n=n),
+                  title_justify="left",
                   header_style="bold")  # fmt: skip
     for column in SECTOR_HEADER:
         table.add_column(_(column))

@@ -174,7 +174,9 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
                            _("Norme"), _("Pôle max (min)"), _("Antenne max (min)")],
             }
         )
-    headline = _("+{gained} habitants gagnés, −{lost} perdus ; {before} → {after} dans la norme.").format(
+    unchanged = not diff["population_gained"] and not diff["population_lost"]
+    headline = (_("Aucun habitant gagné ni perdu ; {before} → {after} dans la norme.") if unchanged else
+                _("+{gained} habitants gagnés, −{lost} perdus ; {before} → {after} dans la norme.")).format(
         gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
         before=_pct(diff["share_within_baseline"]), after=_pct(diff["share_within_scenario"]))  # fmt: skip
     notes = [*base.standard.describe_fr(), *base.assumptions, *diff.get("notes", [])]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,11 @@ def install_gettext(env: Any) -> Any:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     return env
+
+
+def label_of(labels: Mapping[Any, str], code: Any) -> str:
+    """``code``'s label in ``labels`` (marked with :func:`N_`), translated; the code itself when it has none.
+
+    StrEnum keys match their plain string codes, so ``label_of(KIND_LABELS_FR, "pmi")`` works.
+    """
+    return _(labels[code]) if code in labels else str(code)

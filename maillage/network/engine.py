@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from maillage.i18n import N_, _
+from maillage.i18n import N_, _, label_of
 
 UNREACHABLE_MINUTES = np.inf
 NO_SITE = -1
@@ -37,7 +37,7 @@ def mode_label(mode: str, unknown: str | None = None) -> str:
 
 def backend_label(backend: str) -> str:
     """How times were computed, in the reader's words (the code itself for an unknown engine)."""
-    return _(BACKEND_LABELS_FR[backend]) if backend in BACKEND_LABELS_FR else backend
+    return label_of(BACKEND_LABELS_FR, backend)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import connected_components
 
 from maillage.cache import cache_dir_default, file_sha256  # callers import both from here too
 from maillage.geo import lonlat_to_l93, working_crs
-from maillage.i18n import N_, _
+from maillage.i18n import N_, _, label_of
 from maillage.progress import Steps
 
 MODES = ("walk", "bike", "car")
@@ -85,7 +85,7 @@ WAY_LABELS_FR: dict[str, str] = {
 
 def way_label(way_class: str) -> str:
     """A way class in the reader's words (the OSM code itself for a class outside the table)."""
-    return _(WAY_LABELS_FR[way_class]) if way_class in WAY_LABELS_FR else way_class
+    return label_of(WAY_LABELS_FR, way_class)
 
 
 # pyrosm network filter per mode. Car keeps service roads (except parking aisles, private and

@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from maillage.geo import lonlat_to_l93
-from maillage.i18n import N_, _
+from maillage.i18n import N_, _, label_of
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.sites import TERRITORY_MARGIN_M
@@ -79,7 +79,7 @@ TEXT_FIELD_LABELS = {"name": N_("nom"), "unit": N_("nom de l'unité mobile"), "s
 
 def op_label(op: str) -> str:
     """A change's kind in the planner's words (the code itself for an unknown one)."""
-    return _(OP_LABELS_FR[op]) if op in OP_LABELS_FR else op
+    return label_of(OP_LABELS_FR, op)
 
 
 class ScenarioError(ValueError):

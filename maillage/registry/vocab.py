@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from maillage.i18n import N_, _
+from maillage.i18n import N_, _, label_of
 
 
 class SiteKind(StrEnum):
@@ -38,7 +38,7 @@ KIND_LABELS_FR: dict[SiteKind, str] = {
 
 def kind_label(kind: str) -> str:
     """A registry kind in the reader's words (the code itself for a kind outside the vocabulary)."""
-    return _(KIND_LABELS_FR[SiteKind(kind)]) if kind in SiteKind._value2member_map_ else str(kind)
+    return label_of(KIND_LABELS_FR, kind)
 
 
 # Labels found in source files → registry kind. Unknown labels are rejected at import.
@@ -90,7 +90,7 @@ SERVICE_LABELS_FR: dict[Service, str] = {
 
 def service_label(code: str) -> str:
     """A service in the reader's words (the code itself for a service outside the vocabulary)."""
-    return _(SERVICE_LABELS_FR[Service(code)]) if code in Service._value2member_map_ else str(code)
+    return label_of(SERVICE_LABELS_FR, code)
 
 
 _POLE = (

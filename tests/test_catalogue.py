@@ -42,7 +42,7 @@ def test_the_source_strings_are_french() -> None:
     # option names (--pole-kinds), values (walk, json), paths, {placeholders} and [markup] stay as typed;
     # the sentences are French
     # and French words spelled as English ones are French in their official names (the CLIC: "centre local …")
-    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|\[/?[a-z ]*\]|centre local d'information|"
+    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|%\(\w+\)s|\[/?[a-z ]*\]|centre local d'information|"
                     r"\b(walk|bike|car|transit|table|json|csv|geojson|html)\b", "", t) for t in texts]  # fmt: skip
     english = [t for t, p in zip(texts, prose, strict=True) if ENGLISH.search(p)]
     assert not english, english[:5]
@@ -408,14 +408,18 @@ def test_every_french_sentence_of_the_domain_is_in_the_catalogue(path: Path) -> 
     assert unmarked_domain(path.read_text(encoding="utf-8"), module) == []
 
 
-# ---- the workspace's scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py) --
+# ---- the pages' scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py for
+# the workspace, maillage/web/public_messages.py for the resident page) -------------------------------------------
 
 STATIC_JS = ROOT / "maillage" / "web" / "static" / "js"
-# the public resident page's script is being reworded elsewhere; it joins the scan once marked
-JS_NOT_YET_MARKED = {"public.js"}
+JS_NOT_YET_MARKED: set[str] = set()  # every script reads its words from the catalogue
 JS_LITERAL = re.compile(r"//[^\n]*|/\*.*?\*/"  # comments, then "…", '…' and `…` literals
                         r"|\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`", re.DOTALL)
 HTTP_WORDS = {"Accept", "Content-Type", "X-CSRF-Token", "GET", "POST", "PUT", "PATCH", "DELETE"}
+KEY_NAMES = {"Enter", "Escape", "ArrowUp", "ArrowDown"}  # KeyboardEvent.key values compared as typed
+# the class names of the pages' stylesheets: a literal made only of them is a class list ("num-marker pole")
+CSS_CLASSES = {c for css in (ROOT / "maillage" / "web" / "static").rglob("*.css")
+               for c in re.findall(r"\.([A-Za-z][\w-]*)", css.read_text(encoding="utf-8"))}  # fmt: skip
 TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+[.,:;!?…]*$")
 
 
@@ -441,8 +445,10 @@ def unmarked_js(source: str, words: set[str]) -> list[str]:
         if not WORD.search(text):
             continue
         tokens = text.split()
+        if len(tokens) > 1 and all(t in CSS_CLASSES for t in tokens):
+            continue  # a list of CSS classes
         phrase = len(tokens) > 1 or text != text.strip()
-        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS for t in tokens)
+        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS | KEY_NAMES for t in tokens)
                 or (phrase and any(t.lower().strip(".,:;!?…()") in words for t in tokens))):  # fmt: skip
             found.append(f"{source.count(chr(10), 0, m.start()) + 1}: {literal[:60]!r}")
     return found
@@ -452,15 +458,24 @@ def _scripts() -> list[Path]:
     return sorted(p for p in STATIC_JS.glob("*.js") if p.name not in JS_NOT_YET_MARKED)
 
 
-@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
-def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path) -> None:
-    """planner.js and planner-map.js hold no French: they read their words (t("key")) from the data block the
-    page renders from ``planner_messages()``, and every key they read exists there."""
+def _page_messages(script: str) -> dict[str, object]:
+    """The words of the page that loads ``script``: the resident page's for public.js, the workspace's otherwise."""
     from maillage.web.planner_messages import planner_messages
+    from maillage.web.public_messages import public_messages
 
+    return public_messages() if script == "public.js" else planner_messages()
+
+
+@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
+def test_every_word_of_the_pages_scripts_comes_from_the_catalogue(path: Path) -> None:
+    """planner.js, planner-map.js and public.js hold no French: they read their words (t("key")) from the data
+    block the page renders from ``planner_messages()`` / ``public_messages()``, and every key they read exists
+    there."""
     source = path.read_text(encoding="utf-8")
     assert unmarked_js(source, catalogue_words()) == []
-    messages = planner_messages()
+    messages = _page_messages(path.name)
+    if path.name == "public.js":  # its keys are also chosen in expressions (t(where)): each one is named in it
+        assert [key for key in messages if f'"{key}"' not in source] == []
     for key in re.findall(r"\bt\(\"([\w.]+)\"", source):
         value: object = messages
         for part in key.rstrip(".").split("."):
@@ -472,8 +487,7 @@ def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path
 NOT_WORDS = {"Gini", "Palma", "SST", "PMI", "France", "Services", "API", "CSV", "GeoJSON", "sha", "maillage", "min"}
 VISIBLE_ATTRIBUTES = re.compile(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"')
 HIDDEN = re.compile(r"<(style|script)\b.*?</\1>|<!--.*?-->", re.DOTALL)
-# the public resident pages are being reworded elsewhere; they join the scan once marked
-NOT_YET_MARKED = {"public.html"}
+NOT_YET_MARKED: set[str] = set()  # every page's text is marked, the resident's page too
 
 
 def _templates() -> list[Path]:
@@ -559,3 +573,30 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip
     assert unmarked_template_text(page) == ["Fermer", "la", "fiche", "Par", "commune"]
+
+
+def test_the_scans_find_what_the_resident_page_kept_outside_the_catalogue() -> None:
+    """The resident's side as it was before it was marked: orientation's answers, public.js and public.html."""
+    orientation = ('message = f"Le code postal {p} couvre plusieurs communes : choisissez la vôtre."\n'  # a message
+                   'return Place(f"{name} (centre de la commune)", code)\n'  # a label built with a word
+                   'message = _("Le code postal {p} couvre plusieurs communes.").format(p=p)\n'  # a message
+                   'return de_fr(name) if name[:1] in "aeiouyéè" else name\n')  # not a listed as-typed literal
+    assert [f.split(":")[0] for f in unmarked_domain(orientation, "orientation/lookup.py")] == ["1", "2", "4"]
+    assert unmarked_domain(orientation.splitlines()[3], "orientation/orient.py") == ["1: 'aeiouyéè'"]
+    hints = ('NEED_HINTS_FR = {Service.PMI: "suivi de grossesse", Service.LOGEMENT: N_("risque d\'expulsion")}\n'
+             '_BOOKING_WORDS = {"oui": "Sur rendez-vous"}\n'  # a French label of a table not named as one
+             '_LOWER_ADDRESS_WORDS = frozenset({"allée", "à"})\n')  # words matched in addresses, never shown
+    assert [f.split(":")[0] for f in unmarked_tables(hints)] == ["1"]
+    assert unmarked_french(hints.splitlines()[1]) == []  # no accent: the table scan's name rule is what catches
+    script = ('status.textContent = "Point choisi " + how + " : " + lat + ", " + lon;\n'
+              'el.setAttribute("aria-label", "Carte des communes.");\n'
+              'status.textContent = "Recherche de votre position…";\n'
+              'choose(e.latlng, "point_on_map"); status.textContent = t(where, { lat: lat, lon: lon });\n'
+              'if (e.key === "Enter") { pin(ll, node, rank === "★" ? "num-marker pole" : "num-marker"); }\n')
+    assert [f.split(":")[0] for f in unmarked_js(script, catalogue_words())] == ["1", "2", "3"]
+    page = ('<legend>Vous venez</legend><input placeholder="ex. : 13 rue Jean-Pierre Timbaud">'
+            "<h2>{{ n }} lieu{{ 'x' if n > 1 }} pour ce besoin</h2>"
+            '<label>{% trans %}Votre besoin{% endtrans %}</label>'
+            '<script type="application/json" id="messages">{{ messages|tojson }}</script>')
+    assert unmarked_template_text(page) == ["ex", "rue", "Jean", "Pierre", "Timbaud", "Vous", "venez", "lieu",
+                                            "pour", "ce", "besoin"]  # fmt: skip

@@ -16,6 +16,7 @@ from maillage.orientation.search import OutsideTerritory, SearchAnswer, UnknownC
 from maillage.registry.vocab import Service, service_label
 from maillage.web.context import WebContext
 from maillage.web.modes import MODE_CHOICES_FR, ModeUnavailable
+from maillage.web.public_messages import public_messages
 from maillage.web.schemas import (
     LAT_RANGE,
     LON_RANGE,
@@ -149,6 +150,7 @@ def public_page(request: Request) -> HTMLResponse:
             "answer": answer,
             "lookup": lookup,
             "errors": errors,
+            "messages": public_messages(),
         },
         status_code=status,
     )

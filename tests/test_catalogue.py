@@ -600,3 +600,58 @@ def test_the_scans_find_what_the_resident_page_kept_outside_the_catalogue() -> N
             '<script type="application/json" id="messages">{{ messages|tojson }}</script>')
     assert unmarked_template_text(page) == ["ex", "rue", "Jean", "Pierre", "Timbaud", "Vous", "venez", "lieu",
                                             "pour", "ce", "besoin"]  # fmt: skip
+
+
+RESIDENT_MO = {  # French source → English: the page's text, its script's words, orientation's sentences
+    "Votre besoin": "Your need",
+    "Point de départ": "Starting point",
+    "colis, épicerie sociale, aide d'urgence": "food parcels, social grocery, emergency aid",
+    "Indiquez une commune, un code postal ou une adresse.": "Type a town, a postcode or an address.",
+}
+
+
+def test_an_english_catalogue_changes_the_resident_page(tmp_path: Path, monkeypatch) -> None:
+    """public.html's text, public.js's words (the JSON data block) and orientation's messages follow a compiled
+    English catalogue; French is unchanged without it."""
+    from types import SimpleNamespace
+
+    from babel.messages.mofile import write_mo
+    from jinja2 import Environment, FileSystemLoader
+
+    from maillage.orientation.lookup import PlaceFinder
+    from maillage.orientation.search import need_hint
+    from maillage.registry.vocab import Service, service_label
+    from maillage.web.app import french_datetime, french_minutes
+    from maillage.web.public_messages import public_messages
+
+    with TEMPLATE.open("rb") as handle:
+        known = {m.id for m in read_po(handle)}
+    assert set(RESIDENT_MO) <= known
+    english = Catalog(locale="en")
+    for source, text in RESIDENT_MO.items():
+        english.add(source, text)
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "maillage.mo").open("wb") as handle:
+        write_mo(handle, english)
+    env = install_gettext(Environment(loader=FileSystemLoader(ROOT / "maillage" / "web" / "templates"),
+                                      autoescape=True))  # fmt: skip
+    env.filters |= {"fr_datetime": french_datetime, "fr_minutes": french_minutes}
+
+    def page() -> str:
+        need = Service.AIDE_ALIMENTAIRE
+        return env.get_template("public.html").render(
+            needs=[{"code": need.value, "label": service_label(need), "hint": need_hint(need)}], modes=[],
+            mode="walk", communes=[], query={}, answer=None, lookup=None, errors=[], messages=public_messages(),
+            request=SimpleNamespace(url=SimpleNamespace(path="/")))  # fmt: skip
+
+    monkeypatch.setenv("MAILLAGE_LOCALE_DIR", str(tmp_path))
+    monkeypatch.setenv("MAILLAGE_LANG", "en")
+    shown = page()
+    assert '<label for="need">Your need</label>' in shown and "food parcels, social grocery" in shown
+    assert '"start_point": "Starting point"' in shown  # the script's word, in the data block
+    assert PlaceFinder({}, {}).find(" ").message_fr == "Type a town, a postcode or an address."
+    monkeypatch.setenv("MAILLAGE_LANG", "fr")
+    shown = page()
+    assert '<label for="need">Votre besoin</label>' in shown and "colis, épicerie sociale" in shown
+    assert PlaceFinder({}, {}).find(" ").message_fr == "Indiquez une commune, un code postal ou une adresse."

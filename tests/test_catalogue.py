@@ -42,7 +42,7 @@ def test_the_source_strings_are_french() -> None:
     # option names (--pole-kinds), values (walk, json), paths, {placeholders} and [markup] stay as typed;
     # the sentences are French
     # and French words spelled as English ones are French in their official names (the CLIC: "centre local …")
-    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|\[/?[a-z ]*\]|centre local d'information|"
+    prose = [re.sub(r"--[\w-]+|`[^`]*`|«[^»]*»|\{[^}]*\}|%\(\w+\)s|\[/?[a-z ]*\]|centre local d'information|"
                     r"\b(walk|bike|car|transit|table|json|csv|geojson|html)\b", "", t) for t in texts]  # fmt: skip
     english = [t for t, p in zip(texts, prose, strict=True) if ENGLISH.search(p)]
     assert not english, english[:5]
@@ -306,9 +306,9 @@ def test_every_french_word_of_the_reports_and_the_web_is_in_the_catalogue(path: 
 # a table of words by its name: every literal with a word in it (dict keys aside: codes) is a label a person reads
 TABLE_NAME = re.compile(r"(_FR|LABELS?)$")
 # vocabularies matched against what people type or what source files say, never shown: they stay as typed
-READ_NOT_SHOWN = {"MONTHS", "WEEKDAYS", "_FILLER", "PERIOD_HOURS", "MODE_WORDS", "SOURCE_KIND_MAP"}
-# the public resident page's domain (maillage/orientation) is being reworded elsewhere; it joins the scan once marked
-TABLES_NOT_YET_MARKED = ["maillage/orientation"]
+READ_NOT_SHOWN = {"MONTHS", "WEEKDAYS", "_FILLER", "PERIOD_HOURS", "MODE_WORDS", "SOURCE_KIND_MAP",
+                  "_LOWER_ADDRESS_WORDS", "ELIDING_LETTERS"}  # fmt: skip
+TABLES_NOT_YET_MARKED: list[str] = []  # every layer's tables are marked (the resident's orientation too)
 REGEX = re.compile(r"^\^|\\[sSdDwWb().?]|\(\?:|\.\*|\(\.\+\)")  # a pattern matched against text, not a text
 
 
@@ -365,8 +365,8 @@ def test_every_label_table_is_marked_for_the_catalogue(path: Path) -> None:
 
 # ---- the domain's sentences: notes, alerts and errors a planner reads, built where the fact is known -----------
 
-# the public resident page's domain (maillage/orientation) is reworded elsewhere; the faces have their own scans
-DOMAIN_LEFT_OUT = ("report/", "web/", "cli/", "orientation/", "i18n.py")
+# the faces have their own scans; the resident's orientation is domain (its answers are built there)
+DOMAIN_LEFT_OUT = ("report/", "web/", "cli/", "i18n.py")
 # French literals of the domain that are not messages, each with its reason (module, literal as written)
 AS_TYPED = {
     ("audit/capacity.py", "'défaut'"): "capacity_origin's code (JSON), compared as typed",
@@ -378,6 +378,9 @@ AS_TYPED = {
     ("steering/models.py", "'«'"): "the quote mark a source is parsed by",
     ("steering/sources.py", "'février'"): "a month read in the seeds",
     ("steering/sources.py", "'décembre'"): "a month read in the seeds",
+    ("orientation/orient.py", "'aeiouyéèêâîô'"): "the letters French elides \"de\" before (chooses a message)",
+    ("orientation/orient.py", "'allée'"): "a word an address writes in lower case, matched in source addresses",
+    ("orientation/orient.py", "'à'"): "a word an address writes in lower case, matched in source addresses",
 }
 
 
@@ -405,14 +408,18 @@ def test_every_french_sentence_of_the_domain_is_in_the_catalogue(path: Path) -> 
     assert unmarked_domain(path.read_text(encoding="utf-8"), module) == []
 
 
-# ---- the workspace's scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py) --
+# ---- the pages' scripts: their words come from the page's JSON data block (maillage/web/planner_messages.py for
+# the workspace, maillage/web/public_messages.py for the resident page) -------------------------------------------
 
 STATIC_JS = ROOT / "maillage" / "web" / "static" / "js"
-# the public resident page's script is being reworded elsewhere; it joins the scan once marked
-JS_NOT_YET_MARKED = {"public.js"}
+JS_NOT_YET_MARKED: set[str] = set()  # every script reads its words from the catalogue
 JS_LITERAL = re.compile(r"//[^\n]*|/\*.*?\*/"  # comments, then "…", '…' and `…` literals
                         r"|\"((?:[^\"\\\n]|\\.)*)\"|'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`", re.DOTALL)
 HTTP_WORDS = {"Accept", "Content-Type", "X-CSRF-Token", "GET", "POST", "PUT", "PATCH", "DELETE"}
+KEY_NAMES = {"Enter", "Escape", "ArrowUp", "ArrowDown"}  # KeyboardEvent.key values compared as typed
+# the class names of the pages' stylesheets: a literal made only of them is a class list ("num-marker pole")
+CSS_CLASSES = {c for css in (ROOT / "maillage" / "web" / "static").rglob("*.css")
+               for c in re.findall(r"\.([A-Za-z][\w-]*)", css.read_text(encoding="utf-8"))}  # fmt: skip
 TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ]+[.,:;!?…]*$")
 
 
@@ -438,8 +445,10 @@ def unmarked_js(source: str, words: set[str]) -> list[str]:
         if not WORD.search(text):
             continue
         tokens = text.split()
+        if len(tokens) > 1 and all(t in CSS_CLASSES for t in tokens):
+            continue  # a list of CSS classes
         phrase = len(tokens) > 1 or text != text.strip()
-        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS for t in tokens)
+        if (FRENCH_HINT.search(text) or any(TITLE_WORD.match(t) and t not in HTTP_WORDS | KEY_NAMES for t in tokens)
                 or (phrase and any(t.lower().strip(".,:;!?…()") in words for t in tokens))):  # fmt: skip
             found.append(f"{source.count(chr(10), 0, m.start()) + 1}: {literal[:60]!r}")
     return found
@@ -449,15 +458,24 @@ def _scripts() -> list[Path]:
     return sorted(p for p in STATIC_JS.glob("*.js") if p.name not in JS_NOT_YET_MARKED)
 
 
-@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
-def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path) -> None:
-    """planner.js and planner-map.js hold no French: they read their words (t("key")) from the data block the
-    page renders from ``planner_messages()``, and every key they read exists there."""
+def _page_messages(script: str) -> dict[str, object]:
+    """The words of the page that loads ``script``: the resident page's for public.js, the workspace's otherwise."""
     from maillage.web.planner_messages import planner_messages
+    from maillage.web.public_messages import public_messages
 
+    return public_messages() if script == "public.js" else planner_messages()
+
+
+@pytest.mark.parametrize("path", _scripts(), ids=lambda p: p.name)
+def test_every_word_of_the_pages_scripts_comes_from_the_catalogue(path: Path) -> None:
+    """planner.js, planner-map.js and public.js hold no French: they read their words (t("key")) from the data
+    block the page renders from ``planner_messages()`` / ``public_messages()``, and every key they read exists
+    there."""
     source = path.read_text(encoding="utf-8")
     assert unmarked_js(source, catalogue_words()) == []
-    messages = planner_messages()
+    messages = _page_messages(path.name)
+    if path.name == "public.js":  # its keys are also chosen in expressions (t(where)): each one is named in it
+        assert [key for key in messages if f'"{key}"' not in source] == []
     for key in re.findall(r"\bt\(\"([\w.]+)\"", source):
         value: object = messages
         for part in key.rstrip(".").split("."):
@@ -469,8 +487,7 @@ def test_every_word_of_the_workspace_scripts_comes_from_the_catalogue(path: Path
 NOT_WORDS = {"Gini", "Palma", "SST", "PMI", "France", "Services", "API", "CSV", "GeoJSON", "sha", "maillage", "min"}
 VISIBLE_ATTRIBUTES = re.compile(r'\b(?:aria-label|alt|title|placeholder)="([^"]*)"')
 HIDDEN = re.compile(r"<(style|script)\b.*?</\1>|<!--.*?-->", re.DOTALL)
-# the public resident pages are being reworded elsewhere; they join the scan once marked
-NOT_YET_MARKED = {"public.html"}
+NOT_YET_MARKED: set[str] = set()  # every page's text is marked, the resident's page too
 
 
 def _templates() -> list[Path]:
@@ -556,3 +573,85 @@ def test_the_scans_find_what_is_outside_the_catalogue() -> None:
             '<p>{% trans %}Produit par maillage{% endtrans %} {{ subtitle }}</p><a aria-label="Fermer la fiche">×</a>'
             '<td>Gini</td>')  # fmt: skip
     assert unmarked_template_text(page) == ["Fermer", "la", "fiche", "Par", "commune"]
+
+
+def test_the_scans_find_what_the_resident_page_kept_outside_the_catalogue() -> None:
+    """The resident's side as it was before it was marked: orientation's answers, public.js and public.html."""
+    orientation = ('message = f"Le code postal {p} couvre plusieurs communes : choisissez la vôtre."\n'  # a message
+                   'return Place(f"{name} (centre de la commune)", code)\n'  # a label built with a word
+                   'message = _("Le code postal {p} couvre plusieurs communes.").format(p=p)\n'  # a message
+                   'return de_fr(name) if name[:1] in "aeiouyéè" else name\n')  # not a listed as-typed literal
+    assert [f.split(":")[0] for f in unmarked_domain(orientation, "orientation/lookup.py")] == ["1", "2", "4"]
+    assert unmarked_domain(orientation.splitlines()[3], "orientation/orient.py") == ["1: 'aeiouyéè'"]
+    hints = ('NEED_HINTS_FR = {Service.PMI: "suivi de grossesse", Service.LOGEMENT: N_("risque d\'expulsion")}\n'
+             '_BOOKING_WORDS = {"oui": "Sur rendez-vous"}\n'  # a French label of a table not named as one
+             '_LOWER_ADDRESS_WORDS = frozenset({"allée", "à"})\n')  # words matched in addresses, never shown
+    assert [f.split(":")[0] for f in unmarked_tables(hints)] == ["1"]
+    assert unmarked_french(hints.splitlines()[1]) == []  # no accent: the table scan's name rule is what catches
+    script = ('status.textContent = "Point choisi " + how + " : " + lat + ", " + lon;\n'
+              'el.setAttribute("aria-label", "Carte des communes.");\n'
+              'status.textContent = "Recherche de votre position…";\n'
+              'choose(e.latlng, "point_on_map"); status.textContent = t(where, { lat: lat, lon: lon });\n'
+              'if (e.key === "Enter") { pin(ll, node, rank === "★" ? "num-marker pole" : "num-marker"); }\n')
+    assert [f.split(":")[0] for f in unmarked_js(script, catalogue_words())] == ["1", "2", "3"]
+    page = ('<legend>Vous venez</legend><input placeholder="ex. : 13 rue Jean-Pierre Timbaud">'
+            "<h2>{{ n }} lieu{{ 'x' if n > 1 }} pour ce besoin</h2>"
+            '<label>{% trans %}Votre besoin{% endtrans %}</label>'
+            '<script type="application/json" id="messages">{{ messages|tojson }}</script>')
+    assert unmarked_template_text(page) == ["ex", "rue", "Jean", "Pierre", "Timbaud", "Vous", "venez", "lieu",
+                                            "pour", "ce", "besoin"]  # fmt: skip
+
+
+RESIDENT_MO = {  # French source → English: the page's text, its script's words, orientation's sentences
+    "Votre besoin": "Your need",
+    "Point de départ": "Starting point",
+    "colis, épicerie sociale, aide d'urgence": "food parcels, social grocery, emergency aid",
+    "Indiquez une commune, un code postal ou une adresse.": "Type a town, a postcode or an address.",
+}
+
+
+def test_an_english_catalogue_changes_the_resident_page(tmp_path: Path, monkeypatch) -> None:
+    """public.html's text, public.js's words (the JSON data block) and orientation's messages follow a compiled
+    English catalogue; French is unchanged without it."""
+    from types import SimpleNamespace
+
+    from babel.messages.mofile import write_mo
+    from jinja2 import Environment, FileSystemLoader
+
+    from maillage.orientation.lookup import PlaceFinder
+    from maillage.orientation.search import need_hint
+    from maillage.registry.vocab import Service, service_label
+    from maillage.web.app import french_datetime, french_minutes
+    from maillage.web.public_messages import public_messages
+
+    with TEMPLATE.open("rb") as handle:
+        known = {m.id for m in read_po(handle)}
+    assert set(RESIDENT_MO) <= known
+    english = Catalog(locale="en")
+    for source, text in RESIDENT_MO.items():
+        english.add(source, text)
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "maillage.mo").open("wb") as handle:
+        write_mo(handle, english)
+    env = install_gettext(Environment(loader=FileSystemLoader(ROOT / "maillage" / "web" / "templates"),
+                                      autoescape=True))  # fmt: skip
+    env.filters |= {"fr_datetime": french_datetime, "fr_minutes": french_minutes}
+
+    def page() -> str:
+        need = Service.AIDE_ALIMENTAIRE
+        return env.get_template("public.html").render(
+            needs=[{"code": need.value, "label": service_label(need), "hint": need_hint(need)}], modes=[],
+            mode="walk", communes=[], query={}, answer=None, lookup=None, errors=[], messages=public_messages(),
+            request=SimpleNamespace(url=SimpleNamespace(path="/")))  # fmt: skip
+
+    monkeypatch.setenv("MAILLAGE_LOCALE_DIR", str(tmp_path))
+    monkeypatch.setenv("MAILLAGE_LANG", "en")
+    shown = page()
+    assert '<label for="need">Your need</label>' in shown and "food parcels, social grocery" in shown
+    assert '"start_point": "Starting point"' in shown  # the script's word, in the data block
+    assert PlaceFinder({}, {}).find(" ").message_fr == "Type a town, a postcode or an address."
+    monkeypatch.setenv("MAILLAGE_LANG", "fr")
+    shown = page()
+    assert '<label for="need">Votre besoin</label>' in shown and "colis, épicerie sociale" in shown
+    assert PlaceFinder({}, {}).find(" ").message_fr == "Indiquez une commune, un code postal ou une adresse."

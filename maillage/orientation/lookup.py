@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from maillage.i18n import _
 from maillage.orientation.suggest import Suggester
 from maillage.registry.geocode import normalise_text
 from maillage.registry.osm_geocode import OsmGeocoder
@@ -67,13 +68,13 @@ class PlaceFinder:
         return self._suggester.suggest(text, limit)
 
     def commune_place(self, code: str) -> Place:
-        return Place(f"{self.names[code]} (centre de la commune)", code)
+        return Place(_("{commune} (centre de la commune)").format(commune=self.names[code]), code)
 
     def find(self, text: str) -> Lookup:
         query = text.strip()
         norm = normalise_text(query)
         if not norm:
-            return Lookup(query, None, message_fr="Indiquez une commune, un code postal ou une adresse.")
+            return Lookup(query, None, message_fr=_("Indiquez une commune, un code postal ou une adresse."))
         postcode = _POSTCODE.search(norm)
         code, rest = self._commune_in(norm)
         if code is None and postcode:
@@ -81,7 +82,8 @@ class PlaceFinder:
             if len(codes) == 1:
                 code = codes[0]
             elif len(codes) > 1:
-                message = f"Le code postal {postcode.group(1)} couvre plusieurs communes : choisissez la vôtre."
+                message = _("Le code postal {postcode} couvre plusieurs communes : choisissez la vôtre.").format(
+                    postcode=postcode.group(1))
                 return Lookup(query, None, [self.commune_place(c) for c in codes], message)
             rest = _POSTCODE.sub(" ", rest).strip()
         if code is None:
@@ -94,9 +96,11 @@ class PlaceFinder:
                 # the commune once: "13 rue … Issy-les-Moulineaux" is not followed by "(Issy-les-Moulineaux)"
                 named = normalise_text(self.names[code]) in norm
                 town = "" if named else f" ({self.names[code]})"
-                label = f"{query}{town}" if precise else f"{rest}, {self.names[code]} (milieu de la voie)"
+                label = f"{query}{town}" if precise else _("{street}, {commune} (milieu de la voie)").format(
+                    street=rest, commune=self.names[code])
                 return Lookup(query, Place(label, code, hit.lon, hit.lat, "adresse" if precise else "voie"))
-            message = f"Adresse « {rest} » introuvable à {self.names[code]} : recherche depuis le centre de la commune."
+            message = _("Adresse « {address} » introuvable à {commune} : recherche depuis le centre de la "
+                        "commune.").format(address=rest, commune=self.names[code])
             return Lookup(query, self.commune_place(code), [], message)
         return Lookup(query, self.commune_place(code))
 
@@ -139,12 +143,14 @@ class PlaceFinder:
             return Lookup(query, self.commune_place(self._by_key[best]))
         if close:
             return Lookup(query, None, [self.commune_place(self._by_key[k]) for k in close[:5]],
-                          f"« {query} » n'est pas une commune connue. Vouliez-vous dire :")  # fmt: skip
+                          _("« {query} » n'est pas une commune connue. Vouliez-vous dire :").format(
+                              query=query))  # fmt: skip
         return Lookup(
             query,
             None,
             [],
-            f"« {query} » : aucune commune, aucun code postal ni aucune adresse du territoire ne correspond.",
+            _("« {query} » : aucune commune, aucun code postal ni aucune adresse du territoire ne correspond.").format(
+                query=query),
         )
 
 

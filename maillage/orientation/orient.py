@@ -15,7 +15,8 @@ from datetime import datetime
 
 import numpy as np
 
-from maillage.network.engine import MODE_LABELS_FR
+from maillage.i18n import N_, _, ngettext
+from maillage.network.engine import mode_label
 from maillage.orientation.search import (
     Opening,
     OriginCell,
@@ -30,11 +31,11 @@ from maillage.orientation.sources import SourceRef, source_refs
 from maillage.orientation.urgent import UrgentNumber, urgent_numbers_for
 from maillage.registry.geocode import normalise_text, parse_address
 from maillage.registry.hours_fr import osm_to_french
-from maillage.registry.vocab import SERVICE_LABELS_FR, Service
+from maillage.registry.vocab import Service, service_label
 
 SECTOR_KINDS = ("pole_social", "sst")
 DEPARTMENT_KINDS = ("pole_social", "sst", "pmi", "antenne")
-NO_ADDRESS_FR = "adresse non communiquée"
+NO_ADDRESS_FR = N_("adresse non communiquée")
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,13 @@ class Orientation:
     notes: list[str] = field(default_factory=list)
 
 
-def de_fr(name: str) -> str:
-    """French "de" with elision: "d'Issy-les-Moulineaux", "de Bagneux"."""
-    return f"d'{name}" if name[:1].lower() in "aeiouyéèêâîô" else f"de {name}"
+ELIDING_LETTERS = "aeiouyéèêâîô"  # French writes "d'" before a name starting with one of these
+
+
+def elides(name: str) -> bool:
+    """French "de" before ``name`` is elided: "d'Issy-les-Moulineaux", "de Bagneux" (each sentence is two messages,
+    so that a translation chooses its own grammar)."""
+    return name[:1].lower() in ELIDING_LETTERS
 
 
 # Sources' English remarks kept in the address field ("rue X (no number in the excerpt)") are for planners.
@@ -106,7 +111,7 @@ _ENGLISH_REMARK = re.compile(
     re.IGNORECASE,
 )
 # the two remarks that tell a resident something, in French
-_REMARKS_FR = {"(announced)": "(ouverture annoncée)", "(temporary)": "(provisoire)"}
+_REMARKS_FR = {"(announced)": N_("(ouverture annoncée)"), "(temporary)": N_("(provisoire)")}
 
 
 def resident_text(text: str | None) -> str | None:
@@ -114,7 +119,7 @@ def resident_text(text: str | None) -> str | None:
     if not text:
         return text
     for english, french in _REMARKS_FR.items():
-        text = text.replace(english, french)
+        text = text.replace(english, _(french))
     return _ENGLISH_REMARK.sub("", text).strip(" ,") or None
 # Planner notes name files and engine options; residents get model_fr instead.
 _PLANNER_NOTE = re.compile(r"\.(?:txt|csv|pbf|zip|geojson)\b|\b(?:supply|the|not|no)\b")
@@ -155,7 +160,7 @@ def address_case(text: str) -> str:
 
 
 def address_fr(site: SiteAnswer) -> str:
-    street = address_case(resident_text(site.address) or NO_ADDRESS_FR)
+    street = address_case(resident_text(site.address) or _(NO_ADDRESS_FR))
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 
@@ -223,18 +228,21 @@ def own_pole(index: SearchIndex, origin: OriginCell, at: datetime) -> tuple[Site
     mine = np.flatnonzero(kinds & served)
     if len(mine):
         j = int(mine[np.argmin(row[mine])])
-        return (
-            site_answer(index, j, origin, at),
-            f"C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants {de_fr(commune)}.",
-        )
+        reason = (_("C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants "
+                    "d'{commune}.") if elides(commune) else
+                  _("C'est le pôle de votre secteur : ses sources indiquent qu'il accueille les habitants "
+                    "de {commune}."))  # fmt: skip
+        return site_answer(index, j, origin, at), reason.format(commune=commune)
     near = np.flatnonzero(kinds & np.isfinite(row))
     if not len(near):
-        return None, "Les données ne connaissent aucun pôle social ni service des solidarités territoriales."
+        return None, _("Les données ne connaissent aucun pôle social ni service des solidarités territoriales.")
     j = int(near[np.argmin(row[near])])
-    return site_answer(index, j, origin, at), (
-        f"Les données n'indiquent pas quel pôle accueille les habitants {de_fr(commune)} : voici le plus proche. "
-        "Appelez-le pour savoir s'il vous reçoit ou vers qui il vous oriente."
-    )
+    reason = (_("Les données n'indiquent pas quel pôle accueille les habitants d'{commune} : voici le plus proche. "
+                "Appelez-le pour savoir s'il vous reçoit ou vers qui il vous oriente.")
+              if elides(commune) else
+              _("Les données n'indiquent pas quel pôle accueille les habitants de {commune} : voici le plus proche. "
+                "Appelez-le pour savoir s'il vous reçoit ou vers qui il vous oriente."))
+    return site_answer(index, j, origin, at), reason.format(commune=commune)
 
 
 def general_contact(index: SearchIndex) -> GeneralContact | None:
@@ -247,7 +255,9 @@ def general_contact(index: SearchIndex) -> GeneralContact | None:
     phone, n = counts.most_common(1)[0]
     if n < 3:
         return None
-    return GeneralContact(phone, n, f"Numéro indiqué pour {n} lieux du Département dans les données.")
+    sentence = ngettext("Numéro indiqué pour {n} lieu du Département dans les données.",
+                        "Numéro indiqué pour {n} lieux du Département dans les données.", n)
+    return GeneralContact(phone, n, sentence.format(n=n))
 
 
 def with_department_phone(card: PlaceCard, contact: GeneralContact | None) -> PlaceCard:
@@ -287,21 +297,19 @@ def orient(
     no_site = None
     contact = None
     if not answer.sites:
-        no_site = (
-            f"Les données ne connaissent aucun lieu pour « {SERVICE_LABELS_FR[need]} » dans le département. "
-            "Votre pôle social peut vous écouter et vous orienter."
-        )
+        no_site = _("Les données ne connaissent aucun lieu pour « {need} » dans le département. "
+                    "Votre pôle social peut vous écouter et vous orienter.").format(need=service_label(need))
         contact = department
     return Orientation(
         need=need.value,
-        need_label=SERVICE_LABELS_FR[need],
+        need_label=service_label(need),
         origin_label=answer.origin_label,
         origin_lon=answer.origin_lon,
         origin_lat=answer.origin_lat,
         commune_code=origin.commune_code,
         at=at,
         mode=index.mode,
-        mode_label=MODE_LABELS_FR.get(index.mode, index.mode),
+        mode_label=mode_label(index.mode),
         model_fr=index.model_fr,
         urgent=urgent_numbers_for(need.value),
         own_pole=pole,

@@ -33,38 +33,45 @@ from opening_hours import OpeningHours
 from scipy.spatial import cKDTree
 
 from maillage.geo import lonlat_to_l93
+from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
 from maillage.orientation.minutes import CellSiteMinutes, DenseMinutes, OnDemandMinutes, site_destinations
 from maillage.population.cells import Cells
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
-    KIND_LABELS_FR,
-    SERVICE_LABELS_FR,
     CoordinateQuality,
     Service,
     SiteKind,
+    kind_label,
     quality_label_fr,
+    service_label,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
 MOBILE_NEAR_MINUTES = 30.0  # a mobile-unit stop is listed when it is this close (or in the same commune)
 MAX_SNAP_M = 1500.0  # a point farther than this from every cell is outside the territory
 
-# Plain words shown under each need, so a resident recognises their situation.
+# Plain words shown under each need, so a resident recognises their situation (N_: shown through need_hint).
 NEED_HINTS_FR: dict[Service, str] = {
-    Service.PMI: "suivi de grossesse, consultations et vaccins du bébé et de l'enfant jusqu'à 6 ans",
-    Service.SANTE_SEXUELLE: "contraception, dépistage, IVG, conseil conjugal",
-    Service.ACCES_AUX_DROITS: "aide pour vos droits et démarches sociales, assistante sociale",
-    Service.RSA_INSERTION: "RSA, accompagnement vers l'emploi",
-    Service.PROTECTION_ENFANCE: "inquiétude pour un enfant, aide éducative",
-    Service.VIOLENCES_FAMILIALES: "violences dans le couple ou la famille (urgence : 17 ou 3919)",
-    Service.LOGEMENT: "risque d'expulsion, impayés de loyer, recherche de logement",
-    Service.AIDE_ALIMENTAIRE: "colis, épicerie sociale, aide d'urgence",
-    Service.DEMARCHES_EN_LIGNE: "aide pour les démarches en ligne (CAF, impôts, ANTS, retraite…)",
-    Service.PERSONNES_AGEES: "information et aide pour les personnes âgées",
-    Service.HANDICAP: "droits et accompagnement liés au handicap",
-    Service.SANTE_FEMMES: "santé des femmes (dépistages, prévention)",
+    Service.PMI: N_("suivi de grossesse, consultations et vaccins du bébé et de l'enfant jusqu'à 6 ans"),
+    Service.SANTE_SEXUELLE: N_("contraception, dépistage, IVG, conseil conjugal"),
+    Service.ACCES_AUX_DROITS: N_("aide pour vos droits et démarches sociales, assistante sociale"),
+    Service.RSA_INSERTION: N_("RSA, accompagnement vers l'emploi"),
+    Service.PROTECTION_ENFANCE: N_("inquiétude pour un enfant, aide éducative"),
+    Service.VIOLENCES_FAMILIALES: N_("violences dans le couple ou la famille (urgence : 17 ou 3919)"),
+    Service.LOGEMENT: N_("risque d'expulsion, impayés de loyer, recherche de logement"),
+    Service.AIDE_ALIMENTAIRE: N_("colis, épicerie sociale, aide d'urgence"),
+    Service.DEMARCHES_EN_LIGNE: N_("aide pour les démarches en ligne (CAF, impôts, ANTS, retraite…)"),
+    Service.PERSONNES_AGEES: N_("information et aide pour les personnes âgées"),
+    Service.HANDICAP: N_("droits et accompagnement liés au handicap"),
+    Service.SANTE_FEMMES: N_("santé des femmes (dépistages, prévention)"),
 }
+
+
+def need_hint(need: Service | str) -> str:
+    """The words shown under a need, in the reader's language (empty for a need without a hint)."""
+    hint = NEED_HINTS_FR.get(Service(need)) if need in Service._value2member_map_ else None
+    return _(hint) if hint else ""
 
 
 class OutsideTerritory(ValueError):
@@ -226,14 +233,14 @@ def model_sentence_fr(description: dict[str, Any], assumptions: list[str]) -> st
         speed = str(description.get("speed_kmh")).replace(".", ",")
         detour = str(description.get("detour_factor")).replace(".", ",")
         return (
-            f"Estimation à vol d'oiseau (aucun plan des rues fourni) : distance en ligne droite × {detour}, "
-            f"à {speed} km/h. Elle ignore la Seine, les voies ferrées et le sens des rues."
-        )
+            _("Estimation à vol d'oiseau (aucun plan des rues fourni) : distance en ligne droite × {detour}, "
+              "à {speed} km/h. Elle ignore la Seine, les voies ferrées et le sens des rues.")
+        ).format(detour=detour, speed=speed)
     if backend == "street":
         # Residents read this: no file name, no English mode code (the planner outputs keep both).
         return (
-            "Temps estimés par les rues et les ponts du plan OpenStreetMap, sans attente aux feux ni "
-            "recherche de stationnement."
+            _("Temps estimés par les rues et les ponts du plan OpenStreetMap, sans attente aux feux ni "
+              "recherche de stationnement.")
         )
     first = assumptions[0] if assumptions else ""
     return first.split(" (")[0] if " (" in first else first
@@ -282,9 +289,9 @@ def origin_cell(
     """The cell of a commune's centre (with the commune's spread) or the cell nearest a point."""
     if commune is not None:
         if commune not in index.commune_centre_cell:
-            raise UnknownCommune(f"commune {commune!r} inconnue du registre")
+            raise UnknownCommune(_("commune {commune} inconnue du registre").format(commune=repr(commune)))
         cell = index.commune_centre_cell[commune]
-        label = origin_label or f"{index.commune_names[commune]} (centre de la commune)"
+        label = origin_label or _("{commune} (centre de la commune)").format(commune=index.commune_names[commune])
         centre = index.cell_lonlat[cell]
         return OriginCell(cell, index.commune_cells[commune], label, commune, float(centre[0]), float(centre[1]))
     if lon is None or lat is None:
@@ -292,10 +299,11 @@ def origin_cell(
     xy = lonlat_to_l93(np.array([lon]), np.array([lat]))[0]
     distance, found = index.cell_tree.query(xy)
     if distance > MAX_SNAP_M:
-        raise OutsideTerritory("ce point est hors du territoire couvert")
+        raise OutsideTerritory(_("ce point est hors du territoire couvert"))
     cell = int(found)
     code = str(index.cells.commune_code[cell])
-    label = origin_label or f"point choisi ({lat:.5f}, {lon:.5f}), {index.commune_names.get(code, '')}"
+    label = origin_label or _("point choisi ({lat}, {lon}), {commune}").format(
+        lat=f"{lat:.5f}", lon=f"{lon:.5f}", commune=index.commune_names.get(code, ""))
     return OriginCell(cell, None, label, code, float(lon), float(lat))
 
 
@@ -325,10 +333,10 @@ def search(
     stops = stops[np.argsort(row[stops], kind="stable")]
     notes = [*index.notes]
     if len(fixed) == 0:
-        notes.append("Aucun lieu du registre n'indique offrir ce service.")
+        notes.append(_("Aucun lieu du registre n'indique offrir ce service."))
     return SearchAnswer(
         need=need.value,
-        need_label=SERVICE_LABELS_FR[need],
+        need_label=service_label(need),
         origin_label=origin.label,
         origin_lon=origin.lon,
         origin_lat=origin.lat,
@@ -365,7 +373,7 @@ def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, da
         id=str(s["id"]),
         name=str(s["name"]),
         kind=str(s["kind"]),
-        kind_label=KIND_LABELS_FR.get(SiteKind(s["kind"]), str(s["kind"])),
+        kind_label=kind_label(str(s["kind"])),
         address=_text(s["address"]),
         postcode=_text(s["postcode"]),
         commune=index.commune_names.get(_text(s["commune_code"]) or ""),
@@ -383,7 +391,7 @@ def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, da
         approximate_position=quality == CoordinateQuality.COMMUNE_CENTROID.value,
         position_label=position_label,
         services=[
-            SERVICE_LABELS_FR.get(Service(v), v) for v in (s["services"] or []) if v in Service._value2member_map_
+            service_label(v) for v in (s["services"] or []) if v in Service._value2member_map_
         ],
         source=str(s["source"]),
         dated_stop=dated,
@@ -392,7 +400,7 @@ def site_answer(index: SearchIndex, j: int, origin: OriginCell, at: datetime, da
 
 
 APPOINTMENT_COLUMN = "booking_required"
-_BOOKING_WORDS = {"oui": "Sur rendez-vous", "non": "Sans rendez-vous"}
+_BOOKING_WORDS = {"oui": N_("Sur rendez-vous"), "non": N_("Sans rendez-vous")}
 
 
 def appointment_notes(
@@ -413,7 +421,7 @@ def appointment_notes(
             for row in reader:
                 words = _BOOKING_WORDS.get((row.get(APPOINTMENT_COLUMN) or "").strip().lower())
                 if words:
-                    out[row["id"]] = words  # the source is listed with the site's sources
+                    out[row["id"]] = _(words)  # the source is listed with the site's sources
     for duplicate, kept in (duplicates or {}).items():
         if duplicate in out and kept not in out:
             out[kept] = out[duplicate]

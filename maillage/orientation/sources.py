@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from maillage.i18n import N_, _
+
 # Repository prefix → the title of what it is (see maillage/data/known_sources.csv for the full record).
 REPOSITORY_TITLES_FR = {
-    "github:okfnfr/dada-france-authorities": "Annuaire de l'administration (Service-Public.fr, 2019)",
-    "github:hapyatila/hapyatila.github.io": "Liste des adresses de PMI (projet personnel, juillet 2025)",
-    "github:anct-carto/france_services": "Liste nationale des France Services (ANCT, 2024)",
+    "github:okfnfr/dada-france-authorities": N_("Annuaire de l'administration (Service-Public.fr, 2019)"),
+    "github:hapyatila/hapyatila.github.io": N_("Liste des adresses de PMI (projet personnel, juillet 2025)"),
+    "github:anct-carto/france_services": N_("Liste nationale des France Services (ANCT, 2024)"),
 }
 
 
@@ -27,12 +29,12 @@ def source_refs(source: str) -> list[SourceRef]:
             continue
         repo = next((t for prefix, t in REPOSITORY_TITLES_FR.items() if part.startswith(prefix)), None)
         if repo:
-            refs.append(SourceRef(repo, None))
+            refs.append(SourceRef(_(repo), None))
         elif part.startswith(("http://", "https://")):
             host = urlparse(part).netloc.removeprefix("www.").removeprefix("m.")
-            refs.append(SourceRef(f"Page du site {host}", part))
+            refs.append(SourceRef(_("Page du site {host}").format(host=host), part))
         elif part.startswith("seed "):
-            refs.append(SourceRef("Communiqué du Département (document archivé)", None))
+            refs.append(SourceRef(_("Communiqué du Département (document archivé)"), None))
         else:
-            refs.append(SourceRef("Fichier de sites fourni avec les données", None))
+            refs.append(SourceRef(_("Fichier de sites fourni avec les données"), None))
     return refs

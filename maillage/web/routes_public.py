@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from maillage.i18n import N_, _
 from maillage.orientation.orient import orient
-from maillage.orientation.search import NEED_HINTS_FR, OutsideTerritory, SearchAnswer, UnknownCommune, search
+from maillage.orientation.search import OutsideTerritory, SearchAnswer, UnknownCommune, need_hint, search
 from maillage.registry.vocab import Service, service_label
 from maillage.web.context import WebContext
 from maillage.web.modes import MODE_CHOICES_FR, ModeUnavailable
+from maillage.web.public_messages import public_messages
 from maillage.web.schemas import (
     LAT_RANGE,
     LON_RANGE,
@@ -58,7 +59,7 @@ def run_search(context: WebContext, params: SearchParams) -> SearchAnswer:
 
 
 def _needs() -> list[dict[str, str]]:
-    return [{"code": s.value, "label": service_label(s), "hint": NEED_HINTS_FR.get(s, "")} for s in Service]
+    return [{"code": s.value, "label": service_label(s), "hint": need_hint(s)} for s in Service]
 
 
 def _page_origin(context: WebContext, query: dict[str, str]) -> tuple[dict[str, Any], Any, list[str]]:
@@ -149,6 +150,7 @@ def public_page(request: Request) -> HTMLResponse:
             "answer": answer,
             "lookup": lookup,
             "errors": errors,
+            "messages": public_messages(),
         },
         status_code=status,
     )

@@ -1,8 +1,10 @@
 /* "Où m'adresser ?" — progressive enhancement of the search form (the page works without it).
  * A Leaflet map without any basemap: commune outlines from /api/communes.geojson (our own data),
- * a click (or Enter on the focused map, which picks its centre) chooses the starting point. */
+ * a click (or Enter on the focused map, which picks its centre) chooses the starting point.
+ * Every word it shows comes from the page's JSON data block (public_messages.py), read with t(). */
 (function () {
   "use strict";
+  var t = window.PlannerMessages ? window.PlannerMessages.t : function (key) { return key; };
   var el = document.getElementById("pick-map");
   var form = document.getElementById("search-form");
   suggestions();
@@ -22,20 +24,20 @@
   }
   map.setView([48.84, 2.24], 11);
   el.setAttribute("tabindex", "0");
-  el.setAttribute("aria-label", "Carte des communes. Flèches pour déplacer, plus et moins pour zoomer, Entrée pour choisir le centre comme point de départ.");
+  el.setAttribute("aria-label", t("map_label"));
   var marker = null;
   var pickLon = parseFloat(lonInput.value), pickLat = parseFloat(latInput.value);
   // Names are data, not markup: Leaflet puts a string tooltip in innerHTML, a node goes in as it is.
   function text(value) { var span = document.createElement("span"); span.textContent = value; return span; }
 
-  function choose(latlng, how) {
+  function choose(latlng, where) {  // where: "point_on_map" or "point_at_centre", the message to show
     var lat = latlng.lat.toFixed(5), lon = latlng.lng.toFixed(5);
     lonInput.value = lon; latInput.value = lat;
     if (originInput) { originInput.value = "point"; }
     if (marker) { marker.setLatLng(latlng); } else {
       marker = L.circleMarker(latlng, { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 }).addTo(map);
     }
-    status.textContent = "Point choisi " + how + " : " + lat + ", " + lon + ". Appuyez sur « Rechercher ».";
+    status.textContent = t(where, { lat: lat, lon: lon });
   }
 
   fetch("/api/communes.geojson").then(function (r) { return r.json(); }).then(function (gj) {
@@ -51,7 +53,7 @@
     }
     if (!isNaN(pickLon) && !isNaN(pickLat)) {
       marker = L.circleMarker([pickLat, pickLon], { radius: 8, color: "#000", weight: 3, fillColor: "#ffd400", fillOpacity: 1 })
-        .bindTooltip(text("Point de départ")).addTo(map);
+        .bindTooltip(text(t("start_point"))).addTo(map);
       map.setView([pickLat, pickLon], 13);
     } else {
       map.fitBounds(bounds);
@@ -59,11 +61,11 @@
     resultsMap(gj);
   });
 
-  map.on("click", function (e) { choose(e.latlng, "sur la carte"); });
+  map.on("click", function (e) { choose(e.latlng, "point_on_map"); });
   el.addEventListener("keydown", function (e) {
     if (e.target === el && (e.key === "Enter" || e.key === " ")) {
       e.preventDefault();
-      choose(map.getCenter(), "au centre de la carte");
+      choose(map.getCenter(), "point_at_centre");
     }
   });
   // Typing in the search box makes it the origin again.
@@ -142,7 +144,7 @@
     if (!button || !form || !navigator.geolocation) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      status.textContent = "Recherche de votre position…";
+      status.textContent = t("locating");
       navigator.geolocation.getCurrentPosition(function (pos) {
         document.getElementById("lon").value = pos.coords.longitude.toFixed(5);
         document.getElementById("lat").value = pos.coords.latitude.toFixed(5);
@@ -150,9 +152,7 @@
         document.getElementById("near").value = "1";
         form.submit();
       }, function (err) {
-        status.textContent = err.code === 1
-          ? "Vous n'avez pas autorisé la localisation. Tapez votre adresse, votre commune ou votre code postal."
-          : "Votre position n'a pas pu être trouvée. Tapez votre adresse, votre commune ou votre code postal.";
+        status.textContent = t(err.code === 1 ? "position_refused" : "position_unknown");
       }, { timeout: 15000, maximumAge: 60000 });
     });
   }

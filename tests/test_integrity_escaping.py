@@ -198,7 +198,7 @@ def test_planner_pages_keep_hostile_text_as_text(hostile_client: TestClient) -> 
     workspace = hostile_client.get("/planner")
     assert workspace.status_code == 200
     assert_inert(workspace.text)
-    # the scripts' words: JSON escaped by tojson (no "<" can close the block), read by planner-messages.js
+    # the scripts' words: JSON escaped by tojson (no "<" can close the block), read by messages.js
     block = re.search(r'<script type="application/json" id="messages">(.*?)</script>', workspace.text, re.DOTALL)
     assert block and "<" not in block.group(1) and json.loads(block.group(1))["ops"]["move_site"] == "Déplacer"
     steering = hostile_client.get("/planner/steering")

@@ -2,7 +2,7 @@
 
 The page carries them as a JSON data block (``<script type="application/json" id="messages">``, escaped by
 jinja2's ``tojson``; a data block runs nothing, so the CSP ``script-src 'self'`` holds); the scripts read every
-word they show from it (``planner-messages.js``) and keep no French of their own. Placeholders are named, as in
+word they show from it (``messages.js``) and keep no French of their own. Placeholders are named, as in
 the rest of the catalogue (``{site}``), and filled by the script after translation. A plural is a pair: the
 form for one and the form for many, the script choosing with the interface language's rule (French: 0 and 1
 take the singular).

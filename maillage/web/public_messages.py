@@ -3,7 +3,7 @@
 The same mechanism as the planner workspace (:mod:`maillage.web.planner_messages`): the page carries them as a
 JSON data block (``<script type="application/json" id="messages">``, escaped by jinja2's ``tojson``; a data block
 runs nothing, so the CSP ``script-src 'self'`` holds), and the script reads every word it shows through the shared
-reader ``planner-messages.js`` (``t(key, values)``, named placeholders filled after translation). The page itself
+reader ``messages.js`` (``t(key, values)``, named placeholders filled after translation). The page itself
 works without JavaScript: these are only the words of its enhancements (the map, « Autour de moi »).
 """
 

@@ -1,11 +1,11 @@
 /* Planner workspace map (Leaflet, no basemap unless the user supplied tiles): cells coloured by time
  * or by gain/loss, communes with their names, sites by kind and by scenario change, a site's
  * isochrone, a scale bar and the legend below the map. Popups are DOM nodes built from data
- * (never HTML strings). Every word comes from the catalogue (planner-messages.js). Exposes
+ * (never HTML strings). Every word comes from the catalogue (messages.js). Exposes
  * window.PlannerMap for planner.js. */
 (function () {
   "use strict";
-  var t = window.PlannerMessages.t;
+  var t = window.Messages.t;
   var BINS = [5, 10, 15, 20, 30, 45, 60];
   var COLOURS = ["#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#a50026"];
   var KIND = {

@@ -1,16 +1,16 @@
 /* Planner workspace: audit map (planner-map.js), communes outside the standard, scenario editor
  * (move / close / add a site, undo a change, apply a proposal), difference with the baseline,
  * mode choice, a site's isochrone, export of the results. Every write sends the session's CSRF
- * token in X-CSRF-Token. Every word it shows comes from the catalogue (planner-messages.js). */
+ * token in X-CSRF-Token. Every word it shows comes from the catalogue (messages.js). */
 (function () {
   "use strict";
-  var t = window.PlannerMessages.t;
+  var t = window.Messages.t;
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var $ = function (id) { return document.getElementById(id); };
   var state = { scenario: "", cells: null, diff: null, sites: null, base: {}, names: {}, proposals: [], iso: null, standard: "" };
   var fmt = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
   var pct = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1 });
-  function opLabel(o) { return window.PlannerMessages.has("ops." + o) ? t("ops." + o) : t("op_other"); }
+  function opLabel(o) { return window.Messages.has("ops." + o) ? t("ops." + o) : t("op_other"); }
   var view = new window.PlannerMap("audit-map");
 
   function el(tag, text, cls) {

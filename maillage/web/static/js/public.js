@@ -4,7 +4,7 @@
  * Every word it shows comes from the page's JSON data block (public_messages.py), read with t(). */
 (function () {
   "use strict";
-  var t = window.PlannerMessages ? window.PlannerMessages.t : function (key) { return key; };
+  var t = window.Messages ? window.Messages.t : function (key) { return key; };
   var el = document.getElementById("pick-map");
   var form = document.getElementById("search-form");
   suggestions();

@@ -1,7 +1,7 @@
-/* The workspace's words, from the message catalogue: the page carries them as a JSON data block
+/* A page's words, from the message catalogue: the page carries them as a JSON data block
  * (<script type="application/json" id="messages">, rendered by the server from its catalogue; a data
- * block runs nothing). No script of the workspace holds a word of its own: planner-map.js and planner.js
- * read them here. t(key, values) fills the named {placeholders}; a key naming a pair {one, other} is a
+ * block runs nothing). No script holds a word of its own: planner-map.js, planner.js (the workspace)
+ * and public.js (the resident page) read them here. t(key, values) fills the named {placeholders}; a key naming a pair {one, other} is a
  * plural, chosen by values.n (the interface's rule, as the server's: 0 and 1 take the singular). */
 (function () {
   "use strict";
@@ -26,5 +26,5 @@
   }
   // the word for a code in a table of words (ops, kinds, site_changes), or undefined when unknown
   function has(key) { return lookup(key) !== key; }
-  window.PlannerMessages = { t: t, has: has };
+  window.Messages = { t: t, has: has };
 })();

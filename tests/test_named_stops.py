@@ -49,3 +49,22 @@ def test_generic_names_remarks_and_scattered_stops_place_nothing() -> None:
     assert stops.locate("place de la Mairie, près de la Gare", "92002") is None
     assert stops.locate("centre Pasteur", "92002") is None
     assert stops.locate("bâtiment B (not stored in the excerpts)", "92002") is None  # remarks are not read
+
+
+def test_stops_read_from_a_feed_skip_unreadable_coordinates(tmp_path) -> None:
+    """A stops.txt with a blank and a garbled coordinate: those stops are left out, the others placed."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "stops.txt").write_text(
+        "stop_id,stop_name,stop_lat,stop_lon\n"
+        "a,La Croix de Berny,48.762684,2.302959\n"
+        "b,Les Courtilles,,2.28\n"
+        "c,Pasteur Nord,quarante-huit,2.3\n",
+        encoding="utf-8",
+    )
+    xy = lonlat_to_l93(np.array([2.302959]), np.array([48.762684]))[0]
+    polygons = {"92002": shapely.Point(xy).buffer(1_000)}
+    stops = StopNames.from_feeds([feed], polygons)
+    assert stops is not None and stops.source == "feed/stops.txt"
+    assert stops.locate("La Croix de Berny", "92002") is not None
+    assert stops.locate("Les Courtilles", "92002") is None and stops.locate("Pasteur Nord", "92002") is None

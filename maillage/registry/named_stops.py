@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from maillage.geo import l93_to_lonlat, lonlat_to_l93
@@ -120,8 +121,9 @@ class StopNames:
                 continue  # a broken feed is reported by the transit engine, not here
             if stops is None or not len(stops):
                 continue
-            lon = np.asarray(stops["stop_lon"].str.strip().replace("", "nan"), dtype=float)
-            lat = np.asarray(stops["stop_lat"].str.strip().replace("", "nan"), dtype=float)
+            # a blank or unreadable coordinate leaves that stop out (the transit engine reports bad rows)
+            lon = pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy(dtype=float)
+            lat = pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy(dtype=float)
             ok = np.isfinite(lon) & np.isfinite(lat)
             xy = lonlat_to_l93(lon[ok], lat[ok])
             stop_names = stops["stop_name"].to_numpy()[ok]

@@ -70,6 +70,23 @@ def test_another_language_is_a_translation_not_a_rewrite(tmp_path: Path) -> None
 
 LIEUX = ("{n} lieu pour ce besoin, du plus proche au plus loin :",
          "{n} lieux pour ce besoin, du plus proche au plus loin :")  # fmt: skip
+def write_english_mo(folder: Path, messages: dict) -> None:
+    """An English ``folder/en/LC_MESSAGES/maillage.mo`` of ``messages`` (French source → English), after checking
+    that every source is a message of the catalogue, not an invented one."""
+    from babel.messages.mofile import write_mo
+
+    with TEMPLATE.open("rb") as handle:
+        known = {m.id for m in read_po(handle)}
+    assert set(messages) <= known  # sources of the catalogue, not invented ones
+    english = Catalog(locale="en")
+    for source, text in messages.items():
+        english.add(source, text)
+    target = folder / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "maillage.mo").open("wb") as handle:
+        write_mo(handle, english)
+
+
 ENGLISH_MO = {  # French source → English, one of each kind: a CLI message, a report's words, a plural
     "--role : planner ou admin": "--role: planner or admin",
     "Hypothèses et notes": "Assumptions and notes",
@@ -80,21 +97,11 @@ ENGLISH_MO = {  # French source → English, one of each kind: a CLI message, a 
 def test_an_english_catalogue_changes_messages_reports_and_plurals(tmp_path: Path, monkeypatch) -> None:
     """A compiled .mo, alone in its folder: the CLI's error line, a report's heading and the plural rule of the
     language (English: 0 places; French: 0 lieu) all follow it; French is unchanged."""
-    from babel.messages.mofile import write_mo
 
     from maillage.i18n import ngettext
     from maillage.report.templating import environment
 
-    with TEMPLATE.open("rb") as handle:
-        known = {m.id for m in read_po(handle)}
-    assert set(ENGLISH_MO) <= known  # sources of the catalogue, not invented ones
-    english = Catalog(locale="en")
-    for source, text in ENGLISH_MO.items():
-        english.add(source, text)
-    folder = tmp_path / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with (folder / "maillage.mo").open("wb") as handle:
-        write_mo(handle, english)
+    write_english_mo(tmp_path, ENGLISH_MO)
     env = {**os.environ, "MAILLAGE_LANG": "en", "MAILLAGE_LOCALE_DIR": str(tmp_path)}
     for lang, expected in (("en", "--role: planner or admin"), ("fr", "--role : planner ou admin")):
         command = [sys.executable, "-m", "maillage", "user", "add", "x", "--role", "chef"]
@@ -615,7 +622,6 @@ def test_an_english_catalogue_changes_the_resident_page(tmp_path: Path, monkeypa
     English catalogue; French is unchanged without it."""
     from types import SimpleNamespace
 
-    from babel.messages.mofile import write_mo
     from jinja2 import Environment, FileSystemLoader
 
     from maillage.orientation.lookup import PlaceFinder
@@ -624,16 +630,7 @@ def test_an_english_catalogue_changes_the_resident_page(tmp_path: Path, monkeypa
     from maillage.web.app import french_datetime, french_minutes
     from maillage.web.public_messages import public_messages
 
-    with TEMPLATE.open("rb") as handle:
-        known = {m.id for m in read_po(handle)}
-    assert set(RESIDENT_MO) <= known
-    english = Catalog(locale="en")
-    for source, text in RESIDENT_MO.items():
-        english.add(source, text)
-    folder = tmp_path / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with (folder / "maillage.mo").open("wb") as handle:
-        write_mo(handle, english)
+    write_english_mo(tmp_path, RESIDENT_MO)
     env = install_gettext(Environment(loader=FileSystemLoader(ROOT / "maillage" / "web" / "templates"),
                                       autoescape=True))  # fmt: skip
     env.filters |= {"fr_datetime": french_datetime, "fr_minutes": french_minutes}

@@ -61,8 +61,9 @@ UNKNOWN_FR = {"commune": N_("commune « {text} » inconnue"), "kind": N_("type d
               "service": N_("service « {text} » inconnu"), "site": N_("site « {text} » inconnu")}  # fmt: skip
 
 
-def _suggest(text: str, known: Sequence[str], what: str) -> str:
-    close = _close(text, known)
+def _suggest(text: str, known: Sequence[str], what: str, close: list[str] | None = None) -> str:
+    """« … inconnu », with the close names (``close``: already looked for, else looked for here)."""
+    close = _close(text, known) if close is None else close
     hint = _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
     return _(UNKNOWN_FR[what]).format(text=text) + hint
 
@@ -129,8 +130,9 @@ def find_site(sites: pd.DataFrame, commune_names: Mapping[str, str], site_id: st
     if len(match) >= 1:
         return _row(match.iloc[0], commune_names)
     known = [str(i) for i in sites["id"]]
-    message = _suggest(site_id, known, "site")
-    if not _close(site_id, known):  # no close id: perhaps part of a name
+    close = _close(site_id, known)
+    message = _suggest(site_id, known, "site", close)
+    if not close:  # no close id: perhaps part of a name
         named = [f"{r.name} ({r.id})" for _row_id, r in sites.iterrows() if fold(site_id) in fold(str(r["name"]))][:3]
         if named:
             message += _(" ; sites dont le nom contient ce texte : {names}").format(names=" ; ".join(named))

@@ -136,11 +136,11 @@ class PlaceFinder:
                 if words and difflib.SequenceMatcher(None, words[-1], k.split()[0]).ratio() >= NAME_SIMILARITY
             ]
         close = list(dict.fromkeys(close))
-        ratios = sorted((difflib.SequenceMatcher(None, norm, k).ratio() for k in close), reverse=True)
+        scored = sorted(((difflib.SequenceMatcher(None, norm, k).ratio(), k) for k in close), reverse=True)
+        ratios = [ratio for ratio, _key in scored]
         if ratios and ratios[0] >= SURE_SIMILARITY and (len(ratios) == 1 or ratios[0] - ratios[1] >= SURE_MARGIN):
             # one name clearly nearest ("boiscolombes": Bois-Colombes 0.96, Colombes 0.80): no question to ask
-            best = max(close, key=lambda k: difflib.SequenceMatcher(None, norm, k).ratio())
-            return Lookup(query, self.commune_place(self._by_key[best]))
+            return Lookup(query, self.commune_place(self._by_key[scored[0][1]]))
         if close:
             return Lookup(query, None, [self.commune_place(self._by_key[k]) for k in close[:5]],
                           _("« {query} » n'est pas une commune connue. Vouliez-vous dire :").format(

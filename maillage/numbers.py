@@ -24,3 +24,8 @@ def fr_pct(share: float | None, digits: int = 1) -> str:
 def fr_decimal(value: float | None, digits: int = 2) -> str:
     """A decimal with a French comma (``0,39``); ``—`` for a missing or non-finite value."""
     return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}".replace(".", ",")
+
+
+def fr_number(value: float) -> str:
+    """A parameter as typed, with a French comma: ``4,8`` km/h, ``1,3``, ``15`` (shortest form, ``:g``)."""
+    return f"{value:g}".replace(".", ",")

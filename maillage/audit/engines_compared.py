@@ -11,7 +11,7 @@ import pandas as pd
 
 from maillage.audit.guarantee import AuditResult
 from maillage.i18n import _
-from maillage.numbers import fr_pct
+from maillage.numbers import fr_decimal, fr_pct
 
 __all__ = ["crowfly_comparison", "crowfly_comparison_note"]
 
@@ -21,7 +21,7 @@ def _pct(share: float) -> str:
 
 
 def _points(share: float) -> str:
-    return _("{n} points").format(n=f"{share * 100:.1f}".replace(".", ","))
+    return _("{n} points").format(n=fr_decimal(share * 100, 1))
 
 
 def crowfly_comparison(street: AuditResult, crowfly: AuditResult) -> pd.DataFrame:

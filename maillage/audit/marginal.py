@@ -180,7 +180,7 @@ def director_rows(value: MarginalValue | None, proposals: Sequence[dict[str, Any
                 "Habitants": f"+{fr_int(v.get('residents_newly_within', p.get('population_gain', 0)))}",
                 "Détail": _("−{minutes} min pour {n} rapprochés").format(
                     minutes=f"{v.get('minutes_saved_mean_per_resident_closer', 0):.1f}".replace(".", ","),
-                    n=fr_int(v.get("residents_closer", 0)).replace(".", ",")),
+                    n=fr_int(v.get("residents_closer", 0))),
             }
         )
     if value is not None:

@@ -17,10 +17,7 @@ from scipy.spatial import cKDTree
 
 from maillage.i18n import N_, _
 from maillage.network.engine import Destinations, NearestSites, mode_label
-
-
-def _decimal(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+from maillage.numbers import fr_number
 
 
 @dataclass(frozen=True)
@@ -81,6 +78,6 @@ class CrowFlyEngine:
         return [  # French only: the English facts are in describe()
             _("Temps « à vol d'oiseau » ({mode}) : distance en ligne droite × {detour} ÷ {speed} km/h. Ignore la "
               "Seine, les voies ferrées et le sens des rues ({source}).").format(
-                mode=mode_label(self.mode), detour=_decimal(p.detour_factor), speed=_decimal(p.speed_kmh),
+                mode=mode_label(self.mode), detour=fr_number(p.detour_factor), speed=fr_number(p.speed_kmh),
                 source=_(p.source)),
         ]

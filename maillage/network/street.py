@@ -35,6 +35,7 @@ from maillage.i18n import _
 from maillage.network.engine import NO_SITE, Destinations, NearestSites, mode_label
 from maillage.network.node_tree import node_tree
 from maillage.network.osm_graph import StreetGraph, StreetGraphError, load_street_graph, speed_table, way_label
+from maillage.numbers import fr_number
 
 __all__ = [
     "SearchGraph",
@@ -432,7 +433,7 @@ class StreetEngine:
 
     def assumptions(self) -> list[str]:
         meta, s = self.graph.metadata, self.speeds_kmh
-        speeds = ", ".join(f"{way_label(k)} {_kmh(v)}" for k, v in s.items() if k != "access")
+        speeds = ", ".join(f"{way_label(k)} {fr_number(v)}" for k, v in s.items() if k != "access")
         source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
         # French only: planners read these lines; the English facts are in describe() and the logs
         lines = [
@@ -440,7 +441,7 @@ class StreetEngine:
               "{speeds}.").format(mode=mode_label(self.mode), source=source, speeds=speeds),
             _("Trajet à pied à {speed} km/h, en ligne droite, entre chaque point (carreau, site) et le nœud du "
               "réseau le plus proche ; au-delà de {snap} m, le point est déclaré injoignable.").format(
-                speed=_kmh(s["access"]), snap=f"{self.max_snap_m:g}"),
+                speed=fr_number(s["access"]), snap=f"{self.max_snap_m:g}"),
         ]
         if self.mode == "walk":
             lines.append(_("Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont "
@@ -453,10 +454,6 @@ class StreetEngine:
                            "maximale autorisée ; ni recherche de stationnement."))
         return lines
 
-
-def _kmh(value: float) -> str:
-    """A speed as French readers write it: ``4,8``, ``15``."""
-    return f"{value:g}".replace(".", ",")
 
 
 def street_engine(mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0) -> StreetEngine:

@@ -34,10 +34,7 @@ from maillage.network.profiles import StopProfiles, backward_profiles, evaluate_
 from maillage.network.raptor import INF, forward
 from maillage.network.street_walk import StreetWalk, street_footpaths
 from maillage.network.timetable import WALK, Timetable, WalkParameters, default_date, load_timetable
-
-
-def _decimal(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+from maillage.numbers import fr_number
 
 
 def parse_hhmm(text: str) -> int:
@@ -258,10 +255,10 @@ class TransitEngine:
             reach = self.walk.seconds(np.array([w.max_access_m, w.footpath_m])) / 60
             return _("Marche par les rues d'OpenStreetMap à {speed} km/h : arrêts accessibles en {access} min au "
                      "plus, correspondances à pied en {transfer} min au plus ou selon transfers.txt.").format(
-                speed=_decimal(w.speed_kmh), access=f"{reach[0]:.0f}", transfer=f"{reach[1]:.0f}")
+                speed=fr_number(w.speed_kmh), access=f"{reach[0]:.0f}", transfer=f"{reach[1]:.0f}")
         return _("Marche : distance à vol d'oiseau × {detour} à {speed} km/h ; arrêts accessibles jusqu'à {access} "
                  "m ; correspondances à pied jusqu'à {transfer} m ou selon transfers.txt.").format(
-            detour=_decimal(w.detour_factor), speed=_decimal(w.speed_kmh), access=f"{w.max_access_m:g}",
+            detour=fr_number(w.detour_factor), speed=fr_number(w.speed_kmh), access=f"{w.max_access_m:g}",
             transfer=f"{w.footpath_m:g}")
 
     def assumptions(self) -> list[str]:

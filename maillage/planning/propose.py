@@ -32,6 +32,7 @@ from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
+from maillage.numbers import fr_decimal
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
 from maillage.planning.capacities import demand_and_capacity
@@ -318,7 +319,7 @@ def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Call
         r.proposals,
         inst,
     )
-    mean = f"{np.dot(inst.weights, current) / inst.weights.sum():.1f}".replace(".", ",")  # a French decimal
+    mean = fr_decimal(float(np.dot(inst.weights, current) / inst.weights.sum()), 1)
     inst.notes.append(_("Temps moyen actuel jusqu'au site le plus proche : {mean} min (temps plafonnés à {cap} "
                         "min).").format(mean=mean, cap=f"{r.unserved_minutes:g}"))
     return selections, cover

@@ -41,6 +41,7 @@ import pyarrow.csv as pacsv
 from maillage.i18n import _
 from maillage.network.gtfs_fields import GtfsError, data_row, parse_dates, parse_ints, parse_times_s
 from maillage.network.gtfs_times import expand_frequencies, trip_times
+from maillage.numbers import fr_int
 
 __all__ = ["Calendars", "FeedReader", "GtfsError", "NoTimetableError", "ServiceDay", "data_row", "feed_info",
            "feed_summary", "parse_dates", "parse_ints", "parse_times_s", "read_service_day"]
@@ -114,8 +115,8 @@ class FeedReader:
             raise GtfsError(
                 _("archive refusée : {size} octets annoncés pour {compressed} compressés (taux {ratio}, {max} au plus) "
                   "— archive piégée (« zip bomb ») ?").format(
-                    size=f"{info.file_size:,}".replace(",", "\u202f"),
-                    compressed=f"{info.compress_size:,}".replace(",", "\u202f"), ratio=f"{ratio:.0f}",
+                    size=fr_int(info.file_size),
+                    compressed=fr_int(info.compress_size), ratio=f"{ratio:.0f}",
                     max=f"{self.max_ratio:.0f}"),
                 file=Path(info.filename).name,
             )
@@ -134,7 +135,7 @@ class FeedReader:
                     if size > bound:
                         raise GtfsError(
                             _("archive refusée : le contenu dépasse les {bound} octets annoncés (en-tête "
-                              "falsifié ?)").format(bound=f"{bound:,}".replace(",", "\u202f")),
+                              "falsifié ?)").format(bound=fr_int(bound)),
                             file=name,
                         )
                     chunks.append(chunk)

@@ -15,10 +15,11 @@ import pytest
 from maillage import api
 from maillage.network.crowfly import CrowFlyEngine
 from maillage.orientation.lookup import PlaceFinder, postcodes_of
-from maillage.orientation.orient import merge_places, orient, resident_text
+from maillage.orientation.orient import merge_places, orient
 from maillage.orientation.search import Opening, SiteAnswer, build_index
 from maillage.orientation.sources import source_refs
 from maillage.orientation.urgent import read_urgent_numbers, urgent_numbers_for
+from maillage.registry.remarks import resident_words
 from maillage.registry.snapshot import load_snapshot
 from maillage.registry.vocab import Service
 
@@ -139,7 +140,7 @@ def test_an_address_without_an_extract_falls_back_to_its_commune(finder: PlaceFi
     ],
 )
 def test_residents_never_read_the_collectors_english_remarks(source: str, shown: str | None) -> None:
-    assert resident_text(source) == shown
+    assert resident_words(source) == shown
 
 
 def _site(id_: str, name: str, address: str | None, source: str, **kw) -> SiteAnswer:

@@ -89,8 +89,9 @@ def register(sites_app: typer.Typer) -> None:
             sys.stdout.write(buf.getvalue())
             return
         table = Table(title=_("{n} site(s)").format(n=len(rows)), show_lines=False)
-        for column in (_("Nom"), _("Type"), _("Commune"), _("Adresse"), _("Identifiant")):
+        for column in (_("Nom"), _("Type"), _("Commune"), _("Adresse")):
             table.add_column(column, overflow="fold")
+        table.add_column(_("Identifiant"), no_wrap=True)  # what `sites show` and the scenarios take: copied whole
         for r in rows:
             table.add_row(*(escape(v or "") for v in (r.name, r.kind_label, r.commune_name, r.address, r.id)))
         Console().print(table)
@@ -121,7 +122,7 @@ def register(sites_app: typer.Typer) -> None:
         fields = [(_("Nom"), row.name), (_("Type"), row.kind_label), (_("Commune"), commune),
                   (_("Adresse"), " ".join(x for x in (row.address, row.postcode) if x)),
                   (_("Services"), ", ".join(row.services_labels) or "—"),
-                  (_("Horaires"), row.opening_hours or _("inconnus")), (_("Téléphone"), row.phone or "—"),
+                  (_("Horaires"), _hours(row)), (_("Téléphone"), row.phone or "—"),
                   (_("Position"), position), (_("Identifiant"), row.id), (_("Source"), row.source)]  # fmt: skip
         table = Table(show_header=False, box=None)
         table.add_column(style="bold")
@@ -129,3 +130,12 @@ def register(sites_app: typer.Typer) -> None:
         for label, value in fields:
             table.add_row(label, escape(value))
         Console().print(table)
+
+
+def _hours(row) -> str:
+    """The hours in French words; unknown ones say what the source wrote, if anything."""
+    if row.hours_fr:
+        return row.hours_fr
+    if row.hours_source_text:
+        return _("inconnus (la source écrit : « {text} »)").format(text=row.hours_source_text)
+    return _("inconnus")

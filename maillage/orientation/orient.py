@@ -31,6 +31,7 @@ from maillage.orientation.sources import SourceRef, source_refs
 from maillage.orientation.urgent import UrgentNumber, urgent_numbers_for
 from maillage.registry.geocode import normalise_text, parse_address
 from maillage.registry.hours_fr import osm_to_french
+from maillage.registry.remarks import resident_words
 from maillage.registry.vocab import Service, service_label
 
 SECTOR_KINDS = ("pole_social", "sst")
@@ -104,30 +105,13 @@ def elides(name: str) -> bool:
     return name[:1].lower() in ELIDING_LETTERS
 
 
-# Sources' English remarks kept in the address field ("rue X (no number in the excerpt)") are for planners.
-_ENGLISH_REMARK = re.compile(
-    r"\s*\((?:no |not |number|excerpt|street only|year |as written|per the |whether |agents |seed )[^)]*\)"
-    r"|\s*\([^)]*\bexcerpt\b[^)]*\)",
-    re.IGNORECASE,
-)
-# the two remarks that tell a resident something, in French
-_REMARKS_FR = {"(announced)": N_("(ouverture annoncée)"), "(temporary)": N_("(provisoire)")}
-
-
-def resident_text(text: str | None) -> str | None:
-    """A source's words without the English remarks its collectors added (kept for planners)."""
-    if not text:
-        return text
-    for english, french in _REMARKS_FR.items():
-        text = text.replace(english, _(french))
-    return _ENGLISH_REMARK.sub("", text).strip(" ,") or None
 # Planner notes name files and engine options; residents get model_fr instead.
 _PLANNER_NOTE = re.compile(r"\.(?:txt|csv|pbf|zip|geojson)\b|\b(?:supply|the|not|no)\b")
 
 
 def _resident_stop(stop: SiteAnswer) -> SiteAnswer:
-    words = {"address": resident_text(stop.address), "hours_source_text": resident_text(stop.hours_source_text)}
-    return replace(stop, name=resident_text(stop.name) or stop.name, **words)
+    words = {"address": resident_words(stop.address), "hours_source_text": resident_words(stop.hours_source_text)}
+    return replace(stop, name=resident_words(stop.name) or stop.name, **words)
 
 
 # words a French address writes in lower case: the kind of way, « bis », the articles and prepositions
@@ -160,7 +144,7 @@ def address_case(text: str) -> str:
 
 
 def address_fr(site: SiteAnswer) -> str:
-    street = address_case(resident_text(site.address) or _(NO_ADDRESS_FR))
+    street = address_case(resident_words(site.address) or _(NO_ADDRESS_FR))
     town = " ".join(p for p in (site.postcode, site.commune) if p)
     return f"{street}, {town}" if town else street
 
@@ -193,8 +177,8 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
     head = group[0]
     timed = next((s for s in group if s.opening.open_now is not None), head)
     return PlaceCard(
-        name=resident_text(head.name) or head.name,
-        other_names=_unique([resident_text(s.name) or s.name for s in group[1:] if s.name != head.name]),
+        name=resident_words(head.name) or head.name,
+        other_names=_unique([resident_words(s.name) or s.name for s in group[1:] if s.name != head.name]),
         kind_labels=_unique([s.kind_label for s in group]),
         address_fr=address_fr(next((s for s in group if s.address), head)),
         phone=_first([s.phone for s in group]),
@@ -203,7 +187,7 @@ def _card(group: list[SiteAnswer]) -> PlaceCard:
         minutes_max=head.minutes_max,
         opening=timed.opening,
         hours_fr=osm_to_french(timed.opening_hours) or None,
-        hours_source_text=resident_text(_first([s.hours_source_text for s in group])),
+        hours_source_text=resident_words(_first([s.hours_source_text for s in group])),
         appointment=_first([s.appointment for s in group]),
         approximate_position=all(s.approximate_position for s in group),
         services=_unique([v for s in group for v in s.services]),

@@ -116,8 +116,9 @@ def house_numbers(tag: str) -> list[str]:
 
 
 def _clean_street(street: str) -> str:
-    # Drop what sources append after the street ("no number given", building names, postcode…).
-    street = re.split(r"\b(no number|batiment|pole social|bp|cedex|\d{5})\b", street)[0]
+    # Drop what sources append after the street ("no number given" as collected, « numéro non indiqué » as
+    # exported in French by registry.remarks, building names, postcode…).
+    street = re.split(r"\b(no number|numero non|rue non|batiment|pole social|bp|cedex|\d{5})\b", street)[0]
     return street.strip()
 
 

@@ -20,6 +20,7 @@ from opening_hours import OpeningHours
 
 from maillage.i18n import _
 from maillage.registry.hours_fr import EXAMPLE_FR, parse_french
+from maillage.registry.remarks import planner_words
 
 _SPACED_RANGE = re.compile(r"(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
 _SLASH_BETWEEN_RANGES = re.compile(r"(\d{2}:\d{2})\s*/\s*(\d{1,2}:\d{2})")
@@ -96,7 +97,8 @@ def resolve(site_id: str, text: str) -> tuple[str | None, str | None]:
     """OSM hours and a note for one source value; raises ValueError if neither OSM nor transcribed.
 
     A transcription applies only while the source text is the one transcribed, so that a changed
-    source is noticed instead of silently keeping old hours.
+    source is noticed instead of silently keeping old hours. The collectors' remarks compare in French, so that
+    a file exported from the registry (where people read them in French) loads back.
     """
     if not text.strip():
         return None, None
@@ -104,6 +106,6 @@ def resolve(site_id: str, text: str) -> tuple[str | None, str | None]:
         return validate(text), None
     except ValueError:
         known = transcriptions().get(site_id)
-        if known is not None and known.source_text.strip() == text.strip():
+        if known is not None and planner_words(known.source_text).strip() == planner_words(text).strip():
             return known.opening_hours, known.note
         raise

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from maillage.i18n import N_, _
+from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import Service, SiteKind, kind_label, service_label
 
 
@@ -32,7 +33,9 @@ class SiteRow:
     postcode: str
     services: tuple[str, ...]
     services_labels: tuple[str, ...]
-    opening_hours: str
+    opening_hours: str  # OSM syntax, as stored
+    hours_fr: str  # the same in French words ("" when unknown)
+    hours_source_text: str  # what the source wrote (its remarks in French)
     phone: str
     lon: float | None
     lat: float | None
@@ -91,7 +94,8 @@ def _row(site: pd.Series, names: Mapping[str, str]) -> SiteRow:
         commune_code=text("commune_code"), commune_name=names.get(text("commune_code"), text("commune_code")),
         address=text("address"), postcode=text("postcode"), services=services,
         services_labels=tuple(service_label(s) for s in services),
-        opening_hours=text("opening_hours"), phone=text("phone"),
+        opening_hours=text("opening_hours"), hours_fr=osm_to_french(text("opening_hours") or None) or "",
+        hours_source_text=text("opening_hours_source_text"), phone=text("phone"),
         lon=None if lon is None or pd.isna(lon) else float(lon),
         lat=None if lat is None or pd.isna(lat) else float(lat),
         position=text("coordinate_quality"), source=text("source"),

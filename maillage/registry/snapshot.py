@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from maillage.geo import WGS84, lonlat_to_l93, working_crs
 from maillage.i18n import _
 from maillage.registry import models
+from maillage.registry.remarks import planner_words
 from maillage.registry.sectors import UNASSIGNED_LABEL, UNASSIGNED_SECTOR
 
 
@@ -91,6 +92,8 @@ def load_snapshot(engine: Engine) -> Snapshot:
     for column in site_frame.select_dtypes(exclude=["number", "bool"]).columns:
         # one spelling of "missing" for text columns: None (pandas may have turned some into NaN)
         site_frame[column] = site_frame[column].astype(object).where(site_frame[column].notna(), None)
+    for column in ("name", "address", "opening_hours_source_text"):  # what people read, the remarks in French
+        site_frame[column] = [planner_words(v) for v in site_frame[column]]
     for code in commune_frame.index:
         sector_of.setdefault(code, UNASSIGNED_SECTOR)
     names.setdefault(UNASSIGNED_SECTOR, _(UNASSIGNED_LABEL))

@@ -86,7 +86,20 @@ def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
     week = next(line for line in text.splitlines() if "--week" in line)
     assert "Montrer aussi la couverture" in week and "OUI" not in week  # a flag takes no value
     assert re.search(r"--pole-minutes\s+NOMBRE", text) and re.search(r"--pbf\s+CHEMIN", text)
-    assert "[défaut : 20.0]" in text
+    assert "[défaut : 20]" in text and "[défaut : 20.0]" not in text
+    plan = runner.invoke(app, ["plan", "--help"], env=WIDE).output
+    assert "[défaut : 0,05]" in plan and "[défaut : 0,5]" in plan and "0.05" not in plan
+
+
+def test_decimal_options_take_the_french_comma_they_show() -> None:
+    from maillage.cli.french_help import french_decimal
+
+    assert french_decimal("0,05") == "0.05" and french_decimal("20") == "20" and french_decimal("1,000.5") == "1,000.5"
+    # the comma is read as a decimal (the audit then fails on the empty registry, not on the number)
+    result = runner.invoke(app, ["audit", "--pole-minutes", "18,5", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert "--pole-minutes" not in result.output, result.output
+    bad = runner.invoke(app, ["audit", "--pole-minutes", "18,5,1"], env=WIDE)
+    assert bad.exit_code == 2 and "un nombre est attendu, par exemple 2,25 ou 20." in bad.output
 
 
 @pytest.mark.parametrize(

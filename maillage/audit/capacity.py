@@ -27,7 +27,7 @@ import pandas as pd
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.i18n import N_, _
 from maillage.network.engine import Destinations
-from maillage.numbers import fr_int
+from maillage.numbers import fr_int, fr_number
 from maillage.registry.capacity import CAPACITY_UNIT_FR
 from maillage.registry.vocab import SiteKind, kind_label
 
@@ -89,7 +89,7 @@ def site_capacities(sites: pd.DataFrame) -> tuple[np.ndarray, list[str], list[st
         lines.append(
             _("Hypothèse : capacité par défaut {default} {unit} par site « {label} » ({reason}), pour {n} site(s) "
               "sans capacité au registre ; remplacée par la valeur réelle dès qu'un fichier de sites la donne "
-              "(colonne capacity).").format(default=f"{default:g}", unit=_(CAPACITY_UNIT_FR), label=label,
+              "(colonne capacity).").format(default=fr_number(default), unit=_(CAPACITY_UNIT_FR), label=label,
                                            reason=reason, n=n)
         )
     return rooms, origin, lines
@@ -164,8 +164,8 @@ def capacity_audit(
         *assumptions,
         _("Capacité face à la demande : méthode 2SFCA (Luo et Wang 2003), bassin de {pole} min pour un pôle et "
           "{antenne} min pour une antenne ; charge = habitants du bassin par {room} (un habitant compte dans le "
-          "bassin de chaque site à sa portée).").format(pole=f"{standard.pole_minutes:g}",
-                                                       antenne=f"{standard.antenne_minutes:g}", room=_(ROOM_FR)),
+          "bassin de chaque site à sa portée).").format(pole=fr_number(standard.pole_minutes),
+                                                       antenne=fr_number(standard.antenne_minutes), room=_(ROOM_FR)),
     ]
     return CapacityAudit(table, access, assumptions)
 
@@ -181,7 +181,7 @@ def headline_fr(audit: CapacityAudit, standard: ServiceStandard) -> str | None:
     return _("Pôle le plus chargé : {name} ({commune}), {load} habitants par {room} à moins de {minutes} min "
              "({rooms} {unit}, {origin}) ; moyenne des pôles : {mean}.").format(
         name=row["name"], commune=row["commune"], load=fr_int(row["residents_per_room"]), room=_(ROOM_FR),
-        minutes=f"{row['catchment_minutes']:g}", rooms=f"{row['capacity_rooms']:g}", unit=_(CAPACITY_UNIT_FR),
+        minutes=fr_number(row['catchment_minutes']), rooms=fr_number(row['capacity_rooms']), unit=_(CAPACITY_UNIT_FR),
         origin=origin, mean=fr_int(mean))  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.audit.why import CellWhy, explain_outside
 from maillage.i18n import _, ngettext
 from maillage.network.engine import Destinations, NearestSites, TravelTimeEngine, mode_label, nearest_by_class
+from maillage.numbers import fr_number
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
@@ -160,7 +161,7 @@ def run_audit(
         notes.append(_("Public « {public} », service « {service} » : {n} site(s) le déclarent ; « proche » = à "
                        "{minutes} min au plus.").format(public=public, service=service_label_fr(code),
                                                         n=len(classes[SERVICE_CLASS_PREFIX + code]),
-                                                        minutes=f"{standard.antenne_minutes:g}"))  # fmt: skip
+                                                        minutes=fr_number(standard.antenne_minutes)))  # fmt: skip
     weights = public_weights(cells, weighed)
     equity = {
         name: equity_levels(nearest[name].minutes, weights, cells.commune_code, cells.sector_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from maillage.i18n import _
+from maillage.numbers import fr_number
 from maillage.registry.vocab import SiteKind, kind_label
 
 POLE_CLASS = "pole"
@@ -49,7 +50,7 @@ class ServiceStandard:
 
         return [
             _("Norme : un pôle social à {pole} min au plus, ou à défaut une antenne (ou un pôle) à {antenne} min "
-              "au plus.").format(pole=f"{self.pole_minutes:g}", antenne=f"{self.antenne_minutes:g}"),
+              "au plus.").format(pole=fr_number(self.pole_minutes), antenne=fr_number(self.antenne_minutes)),
             _("« Pôle » = {kinds}.").format(kinds=names(self.pole_kinds)),
             _("« Antenne » = {kinds} (et les pôles).").format(kinds=names(self.antenne_kinds)),
             _("Montrés à côté, non comptés : {kinds}.").format(kinds=names(self.beside_kinds)),

@@ -21,6 +21,7 @@ import pandas as pd
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.i18n import N_, _
 from maillage.network.engine import MODE_LABELS_FR, Destinations, NearestSites
+from maillage.numbers import fr_number
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _part_fr(label: str, why: NearestWhy, mode_fr: str) -> str:
     if not math.isfinite(why.minutes):
         return _("{label} : aucun joignable.").format(label=label)
     text = _("{label} le plus proche : {site}, {minutes} min (seuil {threshold} min, {over} min de trop)").format(
-        label=label, site=why.site_name, minutes=f"{why.minutes:.0f}", threshold=f"{why.threshold_minutes:g}",
+        label=label, site=why.site_name, minutes=f"{why.minutes:.0f}", threshold=fr_number(why.threshold_minutes),
         over=f"{why.over_minutes:.0f}")  # fmt: skip
     if why.walk_m is not None and math.isfinite(why.walk_m):
         text += _(" ; {walk} {mode} par les rues pour {straight} à vol d'oiseau (détour × {detour})").format(

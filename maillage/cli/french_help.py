@@ -3,7 +3,8 @@
 Typer prints each option's Python type as its placeholder (``--week <bool>``, ``--db <str>``) and its
 panels and defaults in English. :func:`install` (called once by :mod:`maillage.cli`) swaps the
 placeholders for French words (``TEXTE``, ``NOMBRE``, ``CHEMIN`` …), prints none for on/off flags,
-and sets typer's panel strings and click's ``--help`` text in French. Option names stay English.
+writes decimal defaults with a French comma (and lets decimal options take one), and sets typer's
+panel strings and click's ``--help`` text in French. Option names stay English.
 
 typer imports its ``rich_utils`` (and with it rich's Markdown, about 0.15 s) only to draw a help screen or an
 error; the panel strings are set the moment it does, so a command that runs pays nothing for them.
@@ -16,6 +17,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
+import typer._adapters
 import typer.core
 import typer.main
 
@@ -23,6 +25,7 @@ import typer.main
 from typer import _click as click
 
 from maillage.i18n import N_, _
+from maillage.numbers import fr_number
 
 PLACEHOLDERS = {"str": N_("TEXTE"), "int": N_("ENTIER"), "float": N_("NOMBRE"), "path": N_("CHEMIN"),
                 "Path": N_("CHEMIN"), "file": N_("FICHIER"), "directory": N_("DOSSIER"), "datetime": N_("DATE"),
@@ -42,6 +45,8 @@ _original_help_option = click.core.Command.get_help_option
 _original_write_usage = click.formatting.HelpFormatter.write_usage
 _original_get_command = typer.main.get_command
 _original_usage_pieces = typer.core.TyperGroup.collect_usage_pieces
+_original_default_string = typer.core.TyperOption._get_default_string
+_original_number_adapter = typer._adapters._build_number_adapter
 USAGE_PREFIX = N_("Utilisation : ")
 
 
@@ -76,6 +81,32 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
     return option
 
 
+def _default_string(self: Any, *, ctx: click.Context, show_default_is_str: bool, default_value: Any) -> str:
+    """A decimal default as French writes it (``20``, ``0,05``), not Python's ``20.0``."""
+    if isinstance(default_value, float) and not show_default_is_str:
+        return fr_number(default_value)
+    return _original_default_string(self, ctx=ctx, show_default_is_str=show_default_is_str,
+                                    default_value=default_value)  # fmt: skip
+
+
+def french_decimal(value: Any) -> Any:
+    """« 0,05 » as 0.05: a decimal option takes the French comma its help shows, and the point."""
+    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+        return value.replace(",", ".")
+    return value
+
+
+def _number_adapter(number_class: Any, *, min: Any, max: Any, clamp: Any) -> Any:
+    if number_class is float and not clamp:
+        # pydantic is typer's converter: imported here, when a value is converted, as typer itself does
+        from typing import Annotated
+
+        from pydantic import BeforeValidator
+
+        number_class = Annotated[float, BeforeValidator(french_decimal)]
+    return _original_number_adapter(number_class, min=min, max=max, clamp=clamp)
+
+
 def _write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
     _original_write_usage(self, prog, args, _(USAGE_PREFIX) if prefix is None else prefix)
 
@@ -100,7 +131,7 @@ USAGE_ERRORS_FR = [
     (r"(?:Value )?'([^']*)' is not one of (.+)\.", N_(r"« \1 » n'est pas l'un de : \2.")),
     (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
     (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
-    (r"Input should be a valid number.*", N_("un nombre est attendu (point décimal : 2.25).")),
+    (r"Input should be a valid number.*", N_("un nombre est attendu, par exemple 2,25 ou 20.")),
     (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
 
@@ -221,6 +252,8 @@ def install() -> None:
     typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
     typer.core.TyperArgument.display_name_raw = property(_argument_name)  # type: ignore[assignment]
     typer.core.TyperGroup.collect_usage_pieces = _usage_pieces  # type: ignore[method-assign]
+    typer.core.TyperOption._get_default_string = _default_string  # type: ignore[method-assign]
+    typer._adapters._build_number_adapter = _number_adapter
     click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
     click.formatting.HelpFormatter.write_usage = _write_usage  # type: ignore[method-assign]
     _french_errors()

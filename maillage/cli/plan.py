@@ -79,7 +79,7 @@ def plan(
     ))] = False,
     sectors: Annotated[int, typer.Option(help="sectors : nombre de secteurs SST.")] = 14,
     balance: Annotated[
-        float, typer.Option(help="sectors : écart admis de la population d'un secteur à la moyenne (0.5 = ±50 %).")
+        float, typer.Option(help="sectors : écart admis de la population d'un secteur à la moyenne (0,5 = ±50 %).")
     ] = 0.5,
     stops: Annotated[int, typer.Option(help="mobile : nombre d'arrêts de l'unité.")] = 5,
     unit: Annotated[str, typer.Option(help="mobile : nom de l'unité.")] = "Unité mobile",

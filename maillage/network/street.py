@@ -330,11 +330,13 @@ class StreetEngine:
         n_far = int((~origins.on_network).sum())
         if n_far:
             self.warnings.append(_("{n} origine(s) à plus de {snap} m du réseau des rues ({mode}) : temps "
-                                   "infini").format(n=n_far, snap=f"{self.max_snap_m:g}", mode=mode_label(self.mode)))
+                                   "infini").format(n=n_far, snap=fr_number(self.max_snap_m),
+                                                    mode=mode_label(self.mode)))
         for k in np.flatnonzero(~sites.on_network):
             self.warnings.append(_("site {site} à {distance} m du réseau des rues ({mode}), au-delà de {snap} m : "
                                    "ignoré").format(site=destinations.site_ids[k], mode=mode_label(self.mode),
-                                                    distance=f"{sites.distance_m[k]:.0f}", snap=f"{self.max_snap_m:g}"))
+                                                    distance=f"{sites.distance_m[k]:.0f}",
+                                                    snap=fr_number(self.max_snap_m)))
         return result
 
     def minutes_to_each(self, origin_xy_m: np.ndarray, destinations: Destinations) -> np.ndarray:
@@ -441,7 +443,7 @@ class StreetEngine:
               "{speeds}.").format(mode=mode_label(self.mode), source=source, speeds=speeds),
             _("Trajet à pied à {speed} km/h, en ligne droite, entre chaque point (carreau, site) et le nœud du "
               "réseau le plus proche ; au-delà de {snap} m, le point est déclaré injoignable.").format(
-                speed=fr_number(s["access"]), snap=f"{self.max_snap_m:g}"),
+                speed=fr_number(s["access"]), snap=fr_number(self.max_snap_m)),
         ]
         if self.mode == "walk":
             lines.append(_("Le piéton peut emprunter les sens interdits ; les voies interdites aux piétons sont "

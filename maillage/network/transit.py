@@ -258,8 +258,8 @@ class TransitEngine:
                 speed=fr_number(w.speed_kmh), access=f"{reach[0]:.0f}", transfer=f"{reach[1]:.0f}")
         return _("Marche : distance à vol d'oiseau × {detour} à {speed} km/h ; arrêts accessibles jusqu'à {access} "
                  "m ; correspondances à pied jusqu'à {transfer} m ou selon transfers.txt.").format(
-            detour=fr_number(w.detour_factor), speed=fr_number(w.speed_kmh), access=f"{w.max_access_m:g}",
-            transfer=f"{w.footpath_m:g}")
+            detour=fr_number(w.detour_factor), speed=fr_number(w.speed_kmh), access=fr_number(w.max_access_m),
+            transfer=fr_number(w.footpath_m))
 
     def assumptions(self) -> list[str]:
         start, end = self.describe()["window"].split(",")[0].split("–")
@@ -269,7 +269,7 @@ class TransitEngine:
                 date=self.timetable.meta.get("date"), start=start, end=end),
             self._walk_assumption(),
             _("Trajets de plus de {minutes} min ignorés ; la marche directe reste toujours possible.").format(
-                minutes=f"{self.max_trip_s / 60:g}"),
+                minutes=fr_number(self.max_trip_s / 60)),
         ]
 
 

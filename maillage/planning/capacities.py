@@ -20,7 +20,7 @@ from maillage.audit.capacity import DEFAULT_CAPACITY_ROOMS, FALLBACK_CAPACITY_RO
 from maillage.audit.capacity import site_capacities as audit_site_capacities
 from maillage.i18n import _
 from maillage.network.engine import Destinations
-from maillage.numbers import fr_int
+from maillage.numbers import fr_int, fr_number
 from maillage.registry.capacity import CAPACITY_UNIT_FR
 
 
@@ -66,7 +66,7 @@ def registry_capacities(
     notes = [
         _("Capacités du registre (comme l'audit) : {n} sites existants, {rooms} {unit} ; nouveau site : {new} {unit} "
           "({origin}) ; charge admise {load} habitants par {room} ({load_origin}).").format(
-            n=len(frame), rooms=fr_int(total_rooms), unit=_(CAPACITY_UNIT_FR), new=f"{new_rooms:g}", origin=origin,
+            n=len(frame), rooms=fr_int(total_rooms), unit=_(CAPACITY_UNIT_FR), new=fr_number(new_rooms), origin=origin,
             load=fr_int(residents_per_room), room=_(ROOM_FR), load_origin=load_origin),
         *assumptions,
     ]
@@ -89,5 +89,6 @@ def demand_and_capacity(
         return np.asarray(weights, float), caps.residents, summary, caps.notes
     capacity = np.r_[np.full(n_fixed, r.existing_capacity or r.capacity), np.full(n_candidates, r.capacity)]
     summary = _("demande = population × {rate} ; {n} sites existants à {existing} usagers, nouveaux sites à "
-                "{new}").format(rate=f"{r.use_rate:g}", n=n_fixed, existing=f"{capacity[0]:g}", new=f"{r.capacity:g}")
+                "{new}").format(rate=fr_number(r.use_rate), n=n_fixed, existing=fr_number(capacity[0]),
+                                 new=fr_number(r.capacity))
     return np.asarray(weights, float) * r.use_rate, capacity, summary, []

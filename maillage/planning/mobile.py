@@ -20,6 +20,7 @@ from maillage.audit.guarantee import run_audit
 from maillage.audit.standard import POLE_CLASS, ServiceStandard
 from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
+from maillage.numbers import fr_number
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, max_coverage
@@ -104,8 +105,8 @@ def plan_mobile_unit(
     weights = cells.population[outside]
     if cover.nnz == 0:
         raise PlanningError(
-            _("aucun arrêt candidat n'est à moins de {threshold:g} min d'un habitant hors norme").format(
-                threshold=threshold))
+            _("aucun arrêt candidat n'est à moins de {threshold} min d'un habitant hors norme").format(
+                threshold=fr_number(threshold)))
     say(_("Choix des arrêts (HiGHS)…"))
     chosen = max_coverage(cover, weights, stops)
     reached_alone = [float(weights[cover[:, [j]].toarray().ravel() > 0].sum()) for j in chosen.chosen]
@@ -154,6 +155,6 @@ def plan_mobile_unit(
         "notes": [
             _("Un arrêt ne compte que pendant ses horaires (audit --when / --week) ; « desservis » = à moins de "
               "{minutes} min d'un arrêt au moins une demi-journée par semaine ({how}).").format(
-                minutes=f"{threshold:g}", how=method_fr(matrix.method))
+                minutes=fr_number(threshold), how=method_fr(matrix.method))
         ],
     }

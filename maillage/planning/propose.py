@@ -32,7 +32,7 @@ from maillage.audit.marginal import director_rows, proposal_value
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS, ServiceStandard
 from maillage.i18n import N_, _
 from maillage.network.engine import TravelTimeEngine
-from maillage.numbers import fr_decimal
+from maillage.numbers import fr_decimal, fr_number
 from maillage.numbers import fr_int as _n
 from maillage.planning.candidates import CANDIDATE_SOURCES, build_candidates
 from maillage.planning.capacities import demand_and_capacity
@@ -223,7 +223,7 @@ def _matrix(inst: _Instance, engine: TravelTimeEngine, max_minutes: float, say: 
     inst.timings["matrix_pairs"] = float(len(matrix.rows))
     pairs, how = _n(len(matrix.rows)), method_fr(matrix.method)
     inst.notes.append(_("Matrice des temps : {pairs} paires ≤ {minutes} min ({how}).").format(
-        pairs=pairs, minutes=f"{max_minutes:g}", how=how))
+        pairs=pairs, minutes=fr_number(max_minutes), how=how))
     return matrix
 
 
@@ -267,17 +267,17 @@ def _coverage_models(inst: _Instance, engine: TravelTimeEngine, say: Callable[[s
     unreachable_pop = float(inst.weights[rows[~reachable]].sum())
     if not reachable.any():
         raise PlanningError(
-            _("aucun candidat n'amène un seul habitant hors norme à moins de {threshold:g} min : la demande ne peut "
-              "pas être satisfaite avec ces candidats").format(threshold=inst.threshold)
+            _("aucun candidat n'amène un seul habitant hors norme à moins de {threshold} min : la demande ne peut "
+              "pas être satisfaite avec ces candidats").format(threshold=fr_number(inst.threshold))
         )
     if unreachable_pop > 0:
         inst.notes.append(_("{n} habitants hors norme ne sont à moins de {minutes} min d'aucun candidat : aucun "
                             "nouveau site candidat ne peut les couvrir.").format(n=_n(unreachable_pop),
-                                                                                 minutes=f"{inst.threshold:g}"))
+                                                                                 minutes=fr_number(inst.threshold)))
         if inst.request.require_all:
             raise PlanningError(
-                _("{n} habitants hors norme sont hors d'atteinte de tout candidat en {threshold:g} min : couverture "
-                  "complète impossible").format(n=_n(unreachable_pop), threshold=inst.threshold)
+                _("{n} habitants hors norme sont hors d'atteinte de tout candidat en {threshold} min : couverture "
+                  "complète impossible").format(n=_n(unreachable_pop), threshold=fr_number(inst.threshold))
             )
     rows, sub = rows[reachable], sub[reachable]
     say("Optimisation (HiGHS)…")
@@ -321,7 +321,7 @@ def _pmedian(inst: _Instance, engine: TravelTimeEngine, is_pole: bool, say: Call
     )
     mean = fr_decimal(float(np.dot(inst.weights, current) / inst.weights.sum()), 1)
     inst.notes.append(_("Temps moyen actuel jusqu'au site le plus proche : {mean} min (temps plafonnés à {cap} "
-                        "min).").format(mean=mean, cap=f"{r.unserved_minutes:g}"))
+                        "min).").format(mean=mean, cap=fr_number(r.unserved_minutes)))
     return selections, cover
 
 

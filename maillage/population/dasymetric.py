@@ -36,6 +36,7 @@ from pyproj import Transformer
 
 from maillage.geo import working_crs
 from maillage.i18n import _
+from maillage.numbers import fr_number
 from maillage.population.buildings import BuildingArrays
 from maillage.population.cells import DEFAULT_CELL_SIZE_M, Cells, model_cells
 
@@ -211,7 +212,8 @@ def model_note(census_name: str, pbf_name: str) -> str:
              "sur les bâtiments OSM 2021 ({pbf}) au prorata de la surface de plancher (plafonnée à {cap} m² par "
              "adresse ; bâtiments sans adresse ×{no_address}, en zone non résidentielle ×{nonres} ; parcs, forêts, "
              "eaux et cimetières vides), puis ramenés à la population INSEE de chaque commune.").format(
-        census=census_name, pbf=pbf_name, cap=cap, no_address=_fr(NO_ADDRESS_FACTOR), nonres=_fr(NONRES_FACTOR))
+        census=census_name, pbf=pbf_name, cap=cap, no_address=fr_number(NO_ADDRESS_FACTOR),
+        nonres=fr_number(NONRES_FACTOR))
 
 
 def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildings: BuildingArrays) -> pd.DataFrame:
@@ -241,5 +243,3 @@ def moved_residents(communes: gpd.GeoDataFrame, result: DasymetricResult, buildi
     return table
 
 
-def _fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")

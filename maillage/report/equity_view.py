@@ -13,7 +13,7 @@ from maillage.audit.guarantee import SERVICE_CLASS_PREFIX, AuditResult
 from maillage.audit.publics import PUBLICS, service_label_fr
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.i18n import N_, _
-from maillage.numbers import fr_decimal, fr_int
+from maillage.numbers import fr_decimal, fr_int, fr_number, fr_pct
 
 EQUITY_DEFINITIONS_FR = [
     N_("Temps moyen : moyenne, pondérée par les habitants, du temps jusqu'au site le plus proche (statistique "
@@ -142,9 +142,9 @@ def publics_line_fr(result: AuditResult) -> str:
     line = _("Dans la norme : {shares}.").format(shares=", ".join(parts))
     for code in shares.services:
         share = shares.total[f"share_near_service_{code}"]
-        line += " " + _("{public} à {minutes:g} min au plus d'un site « {service} » : {share:.0%}.").format(
-            public=_(PUBLICS[shares.chosen].label_fr).capitalize(), minutes=shares.near_minutes,
-            service=service_label_fr(code), share=share)  # fmt: skip
+        line += " " + _("{public} à {minutes} min au plus d'un site « {service} » : {share}.").format(
+            public=_(PUBLICS[shares.chosen].label_fr).capitalize(), minutes=fr_number(shares.near_minutes),
+            service=service_label_fr(code), share=fr_pct(share, 0))  # fmt: skip
     return line
 
 

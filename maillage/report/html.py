@@ -9,7 +9,7 @@ from typing import Any
 from maillage.audit.guarantee import AuditResult
 from maillage.audit.standard import ANTENNE_CLASS, POLE_CLASS
 from maillage.i18n import _
-from maillage.numbers import fr_decimal, fr_pct
+from maillage.numbers import fr_decimal, fr_number, fr_pct
 from maillage.numbers import fr_int as _fmt_int
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.vocab import SiteKind, kind_label, quality_label_fr
@@ -53,10 +53,10 @@ def render_html(
     env.filters["residents"] = lambda v: _("moins d'un habitant") if v < 1 else _("{n} habitants").format(n=_fmt_int(v))
     s = result.standard
     maps = [
-        minutes_map_svg(result, POLE_CLASS, _("Minutes jusqu'au pôle social le plus proche (norme {minutes:g})").format(
-            minutes=s.pole_minutes)),
+        minutes_map_svg(result, POLE_CLASS, _("Minutes jusqu'au pôle social le plus proche (norme {minutes})").format(
+            minutes=fr_number(s.pole_minutes))),
         minutes_map_svg(result, ANTENNE_CLASS, _("Minutes jusqu'à l'antenne ou au pôle le plus proche (norme "
-                                                 "{minutes:g})").format(minutes=s.antenne_minutes)),
+                                                 "{minutes})").format(minutes=fr_number(s.antenne_minutes))),
     ]
     sites = result.sites.copy()
     sites["kind_label"] = [kind_label(k) for k in sites["kind"]]

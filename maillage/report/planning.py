@@ -11,7 +11,7 @@ from rich.table import Table
 
 from maillage.i18n import N_, _, ngettext
 from maillage.numbers import fr_int as _int
-from maillage.numbers import fr_pct
+from maillage.numbers import fr_number, fr_pct
 from maillage.planning.changes import describe_change
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.writelog import actor_fr
@@ -120,9 +120,9 @@ def print_plan(result: dict[str, Any], console: Console) -> None:
         console.width = 130
     b = result["baseline"]
     head = fill(
-        _("Méthode : {method} ; nouveau site : {kind} (norme {minutes:g} min) ; {candidates} candidats. Existant : "
+        _("Méthode : {method} ; nouveau site : {kind} (norme {minutes} min) ; {candidates} candidats. Existant : "
           "{share} dans la norme, {outside} habitants hors norme."),
-        method=result["method_label"], kind=result["kind"], minutes=result["threshold_minutes"],
+        method=result["method_label"], kind=result["kind"], minutes=fr_number(result["threshold_minutes"]),
         candidates=result["candidates"]["count"], share=fr_pct(b["share_within"]),
         outside=_int(b["population_outside"]),
     )  # fmt: skip
@@ -213,8 +213,9 @@ def print_mobile(result: dict[str, Any], console: Console) -> None:
             escape(osm_to_french(s["opening_hours"])),  # « lun. 09:00-12:30 », not Mo
             _int(s["population_reached"]),
         )
-    table.caption = _("{n} habitants hors norme à moins de {minutes:g} min d'un arrêt, une demi-journée par semaine "
-                      "au moins.").format(n=_int(result["population_reached"]), minutes=result["threshold_minutes"])
+    table.caption = _("{n} habitants hors norme à moins de {minutes} min d'un arrêt, une demi-journée par semaine "
+                      "au moins.").format(n=_int(result["population_reached"]),
+                                         minutes=fr_number(result["threshold_minutes"]))
     console.print(table)
 
 

@@ -15,7 +15,7 @@ from maillage.audit.marginal import DIRECTOR_COLUMNS
 from maillage.audit.standard import ANTENNE_CLASS, ServiceStandard
 from maillage.i18n import _
 from maillage.numbers import fr_int as _int
-from maillage.numbers import fr_pct
+from maillage.numbers import fr_number, fr_pct
 from maillage.planning.variants import audit_variant
 from maillage.registry.hours_fr import osm_to_french
 from maillage.report.files import REPORT_CSP
@@ -60,8 +60,8 @@ def _maps(before: AuditResult, after: AuditResult | None, labels: tuple[str, str
 
 
 def _rule(standard: ServiceStandard) -> str:
-    return _("minutes jusqu'à l'antenne ou au pôle le plus proche (norme {minutes:g})").format(
-        minutes=standard.antenne_minutes)
+    return _("minutes jusqu'à l'antenne ou au pôle le plus proche (norme {minutes})").format(
+        minutes=fr_number(standard.antenne_minutes))
 
 
 def render_plan_html(result: dict[str, Any], inputs: Any, standard: ServiceStandard) -> str:

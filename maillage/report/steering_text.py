@@ -7,6 +7,7 @@ without loading matplotlib, which only the charts need.
 from __future__ import annotations
 
 from maillage.i18n import _
+from maillage.numbers import fr_number
 from maillage.steering.models import PRECISION_LABELS, BudgetLine
 
 M = 1e6
@@ -23,7 +24,7 @@ def fmt_meur(x: float, signed: bool = False) -> str:
 def fmt_pct(x: float) -> str:
     """Signed percentage, French style: −30 %, +4,5 %."""
     sign = "+" if x > 0 else "−" if x < 0 else ""
-    return f"{sign}{abs(x):g}".replace(".", ",") + "\u00a0%"
+    return f"{sign}{fr_number(abs(x))}\u00a0%"
 
 
 def with_precision(text: str, precision: str) -> str:

@@ -29,7 +29,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with its text cells (and column names) neutralised."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        # object or pandas' str dtype (pandas 3 gives a column built from a list of str the latter)
+        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise)
     return out.rename(columns=neutralise)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from maillage import api
 from maillage.cli import app
-from maillage.csvcells import neutralise
+from maillage.csvcells import neutralise, neutralise_frame
 from maillage.planning import store
 from maillage.registry.csvfile import read_records
 
@@ -65,3 +66,8 @@ def test_scenario_csv_export_neutralises_and_round_trips(registry_template: Path
     _, _, changes = store.parse_import(exported)
     assert changes[0]["payload"]["name"] == FORMULAS[1]
     assert float(changes[0]["payload"]["lon"]) == pytest.approx(site["lon"])
+
+
+def test_text_columns_of_pandas_str_dtype_are_neutralised_too() -> None:
+    frame = pd.DataFrame({"name": pd.Series(["=1+1", "Pôle", None], dtype="str"), "n": [1, 2, 3]})
+    assert list(neutralise_frame(frame)["name"].iloc[:2]) == ["'=1+1", "Pôle"]

@@ -93,7 +93,8 @@ def load_snapshot(engine: Engine) -> Snapshot:
         # one spelling of "missing" for text columns: None (pandas may have turned some into NaN)
         site_frame[column] = site_frame[column].astype(object).where(site_frame[column].notna(), None)
     for column in ("name", "address", "opening_hours_source_text"):  # what people read, the remarks in French
-        site_frame[column] = [planner_words(v) for v in site_frame[column]]
+        site_frame[column] = pd.Series([planner_words(v) for v in site_frame[column]], index=site_frame.index,
+                                       dtype=object)
     for code in commune_frame.index:
         sector_of.setdefault(code, UNASSIGNED_SECTOR)
     names.setdefault(UNASSIGNED_SECTOR, _(UNASSIGNED_LABEL))

@@ -164,6 +164,25 @@ def test_a_site_is_added_by_address_and_hours_in_french(cli_home: Path) -> None:
     assert both.exit_code == 1 and "pas les deux" in both.output
 
 
+def test_a_site_is_placed_by_address_and_commune_name_or_by_commune_alone(cli_home: Path) -> None:
+    assert runner.invoke(app, ["scenario", "create", "communes"]).exit_code == 0
+
+    def add(*args: str):
+        return runner.invoke(app, ["scenario", "add-site", "communes", "--name", "N", *args], env=WIDE)
+
+    street = add("--address", "13 rue Jean-Pierre Timbaud", "--commune", "issy-les-moulineaux")
+    assert street.exit_code == 0 and "Placé : 13 rue Jean-Pierre Timbaud, Issy-les-Moulineaux — 2.2" in street.output
+    alone = add("--commune", "Nanterre")
+    assert alone.exit_code == 0 and "Nanterre (centre de la commune)" in alone.output, alone.output
+    point = add("--lon", "2.21", "--lat", "48.89", "--commune", "Nanterre")
+    assert point.exit_code == 0, point.output
+    typo = add("--commune", "Nanter")
+    assert typo.exit_code == 1 and "commune « Nanter » inconnue : vouliez-vous dire « Nanterre » ?" in typo.output
+    shown = runner.invoke(app, ["scenario", "show", "communes", "--format", "json"])
+    codes = [c["payload"]["commune_code"] for c in __import__("json").loads(shown.output)["changes"]]
+    assert codes == ["92040", "92050", "92050"]  # names typed, INSEE codes stored (never "Nanterre")
+
+
 def test_scenario_errors_and_site_cards_name_no_internal_code(cli_home: Path) -> None:
     """A change is named by its French kind in every error (« ajout d'un site », never add_site); a site without a
     commune reads « non renseignée », not an empty pair of brackets."""

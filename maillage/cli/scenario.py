@@ -185,25 +185,39 @@ AddressOption = Annotated[str | None, typer.Option("--address", help=(
     "Où placer le site, en mots : une adresse (« 13 rue Jean-Pierre Timbaud Issy-les-Moulineaux »), "
     "une rue, un code postal ou une commune (placé alors en son centre) ; à la place de --lon/--lat."
 ))]
+CommuneOption = Annotated[str | None, typer.Option(help=(
+    "Commune, par son nom (Nanterre) ou son code INSEE (92050) : précise l'adresse de --address ; seule, place "
+    "le site au centre de la commune ; avec --lon/--lat, la commune du site (défaut : celle qui contient le point)."
+))]
 LonOption = Annotated[float | None, typer.Option(help="Longitude, en degrés WGS84 (avec --lat).")]
 LatOption = Annotated[float | None, typer.Option(help="Latitude, en degrés WGS84 (avec --lon).")]
 
 
 def _point(
-    address: str | None, lon: float | None, lat: float | None, db: str | None
+    address: str | None, commune: str | None, lon: float | None, lat: float | None, db: str | None
 ) -> tuple[float, float, str | None]:
-    """lon, lat and the commune from --address or --lon/--lat (exactly one of the two ways)."""
+    """lon, lat and the commune's INSEE code from --address and/or --commune, or from --lon/--lat."""
     from maillage import api
     from maillage.planning.changes import ScenarioError
+    from maillage.registry.listing import SiteLookupError, commune_code_of
 
     if address is not None and (lon is not None or lat is not None):
         raise fail(_("donnez soit --address, soit --lon et --lat, pas les deux"))
-    if address is None:
+    snapshot = _registry(db)[1]
+    code = None
+    if commune is not None:
+        try:
+            code = commune_code_of(commune, snapshot.communes["name"].astype(str).to_dict())
+        except SiteLookupError as exc:
+            raise fail(str(exc)) from None
+    if lon is not None or lat is not None or (address is None and commune is None):
         if lon is None or lat is None:
-            raise fail(_("où placer le site ? donnez --address « adresse ou commune », ou --lon et --lat"))
-        return lon, lat, None
+            raise fail(_("où placer le site ? donnez --address « adresse », --commune, ou --lon et --lat"))
+        return lon, lat, code
+    # the commune by its name, after the address: what the finder reads best ("13 rue X, Issy-les-Moulineaux")
+    text = ", ".join(p for p in (address, None if code is None else str(snapshot.communes.loc[code, "name"])) if p)
     try:
-        found = api.locate_site(_registry(db)[1], address)
+        found = api.locate_site(snapshot, text)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
     err.print(fill(_("Placé : {label} — {lon:.5f}, {lat:.5f}"), label=found.label, lon=found.lon, lat=found.lat))
@@ -223,18 +237,18 @@ def add_site(
         "Horaires d'ouverture, en français (« du lundi au vendredi de 9h à 17h », « le mardi matin ») "
         "ou en syntaxe OSM (« Mo-Fr 09:00-17:00 »)."
     ))] = None,
-    commune: Annotated[str | None, typer.Option(help="Code INSEE (défaut : la commune qui contient le point).")] = None,
+    commune: CommuneOption = None,
     db: DbOption = None,
 ) -> None:
-    """Ajouter un site à un scénario, par son adresse ou ses coordonnées."""
-    lon, lat, found_commune = _point(address, lon, lat, db)
+    """Ajouter un site à un scénario, par son adresse, sa commune ou ses coordonnées."""
+    lon, lat, found_commune = _point(address, commune, lon, lat, db)
     payload = {
         "name": name,
         "kind": kind,
         "lon": lon,
         "lat": lat,
         "opening_hours": hours,
-        "commune_code": commune or found_commune,
+        "commune_code": found_commune,
         "services": services.replace(",", ";") if services else None,
     }
     _edit(scenario, [{"op": "add_site", "site_id": None, "payload": payload}], db)
@@ -245,12 +259,14 @@ def move_site(
     scenario: ScenarioArg,
     site_id: SiteArg,
     address: AddressOption = None,
+    commune: CommuneOption = None,
     lon: LonOption = None,
     lat: LatOption = None,
     db: DbOption = None,
 ) -> None:
-    """Déplacer un site (identifiant du registre ou site ajouté par le scénario), vers une adresse ou un point."""
-    lon, lat, _commune = _point(address, lon, lat, db)
+    """Déplacer un site (identifiant du registre ou site ajouté par le scénario), vers une adresse, une commune
+    ou un point."""
+    lon, lat, _commune = _point(address, commune, lon, lat, db)
     _edit(scenario, [{"op": "move_site", "site_id": site_id, "payload": {"lon": lon, "lat": lat}}], db)
 
 

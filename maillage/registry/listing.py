@@ -71,7 +71,8 @@ def _suggest(text: str, known: Sequence[str], what: str, close: list[str] | None
     return _(UNKNOWN_FR[what]).format(text=text) + hint
 
 
-def _commune_code(text: str, names: Mapping[str, str]) -> str:
+def commune_code_of(text: str, names: Mapping[str, str]) -> str:
+    """The INSEE code of a commune typed by code or name (case and accents aside); else a did-you-mean error."""
     if text in names:
         return text
     by_name = {fold(n): c for c, n in names.items()}
@@ -116,7 +117,7 @@ def list_sites(
             raise SiteLookupError(_suggest(kind, [k.value for k in SiteKind], "kind"))
         kept = kept[kept["kind"] == kind]
     if commune is not None:
-        code = _commune_code(commune, commune_names)
+        code = commune_code_of(commune, commune_names)
         kept = kept[kept["commune_code"] == code]
     if service is not None:
         if service not in Service._value2member_map_:

@@ -559,3 +559,21 @@ def test_refused_changes_are_explained_in_french(client: TestClient, change: dic
     assert isinstance(detail, str) and sentence in detail, detail
     assert not detail.startswith("[") and "'loc'" not in detail and " or " not in detail  # no pydantic JSON, no English
     assert response.json()["errors"][0]["loc"][0] == "body"  # the raw list stays there for programs
+
+
+def test_the_workspace_places_a_site_from_words_as_the_cli_does(client: TestClient, context: WebContext) -> None:
+    from maillage.planning.placing import locate
+
+    assert client.get("/planner/api/place", params={"q": "Vanves"}).status_code == 401  # planners only
+    login(client, *PLANNER)
+    street = client.get("/planner/api/place", params={"q": "13 rue Jean-Pierre Timbaud, Issy-les-Moulineaux"})
+    assert street.status_code == 200
+    found = street.json()
+    assert found["commune_code"] == "92040" and found["label"].startswith("13 rue Jean-Pierre Timbaud")
+    same = locate(context.snapshot, context.finder, "13 rue Jean-Pierre Timbaud, Issy-les-Moulineaux")
+    assert (found["lon"], found["lat"]) == (same.lon, same.lat)
+    commune = client.get("/planner/api/place", params={"q": "nanterre"}).json()
+    assert commune["commune_code"] == "92050" and commune["precision_fr"] == "commune"
+    unknown = client.get("/planner/api/place", params={"q": "zzzz qqqq"})
+    assert unknown.status_code == 404 and "aucune commune" in unknown.json()["detail"]
+    assert client.get("/planner/api/place", params={"q": "x" * 201}).status_code == 422

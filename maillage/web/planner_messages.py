@@ -39,6 +39,8 @@ def planner_messages() -> dict[str, Any]:
         "zone_button": _("Zone à 15 et 20 min"),
         "site_chosen": _("Site choisi : {site}."),
         "point_chosen": _("Point choisi : {lat}, {lon}."),
+        "place_found": _("Placé : {label} ({lat}, {lon}). Appliquez pour recalculer."),
+        "need_place": _("Saisissez une adresse, une voie, un code postal ou une commune."),
         "zone_computing": _("Calcul de la zone de {site}…"),
         "zone_done": _("Zone de {site} : {n} carreaux à 20 min ou moins."),
         "outside": _("{outside} habitants hors de la norme sur {population}."),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from maillage.audit.guarantee import AuditResult
 from maillage.i18n import _
+from maillage.planning.changes import ScenarioError
 from maillage.registry.models import WriteLog
 from maillage.web import auth, planner_layers, sessions, workspace
 from maillage.web.context import WebContext
@@ -314,6 +315,15 @@ def isochrone(
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return {"site": {"id": site_id, "name": site["name"]}, **planner_layers.isochrone_geojson(context, minutes)}
+
+
+@api.get("/place", responses={404: {"model": Problem}},
+         summary="Où placer un site : une adresse, une voie, un code postal ou une commune, en mots")
+def place(request: Request, user: User, q: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    try:
+        return workspace.locate(_context(request), q)
+    except ScenarioError as exc:  # nothing sure: the message names the choices
+        raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
 @api.get("/proposals", response_model=ProposalsOut, summary="Propositions de l'optimiseur (si disponible)")

@@ -169,3 +169,12 @@ def proposal_changes(context: Any, rank: int) -> list[dict[str, Any]]:
             return proposal["changes"]
     missing = _("proposition n° {rank} introuvable").format(rank=rank)
     raise LookupError(missing if found["available"] else f"{missing} : {found['message']}")
+
+
+def locate(context: Any, text: str) -> dict[str, Any]:
+    """Where a planner's words put a site (the CLI's ``--address``/``--commune``: same finder, same answer)."""
+    from dataclasses import asdict
+
+    from maillage.planning.placing import locate as locate_words
+
+    return asdict(locate_words(context.snapshot, context.finder, text))

@@ -97,8 +97,8 @@
     view.setPick(latlng);
     status(t("point_chosen", { lat: $("new-lat").value, lon: $("new-lon").value }));
   }
-  function resetEditor() {  // after a change is stored: no field keeps the last point or name
-    $("new-lat").value = ""; $("new-lon").value = ""; $("new-name").value = "";
+  function resetEditor() {  // after a change is stored: no field keeps the last point, address or name
+    $("new-lat").value = ""; $("new-lon").value = ""; $("new-name").value = ""; $("place-q").value = "";
     view.setPick(null);
   }
   function showFields() {
@@ -303,6 +303,17 @@
     api("/scenarios", { method: "POST", body: JSON.stringify({ name: $("scenario-name").value }) })
       .then(function (s) { $("scenario-name").value = ""; return loadScenarios(s.id).then(function () { return setScenario(s.id); }); })
       .catch(fail);
+  });
+  $("place-form").addEventListener("submit", function (e) {  // the CLI's --address: same finder on the server
+    e.preventDefault();
+    var q = $("place-q").value.trim();
+    if (!q) { status(t("need_place")); return; }
+    api("/place?" + new URLSearchParams({ q: q }).toString()).then(function (p) {
+      var ll = L.latLng(p.lat, p.lon);
+      placePoint(ll);
+      view.map.setView(ll, Math.max(view.map.getZoom(), 14));
+      status(t("place_found", { label: p.label, lat: $("new-lat").value, lon: $("new-lon").value }));
+    }).catch(fail);
   });
   $("apply").addEventListener("click", function () {
     var o = op(), body = { op: o };

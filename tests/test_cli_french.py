@@ -217,6 +217,9 @@ def test_street_assumptions_say_way_classes_and_speeds_in_french() -> None:
     assert "routes principales 45" in lines[0] and "par défaut 20" in lines[0] and "en voiture" in lines[0]
     assert "Trajet à pied à 4,8 km/h" in lines[1]
     assert not re.search(r"\b(primary|residential|motorway|default|service)\b|\d\.\d", " ".join(lines)), lines
+    # the extract's file date as a planner writes it, not an ISO timestamp
+    engine.graph.metadata["pbf_modified"] = "2026-12-04T20:18:05+00:00"
+    assert "x.osm.pbf (fichier du 04/12/2026)" in StreetEngine.assumptions(engine)[0]  # type: ignore[arg-type]
 
 
 def test_population_note_and_csv_preamble_are_french(monkeypatch: pytest.MonkeyPatch) -> None:

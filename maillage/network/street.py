@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -436,7 +437,8 @@ class StreetEngine:
     def assumptions(self) -> list[str]:
         meta, s = self.graph.metadata, self.speeds_kmh
         speeds = ", ".join(f"{way_label(k)} {fr_number(v)}" for k, v in s.items() if k != "access")
-        source = f"{meta.get('pbf_name')} ({meta.get('pbf_modified')})"
+        # the file's date on this disk (the data's own vintage is in its name): a date a planner reads, not ISO
+        source = str(meta.get("pbf_name")) + _file_date(meta.get("pbf_modified"))
         # French only: planners read these lines; the English facts are in describe() and the logs
         lines = [
             _("Temps par les rues {mode} sur OpenStreetMap {source}, vitesses en km/h par type de voie : "
@@ -461,3 +463,12 @@ class StreetEngine:
 def street_engine(mode: str, pbf_path: Path, *, speeds: dict | None = None, max_snap_m: float = 500.0) -> StreetEngine:
     """Engine factory called by the CLI: ``--mode walk|bike|car --pbf FILE``."""
     return StreetEngine(mode, pbf_path, speeds=speeds, max_snap_m=max_snap_m)
+
+
+def _file_date(iso: str | None) -> str:
+    """« (fichier du 04/12/2026) » from the extract's modification time (ISO); nothing if unknown."""
+    try:
+        day = datetime.fromisoformat(iso).strftime("%d/%m/%Y") if iso else None
+    except ValueError:
+        day = iso
+    return " " + _("(fichier du {date})").format(date=day) if day else ""

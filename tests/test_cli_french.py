@@ -89,6 +89,8 @@ def test_flags_show_no_value_and_values_a_french_placeholder() -> None:
     assert "[défaut : 20]" in text and "[défaut : 20.0]" not in text
     plan = runner.invoke(app, ["plan", "--help"], env=WIDE).output
     assert "[défaut : 0,05]" in plan and "[défaut : 0,5]" in plan and "0.05" not in plan
+    bounded = runner.invoke(app, ["steering", "show", "--help"], env=WIDE).output
+    assert re.search(r"--horizon\s+ENTIER \(au moins 1\)", bounded) and "range" not in bounded
 
 
 def test_decimal_options_take_the_french_comma_they_show() -> None:
@@ -118,6 +120,7 @@ def test_decimal_options_take_the_french_comma_they_show() -> None:
         (["compare", "a", "b", "c"], "Argument(s) en trop : c"),
         (["audit", "--format", "xml"], "Valeur invalide pour --format : « xml » n'est pas l'un de"),
         (["audti"], "Utilisation : maillage [OPTIONS] COMMANDE [ARGUMENTS]..."),
+        (["steering", "show", "--horizon", "0"], "Valeur invalide pour --horizon : la valeur doit être au moins 1."),
     ],
 )
 def test_usage_errors_are_french(args: list[str], french: str) -> None:

@@ -55,6 +55,7 @@ def placeholder(typer_label: str | None) -> str | None:
     if typer_label is None:
         return None
     label = typer_label.strip("<>")
+    label = re.sub(r"^(int|float) range$", r"\1", label)  # typer's IntRange; its bounds: _number_range
     repeated = label.endswith("...")
     label = re.sub(r"^list\[(.*)\]$", r"\1", label.removesuffix("..."))
     word = _(PLACEHOLDERS[label]) if label in PLACEHOLDERS else label
@@ -79,6 +80,18 @@ def _help_option(self: click.core.Command, ctx: click.Context) -> click.Option |
         # group of every sub-command's --help; False is what the flag means when absent.
         option.default = False
     return option
+
+
+def _number_range(self: Any) -> str | None:
+    """An option's bounds as French writes them (« au moins 1 », « de 0 à 1 »), not typer's ``x>=1``."""
+    low, high = getattr(self, "min", None), getattr(self, "max", None)
+    if low is None and high is None:
+        return None
+    if high is None:
+        return _("au moins {low}").format(low=fr_number(low))
+    if low is None:
+        return _("au plus {high}").format(high=fr_number(high))
+    return _("de {low} à {high}").format(low=fr_number(low), high=fr_number(high))
 
 
 def _default_string(self: Any, *, ctx: click.Context, show_default_is_str: bool, default_value: Any) -> str:
@@ -132,6 +145,10 @@ USAGE_ERRORS_FR = [
     (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
     (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
     (r"Input should be a valid number.*", N_("un nombre est attendu, par exemple 2,25 ou 20.")),
+    (r"Input should be greater than or equal to (\S+)", N_(r"la valeur doit être au moins \1.")),
+    (r"Input should be less than or equal to (\S+)", N_(r"la valeur doit être au plus \1.")),
+    (r"Input should be greater than (\S+)", N_(r"la valeur doit être supérieure à \1.")),
+    (r"Input should be less than (\S+)", N_(r"la valeur doit être inférieure à \1.")),
     (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
 
@@ -165,6 +182,7 @@ def _french_errors() -> None:
 
 def _french_panels(ru: ModuleType) -> None:
     ru.DEFAULT_STRING = _("[défaut : {}]")
+    ru.RANGE_STRING = " ({})"
     ru.ENVVAR_STRING = _("[variable d'environnement : {}]")
     ru.REQUIRED_LONG_STRING = _("[obligatoire]")
     ru.ARGUMENTS_PANEL_TITLE = _("Arguments")
@@ -253,6 +271,8 @@ def install() -> None:
     typer.core.TyperArgument.display_name_raw = property(_argument_name)  # type: ignore[assignment]
     typer.core.TyperGroup.collect_usage_pieces = _usage_pieces  # type: ignore[method-assign]
     typer.core.TyperOption._get_default_string = _default_string  # type: ignore[method-assign]
+    typer.core.TyperOption._get_number_range_help_str = _number_range  # type: ignore[method-assign]
+    typer.core.TyperArgument._get_number_range_help_str = _number_range  # type: ignore[method-assign]
     typer._adapters._build_number_adapter = _number_adapter
     click.core.Command.get_help_option = _help_option  # type: ignore[method-assign]
     click.formatting.HelpFormatter.write_usage = _write_usage  # type: ignore[method-assign]

@@ -347,3 +347,25 @@ def test_a_comparison_without_effect_says_so_in_words() -> None:
     print_compare(diff, console, "Comparaison")
     text = console.export_text()
     assert "aucun habitant gagné ni perdu" in text and "+0" not in text and "−0" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("gained", "lost", "said"),
+    [(63_357.0, 0.0, "+63 357 habitants gagnés, aucun perdu"), (0.0, 120.0, "aucun habitant gagné, −120 perdus"),
+     (10.0, 2.0, "+10 habitants gagnés, −2 perdus"), (0.2, 0.0, "aucun habitant gagné ni perdu")],
+)  # fmt: skip
+def test_gains_and_losses_say_a_zero_as_aucun(gained: float, lost: float, said: str) -> None:
+    from rich.console import Console
+
+    from maillage.report.gains import gains_fr, lost_label_fr
+    from maillage.report.planning import print_compare
+
+    assert gains_fr(gained, lost).replace("\u202f", " ").replace("\u00a0", " ") == said
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 1_000.0 + gained - lost,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.5, "population_gained": gained,
+            "population_lost": lost, "cells_improved": 2, "cells_worsened": 0, "communes": [],
+            "sectors": []}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_compare(diff, console, "Comparaison")
+    assert said in console.export_text().replace("\u202f", " ").replace("\u00a0", " ")
+    assert (lost_label_fr(lost) == "Perdus : aucun") == (round(lost) == 0)

@@ -29,6 +29,7 @@ from shapely.geometry import Point
 from maillage.audit.guarantee import AuditResult
 from maillage.i18n import N_, _
 from maillage.numbers import fr_int
+from maillage.report.gains import lost_label_fr
 
 # Names and titles are people's text: "$" is a dollar, never TeX (a commune or scenario named "$\frac$" once
 # crashed every report with a map, and "$x$" drew italics). Set before any text is made (read at creation).
@@ -230,7 +231,7 @@ def gains_losses_map_svg(before: AuditResult, after: AuditResult, title: str,
     gained = float(pop[after.within & ~before.within].sum())
     lost = float(pop[before.within & ~after.within].sum())
     handles = [Patch(color=GAIN_COLOURS[2], label=_("Gagnés : +{n} hab.").format(n=fr_int(gained))),
-               Patch(color=GAIN_COLOURS[3], label=_("Perdus : −{n} hab.").format(n=fr_int(lost))),
+               Patch(color=GAIN_COLOURS[3], label=lost_label_fr(lost)),
                Patch(color=GAIN_COLOURS[1], label=_("Dans la norme, inchangé")),
                Patch(color=GAIN_COLOURS[0], label=_("Hors norme, inchangé"))]  # fmt: skip
     return _finish(fig, ax, after, handles, highlight or {})

@@ -10,11 +10,12 @@ from rich.panel import Panel
 from rich.table import Table
 
 from maillage.i18n import N_, _, ngettext
+from maillage.numbers import fr_int, fr_number, fr_pct
 from maillage.numbers import fr_int as _int
-from maillage.numbers import fr_number, fr_pct
 from maillage.planning.changes import describe_change
 from maillage.registry.hours_fr import osm_to_french
 from maillage.registry.writelog import actor_fr
+from maillage.report.gains import gains_fr
 from maillage.report.markup import escape, fill
 from maillage.report.writers import _clean
 
@@ -65,17 +66,13 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
 def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
-    unchanged = not diff["population_gained"] and not diff["population_lost"]
-    headline = fill(
-        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; aucun habitant gagné ni "
-          "perdu ; {improved} carreaux rapprochés, {worsened} éloignés.") if unchanged else
-        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; [green]+{gained} gagnés[/], "
-          "[red]−{lost} perdus[/] ; {improved} carreaux rapprochés, {worsened} éloignés."),
+    # every value is a number formatted here (no name): the gains keep their colour markup
+    headline = _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; {gains} ; "
+                 "{improved} carreaux rapprochés, {worsened} éloignés.").format(
         before=_int(diff["population_within_baseline"]), after=_int(diff["population_within_scenario"]),
         share_before=fr_pct(diff["share_within_baseline"]), share_after=fr_pct(diff["share_within_scenario"]),
-        gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
-        improved=diff["cells_improved"], worsened=diff["cells_worsened"],
-    )  # fmt: skip
+        gains=gains_fr(diff["population_gained"], diff["population_lost"], markup=True),
+        improved=fr_int(diff["cells_improved"]), worsened=fr_int(diff["cells_worsened"]))  # fmt: skip
     if diff.get("sites_added") or diff.get("sites_removed"):
         added = ", ".join(diff.get("sites_added_names", diff["sites_added"])) or "—"
         removed = ", ".join(diff.get("sites_removed_names", diff["sites_removed"])) or "—"

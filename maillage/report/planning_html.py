@@ -19,6 +19,7 @@ from maillage.numbers import fr_number, fr_pct
 from maillage.planning.variants import audit_variant
 from maillage.registry.hours_fr import osm_to_french
 from maillage.report.files import REPORT_CSP
+from maillage.report.gains import gains_fr
 from maillage.report.map import changed_sites, gains_losses_map_svg, minutes_map_svg
 from maillage.report.planning import SECTOR_HEADER, sector_rows
 from maillage.report.templating import environment
@@ -174,11 +175,10 @@ def render_compare_html(diff: dict[str, Any], base: AuditResult, after: AuditRes
                            _("Norme"), _("Pôle max (min)"), _("Antenne max (min)")],
             }
         )
-    unchanged = not diff["population_gained"] and not diff["population_lost"]
-    headline = (_("Aucun habitant gagné ni perdu ; {before} → {after} dans la norme.") if unchanged else
-                _("+{gained} habitants gagnés, −{lost} perdus ; {before} → {after} dans la norme.")).format(
-        gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
-        before=_pct(diff["share_within_baseline"]), after=_pct(diff["share_within_scenario"]))  # fmt: skip
+    gains = gains_fr(diff["population_gained"], diff["population_lost"])
+    headline = _("{gains} ; {before} → {after} dans la norme.").format(
+        gains=gains[:1].upper() + gains[1:], before=_pct(diff["share_within_baseline"]),
+        after=_pct(diff["share_within_scenario"]))  # fmt: skip
     notes = [*base.standard.describe_fr(), *base.assumptions, *diff.get("notes", [])]
     labels = (_("Référence ({reference})").format(reference=diff["reference"]),
               _("Scénario « {name} »").format(name=diff["scenario"]))  # fmt: skip

@@ -568,12 +568,13 @@ def test_the_workspace_places_a_site_from_words_as_the_cli_does(client: TestClie
     login(client, *PLANNER)
     street = client.get("/planner/api/place", params={"q": "13 rue Jean-Pierre Timbaud, Issy-les-Moulineaux"})
     assert street.status_code == 200
-    found = street.json()
+    found = street.json()["place"]
     assert found["commune_code"] == "92040" and found["label"].startswith("13 rue Jean-Pierre Timbaud")
     same = locate(context.snapshot, context.finder, "13 rue Jean-Pierre Timbaud, Issy-les-Moulineaux")
     assert (found["lon"], found["lat"]) == (same.lon, same.lat)
-    commune = client.get("/planner/api/place", params={"q": "nanterre"}).json()
+    commune = client.get("/planner/api/place", params={"q": "nanterre"}).json()["place"]
     assert commune["commune_code"] == "92050" and commune["precision_fr"] == "commune"
     unknown = client.get("/planner/api/place", params={"q": "zzzz qqqq"})
-    assert unknown.status_code == 404 and "aucune commune" in unknown.json()["detail"]
+    assert unknown.status_code == 200 and unknown.json()["place"] is None
+    assert "aucune commune" in unknown.json()["message"]
     assert client.get("/planner/api/place", params={"q": "x" * 201}).status_code == 422

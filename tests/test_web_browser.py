@@ -234,6 +234,17 @@ def test_planner_tools_popups_undo_proposal_difference_and_mode(open_page: OpenP
     page.get_by_label("Site", exact=True).select_option(ISSY_POLE_ID)
     page.get_by_role("button", name="Appliquer et recalculer").click()
     expect(page.locator("#edit-status")).to_contain_text("Choisissez d'abord un point")
+    # a point found from words, as the CLI's --address finds it: the fields filled, the status says where
+    page.get_by_label("Adresse ou commune").fill("Nanterre")
+    page.get_by_role("button", name="Placer à cette adresse").click()
+    expect(page.locator("#edit-status")).to_contain_text("Placé : Nanterre (centre de la commune)")
+    expect(page.get_by_label("Latitude")).to_have_value(re.compile(r"^48\.8\d{4}$"))
+    page.get_by_label("Adresse ou commune").fill("zzzz qqqq")
+    page.get_by_role("button", name="Placer à cette adresse").click()
+    expect(page.locator("#edit-status")).to_contain_text("aucune commune")
+    page.get_by_role("radio", name="Fermer").check()  # changing the kind of change clears the point
+    page.get_by_role("radio", name="Déplacer").check()
+    expect(page.get_by_label("Latitude")).to_have_value("")
     expect(page.locator("#changes li")).to_have_count(1)
     # the moved site is marked, the legend says how
     expect(page.locator("path.site-moved.site-pg-pole-vanves")).to_have_count(1)

@@ -317,13 +317,14 @@ def isochrone(
     return {"site": {"id": site_id, "name": site["name"]}, **planner_layers.isochrone_geojson(context, minutes)}
 
 
-@api.get("/place", responses={404: {"model": Problem}},
-         summary="Où placer un site : une adresse, une voie, un code postal ou une commune, en mots")
+@api.get("/place", summary="Où placer un site : une adresse, une voie, un code postal ou une commune, en mots")
 def place(request: Request, user: User, q: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    """``place`` is null when nothing is sure: ``message`` then names the choices (an answer, as the public
+    /api/places gives it, not an error: a planner's typo is not a failed request)."""
     try:
-        return workspace.locate(_context(request), q)
-    except ScenarioError as exc:  # nothing sure: the message names the choices
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        return {"place": workspace.locate(_context(request), q), "message": ""}
+    except ScenarioError as exc:
+        return {"place": None, "message": str(exc)}
 
 
 @api.get("/proposals", response_model=ProposalsOut, summary="Propositions de l'optimiseur (si disponible)")

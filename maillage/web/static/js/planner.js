@@ -308,7 +308,9 @@
     e.preventDefault();
     var q = $("place-q").value.trim();
     if (!q) { status(t("need_place")); return; }
-    api("/place?" + new URLSearchParams({ q: q }).toString()).then(function (p) {
+    api("/place?" + new URLSearchParams({ q: q }).toString()).then(function (found) {
+      var p = found.place;
+      if (!p) { status(t("error", { message: found.message })); return; }
       var ll = L.latLng(p.lat, p.lon);
       placePoint(ll);
       view.map.setView(ll, Math.max(view.map.getZoom(), 14));

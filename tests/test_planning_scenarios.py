@@ -290,7 +290,7 @@ def test_audit_when_and_week(cli_home: Path) -> None:
     result = runner.invoke(app, ["audit", "--week", "--html", str(html)])
     assert result.exit_code == 0, result.output
     page = html.read_text(encoding="utf-8")
-    assert "Au fil de la semaine" in page and "vendredi 18:30" in page
+    assert "Au fil de la semaine" in page and "vendredi 18:30" in page and "Si inconnus fermés" in page
     assert "n'est pas l'existant" not in page  # the registry as it is
     moment = cli_home / "moment.html"
     assert runner.invoke(app, ["audit", "--when", "Tu 09:00", "--html", str(moment)]).exit_code == 0
@@ -306,3 +306,12 @@ def test_week_slot_figures_equal_single_audits(crowfly_world) -> None:
         single = audit_variant(snapshot, cells, engine, when=datetime.fromisoformat(row["when"]))
         assert row["population_within"] == pytest.approx(single.total["population_within"])
     assert np.isfinite([r["share_within"] for r in rows]).all()
+    # the other bound: sites of unknown hours closed, equal to the audit that counts them closed
+    for row in rows:
+        assert row["unknown_hours"] > 0 and row["share_within_unknown_closed"] <= row["share_within"]
+        closed = audit_variant(snapshot, cells, engine, when=datetime.fromisoformat(row["when"]), unknown="closed")
+        assert row["population_within_unknown_closed"] == pytest.approx(closed.total["population_within"])
+    pessimist = week_coverage(snapshot, cells, engine, slots=("Tu 09:00",), week_of=TUESDAY_10H.date(),
+                              unknown="closed")  # fmt: skip
+    assert "share_within_unknown_closed" not in pessimist[0]
+    assert pessimist[0]["share_within"] == pytest.approx(rows[0]["share_within_unknown_closed"])

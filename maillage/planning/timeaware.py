@@ -136,7 +136,11 @@ def week_coverage(
     unknown: str = "open",
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Coverage at each weekly slot: one audit per slot (population within, share, sites open)."""
+    """Coverage at each weekly slot: one audit per slot (population within, share, sites open).
+
+    With unknown hours counted open, each slot is audited a second time with them closed
+    (``share_within_unknown_closed``): most sources give no hours, so the truth lies between the two.
+    """
     rows = []
     for slot in slots:
         when = parse_when(slot, week_of)
@@ -144,12 +148,15 @@ def week_coverage(
             progress(label_fr(when))
         moment, counts = snapshot_at(snapshot, when, unknown=unknown)
         result = run_audit(moment, cells, engine, standard, sources=[])
-        rows.append(
-            {
-                "slot": slot,
-                **counts,
-                "population_within": float(result.total["population_within"]),
-                "share_within": float(result.total["share_within"]),
-            }
-        )
+        row = {
+            "slot": slot,
+            **counts,
+            "population_within": float(result.total["population_within"]),
+            "share_within": float(result.total["share_within"]),
+        }
+        if unknown == "open" and counts["unknown_hours"]:
+            closed = run_audit(snapshot_at(snapshot, when, unknown="closed")[0], cells, engine, standard, sources=[])
+            row["population_within_unknown_closed"] = float(closed.total["population_within"])
+            row["share_within_unknown_closed"] = float(closed.total["share_within"])
+        rows.append(row)
     return rows

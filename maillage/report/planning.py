@@ -219,20 +219,17 @@ def print_mobile(result: dict[str, Any], console: Console) -> None:
 def print_week(rows: list[dict[str, Any]], console: Console) -> None:
     table = Table(title=_("Couverture au fil de la semaine"), title_justify="left", header_style="bold")
     moment = _("Moment")
-    for column in (moment, _("Dans la norme"), _("Habitants"), _("Sites ouverts"), _("Fermés"),
-                   _("Horaires inconnus"), _("Arrêts mobiles")):  # fmt: skip
+    bound = any("share_within_unknown_closed" in r for r in rows)
+    for column in (moment, _("Dans la norme"), _("Habitants"), *([_("Si inconnus fermés")] if bound else []),
+                   _("Sites ouverts"), _("Fermés"), _("Horaires inconnus"), _("Arrêts mobiles")):  # fmt: skip
         table.add_column(column, justify="right" if column != moment else "left")
     for r in rows:
-        table.add_row(
-            escape(r["label"]),
-            fr_pct(r["share_within"]),
-            _int(r["population_within"]),
-            str(r["open"]),
-            str(r["closed"]),
-            str(r["unknown_hours"]),
-            str(r["mobile_served"]),
-        )
+        closed = [fr_pct(r.get("share_within_unknown_closed", r["share_within"]))] if bound else []
+        table.add_row(escape(r["label"]), fr_pct(r["share_within"]), _int(r["population_within"]), *closed,
+                      str(r["open"]), str(r["closed"]), str(r["unknown_hours"]), str(r["mobile_served"]))  # fmt: skip
     open_ = rows and rows[0]["unknown_counted_as"] == "open"
-    table.caption = _("Sites sans horaires connus comptés ouverts.") if open_ else _(
-        "Sites sans horaires connus comptés fermés.")
+    table.caption = (_("Sites sans horaires connus comptés ouverts ; « Si inconnus fermés » : la part si aucun "
+                       "d'eux n'était ouvert (la réalité est entre les deux).") if bound else
+                     _("Sites sans horaires connus comptés ouverts.") if open_ else
+                     _("Sites sans horaires connus comptés fermés."))  # fmt: skip
     console.print(table)

@@ -322,3 +322,18 @@ def test_a_comparison_without_effect_says_so_in_words() -> None:
     print_compare(diff, console, "Comparaison")
     text = console.export_text()
     assert "aucun habitant gagné ni perdu" in text and "+0" not in text and "−0" not in text, text
+
+
+def test_missing_or_unreadable_input_files_are_french(cli_home: Path, tmp_path: Path) -> None:
+    """A typo'd --pbf or --population-grid is one French line saying which option to check, never « OSM PBF file
+    not found » nor Python's « [Errno 2] No such file or directory »."""
+    pbf = runner.invoke(app, ["audit", "--pbf", str(tmp_path / "absent.osm.pbf")], env=WIDE)
+    assert pbf.exit_code == 1 and "extrait OpenStreetMap introuvable : " in pbf.output, pbf.output
+    assert "vérifiez le chemin donné à --pbf" in pbf.output
+    grid = runner.invoke(app, ["audit", "--population-grid", str(tmp_path / "absent.csv")], env=WIDE)
+    assert grid.exit_code == 1 and "grille de population introuvable : " in grid.output, grid.output
+    (tmp_path / "dossier.csv").mkdir()  # not a file: unreadable whoever runs the test
+    unreadable = runner.invoke(app, ["audit", "--population-grid", str(tmp_path / "dossier.csv")], env=WIDE)
+    assert unreadable.exit_code == 1 and "dossier.csv : grille de population illisible" in unreadable.output
+    for text in (pbf.output, grid.output, unreadable.output):
+        assert not re.search(r"file not found|unreadable population|Errno|No such file", text), text

@@ -337,3 +337,34 @@ def test_missing_or_unreadable_input_files_are_french(cli_home: Path, tmp_path: 
     assert unreadable.exit_code == 1 and "dossier.csv : grille de population illisible" in unreadable.output
     for text in (pbf.output, grid.output, unreadable.output):
         assert not re.search(r"file not found|unreadable population|Errno|No such file", text), text
+
+
+def test_a_site_is_added_by_commune_name_and_typos_are_suggested(cli_home: Path) -> None:
+    """`scenario add-site --commune Nanterre` places the site at the commune's centre (the name, not only its INSEE
+    code); a mistyped commune, kind or service is one French sentence with its suggestion, never Python's
+    quotes (« commune 'Nanterre' inconnue du registre », « type de site 'antene' inconnu »)."""
+    assert runner.invoke(app, ["scenario", "create", "communes"]).exit_code == 0
+    placed = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "Antenne", "--commune", "Nanterre"],
+                           env=WIDE)  # fmt: skip
+    assert placed.exit_code == 0 and "Placé : Nanterre (centre de la commune)" in placed.output, placed.output
+    payload = __import__("json").loads(runner.invoke(app, ["scenario", "show", "communes", "--format", "json"]).output)
+    assert payload["changes"][0]["payload"]["commune_code"] == "92050"
+    typo = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "B", "--commune", "Nantere"], env=WIDE)
+    assert typo.exit_code == 1 and "commune « Nantere » inconnue : vouliez-vous dire « Nanterre » ?" in typo.output
+    kind = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "B", "--lon", "2.2", "--lat", "48.89",
+                               "--kind", "antene"], env=WIDE)  # fmt: skip
+    assert kind.exit_code == 1 and "type de site « antene » inconnu : vouliez-vous dire « antenne » ?" in kind.output
+    sector = runner.invoke(app, ["scenario", "assign-sector", "communes", "Vanves", "sst-x", "--sector-name", "Ouest"],
+                           env=WIDE)
+    assert sector.exit_code == 0 and "Vanves → Ouest" in sector.output, sector.output
+    for text in (typo.output, kind.output):
+        assert "'" not in text.replace("vouliez-vous", ""), text
+
+
+def test_a_moment_is_read_in_french_words() -> None:
+    """« mardi 9h » is a moment, as « mardi 9h00 » is; a bad one is quoted in French."""
+    from maillage.planning.timeaware import parse_when
+
+    assert parse_when("mardi 9h").hour == 9 and parse_when("mardi 9h").weekday() == 1
+    with pytest.raises(ValueError, match=r"^moment invalide « mardi matin » : écrivez"):
+        parse_when("mardi matin")

@@ -409,9 +409,9 @@ def orient(
 
     if need not in {s.value for s in Service}:
         codes = ", ".join(s.value for s in Service)
-        raise fail(_("besoin inconnu {need!r} ; codes possibles : {codes}").format(need=need, codes=codes))
+        raise fail(_("besoin inconnu « {need} » ; codes possibles : {codes}").format(need=need, codes=codes))
     if mode is not None and mode not in ("walk", "bike", "car"):
-        raise fail(_("mode inconnu {mode!r} ; modes possibles : walk, bike, car").format(mode=mode))
+        raise fail(_("mode inconnu « {mode} » ; modes possibles : walk, bike, car").format(mode=mode))
     try:
         with _progress() as progress:
             progress.add_task(_("Calcul des temps de trajet…"))

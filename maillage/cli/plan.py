@@ -123,7 +123,7 @@ def plan(
 
     if method not in ALL_METHODS:
         known = ", ".join(ALL_METHODS)
-        raise fail(_("méthode {method!r} inconnue (connues : {known})").format(method=method, known=known))
+        raise fail(_("méthode « {method} » inconnue (connues : {known})").format(method=method, known=known))
     try:
         standard = _standard(pole_minutes, antenne_minutes)
         with progress() as bar:

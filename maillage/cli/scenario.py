@@ -210,6 +210,18 @@ def _point(
     return found.lon, found.lat, found.commune_code
 
 
+def _commune_code(text: str, db: str | None) -> tuple[str, str]:
+    """The INSEE code and name of a commune typed by name (Nanterre) or code (92050); a typo fails with suggestions."""
+    from maillage.registry.listing import SiteLookupError, commune_code
+
+    names = {str(c): str(n) for c, n in _registry(db)[1].communes["name"].items()}
+    try:
+        code = commune_code(text, names)
+    except SiteLookupError as exc:
+        raise fail(_("{unknown} (liste : maillage audit, tableau « Par commune »)").format(unknown=exc)) from None
+    return code, names[code]
+
+
 @scenario_app.command("add-site")
 def add_site(
     scenario: ScenarioArg,
@@ -223,10 +235,17 @@ def add_site(
         "Horaires d'ouverture, en français (« du lundi au vendredi de 9h à 17h », « le mardi matin ») "
         "ou en syntaxe OSM (« Mo-Fr 09:00-17:00 »)."
     ))] = None,
-    commune: Annotated[str | None, typer.Option(help="Code INSEE (défaut : la commune qui contient le point).")] = None,
+    commune: Annotated[str | None, typer.Option(help=(
+        "Commune : nom (Nanterre) ou code INSEE (92050) ; seule, sans --address ni --lon/--lat, le site est placé en "
+        "son centre (défaut : la commune qui contient le point)."
+    ))] = None,
     db: DbOption = None,
 ) -> None:
-    """Ajouter un site à un scénario, par son adresse ou ses coordonnées."""
+    """Ajouter un site à un scénario, par son adresse, sa commune ou ses coordonnées."""
+    if commune is not None:
+        commune, commune_name = _commune_code(commune, db)
+        if address is None and lon is None and lat is None:
+            address = commune_name  # placed at the commune's centre, as --address Nanterre
     lon, lat, found_commune = _point(address, lon, lat, db)
     payload = {
         "name": name,
@@ -306,7 +325,7 @@ def add_mobile_unit(
     for text in stop:
         parts = [p.strip() for p in text.split("|")]
         if len(parts) != 4:
-            raise fail(_("arrêt {text!r} : attendu « nom|lon|lat|horaires OSM »").format(text=text))
+            raise fail(_("arrêt « {text} » : attendu « nom|lon|lat|horaires OSM »").format(text=text))
         name, lon, lat, hours = parts
         payload = {"unit": unit, "name": name, "lon": lon, "lat": lat, "opening_hours": hours, "counts_as": counts_as}
         changes.append({"op": "add_mobile_stop", "site_id": None, "payload": payload})
@@ -316,12 +335,13 @@ def add_mobile_unit(
 @scenario_app.command("assign-sector")
 def assign_sector(
     scenario: ScenarioArg,
-    commune: Annotated[str, typer.Argument(help="Code INSEE de la commune (92050 pour Nanterre).", show_default=False)],
+    commune: Annotated[str, typer.Argument(help="Commune : nom (Nanterre) ou code INSEE (92050).", show_default=False)],
     sector: Annotated[str, typer.Argument(help="Identifiant du secteur SST (existant ou nouveau).",
                                           show_default=False)],
     sector_name: Annotated[str | None, typer.Option(help="Nom du secteur (pour un nouveau secteur).")] = None,
     db: DbOption = None,
 ) -> None:
     """Rattacher une commune à un autre secteur SST (ou à un nouveau)."""
+    commune, _name = _commune_code(commune, db)
     payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
     _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)

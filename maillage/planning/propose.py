@@ -82,7 +82,7 @@ class PlanRequest:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise PlanningError(
-                _("méthode {method!r} inconnue (connues : {known})").format(
+                _("méthode « {method} » inconnue (connues : {known})").format(
                     method=self.method, known=', '.join(METHODS)))
         if self.new_sites < 1 or self.proposals < 1:
             raise PlanningError(_("--new-sites et --proposals doivent valoir au moins 1"))
@@ -130,7 +130,7 @@ def plan(
     kinds = standard.class_kinds()
     if request.kind not in kinds[ANTENNE_CLASS]:
         raise PlanningError(
-            _("type de nouveau site {kind!r} non compté par la norme (comptés : {known})").format(
+            _("type de nouveau site « {kind} » non compté par la norme (comptés : {known})").format(
                 kind=request.kind, known=', '.join(kinds[ANTENNE_CLASS]))
         )
     is_pole = request.kind in kinds[POLE_CLASS]

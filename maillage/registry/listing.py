@@ -71,6 +71,16 @@ def _suggest(text: str, known: Sequence[str], what: str, close: list[str] | None
     return _(UNKNOWN_FR[what]).format(text=text) + hint
 
 
+def unknown_message(text: str, known: Sequence[str], what: str) -> str:
+    """« type de site « antene » inconnu : vouliez-vous dire « antenne » ? » (``what``: a key of UNKNOWN_FR)."""
+    return _suggest(text, known, what)
+
+
+def commune_code(text: str, names: Mapping[str, str]) -> str:
+    """The INSEE code of a commune typed by its code or its name (any case, accents optional)."""
+    return _commune_code(text, names)
+
+
 def _commune_code(text: str, names: Mapping[str, str]) -> str:
     if text in names:
         return text

@@ -368,3 +368,24 @@ def test_a_moment_is_read_in_french_words() -> None:
     assert parse_when("mardi 9h").hour == 9 and parse_when("mardi 9h").weekday() == 1
     with pytest.raises(ValueError, match=r"^moment invalide « mardi matin » : écrivez"):
         parse_when("mardi matin")
+
+
+def test_scenario_sites_are_named_and_found_by_name(cli_home: Path) -> None:
+    """A change to a site the scenario adds reads its name (« horaires modifiés : Antenne Timbaud », never
+    scenario-1-1); a registry site is found by its exact name as well as its id; an unknown one says where to look."""
+    assert runner.invoke(app, ["scenario", "create", "noms"]).exit_code == 0
+    assert runner.invoke(app, ["scenario", "add-site", "noms", "--name", "Antenne Timbaud", "--lon", "2.26",
+                               "--lat", "48.82"]).exit_code == 0  # fmt: skip
+    hours = runner.invoke(app, ["scenario", "set-hours", "noms", "scenario-1-1", "le mardi matin"], env=WIDE)
+    assert hours.exit_code == 0 and "horaires modifiés : Antenne Timbaud — mar." in hours.output, hours.output
+    shown = runner.invoke(app, ["scenario", "show", "noms"], env=WIDE).output
+    assert "scenario-1-1" not in shown and "Antenne Timbaud —" in shown, shown
+    sites = __import__("json").loads(runner.invoke(app, ["sites", "list", "--format", "json"]).stdout)
+    names = [s["name"] for s in sites]
+    unique = next(s for s in sites if names.count(s["name"]) == 1)
+    closed = runner.invoke(app, ["scenario", "close-site", "noms", unique["name"]], env=WIDE)
+    assert closed.exit_code == 0 and f"fermeture : {unique['name']}" in closed.output, closed.output
+    payload = __import__("json").loads(runner.invoke(app, ["scenario", "show", "noms", "--format", "json"]).output)
+    assert payload["changes"][-1]["site_id"] == unique["id"]
+    unknown = runner.invoke(app, ["scenario", "close-site", "noms", "zzzz"], env=WIDE)
+    assert unknown.exit_code == 1 and "(identifiants : « maillage sites list »" in unknown.output, unknown.output

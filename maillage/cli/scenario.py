@@ -47,6 +47,25 @@ def _find(db: str | None, name: str) -> dict[str, Any]:
         raise fail(str(exc)) from None
 
 
+def _by_name(change: dict[str, Any], snapshot: Snapshot, earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    """A change whose site was typed by its name (« PMI Pavé Blanc ») with that site's id, when one site alone bears
+    the name (registry sites, then those the scenario adds); an id, or a name shared or unknown, is left as typed."""
+    from maillage.planning.changes import NEW_SITE_OPS
+    from maillage.registry.listing import fold
+
+    typed = change.get("site_id")
+    if not typed or change["op"] in NEW_SITE_OPS:
+        return change
+    sites = snapshot.sites[snapshot.sites["duplicate_of"].isna()]
+    pairs = [(str(i), str(n)) for i, n in zip(sites["id"], sites["name"], strict=True)]
+    pairs += [(str(c["site_id"]), str((c.get("payload") or {}).get("name", ""))) for c in earlier
+              if c["op"] == "add_site" and c.get("site_id")]  # fmt: skip
+    if any(typed == i for i, _name in pairs):
+        return change
+    named = {i for i, n in pairs if fold(n) == fold(typed)}
+    return {**change, "site_id": named.pop()} if len(named) == 1 else change
+
+
 def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     """Append changes to a scenario by name and print what was stored."""
     from maillage.planning import store
@@ -56,10 +75,11 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     try:
         registry, snapshot = _registry(db)
         stored = store.find_scenario(registry, scenario)
+        changes = [_by_name(change, snapshot, stored["changes"]) for change in changes]
         updated = store.add_changes(registry, snapshot, stored["id"], changes, actor())
     except (ScenarioError, LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    names = change_names(snapshot)
+    names = change_names(snapshot, updated["changes"])
     for change in updated["changes"][-len(changes) :]:
         err.print(fill(_("[green]Ajouté[/] au scénario « {scenario} » : n° {seq}, {change}"),
             scenario=scenario, seq=change["seq"], change=describe_change(change, names)))  # fmt: skip
@@ -67,8 +87,8 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
 
 ScenarioArg = Annotated[str, typer.Argument(help="Nom du scénario (voir maillage scenario list).", show_default=False)]
 SiteArg = Annotated[str, typer.Argument(help=(
-    "Identifiant du site (voir « maillage sites list »), ou d'un site ajouté par le scénario (voir « maillage "
-    "scenario show »)."), show_default=False)]  # fmt: skip
+    "Identifiant du site (voir « maillage sites list ») ou son nom exact (« PMI Pavé Blanc »), ou un site ajouté par "
+    "le scénario (voir « maillage scenario show »)."), show_default=False)]  # fmt: skip
 
 
 @scenario_app.command("create")
@@ -116,7 +136,7 @@ def show(
     if output_format is ShowFormat.table:
         from maillage.planning.changes import change_names
 
-        print_scenario(scenario, Console(), change_names(_registry(db)[1]))
+        print_scenario(scenario, Console(), change_names(_registry(db)[1], scenario["changes"]))
     else:
         emit(store.export_json(scenario) if output_format is ShowFormat.json else store.export_csv(scenario), None)
 

@@ -22,6 +22,7 @@ snapshot. :func:`apply_scenario` never touches the registry: it returns a modifi
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -34,7 +35,7 @@ from maillage.geo import lonlat_to_l93
 from maillage.i18n import N_, _, label_of
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
-from maillage.registry.listing import unknown_message
+from maillage.registry.listing import suggestion, unknown_message
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
@@ -236,7 +237,11 @@ def _apply_to_site(
 ) -> pd.DataFrame:
     match = sites.index[(sites["id"] == site_id) & sites["duplicate_of"].isna()]
     if len(match) == 0:
-        raise ScenarioError(_("site « {site_id} » absent (ou déjà fermé) dans ce scénario").format(site_id=site_id))
+        known = [str(i) for i in sites.loc[sites["duplicate_of"].isna(), "id"]]
+        hint = suggestion(str(site_id), known, difflib.get_close_matches(str(site_id), known, n=3, cutoff=0.6))
+        message = _("site « {site_id} » absent (ou déjà fermé) dans ce scénario{hint} (identifiants : « maillage sites "
+                    "list », et « maillage scenario show » pour les sites ajoutés)")
+        raise ScenarioError(message.format(site_id=site_id, hint=hint))
     if op == "close_site":  # the records of the same place in other sources go with it
         return sites.drop(index=sites.index[(sites["id"] == site_id) | (sites["duplicate_of"] == site_id)])
     row = match[0]
@@ -300,11 +305,17 @@ def commune_at(snapshot: Snapshot, x_m: float, y_m: float) -> str | None:
     return str(hits[0]) if len(hits) else None
 
 
-def change_names(snapshot: Snapshot) -> dict[str, str]:
-    """Names a person reads for the ids a change holds: sites, communes and sectors of the registry."""
+def change_names(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]] = ()) -> dict[str, str]:
+    """Names a person reads for the ids a change holds: sites, communes and sectors of the registry, and the sites
+    the scenario's own ``changes`` add (« horaires modifiés : Antenne Timbaud », never scenario-1-1)."""
     names = {str(i): str(n) for i, n in zip(snapshot.sites["id"], snapshot.sites["name"], strict=True)}
     names.update({str(c): str(n) for c, n in snapshot.communes["name"].items()})
     names.update({str(k): str(v) for k, v in snapshot.sector_names.items()})
+    for change in changes:
+        payload = change.get("payload") or {}
+        if change.get("op") in NEW_SITE_OPS and change.get("site_id") and payload.get("name"):
+            unit = payload.get("unit")
+            names[str(change["site_id"])] = f"{unit} — {payload['name']}" if unit else str(payload["name"])
     return names
 
 
@@ -324,7 +335,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
         detail = ", ".join(service_label(c) for c in payload["services"])
     elif op == "set_hours":
         osm = payload.get("opening_hours")
-        detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
+        detail = f"{osm_to_french(osm)} ({osm})" if osm else _("horaires inconnus")
     elif op == "add_mobile_stop":
         site = f"{payload['unit']} — {payload['name']}"
         detail = osm_to_french(payload["opening_hours"])

@@ -64,11 +64,15 @@ UNKNOWN_FR = {"commune": N_("commune « {text} » inconnue"), "kind": N_("type d
               "service": N_("service « {text} » inconnu"), "site": N_("site « {text} » inconnu")}  # fmt: skip
 
 
+def suggestion(text: str, known: Sequence[str], close: list[str] | None = None) -> str:
+    """« : vouliez-vous dire « antenne » ? » for the known names close to ``text`` ("" when none is)."""
+    close = _close(text, known) if close is None else close
+    return _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
+
+
 def _suggest(text: str, known: Sequence[str], what: str, close: list[str] | None = None) -> str:
     """« … inconnu », with the close names (``close``: already looked for, else looked for here)."""
-    close = _close(text, known) if close is None else close
-    hint = _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
-    return _(UNKNOWN_FR[what]).format(text=text) + hint
+    return _(UNKNOWN_FR[what]).format(text=text) + suggestion(text, known, close)
 
 
 def unknown_message(text: str, known: Sequence[str], what: str) -> str:

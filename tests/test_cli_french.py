@@ -389,3 +389,25 @@ def test_scenario_sites_are_named_and_found_by_name(cli_home: Path) -> None:
     assert payload["changes"][-1]["site_id"] == unique["id"]
     unknown = runner.invoke(app, ["scenario", "close-site", "noms", "zzzz"], env=WIDE)
     assert unknown.exit_code == 1 and "(identifiants : « maillage sites list »" in unknown.output, unknown.output
+
+
+def test_plan_options_are_explained_and_checked_in_french() -> None:
+    """`plan --method` says each method in French words; a typo'd method is suggested; --format csv, which a plan
+    never wrote (it printed JSON), is refused; the list of possible values has no Python quotes, nor the help hint."""
+    text = runner.invoke(app, ["plan", "--help"], env=WIDE).output
+    assert "coverage (couverture maximale)" in text and "sectors (découpage en secteurs SST)" in text, text
+    method = runner.invoke(app, ["plan", "--method", "setcovr"], env=WIDE)
+    assert method.exit_code == 1 and "méthode « setcovr » inconnue : vouliez-vous dire « setcover »" in method.output
+    csv = runner.invoke(app, ["plan", "--format", "csv"], env=WIDE, prog_name="maillage")
+    assert csv.exit_code == 2 and "« csv » n'est pas l'un de : table, json." in csv.output, csv.output
+    assert "Aide : « maillage plan --help »" in csv.output, csv.output
+    assert "'" not in csv.output.replace("n'est pas l'un", ""), csv.output
+
+
+def test_plan_reads_candidate_sources_in_french_and_suggests_kinds() -> None:
+    from maillage.cli.plan import CANDIDATE_WORDS
+    from maillage.planning.propose import PlanningError, PlanRequest
+
+    assert CANDIDATE_WORDS["partenaires"] == "partners" and CANDIDATE_WORDS["grille"] == "grid"
+    with pytest.raises(PlanningError, match=r"« pmedain » inconnue : vouliez-vous dire « pmedian » \?"):
+        PlanRequest(method="pmedain")

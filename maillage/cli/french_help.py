@@ -138,6 +138,8 @@ USAGE_ERRORS_FR = [
 
 def usage_error_fr(message: str) -> str:
     """A click usage error in French (unknown wordings pass unchanged)."""
+    # the possible values without Python's quotes: « n'est pas l'un de : table, json, csv. »
+    message = re.sub(r"(is not one of )(.+)\.", lambda m: m.group(1) + m.group(2).replace("'", "") + ".", message)
     for pattern, french in USAGE_ERRORS_FR:
         message = re.sub(pattern, _(french), message)
     return message
@@ -172,7 +174,7 @@ def _french_panels(ru: ModuleType) -> None:
     ru.COMMANDS_PANEL_TITLE = _("Commandes")
     ru.ERRORS_PANEL_TITLE = _("Erreur")
     ru.ABORTED_TEXT = _("Abandon.")
-    ru.RICH_HELP = _("Aide : [blue]'{command_path} {help_option}'[/]")
+    ru.RICH_HELP = _("Aide : [blue]« {command_path} {help_option} »[/]")
 
 
 class _LoaderThenFrench:

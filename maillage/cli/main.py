@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli import french_help
-from maillage.cli.common import DataOption, DbOption, err, fail
+from maillage.cli.common import DataOption, DbOption, emit, err, fail
 from maillage.cli.common import progress as _progress
 from maillage.i18n import _
 from maillage.registry.vocab import Service
@@ -235,16 +235,13 @@ def sites_export(
     """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
     from maillage import api
     from maillage.registry.export import sites_to_csv, sites_to_geojson
-    from maillage.report.files import write_atomic
 
-    snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise fail(_("--format : csv ou geojson"))
+        raise fail(_("format « {value} » inconnu : écrivez --format csv ou --format geojson").format(
+            value=output_format))
+    snapshot = api.load_snapshot(api.open_registry(db))
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
+    emit(text, output)  # « Écrit : fichier » when written to a file
 
 
 user_app = typer.Typer(help="Comptes de l'espace de planification.", no_args_is_help=True)

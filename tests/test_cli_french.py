@@ -411,3 +411,27 @@ def test_plan_reads_candidate_sources_in_french_and_suggests_kinds() -> None:
     assert CANDIDATE_WORDS["partenaires"] == "partners" and CANDIDATE_WORDS["grille"] == "grid"
     with pytest.raises(PlanningError, match=r"« pmedain » inconnue : vouliez-vous dire « pmedian » \?"):
         PlanRequest(method="pmedain")
+
+
+def test_steering_options_and_bounds_read_in_french(tmp_path: Path) -> None:
+    """`steering show --help` names each table in French and a bounded number by ENTIER [≥ 1], never typer's
+    « int range [x>=1] »; out of bounds is « une valeur d'au moins 1 est attendue », not pydantic's English; a
+    missing --dir says what to check."""
+    text = runner.invoke(app, ["steering", "show", "--help"], env=WIDE).output
+    assert re.search(r"--horizon\s+ENTIER \[≥ 1\]", text) and "int range" not in text and "x>=" not in text, text
+    flat = " ".join(re.sub(r"[│]", " ", text).split())  # the help column wraps
+    assert "scissors (effet ciseaux)" in flat and "indicators (indicateurs d'activité)" in flat, flat
+    bound = runner.invoke(app, ["steering", "show", "--horizon", "0"], env=WIDE)
+    assert bound.exit_code == 2 and "une valeur d'au moins 1 est attendue." in bound.output, bound.output
+    assert "Input should" not in bound.output
+    missing = runner.invoke(app, ["steering", "import", "--dir", str(tmp_path / "absent")], env=WIDE)
+    assert missing.exit_code == 1 and "dossier introuvable : " in missing.output and ":0:-" not in missing.output
+
+
+def test_sites_export_to_a_file_says_where(cli_home: Path, tmp_path: Path) -> None:
+    written = runner.invoke(app, ["sites", "export", "-o", str(tmp_path / "sites.csv")], env=WIDE)
+    assert written.exit_code == 0 and "Écrit : " in written.output, written.output
+    bad = runner.invoke(app, ["sites", "export", "--format", "xml"], env=WIDE)
+    assert bad.exit_code == 1 and "format « xml » inconnu : écrivez --format csv ou --format geojson" in bad.output
+    card = runner.invoke(app, ["sites", "show", "mama-24"], env=WIDE).output
+    assert "(latitude, longitude)" in card or "site « mama-24 » inconnu" in card, card

@@ -41,6 +41,7 @@ SUBCOMMAND_LABEL = N_("COMMANDE [ARGUMENTS]...")  # click's "COMMAND [ARGS]..." 
 HELP_TEXT = N_("Afficher cette aide et quitter.")
 _original_option_type = typer.core.TyperOption.display_type_rich
 _original_argument_type = typer.core.TyperArgument.display_type_rich
+_original_number_range = typer.core.TyperOption._get_number_range_help_str
 _original_help_option = click.core.Command.get_help_option
 _original_write_usage = click.formatting.HelpFormatter.write_usage
 _original_get_command = typer.main.get_command
@@ -57,6 +58,7 @@ def placeholder(typer_label: str | None) -> str | None:
     label = typer_label.strip("<>")
     repeated = label.endswith("...")
     label = re.sub(r"^list\[(.*)\]$", r"\1", label.removesuffix("..."))
+    label = re.sub(r"^(int|float) range( \[.*\])?$", r"\1", label)  # typer's « int range » of a bounded option
     word = _(PLACEHOLDERS[label]) if label in PLACEHOLDERS else label
     return word + ("..." if repeated else "")
 
@@ -65,6 +67,12 @@ def _option_type(self: typer.core.TyperOption, ctx: click.Context) -> str | None
     if self.metavar is None and self.is_bool_flag:
         return None  # an on/off flag takes no value: nothing to show
     return placeholder(_original_option_type(self, ctx))
+
+
+def _number_range(self: typer.core.TyperOption) -> str | None:
+    """A bounded option's range in symbols, not typer's « x>=1 »: ``[≥ 1]``, ``[1 ≤ x ≤ 5]``."""
+    text = _original_number_range(self)
+    return None if text is None else text.replace(">=", " ≥ ").replace("<=", " ≤ ").replace("x ≥ ", "≥ ").strip()
 
 
 def _argument_type(self: typer.core.TyperArgument, ctx: click.Context) -> str | None:
@@ -131,6 +139,10 @@ USAGE_ERRORS_FR = [
     (r"(?:Value )?'([^']*)' is not one of (.+)\.", N_(r"« \1 » n'est pas l'un de : \2.")),
     (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
     (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
+    (r"Input should be greater than or equal to (\S+?)\.?$", N_(r"une valeur d'au moins \1 est attendue.")),
+    (r"Input should be less than or equal to (\S+?)\.?$", N_(r"une valeur d'au plus \1 est attendue.")),
+    (r"Input should be greater than (\S+?)\.?$", N_(r"une valeur supérieure à \1 est attendue.")),
+    (r"Input should be less than (\S+?)\.?$", N_(r"une valeur inférieure à \1 est attendue.")),
     (r"Input should be a valid number.*", N_("un nombre est attendu, par exemple 2,25 ou 20.")),
     (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
@@ -251,6 +263,7 @@ def install() -> None:
     if typer.main.get_command is not _get_command:
         typer.main.get_command = _get_command
     typer.core.TyperOption.display_type_rich = _option_type  # type: ignore[method-assign]
+    typer.core.TyperOption._get_number_range_help_str = _number_range  # type: ignore[method-assign]
     typer.core.TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign]
     typer.core.TyperArgument.display_name_raw = property(_argument_name)  # type: ignore[assignment]
     typer.core.TyperGroup.collect_usage_pieces = _usage_pieces  # type: ignore[method-assign]

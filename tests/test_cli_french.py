@@ -435,3 +435,11 @@ def test_sites_export_to_a_file_says_where(cli_home: Path, tmp_path: Path) -> No
     assert bad.exit_code == 1 and "format « xml » inconnu : écrivez --format csv ou --format geojson" in bad.output
     card = runner.invoke(app, ["sites", "show", "mama-24"], env=WIDE).output
     assert "(latitude, longitude)" in card or "site « mama-24 » inconnu" in card, card
+
+
+def test_account_roles_are_said_in_french(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    bad = runner.invoke(app, ["user", "add", "claire", "--role", "chef", "--db", db])
+    assert bad.exit_code == 1 and "rôle « chef » inconnu : --role planner (planification) ou --role admin" in bad.output
+    made = runner.invoke(app, ["user", "add", "claire", "--password-stdin", "--db", db], input="mot-de-passe-long\n")
+    assert made.exit_code == 0 and "Compte claire enregistré (rôle : planification)." in made.output, made.output

@@ -287,7 +287,7 @@ def serve(
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Identifiant du compte.", show_default=False)],
-    role: Annotated[str, typer.Option(help="planner (planification) | admin")] = "planner",
+    role: Annotated[str, typer.Option(help="planner (planification) | admin (administration)")] = "planner",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help=(
         "Lire le mot de passe "
         "sur l'entrée standard."
@@ -298,8 +298,10 @@ def user_add(
     from maillage import api
     from maillage.web.auth import AccountError, create_account
 
-    if role not in ("planner", "admin"):
-        raise fail(_("--role : planner ou admin"))
+    roles = {"planner": _("planification"), "admin": _("administration")}
+    if role not in roles:
+        message = _("rôle « {role} » inconnu : --role planner (planification) ou --role admin (administration)")
+        raise fail(message.format(role=role))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -315,7 +317,7 @@ def user_add(
         create_account(api.open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
         raise fail(str(exc)) from None
-    err.print(fill(_("[green]Compte {username} ({role}) enregistré.[/]"), username=username, role=role))
+    err.print(fill(_("[green]Compte {username} enregistré (rôle : {role}).[/]"), username=username, role=roles[role]))
 
 
 @app.command("audit-many")

@@ -443,3 +443,15 @@ def test_account_roles_are_said_in_french(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "rôle « chef » inconnu : --role planner (planification) ou --role admin" in bad.output
     made = runner.invoke(app, ["user", "add", "claire", "--password-stdin", "--db", db], input="mot-de-passe-long\n")
     assert made.exit_code == 0 and "Compte claire enregistré (rôle : planification)." in made.output, made.output
+
+
+def test_orient_suggests_needs_and_modes_in_french(cli_home: Path) -> None:
+    """`orient --need pmo` suggests pmi; --mode velo suggests bike with the modes in French words; --mode transit
+    says orient does not compute transit, instead of calling a known mode « inconnu »."""
+    need = runner.invoke(app, ["orient", "Nanterre", "--need", "pmo"], env=WIDE)
+    assert need.exit_code == 1 and "besoin inconnu « pmo » : vouliez-vous dire « pmi » ?" in need.output, need.output
+    velo = runner.invoke(app, ["orient", "Nanterre", "--need", "pmi", "--mode", "velo"], env=WIDE)
+    assert velo.exit_code == 1 and "vouliez-vous dire « bike » ? ; modes possibles : walk (à pied)" in velo.output
+    transit = runner.invoke(app, ["orient", "Nanterre", "--need", "pmi", "--mode", "transit"], env=WIDE)
+    assert transit.exit_code == 1 and "ne calcule pas de trajet en transports en commun" in transit.output
+    assert "mode inconnu « transit »" not in transit.output

@@ -254,7 +254,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port TCP.")] = 8000,
     data: DataOption = None,
     db: DbOption = None,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
+    ))] = None,
     workers: Annotated[int, typer.Option(help="Processus uvicorn (chacun précalcule son propre index).")] = 1,
 ) -> None:
     """Servir la page publique « Où m'adresser ? » et l'espace de planification (FastAPI + uvicorn)."""
@@ -328,7 +330,9 @@ def audit_many(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Fichier Parquet de toutes les lignes par commune.")
     ] = Path("out/communes.parquet"),
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
+    ))] = None,
     address: Annotated[
         str | None,
         typer.Option(
@@ -388,7 +392,9 @@ class OrientFormat(StrEnum):
 def orient(
     where: Annotated[str, typer.Argument(help="Adresse, commune ou code postal.", show_default=False)],
     need: Annotated[str, typer.Option("--need", help="Besoin : code de service (pmi, aide_alimentaire, …).")],
-    mode: Annotated[str | None, typer.Option("--mode", help="walk, bike ou car (défaut : comme l'audit).")] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help=(
+        "walk (à pied), bike (vélo) ou car (voiture) ; défaut : comme l'audit.")
+    )] = None,
     output_format: Annotated[OrientFormat, typer.Option("--format")] = OrientFormat.table,
     data: DataOption = None,
     db: DbOption = None,
@@ -400,17 +406,25 @@ def orient(
     import dataclasses
 
     from maillage import api
-    from maillage.engines import EngineUnavailable
+    from maillage.engines import EngineUnavailable, suggest_mode
     from maillage.orientation.orient import orient as run_orient
     from maillage.orientation.text import orientation_lines
     from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.listing import suggestion
     from maillage.registry.snapshot import EmptyRegistryError
 
     if need not in {s.value for s in Service}:
-        codes = ", ".join(s.value for s in Service)
-        raise fail(_("besoin inconnu « {need} » ; codes possibles : {codes}").format(need=need, codes=codes))
+        codes = [s.value for s in Service]
+        raise fail(_("besoin inconnu « {need} »{hint} ; codes possibles : {codes}").format(
+            need=need, hint=suggestion(need, codes), codes=", ".join(codes)))
     if mode is not None and mode not in ("walk", "bike", "car"):
-        raise fail(_("mode inconnu « {mode} » ; modes possibles : walk, bike, car").format(mode=mode))
+        meant = suggest_mode(mode)
+        if meant == "transit":
+            raise fail(_("« maillage orient » ne calcule pas de trajet en transports en commun : --mode walk (à pied), "
+                         "bike (vélo) ou car (voiture)"))
+        hint = _(" : vouliez-vous dire « {mode} » ?").format(mode=meant) if meant else ""
+        message = _("mode inconnu « {mode} »{hint} ; modes possibles : walk (à pied), bike (vélo), car (voiture)")
+        raise fail(message.format(mode=mode, hint=hint))
     try:
         with _progress() as progress:
             progress.add_task(_("Calcul des temps de trajet…"))

@@ -455,3 +455,22 @@ def test_orient_suggests_needs_and_modes_in_french(cli_home: Path) -> None:
     transit = runner.invoke(app, ["orient", "Nanterre", "--need", "pmi", "--mode", "transit"], env=WIDE)
     assert transit.exit_code == 1 and "ne calcule pas de trajet en transports en commun" in transit.output
     assert "mode inconnu « transit »" not in transit.output
+
+
+@pytest.mark.parametrize("command", [["audit"], ["scenario", "list"], ["sites", "export"], ["sites", "list"],
+                                     ["user", "sessions", "list"], ["scenario", "create", "x"]],
+                         ids=" ".join)  # fmt: skip
+def test_an_unreachable_registry_is_one_french_line(command: list[str]) -> None:
+    """A mistyped --db (unknown kind of database, server down, folder missing) is one French line saying what to
+    check, never SQLAlchemy's traceback (« NoSuchModuleError: Can't load plugin », « OperationalError »)."""
+    result = runner.invoke(app, [*command, "--db", "foo://x"], env=WIDE)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "base du registre inaccessible : foo://x — type de base inconnu. Vérifiez --db ou MAILLAGE_DB_URL" in \
+        result.output, result.output  # fmt: skip
+    assert "Traceback" not in result.output and "sqlalchemy" not in result.output
+
+
+def test_a_missing_sqlite_folder_is_said_and_a_password_hidden() -> None:
+    result = runner.invoke(app, ["sites", "list", "--db", "postgresql://claire:secret@localhost:1/registre"], env=WIDE)
+    assert result.exit_code == 1 and "postgresql://claire:***@localhost:1/registre — connexion impossible" in \
+        result.output and "secret" not in result.output, result.output  # fmt: skip

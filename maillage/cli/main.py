@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli import french_help
-from maillage.cli.common import DataOption, DbOption, emit, err, fail
+from maillage.cli.common import DataOption, DbOption, emit, err, fail, open_registry
 from maillage.cli.common import progress as _progress
 from maillage.i18n import _
 from maillage.registry.vocab import Service
@@ -57,12 +57,13 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
     from maillage import api
     from maillage.registry.datafolder import DataFolderError
     from maillage.registry.errors import ImportRejected
+    from maillage.registry.snapshot import RegistryUnavailableError
 
     try:
         with _progress() as progress:
             progress.add_task(_("Lecture et validation du dossier de données…"))
             content = api.init_registry(data, db)
-    except (ImportRejected, DataFolderError) as exc:
+    except (ImportRejected, DataFolderError, RegistryUnavailableError) as exc:
         raise fail(str(exc)) from None
     s = content.summary()
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
@@ -214,12 +215,11 @@ def sites_import(
     db: DbOption = None,
 ) -> None:
     """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
-    from maillage import api
     from maillage.registry.errors import ImportRejected
     from maillage.registry.loader import add_sites
 
     try:
-        records = add_sites(api.open_registry(db), files)
+        records = add_sites(open_registry(db), files)
     except (ImportRejected, ValueError) as exc:
         raise fail(str(exc)) from None
     err.print(_("[green]{n} sites ajoutés.[/]").format(n=len(records)))
@@ -239,7 +239,7 @@ def sites_export(
     if output_format not in ("csv", "geojson"):
         raise fail(_("format « {value} » inconnu : écrivez --format csv ou --format geojson").format(
             value=output_format))
-    snapshot = api.load_snapshot(api.open_registry(db))
+    snapshot = api.load_snapshot(open_registry(db))
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
     emit(text, output)  # « Écrit : fichier » when written to a file
 
@@ -297,7 +297,6 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Créer un compte (ou changer son mot de passe, son rôle) ; le mot de passe est demandé, jamais en argument."""
-    from maillage import api
     from maillage.web.auth import AccountError, create_account
 
     roles = {"planner": _("planification"), "admin": _("administration")}
@@ -316,7 +315,7 @@ def user_add(
         if typer.prompt(_("Confirmez le mot de passe"), hide_input=hidden, prompt_suffix=" : ") != password:
             raise fail(_("les deux mots de passe saisis diffèrent : relancez la commande"))
     try:
-        create_account(api.open_registry(db), username, password, role, actor="cli")
+        create_account(open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
         raise fail(str(exc)) from None
     err.print(fill(_("[green]Compte {username} enregistré (rôle : {role}).[/]"), username=username, role=roles[role]))

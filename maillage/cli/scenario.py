@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
+from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail, open_registry
 from maillage.i18n import _
 from maillage.report.markup import fill
 
@@ -25,9 +25,8 @@ scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrée
 
 def _open(db: str | None) -> Engine:
     """The registry alone, for commands that read or write scenarios without auditing."""
-    from maillage import api
 
-    return api.open_registry(db)
+    return open_registry(db)
 
 
 def _registry(db: str | None) -> tuple[Engine, Snapshot]:

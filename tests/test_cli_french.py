@@ -474,3 +474,10 @@ def test_a_missing_sqlite_folder_is_said_and_a_password_hidden() -> None:
     result = runner.invoke(app, ["sites", "list", "--db", "postgresql://claire:secret@localhost:1/registre"], env=WIDE)
     assert result.exit_code == 1 and "postgresql://claire:***@localhost:1/registre — connexion impossible" in \
         result.output and "secret" not in result.output, result.output  # fmt: skip
+
+
+def test_audit_many_says_a_missing_folder_before_dask_does(tmp_path: Path) -> None:
+    """A typo'd folder is one French line, not Dask's English log of a failed task (« Key: … Exception: … »)."""
+    result = runner.invoke(app, ["audit-many", str(tmp_path / "absent")], env=WIDE)
+    assert result.exit_code == 1 and "dossier(s) de données introuvable(s) : " in result.output, result.output
+    assert "Exception" not in result.output and "Traceback" not in result.output

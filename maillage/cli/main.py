@@ -360,6 +360,10 @@ def audit_many(
     from maillage.scale import ClusterUnavailable, gather_communes, write_parquet
     from maillage.scale import audit_many as run_many
 
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if address is None and missing:  # a local cluster reads the folders here: said before Dask logs a failed task
+        raise fail(_("dossier(s) de données introuvable(s) : {folders} (vérifiez les chemins donnés)").format(
+            folders=", ".join(missing)))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err)  # fmt: skip
     with progress:

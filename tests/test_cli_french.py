@@ -481,3 +481,13 @@ def test_audit_many_says_a_missing_folder_before_dask_does(tmp_path: Path) -> No
     result = runner.invoke(app, ["audit-many", str(tmp_path / "absent")], env=WIDE)
     assert result.exit_code == 1 and "dossier(s) de données introuvable(s) : " in result.output, result.output
     assert "Exception" not in result.output and "Traceback" not in result.output
+
+
+def test_shares_are_french_percentages_and_the_service_is_named() -> None:
+    """« tous les habitants 72 % » (a no-break space, as every other share), never Python's « 72% »; the note of
+    `audit --service pmi` names the service, not its code."""
+    source = "".join((Path(__file__).resolve().parents[1] / "maillage" / f).read_text(encoding="utf-8")
+                     for f in ("report/equity_view.py", "report/terminal.py", "planning/sectors.py"))  # fmt: skip
+    assert ":.0%}" not in source
+    guarantee = (Path(__file__).resolve().parents[1] / "maillage" / "audit" / "guarantee.py").read_text()
+    assert "service=service_label(service)" in guarantee

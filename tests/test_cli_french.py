@@ -491,3 +491,19 @@ def test_shares_are_french_percentages_and_the_service_is_named() -> None:
     assert ":.0%}" not in source
     guarantee = (Path(__file__).resolve().parents[1] / "maillage" / "audit" / "guarantee.py").read_text()
     assert "service=service_label(service)" in guarantee
+
+
+def test_compare_reads_unknown_hours_in_french_and_counts_cells_with_spaces() -> None:
+    from rich.console import Console
+
+    from maillage.report.planning import print_compare
+
+    bad = runner.invoke(app, ["compare", "x", "--unknown-hours", "fermez"], env=WIDE)
+    assert bad.exit_code == 1 and "--unknown-hours « fermez » : écrivez open (ouverts) ou closed (fermés)" in bad.output
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 2_000.0,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.6, "population_gained": 1_000.0,
+            "population_lost": 0.0, "cells_improved": 3371, "cells_worsened": 0, "communes": [],
+            "sectors": []}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_compare(diff, console, "Comparaison")
+    assert "3\u202f371 carreaux rapprochés" in console.export_text() or "3 371 carreaux" in console.export_text()

@@ -333,8 +333,14 @@ def compare(
     from maillage.planning.compare import compare as diff_audits
     from maillage.planning.timeaware import label_fr, parse_when
     from maillage.planning.variants import audit_variant
+    from maillage.registry.listing import fold
     from maillage.report import planning as report
 
+    unknown_hours = {"ouverts": "open", "ouvert": "open", "fermes": "closed", "ferme": "closed"}.get(
+        fold(unknown_hours), unknown_hours)  # in French words too
+    if unknown_hours not in ("open", "closed"):
+        raise fail(_("--unknown-hours « {value} » : écrivez open (ouverts) ou closed (fermés)").format(
+            value=unknown_hours))
     try:
         standard = _standard(pole_minutes, antenne_minutes)
         moment = parse_when(when) if when else None

@@ -74,7 +74,7 @@ def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
         before=_int(diff["population_within_baseline"]), after=_int(diff["population_within_scenario"]),
         share_before=fr_pct(diff["share_within_baseline"]), share_after=fr_pct(diff["share_within_scenario"]),
         gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),
-        improved=diff["cells_improved"], worsened=diff["cells_worsened"],
+        improved=_int(diff["cells_improved"]), worsened=_int(diff["cells_worsened"]),
     )  # fmt: skip
     if diff.get("sites_added") or diff.get("sites_removed"):
         added = ", ".join(diff.get("sites_added_names", diff["sites_added"])) or "—"

@@ -384,7 +384,7 @@ def test_scenario_sites_are_named_and_found_by_name(cli_home: Path) -> None:
     names = [s["name"] for s in sites]
     unique = next(s for s in sites if names.count(s["name"]) == 1)
     closed = runner.invoke(app, ["scenario", "close-site", "noms", unique["name"]], env=WIDE)
-    assert closed.exit_code == 0 and f"fermeture : {unique['name']}" in closed.output, closed.output
+    assert closed.exit_code == 0 and f"fermeture : {unique['name']}" in " ".join(closed.output.split()), closed.output
     payload = __import__("json").loads(runner.invoke(app, ["scenario", "show", "noms", "--format", "json"]).output)
     assert payload["changes"][-1]["site_id"] == unique["id"]
     unknown = runner.invoke(app, ["scenario", "close-site", "noms", "zzzz"], env=WIDE)
@@ -507,3 +507,15 @@ def test_compare_reads_unknown_hours_in_french_and_counts_cells_with_spaces() ->
     console = Console(record=True, width=200)
     print_compare(diff, console, "Comparaison")
     assert "3\u202f371 carreaux rapprochés" in console.export_text() or "3 371 carreaux" in console.export_text()
+
+
+def test_mobile_stops_take_french_hours_as_their_help_says(cli_home: Path) -> None:
+    assert runner.invoke(app, ["scenario", "create", "tournee"]).exit_code == 0
+    added = runner.invoke(app, ["scenario", "add-mobile-unit", "tournee", "--unit", "Bus", "--stop",
+                                "Place X|2.25|48.83|le mardi de 9h à 12h"], env=WIDE)  # fmt: skip
+    assert added.exit_code == 0 and "Bus — Place X (2.25000, 48.83000) — mar. 09:00-12:00" in added.output
+    bad = runner.invoke(app, ["scenario", "add-mobile-unit", "tournee", "--unit", "Bus", "--stop", "Place X"], env=WIDE)
+    assert bad.exit_code == 1 and "par exemple « Place X|2.25|48.83|le mardi de 9h à 12h »" in bad.output
+    assert "horaires OSM" not in runner.invoke(app, ["scenario", "add-mobile-unit", "--help"], env=WIDE).output
+    sets = runner.invoke(app, ["scenario", "--help"], env=WIDE).output
+    assert '"" = inconnus' not in sets  # the list of commands has one line per command

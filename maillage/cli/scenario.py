@@ -307,8 +307,7 @@ def set_hours(
         "inconnus."), show_default=False)],
     db: DbOption = None,
 ) -> None:
-    """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM ;
-    "" = inconnus."""
+    """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM."""
     _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
 
 
@@ -332,8 +331,8 @@ def add_mobile_unit(
     unit: Annotated[str, typer.Option(help="Nom de l'unité mobile.")],
     stop: Annotated[
         list[str], typer.Option(help=(
-            'Un arrêt : « nom|lon|lat|horaires OSM », par exemple « '
-            'Place X|2.25|48.83|Tu 09:00-12:00 » ; option répétable.'
+            "Un arrêt : « nom|lon|lat|horaires » (horaires en français ou en syntaxe OSM), par exemple « "
+            "Place X|2.25|48.83|le mardi de 9h à 12h » ; option répétable."
         ))
     ],
     counts_as: Annotated[str, typer.Option(help="Type de site que l'unité compte pendant ses arrêts.")] = "antenne",
@@ -344,7 +343,8 @@ def add_mobile_unit(
     for text in stop:
         parts = [p.strip() for p in text.split("|")]
         if len(parts) != 4:
-            raise fail(_("arrêt « {text} » : attendu « nom|lon|lat|horaires OSM »").format(text=text))
+            raise fail(_("arrêt « {text} » : attendu « nom|lon|lat|horaires », par exemple « Place X|2.25|48.83|le "
+                         "mardi de 9h à 12h »").format(text=text))
         name, lon, lat, hours = parts
         payload = {"unit": unit, "name": name, "lon": lon, "lat": lat, "opening_hours": hours, "counts_as": counts_as}
         changes.append({"op": "add_mobile_stop", "site_id": None, "payload": payload})

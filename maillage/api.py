@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from maillage.audit.guarantee import AuditResult, run_audit
 from maillage.audit.standard import ServiceStandard
@@ -34,9 +36,25 @@ if TYPE_CHECKING:
 
 
 def open_registry(url: str | None = None) -> Engine:
-    """Engine on the registry database, migrated to the newest schema."""
-    engine = db.make_engine(url)
-    db.migrate(engine)
+    """Engine on the registry database, migrated to the newest schema (RegistryUnavailableError when it cannot be
+    opened: a URL nobody can read, a server that does not answer, a SQLite file whose folder is missing)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from maillage.registry.snapshot import RegistryUnavailableError
+
+    try:
+        engine = db.make_engine(url)
+        db.migrate(engine)
+    except (ArgumentError, NoSuchModuleError, OperationalError) as exc:
+        shown = url or db.default_url()
+        with contextlib.suppress(ArgumentError):
+            shown = make_url(shown).render_as_string(hide_password=True)
+        reason = (_("type de base inconnu") if isinstance(exc, NoSuchModuleError)
+                  else _("URL illisible") if isinstance(exc, ArgumentError)
+                  else _("connexion impossible (serveur arrêté, ou dossier du fichier SQLite absent ?)"))  # fmt: skip
+        message = _("base du registre inaccessible : {url} — {reason}. Vérifiez --db ou MAILLAGE_DB_URL (par exemple "
+                    "sqlite:///chemin/registre.sqlite ou postgresql://utilisateur@hôte/base).")
+        raise RegistryUnavailableError(message.format(url=shown, reason=reason)) from None
     return engine
 
 

@@ -51,7 +51,7 @@ def loaded(shared_data: Path, db_url: str) -> str:
 
 def test_unknown_commune_code(data_copy: Path, loaded: str) -> None:
     line = _edit_row(data_copy / "sites" / FS, "fs-546", insee_code="92999")
-    assert f"{FS}:{line}:insee_code: code commune '92999' inconnu" in _rejected(data_copy, loaded)
+    assert f"{FS}:{line}:insee_code: code commune « 92999 » inconnu" in _rejected(data_copy, loaded)
 
 
 def test_invalid_opening_hours(data_copy: Path, loaded: str) -> None:
@@ -80,7 +80,7 @@ def test_missing_column(data_copy: Path, loaded: str) -> None:
 
 def test_duplicate_id(data_copy: Path, loaded: str) -> None:
     line = _edit_row(data_copy / "sites" / FS, "fs-546", id="fs-544")
-    assert f"{FS}:{line}:id: identifiant 'fs-544' en double (déjà dans {FS}:2)" in _rejected(data_copy, loaded)
+    assert f"{FS}:{line}:id: identifiant « fs-544 » en double (déjà dans {FS}:2)" in _rejected(data_copy, loaded)
 
 
 def test_unknown_kind_and_service(data_copy: Path, loaded: str) -> None:
@@ -92,8 +92,8 @@ def test_unknown_kind_and_service(data_copy: Path, loaded: str) -> None:
         encoding="utf-8",
     )
     message = _rejected(data_copy, loaded)
-    assert "extra.csv:2:kind: type 'boulangerie' inconnu" in message
-    assert "extra.csv:3:services: service inconnu 'coiffure'" in message
+    assert "extra.csv:2:kind: type « boulangerie » inconnu" in message
+    assert "extra.csv:3:services: service inconnu « coiffure »" in message
 
 
 def test_corrupt_geojson(data_copy: Path, loaded: str) -> None:
@@ -106,7 +106,7 @@ def test_commune_without_population(data_copy: Path, loaded: str) -> None:
     path = data_copy / "communes" / "communes-92.geojson"
     path.write_text(path.read_text(encoding="utf-8").replace('"population":64263', '"population":"beaucoup"', 1))
     message = _rejected(data_copy, loaded)
-    assert "communes-92.geojson:1:population: 'beaucoup' n'est pas un effectif" in message
+    assert "communes-92.geojson:1:population: « beaucoup » n'est pas un effectif" in message
 
 
 def test_every_problem_is_listed_one_per_line(data_copy: Path, loaded: str) -> None:

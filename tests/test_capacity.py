@@ -123,7 +123,8 @@ def test_a_capacity_column_replaces_defaults_and_transcriptions(data_copy: Path,
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [("-3", "capacité '-3' impossible"), ("douze", "capacité illisible 'douze'"), ("inf", "capacité 'inf' impossible")],
+    [("-3", "capacité « -3 » impossible"), ("douze", "capacité illisible « douze »"),
+     ("inf", "capacité « inf » impossible")],
 )
 def test_bad_capacity_names_file_row_and_field(data_copy: Path, db_url: str, value: str, reason: str) -> None:
     line = _with_capacity(data_copy / "sites" / DEPT, {ISSY: value})[ISSY]
@@ -142,7 +143,7 @@ def test_bad_capacity_on_the_command_line_exits_1(
     line = _with_capacity(data_copy / "sites" / DEPT, {ISSY: "-1"})[ISSY]
     result = CliRunner().invoke(app, ["init", "--data", str(data_copy)])
     assert result.exit_code == 1
-    assert f"{DEPT}:{line}:capacity: capacité '-1' impossible" in result.output
+    assert f"{DEPT}:{line}:capacity: capacité « -1 » impossible" in result.output
     assert "Traceback" not in result.output
 
 

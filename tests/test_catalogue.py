@@ -88,7 +88,8 @@ def write_english_mo(folder: Path, messages: dict) -> None:
 
 
 ENGLISH_MO = {  # French source → English, one of each kind: a CLI message, a report's words, a plural
-    "--role : planner ou admin": "--role: planner or admin",
+    "rôle « {role} » inconnu : --role planner (planification) ou --role admin (administration)":
+        "unknown role “{role}”: --role planner (planning) or --role admin (administration)",
     "Hypothèses et notes": "Assumptions and notes",
     LIEUX: ("{n} place for this need, nearest first:", "{n} places for this need, nearest first:"),
 }
@@ -103,7 +104,8 @@ def test_an_english_catalogue_changes_messages_reports_and_plurals(tmp_path: Pat
 
     write_english_mo(tmp_path, ENGLISH_MO)
     env = {**os.environ, "MAILLAGE_LANG": "en", "MAILLAGE_LOCALE_DIR": str(tmp_path)}
-    for lang, expected in (("en", "--role: planner or admin"), ("fr", "--role : planner ou admin")):
+    expectations = (("en", "unknown role “chef”: --role planner"), ("fr", "rôle « chef » inconnu : --role planner"))
+    for lang, expected in expectations:
         command = [sys.executable, "-m", "maillage", "user", "add", "x", "--role", "chef"]
         shown = subprocess.run(command, env={**env, "MAILLAGE_LANG": lang}, capture_output=True, text=True, timeout=120)
         assert shown.returncode == 1 and expected in shown.stderr, shown.stderr

@@ -106,4 +106,4 @@ def test_sites_export_import(env: Path) -> None:
         encoding="utf-8",
     )
     result = runner.invoke(app, ["sites", "import", str(extra)])
-    assert result.exit_code == 1 and "extra.csv:2:id: identifiant 'fs-544' en double" in result.output
+    assert result.exit_code == 1 and "extra.csv:2:id: identifiant « fs-544 » en double" in result.output

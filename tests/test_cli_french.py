@@ -120,7 +120,6 @@ def test_decimal_options_take_the_french_comma_they_show() -> None:
         (["compare", "a", "b", "c"], "Argument(s) en trop : c"),
         (["audit", "--format", "xml"], "Valeur invalide pour --format : « xml » n'est pas l'un de"),
         (["audti"], "Utilisation : maillage [OPTIONS] COMMANDE [ARGUMENTS]..."),
-        (["steering", "show", "--horizon", "0"], "Valeur invalide pour --horizon : la valeur doit être au moins 1."),
     ],
 )
 def test_usage_errors_are_french(args: list[str], french: str) -> None:
@@ -369,3 +368,201 @@ def test_gains_and_losses_say_a_zero_as_aucun(gained: float, lost: float, said: 
     print_compare(diff, console, "Comparaison")
     assert said in console.export_text().replace("\u202f", " ").replace("\u00a0", " ")
     assert (lost_label_fr(lost) == "Perdus : aucun") == (round(lost) == 0)
+
+
+def test_missing_or_unreadable_input_files_are_french(cli_home: Path, tmp_path: Path) -> None:
+    """A typo'd --pbf or --population-grid is one French line saying which option to check, never « OSM PBF file
+    not found » nor Python's « [Errno 2] No such file or directory »."""
+    pbf = runner.invoke(app, ["audit", "--pbf", str(tmp_path / "absent.osm.pbf")], env=WIDE)
+    assert pbf.exit_code == 1 and "extrait OpenStreetMap introuvable : " in pbf.output, pbf.output
+    assert "vérifiez le chemin donné à --pbf" in pbf.output
+    grid = runner.invoke(app, ["audit", "--population-grid", str(tmp_path / "absent.csv")], env=WIDE)
+    assert grid.exit_code == 1 and "grille de population introuvable : " in grid.output, grid.output
+    (tmp_path / "dossier.csv").mkdir()  # not a file: unreadable whoever runs the test
+    unreadable = runner.invoke(app, ["audit", "--population-grid", str(tmp_path / "dossier.csv")], env=WIDE)
+    assert unreadable.exit_code == 1 and "dossier.csv : grille de population illisible" in unreadable.output
+    for text in (pbf.output, grid.output, unreadable.output):
+        assert not re.search(r"file not found|unreadable population|Errno|No such file", text), text
+
+
+def test_a_site_is_added_by_commune_name_and_typos_are_suggested(cli_home: Path) -> None:
+    """`scenario add-site --commune Nanterre` places the site at the commune's centre (the name, not only its INSEE
+    code); a mistyped commune, kind or service is one French sentence with its suggestion, never Python's
+    quotes (« commune 'Nanterre' inconnue du registre », « type de site 'antene' inconnu »)."""
+    assert runner.invoke(app, ["scenario", "create", "communes"]).exit_code == 0
+    placed = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "Antenne", "--commune", "Nanterre"],
+                           env=WIDE)  # fmt: skip
+    assert placed.exit_code == 0 and "Placé : Nanterre (centre de la commune)" in placed.output, placed.output
+    payload = __import__("json").loads(runner.invoke(app, ["scenario", "show", "communes", "--format", "json"]).output)
+    assert payload["changes"][0]["payload"]["commune_code"] == "92050"
+    typo = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "B", "--commune", "Nantere"], env=WIDE)
+    assert typo.exit_code == 1 and "commune « Nantere » inconnue : vouliez-vous dire « Nanterre » ?" in typo.output
+    kind = runner.invoke(app, ["scenario", "add-site", "communes", "--name", "B", "--lon", "2.2", "--lat", "48.89",
+                               "--kind", "antene"], env=WIDE)  # fmt: skip
+    assert kind.exit_code == 1 and "type de site « antene » inconnu : vouliez-vous dire « antenne » ?" in kind.output
+    sector = runner.invoke(app, ["scenario", "assign-sector", "communes", "Vanves", "sst-x", "--sector-name", "Ouest"],
+                           env=WIDE)
+    assert sector.exit_code == 0 and "Vanves → Ouest" in " ".join(sector.output.split()), sector.output
+    for text in (typo.output, kind.output):
+        assert "'" not in text.replace("vouliez-vous", ""), text
+
+
+def test_a_moment_is_read_in_french_words() -> None:
+    """« mardi 9h » is a moment, as « mardi 9h00 » is; a bad one is quoted in French."""
+    from maillage.planning.timeaware import parse_when
+
+    assert parse_when("mardi 9h").hour == 9 and parse_when("mardi 9h").weekday() == 1
+    with pytest.raises(ValueError, match=r"^moment invalide « mardi matin » : écrivez"):
+        parse_when("mardi matin")
+
+
+def test_scenario_sites_are_named_and_found_by_name(cli_home: Path) -> None:
+    """A change to a site the scenario adds reads its name (« horaires modifiés : Antenne Timbaud », never
+    scenario-1-1); a registry site is found by its exact name as well as its id; an unknown one says where to look."""
+    assert runner.invoke(app, ["scenario", "create", "noms"]).exit_code == 0
+    assert runner.invoke(app, ["scenario", "add-site", "noms", "--name", "Antenne Timbaud", "--lon", "2.26",
+                               "--lat", "48.82"]).exit_code == 0  # fmt: skip
+    hours = runner.invoke(app, ["scenario", "set-hours", "noms", "scenario-1-1", "le mardi matin"], env=WIDE)
+    assert hours.exit_code == 0 and "horaires modifiés : Antenne Timbaud — mar." in hours.output, hours.output
+    shown = runner.invoke(app, ["scenario", "show", "noms"], env=WIDE).output
+    assert "scenario-1-1" not in shown and "Antenne Timbaud —" in shown, shown
+    sites = __import__("json").loads(runner.invoke(app, ["sites", "list", "--format", "json"]).stdout)
+    names = [s["name"] for s in sites]
+    unique = next(s for s in sites if names.count(s["name"]) == 1)
+    closed = runner.invoke(app, ["scenario", "close-site", "noms", unique["name"]], env=WIDE)
+    assert closed.exit_code == 0 and f"fermeture : {unique['name']}" in " ".join(closed.output.split()), closed.output
+    payload = __import__("json").loads(runner.invoke(app, ["scenario", "show", "noms", "--format", "json"]).output)
+    assert payload["changes"][-1]["site_id"] == unique["id"]
+    unknown = runner.invoke(app, ["scenario", "close-site", "noms", "zzzz"], env=WIDE)
+    assert unknown.exit_code == 1 and "(identifiants : « maillage sites list »" in unknown.output, unknown.output
+
+
+def test_plan_options_are_explained_and_checked_in_french() -> None:
+    """`plan --method` says each method in French words; a typo'd method is suggested; --format csv, which a plan
+    never wrote (it printed JSON), is refused; the list of possible values has no Python quotes, nor the help hint."""
+    text = runner.invoke(app, ["plan", "--help"], env=WIDE).output
+    assert "coverage (couverture maximale)" in text and "sectors (découpage en secteurs SST)" in text, text
+    method = runner.invoke(app, ["plan", "--method", "setcovr"], env=WIDE)
+    assert method.exit_code == 1 and "méthode « setcovr » inconnue : vouliez-vous dire « setcover »" in method.output
+    csv = runner.invoke(app, ["plan", "--format", "csv"], env=WIDE, prog_name="maillage")
+    assert csv.exit_code == 2 and "« csv » n'est pas l'un de : table, json." in csv.output, csv.output
+    assert "Aide : « maillage plan --help »" in csv.output, csv.output
+    assert "'" not in csv.output.replace("n'est pas l'un", ""), csv.output
+
+
+def test_plan_reads_candidate_sources_in_french_and_suggests_kinds() -> None:
+    from maillage.cli.plan import CANDIDATE_WORDS
+    from maillage.planning.propose import PlanningError, PlanRequest
+
+    assert CANDIDATE_WORDS["partenaires"] == "partners" and CANDIDATE_WORDS["grille"] == "grid"
+    with pytest.raises(PlanningError, match=r"« pmedain » inconnue : vouliez-vous dire « pmedian » \?"):
+        PlanRequest(method="pmedain")
+
+
+def test_steering_options_and_bounds_read_in_french(tmp_path: Path) -> None:
+    """`steering show --help` names each table in French and a bounded number by « ENTIER (au moins 1) », never typer's
+    « int range [x>=1] »; out of bounds is « une valeur d'au moins 1 est attendue », not pydantic's English; a
+    missing --dir says what to check."""
+    text = runner.invoke(app, ["steering", "show", "--help"], env=WIDE).output
+    assert re.search(r"--horizon\s+ENTIER \(au moins 1\)", text) and "int range" not in text and "x>=" not in text, text
+    flat = " ".join(re.sub(r"[│]", " ", text).split())  # the help column wraps
+    assert "scissors (effet ciseaux)" in flat and "indicators (indicateurs d'activité)" in flat, flat
+    bound = runner.invoke(app, ["steering", "show", "--horizon", "0"], env=WIDE)
+    assert bound.exit_code == 2 and "une valeur d'au moins 1 est attendue." in bound.output, bound.output
+    assert "Input should" not in bound.output
+    missing = runner.invoke(app, ["steering", "import", "--dir", str(tmp_path / "absent")], env=WIDE)
+    assert missing.exit_code == 1 and "dossier introuvable : " in missing.output and ":0:-" not in missing.output
+
+
+def test_sites_export_to_a_file_says_where(cli_home: Path, tmp_path: Path) -> None:
+    written = runner.invoke(app, ["sites", "export", "-o", str(tmp_path / "sites.csv")], env=WIDE)
+    assert written.exit_code == 0 and "Écrit : " in written.output, written.output
+    bad = runner.invoke(app, ["sites", "export", "--format", "xml"], env=WIDE)
+    assert bad.exit_code == 1 and "format « xml » inconnu : écrivez --format csv ou --format geojson" in bad.output
+    card = runner.invoke(app, ["sites", "show", "mama-24"], env=WIDE).output
+    assert "(latitude, longitude)" in card or "site « mama-24 » inconnu" in card, card
+
+
+def test_account_roles_are_said_in_french(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    bad = runner.invoke(app, ["user", "add", "claire", "--role", "chef", "--db", db])
+    assert bad.exit_code == 1 and "rôle « chef » inconnu : --role planner (planification) ou --role admin" in bad.output
+    made = runner.invoke(app, ["user", "add", "claire", "--password-stdin", "--db", db], input="mot-de-passe-long\n")
+    assert made.exit_code == 0 and "Compte claire enregistré (rôle : planification)." in made.output, made.output
+
+
+def test_orient_suggests_needs_and_modes_in_french(cli_home: Path) -> None:
+    """`orient --need pmo` suggests pmi; --mode velo suggests bike with the modes in French words; --mode transit
+    says orient does not compute transit, instead of calling a known mode « inconnu »."""
+    need = runner.invoke(app, ["orient", "Nanterre", "--need", "pmo"], env=WIDE)
+    assert need.exit_code == 1 and "besoin inconnu « pmo » : vouliez-vous dire « pmi » ?" in need.output, need.output
+    velo = runner.invoke(app, ["orient", "Nanterre", "--need", "pmi", "--mode", "velo"], env=WIDE)
+    assert velo.exit_code == 1 and "vouliez-vous dire « bike » ? ; modes possibles : walk (à pied)" in velo.output
+    transit = runner.invoke(app, ["orient", "Nanterre", "--need", "pmi", "--mode", "transit"], env=WIDE)
+    assert transit.exit_code == 1 and "ne calcule pas de trajet en transports en commun" in transit.output
+    assert "mode inconnu « transit »" not in transit.output
+
+
+@pytest.mark.parametrize("command", [["audit"], ["scenario", "list"], ["sites", "export"], ["sites", "list"],
+                                     ["user", "sessions", "list"], ["scenario", "create", "x"]],
+                         ids=" ".join)  # fmt: skip
+def test_an_unreachable_registry_is_one_french_line(command: list[str]) -> None:
+    """A mistyped --db (unknown kind of database, server down, folder missing) is one French line saying what to
+    check, never SQLAlchemy's traceback (« NoSuchModuleError: Can't load plugin », « OperationalError »)."""
+    result = runner.invoke(app, [*command, "--db", "foo://x"], env=WIDE)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "base du registre inaccessible : foo://x — type de base inconnu. Vérifiez --db ou MAILLAGE_DB_URL" in \
+        result.output, result.output  # fmt: skip
+    assert "Traceback" not in result.output and "sqlalchemy" not in result.output
+
+
+def test_a_missing_sqlite_folder_is_said_and_a_password_hidden() -> None:
+    result = runner.invoke(app, ["sites", "list", "--db", "postgresql://claire:secret@localhost:1/registre"], env=WIDE)
+    assert result.exit_code == 1 and "postgresql://claire:***@localhost:1/registre — connexion impossible" in \
+        result.output and "secret" not in result.output, result.output  # fmt: skip
+
+
+def test_audit_many_says_a_missing_folder_before_dask_does(tmp_path: Path) -> None:
+    """A typo'd folder is one French line, not Dask's English log of a failed task (« Key: … Exception: … »)."""
+    result = runner.invoke(app, ["audit-many", str(tmp_path / "absent")], env=WIDE)
+    assert result.exit_code == 1 and "dossier(s) de données introuvable(s) : " in result.output, result.output
+    assert "Exception" not in result.output and "Traceback" not in result.output
+
+
+def test_shares_are_french_percentages_and_the_service_is_named() -> None:
+    """« tous les habitants 72 % » (a no-break space, as every other share), never Python's « 72% »; the note of
+    `audit --service pmi` names the service, not its code."""
+    source = "".join((Path(__file__).resolve().parents[1] / "maillage" / f).read_text(encoding="utf-8")
+                     for f in ("report/equity_view.py", "report/terminal.py", "planning/sectors.py"))  # fmt: skip
+    assert ":.0%}" not in source
+    guarantee = (Path(__file__).resolve().parents[1] / "maillage" / "audit" / "guarantee.py").read_text()
+    assert "service=service_label(service)" in guarantee
+
+
+def test_compare_reads_unknown_hours_in_french_and_counts_cells_with_spaces() -> None:
+    from rich.console import Console
+
+    from maillage.report.planning import print_compare
+
+    bad = runner.invoke(app, ["compare", "x", "--unknown-hours", "fermez"], env=WIDE)
+    assert bad.exit_code == 1 and "--unknown-hours « fermez » : écrivez open (ouverts) ou closed (fermés)" in bad.output
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 2_000.0,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.6, "population_gained": 1_000.0,
+            "population_lost": 0.0, "cells_improved": 3371, "cells_worsened": 0, "communes": [],
+            "sectors": []}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_compare(diff, console, "Comparaison")
+    assert "3\u202f371 carreaux rapprochés" in console.export_text() or "3 371 carreaux" in console.export_text()
+
+
+def test_mobile_stops_take_french_hours_as_their_help_says(cli_home: Path) -> None:
+    assert runner.invoke(app, ["scenario", "create", "tournee"]).exit_code == 0
+    added = runner.invoke(app, ["scenario", "add-mobile-unit", "tournee", "--unit", "Bus", "--stop",
+                                "Place X|2.25|48.83|le mardi de 9h à 12h"], env=WIDE)  # fmt: skip
+    flat = " ".join(added.output.split())  # the message console may wrap at 80 columns (set when first used)
+    assert added.exit_code == 0 and "Bus — Place X (2.25000, 48.83000) — mar. 09:00-12:00" in flat, added.output
+    bad = runner.invoke(app, ["scenario", "add-mobile-unit", "tournee", "--unit", "Bus", "--stop", "Place X"], env=WIDE)
+    assert bad.exit_code == 1 and "par exemple « Place X|2.25|48.83|le mardi de 9h à 12h »" in bad.output
+    assert "horaires OSM" not in runner.invoke(app, ["scenario", "add-mobile-unit", "--help"], env=WIDE).output
+    sets = runner.invoke(app, ["scenario", "--help"], env=WIDE).output
+    assert '"" = inconnus' not in sets  # the list of commands has one line per command

@@ -136,7 +136,7 @@ def test_cache_gives_the_same_arrays(square) -> None:
 def test_census_missing_column_names_file_row_field(square) -> None:
     communes, census, _, _ = square
     census.write_text("grid_id,x_ll_3035,y_ll_3035,T,Y_LT15\nsq,1,2,3,4\n", encoding="utf-8")
-    with pytest.raises(CensusError, match=r"^census.csv:1:Y_GE65: missing column"):
+    with pytest.raises(CensusError, match=r"^census.csv:1:Y_GE65 : colonne manquante"):
         read_census(census, communes)
 
 
@@ -144,14 +144,14 @@ def test_census_square_outside_the_territory(square) -> None:
     communes, census, _, _ = square
     text = census.read_text(encoding="utf-8").splitlines()
     census.write_text(f"{text[0]}\n{text[1]}\nfar,4000000,3000000,1,10,1,8,1\n", encoding="utf-8")
-    with pytest.raises(CensusError, match=r"^census.csv:3:x_ll_3035/y_ll_3035: square far lies outside"):
+    with pytest.raises(CensusError, match=r"^census.csv:3:x_ll_3035/y_ll_3035 : le carreau far est hors du territoire"):
         read_census(census, communes)
 
 
 def test_census_not_a_number(square) -> None:
     communes, census, _, _ = square
     census.write_text(census.read_text(encoding="utf-8").replace(",3460,", ",beaucoup,"), encoding="utf-8")
-    with pytest.raises(CensusError, match=r"^census.csv:2:T: not a number"):
+    with pytest.raises(CensusError, match=r"^census.csv:2:T : un nombre ≥ 0 est attendu, pas « beaucoup »"):
         read_census(census, communes)
 
 
@@ -272,9 +272,9 @@ def test_api_default_model_and_grid_precedence(world, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace(",Y_GE65,", ",AGE_65,", 1), f"{CENSUS}:1:Y_GE65: missing column"),
+        (lambda t: t.replace(",Y_GE65,", ",AGE_65,", 1), f"{CENSUS}:1:Y_GE65 : colonne manquante"),
         (lambda t: t.replace("N2875000E3755000,3755000,", "N2875000E3755000,4755000,", 1),
-         f"{CENSUS}:2:x_ll_3035/y_ll_3035: square CRS3035RES1000mN2875000E3755000 lies outside"),
+         f"{CENSUS}:2:x_ll_3035/y_ll_3035 : le carreau CRS3035RES1000mN2875000E3755000 est hors du territoire"),
     ],
 )  # fmt: skip
 def test_cli_bad_census_is_one_line_and_exit_1(cli_home: Path, shared_data: Path, monkeypatch, edit, expected) -> None:

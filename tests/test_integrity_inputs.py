@@ -116,7 +116,8 @@ BAN_ROW = b"92002_0001_00001;;1;;Rue de Paris;92160;92002;Antony;2.30;48.75\n"
         ("adresses-92.csv.gz", b"PK\x03\x04 not gzip at all" * 10, "adresses-92.csv.gz: archive gzip corrompue"),
         ("adresses-92.csv", b"foo;bar\n1;2\n", "adresses-92.csv:1:numero: pas un fichier d'adresses BAN"),
         ("adresses-92.csv", b"", "adresses-92.csv: fichier vide"),
-        ("adresses-92.csv", BAN_HEADER + BAN_ROW.replace(b"2.30", b"2,30"), "adresses-92.csv:2:lon: '2,30' n'est pas"),
+        ("adresses-92.csv", BAN_HEADER + BAN_ROW.replace(b"2.30", b"2,30"),
+         "adresses-92.csv:2:lon: « 2,30 » n'est pas"),
     ],
     ids=["gz-cut", "gz-foreign", "missing-columns", "empty", "bad-lon"],
 )

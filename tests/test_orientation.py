@@ -268,7 +268,7 @@ def test_orient_command_gives_the_same_answer_in_the_terminal(cli_home: Path) ->
     body = json.loads(as_json.stdout)
     assert body["commune_code"] == "92007" and body["urgent"][0]["number"] == "3919"
     bad = runner.invoke(app, ["orient", "bagneux", "--need", "astrologie"])
-    assert bad.exit_code == 1 and "besoin inconnu 'astrologie'" in bad.output
+    assert bad.exit_code == 1 and "besoin inconnu « astrologie »" in bad.output
 
 
 def test_a_department_place_without_a_phone_gives_the_departments_number(index) -> None:

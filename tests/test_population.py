@@ -65,8 +65,8 @@ def test_supplied_grid_replaces_the_model(snapshot: Snapshot, tmp_path: Path) ->
 def test_supplied_grid_errors_name_file_row_and_field(snapshot: Snapshot, tmp_path: Path) -> None:
     grid = tmp_path / "grid.csv"
     grid.write_text("x,y,ind\n650000,6860000,10\n650200,6860000,-3\n", encoding="utf-8")
-    with pytest.raises(PopulationGridError, match=r"grid.csv:3:ind: not a population count"):
+    with pytest.raises(PopulationGridError, match=r"grid.csv:3:ind : un nombre d'habitants ≥ 0 est attendu"):
         grid_cells(grid, snapshot.communes, snapshot.sector_of_commune)
     grid.write_text("x,y,habitants\n650000,6860000,10\n", encoding="utf-8")
-    with pytest.raises(PopulationGridError, match="no population column"):
+    with pytest.raises(PopulationGridError, match="aucune colonne de population"):
         grid_cells(grid, snapshot.communes, snapshot.sector_of_commune)

@@ -33,6 +33,7 @@ from maillage.numbers import fr_number
 from maillage.population.cells import Cells
 from maillage.registry.provenance import describe_files
 from maillage.registry.snapshot import Snapshot
+from maillage.registry.vocab import service_label
 
 SERVICE_CLASS_PREFIX = "service:"
 
@@ -152,7 +153,7 @@ def run_audit(
     notes = _placement_notes(snapshot, classes)
     if service:
         notes.append(_("Service demandé : {service} ({n} sites).").format(
-            service=service, n=len(classes[SERVICE_CLASS_PREFIX + service])))
+            service=service_label(service), n=len(classes[SERVICE_CLASS_PREFIX + service])))
     weighed = public if public in available_publics(cells) else ALL_RESIDENTS
     if (missing := no_age_bands_note(cells, public)) is not None:
         notes.append(missing)

@@ -19,6 +19,7 @@ from maillage.report.markup import fill
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+    from sqlalchemy import Engine
 
 err = Console(stderr=True)
 
@@ -48,6 +49,17 @@ def actor() -> str:
     from maillage.registry.writelog import local_actor
 
     return local_actor()
+
+
+def open_registry(db: str | None) -> Engine:
+    """The registry of ``--db``, or the French error line and exit 1 when it cannot be opened (never a traceback)."""
+    from maillage import api
+    from maillage.registry.snapshot import RegistryUnavailableError
+
+    try:
+        return api.open_registry(db)
+    except RegistryUnavailableError as exc:
+        raise fail(str(exc)) from None
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -144,17 +144,19 @@ USAGE_ERRORS_FR = [
     (r"(?:Value )?'([^']*)' is not one of (.+)\.", N_(r"« \1 » n'est pas l'un de : \2.")),
     (r"Path '([^']*)' does not exist\.", N_(r"le chemin « \1 » n'existe pas.")),
     (r"Input should be a valid integer.*", N_("un nombre entier est attendu.")),
+    (r"Input should be greater than or equal to (\S+?)\.?$", N_(r"une valeur d'au moins \1 est attendue.")),
+    (r"Input should be less than or equal to (\S+?)\.?$", N_(r"une valeur d'au plus \1 est attendue.")),
+    (r"Input should be greater than (\S+?)\.?$", N_(r"une valeur supérieure à \1 est attendue.")),
+    (r"Input should be less than (\S+?)\.?$", N_(r"une valeur inférieure à \1 est attendue.")),
     (r"Input should be a valid number.*", N_("un nombre est attendu, par exemple 2,25 ou 20.")),
-    (r"Input should be greater than or equal to (\S+)", N_(r"la valeur doit être au moins \1.")),
-    (r"Input should be less than or equal to (\S+)", N_(r"la valeur doit être au plus \1.")),
-    (r"Input should be greater than (\S+)", N_(r"la valeur doit être supérieure à \1.")),
-    (r"Input should be less than (\S+)", N_(r"la valeur doit être inférieure à \1.")),
     (r"Vouliez-vous dire '([^']+)' \?", N_(r"Vouliez-vous dire « \1 » ?")),
 ]
 
 
 def usage_error_fr(message: str) -> str:
     """A click usage error in French (unknown wordings pass unchanged)."""
+    # the possible values without Python's quotes: « n'est pas l'un de : table, json, csv. »
+    message = re.sub(r"(is not one of )(.+)\.", lambda m: m.group(1) + m.group(2).replace("'", "") + ".", message)
     for pattern, french in USAGE_ERRORS_FR:
         message = re.sub(pattern, _(french), message)
     return message
@@ -190,7 +192,7 @@ def _french_panels(ru: ModuleType) -> None:
     ru.COMMANDS_PANEL_TITLE = _("Commandes")
     ru.ERRORS_PANEL_TITLE = _("Erreur")
     ru.ABORTED_TEXT = _("Abandon.")
-    ru.RICH_HELP = _("Aide : [blue]'{command_path} {help_option}'[/]")
+    ru.RICH_HELP = _("Aide : [blue]« {command_path} {help_option} »[/]")
 
 
 class _LoaderThenFrench:

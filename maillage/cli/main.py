@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from maillage.cli import french_help
-from maillage.cli.common import DataOption, DbOption, err, fail
+from maillage.cli.common import DataOption, DbOption, emit, err, fail, open_registry
 from maillage.cli.common import progress as _progress
 from maillage.i18n import _
 from maillage.registry.vocab import Service
@@ -57,12 +57,13 @@ def init(data: DataOption = None, db: DbOption = None) -> None:
     from maillage import api
     from maillage.registry.datafolder import DataFolderError
     from maillage.registry.errors import ImportRejected
+    from maillage.registry.snapshot import RegistryUnavailableError
 
     try:
         with _progress() as progress:
             progress.add_task(_("Lecture et validation du dossier de données…"))
             content = api.init_registry(data, db)
-    except (ImportRejected, DataFolderError) as exc:
+    except (ImportRejected, DataFolderError, RegistryUnavailableError) as exc:
         raise fail(str(exc)) from None
     s = content.summary()
     n = lambda v: f"{v:,}".replace(",", "\u202f")  # noqa: E731
@@ -214,12 +215,11 @@ def sites_import(
     db: DbOption = None,
 ) -> None:
     """Ajouter des sites depuis des fichiers CSV au format commun (tout ou rien)."""
-    from maillage import api
     from maillage.registry.errors import ImportRejected
     from maillage.registry.loader import add_sites
 
     try:
-        records = add_sites(api.open_registry(db), files)
+        records = add_sites(open_registry(db), files)
     except (ImportRejected, ValueError) as exc:
         raise fail(str(exc)) from None
     err.print(_("[green]{n} sites ajoutés.[/]").format(n=len(records)))
@@ -235,16 +235,13 @@ def sites_export(
     """Exporter tous les sites au format CSV commun ou en GeoJSON (réimportables)."""
     from maillage import api
     from maillage.registry.export import sites_to_csv, sites_to_geojson
-    from maillage.report.files import write_atomic
 
-    snapshot = api.load_snapshot(api.open_registry(db))
     if output_format not in ("csv", "geojson"):
-        raise fail(_("--format : csv ou geojson"))
+        raise fail(_("format « {value} » inconnu : écrivez --format csv ou --format geojson").format(
+            value=output_format))
+    snapshot = api.load_snapshot(open_registry(db))
     text = sites_to_csv(snapshot.sites) if output_format == "csv" else sites_to_geojson(snapshot.sites)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
+    emit(text, output)  # « Écrit : fichier » when written to a file
 
 
 user_app = typer.Typer(help="Comptes de l'espace de planification.", no_args_is_help=True)
@@ -257,7 +254,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port TCP.")] = 8000,
     data: DataOption = None,
     db: DbOption = None,
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
+    ))] = None,
     workers: Annotated[int, typer.Option(help="Processus uvicorn (chacun précalcule son propre index).")] = 1,
 ) -> None:
     """Servir la page publique « Où m'adresser ? » et l'espace de planification (FastAPI + uvicorn)."""
@@ -290,7 +289,7 @@ def serve(
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Identifiant du compte.", show_default=False)],
-    role: Annotated[str, typer.Option(help="planner (planification) | admin")] = "planner",
+    role: Annotated[str, typer.Option(help="planner (planification) | admin (administration)")] = "planner",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help=(
         "Lire le mot de passe "
         "sur l'entrée standard."
@@ -298,11 +297,12 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Créer un compte (ou changer son mot de passe, son rôle) ; le mot de passe est demandé, jamais en argument."""
-    from maillage import api
     from maillage.web.auth import AccountError, create_account
 
-    if role not in ("planner", "admin"):
-        raise fail(_("--role : planner ou admin"))
+    roles = {"planner": _("planification"), "admin": _("administration")}
+    if role not in roles:
+        message = _("rôle « {role} » inconnu : --role planner (planification) ou --role admin (administration)")
+        raise fail(message.format(role=role))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -315,10 +315,10 @@ def user_add(
         if typer.prompt(_("Confirmez le mot de passe"), hide_input=hidden, prompt_suffix=" : ") != password:
             raise fail(_("les deux mots de passe saisis diffèrent : relancez la commande"))
     try:
-        create_account(api.open_registry(db), username, password, role, actor="cli")
+        create_account(open_registry(db), username, password, role, actor="cli")
     except AccountError as exc:
         raise fail(str(exc)) from None
-    err.print(fill(_("[green]Compte {username} ({role}) enregistré.[/]"), username=username, role=role))
+    err.print(fill(_("[green]Compte {username} enregistré (rôle : {role}).[/]"), username=username, role=roles[role]))
 
 
 @app.command("audit-many")
@@ -329,7 +329,9 @@ def audit_many(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Fichier Parquet de toutes les lignes par commune.")
     ] = Path("out/communes.parquet"),
-    mode: Annotated[str | None, typer.Option(help="walk | bike | car | transit (défaut : comme pour audit).")] = None,
+    mode: Annotated[str | None, typer.Option(help=(
+        "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
+    ))] = None,
     address: Annotated[
         str | None,
         typer.Option(
@@ -358,6 +360,10 @@ def audit_many(
     from maillage.scale import ClusterUnavailable, gather_communes, write_parquet
     from maillage.scale import audit_many as run_many
 
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if address is None and missing:  # a local cluster reads the folders here: said before Dask logs a failed task
+        raise fail(_("dossier(s) de données introuvable(s) : {folders} (vérifiez les chemins donnés)").format(
+            folders=", ".join(missing)))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err)  # fmt: skip
     with progress:
@@ -389,7 +395,9 @@ class OrientFormat(StrEnum):
 def orient(
     where: Annotated[str, typer.Argument(help="Adresse, commune ou code postal.", show_default=False)],
     need: Annotated[str, typer.Option("--need", help="Besoin : code de service (pmi, aide_alimentaire, …).")],
-    mode: Annotated[str | None, typer.Option("--mode", help="walk, bike ou car (défaut : comme l'audit).")] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help=(
+        "walk (à pied), bike (vélo) ou car (voiture) ; défaut : comme l'audit.")
+    )] = None,
     output_format: Annotated[OrientFormat, typer.Option("--format")] = OrientFormat.table,
     data: DataOption = None,
     db: DbOption = None,
@@ -401,17 +409,25 @@ def orient(
     import dataclasses
 
     from maillage import api
-    from maillage.engines import EngineUnavailable
+    from maillage.engines import EngineUnavailable, suggest_mode
     from maillage.orientation.orient import orient as run_orient
     from maillage.orientation.text import orientation_lines
     from maillage.registry.datafolder import DataFolderError
+    from maillage.registry.listing import suggestion
     from maillage.registry.snapshot import EmptyRegistryError
 
     if need not in {s.value for s in Service}:
-        codes = ", ".join(s.value for s in Service)
-        raise fail(_("besoin inconnu {need!r} ; codes possibles : {codes}").format(need=need, codes=codes))
+        codes = [s.value for s in Service]
+        raise fail(_("besoin inconnu « {need} »{hint} ; codes possibles : {codes}").format(
+            need=need, hint=suggestion(need, codes), codes=", ".join(codes)))
     if mode is not None and mode not in ("walk", "bike", "car"):
-        raise fail(_("mode inconnu {mode!r} ; modes possibles : walk, bike, car").format(mode=mode))
+        meant = suggest_mode(mode)
+        if meant == "transit":
+            raise fail(_("« maillage orient » ne calcule pas de trajet en transports en commun : --mode walk (à pied), "
+                         "bike (vélo) ou car (voiture)"))
+        hint = _(" : vouliez-vous dire « {mode} » ?").format(mode=meant) if meant else ""
+        message = _("mode inconnu « {mode} »{hint} ; modes possibles : walk (à pied), bike (vélo), car (voiture)")
+        raise fail(message.format(mode=mode, hint=hint))
     try:
         with _progress() as progress:
             progress.add_task(_("Calcul des temps de trajet…"))

@@ -5,6 +5,7 @@ Two top-level commands, mounted on the root app by :func:`maillage.cli.main._mou
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,13 @@ from maillage.i18n import _, ngettext
 from maillage.report.markup import escape, fill
 
 ALL_METHODS = ("coverage", "setcover", "pmedian", "capacitated-coverage", "capacitated-pmedian", "sectors", "mobile")
+# the candidate sources in French words too (--candidates partenaires,grille)
+CANDIDATE_WORDS = {"partenaires": "partners", "centres": "centroids", "centroides": "centroids", "grille": "grid"}
+
+
+class PlanFormat(StrEnum):  # a plan is a table or JSON (no CSV: proposals nest their sites)
+    table = "table"
+    json = "json"
 
 
 def _standard(pole_minutes: float, antenne_minutes: float):
@@ -46,14 +54,18 @@ def _errors() -> tuple[type[Exception], ...]:
 
 def plan(
     new_sites: Annotated[int, typer.Option(help="Nombre de nouveaux sites (coverage, pmedian, capacitated).")] = 1,
-    method: Annotated[str, typer.Option(help=f"{' | '.join(ALL_METHODS)}.")] = "coverage",
+    method: Annotated[str, typer.Option(help=(
+        "coverage (couverture maximale) | setcover (tous couverts, au moins de sites) | pmedian (temps moyen le plus "
+        "court) | capacitated-coverage, capacitated-pmedian (les mêmes avec capacités) | sectors (découpage en "
+        "secteurs SST) | mobile (tournée d'une unité mobile)."
+    ))] = "coverage",
     kind: Annotated[
         str, typer.Option(help="Type des nouveaux sites : antenne (15 min) ou pole_social (20 min)…")
     ] = "antenne",
     candidates: Annotated[
         str, typer.Option(help=(
-            "Sources de candidats : partners (partenaires), centroids "
-            "(centres des communes), grid (grille), séparées par des virgules."
+            "Sources de candidats : partners (partenaires), centroids (centres des communes), grid (grille), "
+            "séparées par des virgules ; all (toutes)."
         ))
     ] = "all",
     grid_step: Annotated[float, typer.Option(help="Pas de la grille de candidats, en mètres.")] = 600.0,
@@ -105,10 +117,10 @@ def plan(
         "(.osm.pbf) pour les temps par les rues."
     ))] = None,
     time_limit: Annotated[float, typer.Option(help="Temps maximal du solveur par modèle, en secondes.")] = 60.0,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+    output_format: Annotated[PlanFormat, typer.Option("--format", help=(
         "table | json "
         "(format de sortie)."
-    ))] = ShowFormat.table,
+    ))] = PlanFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Écrire le JSON dans ce fichier.")] = None,
     html: Annotated[Path | None, typer.Option(help=(
         "Écrire aussi un rapport HTML "
@@ -119,11 +131,13 @@ def plan(
 ) -> None:
     """Proposer où placer de nouveaux sites (les existants restent), les secteurs SST ou une tournée mobile."""
     from maillage import api
+    from maillage.registry.listing import suggestion
     from maillage.report import planning as report
 
     if method not in ALL_METHODS:
         known = ", ".join(ALL_METHODS)
-        raise fail(_("méthode {method!r} inconnue (connues : {known})").format(method=method, known=known))
+        raise fail(_("méthode « {method} » inconnue{hint} (connues : {known})").format(
+            method=method, hint=suggestion(method, ALL_METHODS), known=known))
     try:
         standard = _standard(pole_minutes, antenne_minutes)
         with progress() as bar:
@@ -165,7 +179,7 @@ def plan(
                 write_atomic(html, render_plan_html(result, inputs, standard))
     except _errors() as exc:
         raise fail(str(exc)) from None
-    if output_format is ShowFormat.table:
+    if output_format is PlanFormat.table:
         console = Console()
         {"sectors": report.print_sectors, "mobile": report.print_mobile}.get(method, report.print_plan)(result, console)
         if method in ("sectors", "mobile") and result.get("saved"):
@@ -209,11 +223,12 @@ def _run(inputs: Any, standard: Any, method: str, say: Any, **o: Any) -> dict[st
         )
     from maillage.planning.propose import PlanRequest
     from maillage.planning.propose import plan as run_plan
+    from maillage.registry.listing import fold
 
     sources = (
         CANDIDATE_SOURCES
-        if o["candidates"] in ("", "all")
-        else tuple(s.strip() for s in o["candidates"].split(",") if s.strip())
+        if fold(o["candidates"]) in ("", "all", "toutes", "tous")
+        else tuple(CANDIDATE_WORDS.get(fold(s), s.strip()) for s in o["candidates"].split(",") if s.strip())
     )
     request = PlanRequest(
         method=method,
@@ -318,8 +333,14 @@ def compare(
     from maillage.planning.compare import compare as diff_audits
     from maillage.planning.timeaware import label_fr, parse_when
     from maillage.planning.variants import audit_variant
+    from maillage.registry.listing import fold
     from maillage.report import planning as report
 
+    unknown_hours = {"ouverts": "open", "ouvert": "open", "fermes": "closed", "ferme": "closed"}.get(
+        fold(unknown_hours), unknown_hours)  # in French words too
+    if unknown_hours not in ("open", "closed"):
+        raise fail(_("--unknown-hours « {value} » : écrivez open (ouverts) ou closed (fermés)").format(
+            value=unknown_hours))
     try:
         standard = _standard(pole_minutes, antenne_minutes)
         moment = parse_when(when) if when else None

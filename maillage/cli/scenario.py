@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail
+from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail, open_registry
 from maillage.i18n import _
 from maillage.report.markup import fill
 
@@ -25,9 +25,8 @@ scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrée
 
 def _open(db: str | None) -> Engine:
     """The registry alone, for commands that read or write scenarios without auditing."""
-    from maillage import api
 
-    return api.open_registry(db)
+    return open_registry(db)
 
 
 def _registry(db: str | None) -> tuple[Engine, Snapshot]:
@@ -47,6 +46,25 @@ def _find(db: str | None, name: str) -> dict[str, Any]:
         raise fail(str(exc)) from None
 
 
+def _by_name(change: dict[str, Any], snapshot: Snapshot, earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    """A change whose site was typed by its name (« PMI Pavé Blanc ») with that site's id, when one site alone bears
+    the name (registry sites, then those the scenario adds); an id, or a name shared or unknown, is left as typed."""
+    from maillage.planning.changes import NEW_SITE_OPS
+    from maillage.registry.listing import fold
+
+    typed = change.get("site_id")
+    if not typed or change["op"] in NEW_SITE_OPS:
+        return change
+    sites = snapshot.sites[snapshot.sites["duplicate_of"].isna()]
+    pairs = [(str(i), str(n)) for i, n in zip(sites["id"], sites["name"], strict=True)]
+    pairs += [(str(c["site_id"]), str((c.get("payload") or {}).get("name", ""))) for c in earlier
+              if c["op"] == "add_site" and c.get("site_id")]  # fmt: skip
+    if any(typed == i for i, _name in pairs):
+        return change
+    named = {i for i, n in pairs if fold(n) == fold(typed)}
+    return {**change, "site_id": named.pop()} if len(named) == 1 else change
+
+
 def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     """Append changes to a scenario by name and print what was stored."""
     from maillage.planning import store
@@ -56,10 +74,11 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
     try:
         registry, snapshot = _registry(db)
         stored = store.find_scenario(registry, scenario)
+        changes = [_by_name(change, snapshot, stored["changes"]) for change in changes]
         updated = store.add_changes(registry, snapshot, stored["id"], changes, actor())
     except (ScenarioError, LookupError, EmptyRegistryError) as exc:
         raise fail(str(exc)) from None
-    names = change_names(snapshot)
+    names = change_names(snapshot, updated["changes"])
     for change in updated["changes"][-len(changes) :]:
         err.print(fill(_("[green]Ajouté[/] au scénario « {scenario} » : n° {seq}, {change}"),
             scenario=scenario, seq=change["seq"], change=describe_change(change, names)))  # fmt: skip
@@ -67,8 +86,8 @@ def _edit(scenario: str, changes: list[dict[str, Any]], db: str | None) -> None:
 
 ScenarioArg = Annotated[str, typer.Argument(help="Nom du scénario (voir maillage scenario list).", show_default=False)]
 SiteArg = Annotated[str, typer.Argument(help=(
-    "Identifiant du site (voir « maillage sites list »), ou d'un site ajouté par le scénario (voir « maillage "
-    "scenario show »)."), show_default=False)]  # fmt: skip
+    "Identifiant du site (voir « maillage sites list ») ou son nom exact (« PMI Pavé Blanc »), ou un site ajouté par "
+    "le scénario (voir « maillage scenario show »)."), show_default=False)]  # fmt: skip
 
 
 @scenario_app.command("create")
@@ -116,7 +135,7 @@ def show(
     if output_format is ShowFormat.table:
         from maillage.planning.changes import change_names
 
-        print_scenario(scenario, Console(), change_names(_registry(db)[1]))
+        print_scenario(scenario, Console(), change_names(_registry(db)[1], scenario["changes"]))
     else:
         emit(store.export_json(scenario) if output_format is ShowFormat.json else store.export_csv(scenario), None)
 
@@ -199,29 +218,34 @@ def _point(
     """lon, lat and the commune's INSEE code from --address and/or --commune, or from --lon/--lat."""
     from maillage import api
     from maillage.planning.changes import ScenarioError
-    from maillage.registry.listing import SiteLookupError, commune_code_of
 
     if address is not None and (lon is not None or lat is not None):
         raise fail(_("donnez soit --address, soit --lon et --lat, pas les deux"))
-    snapshot = _registry(db)[1]
-    code = None
-    if commune is not None:
-        try:
-            code = commune_code_of(commune, snapshot.communes["name"].astype(str).to_dict())
-        except SiteLookupError as exc:
-            raise fail(str(exc)) from None
+    code, name = (None, None) if commune is None else _commune_code(commune, db)
     if lon is not None or lat is not None or (address is None and commune is None):
         if lon is None or lat is None:
             raise fail(_("où placer le site ? donnez --address « adresse », --commune, ou --lon et --lat"))
         return lon, lat, code
     # the commune by its name, after the address: what the finder reads best ("13 rue X, Issy-les-Moulineaux")
-    text = ", ".join(p for p in (address, None if code is None else str(snapshot.communes.loc[code, "name"])) if p)
+    text = ", ".join(p for p in (address, name) if p)
     try:
-        found = api.locate_site(snapshot, text)
+        found = api.locate_site(_registry(db)[1], text)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
     err.print(fill(_("Placé : {label} — {lon:.5f}, {lat:.5f}"), label=found.label, lon=found.lon, lat=found.lat))
     return found.lon, found.lat, found.commune_code
+
+
+def _commune_code(text: str, db: str | None) -> tuple[str, str]:
+    """The INSEE code and name of a commune typed by name (Nanterre) or code (92050); a typo fails with suggestions."""
+    from maillage.registry.listing import SiteLookupError, commune_code
+
+    names = {str(c): str(n) for c, n in _registry(db)[1].communes["name"].items()}
+    try:
+        code = commune_code(text, names)
+    except SiteLookupError as exc:
+        raise fail(_("{unknown} (liste : maillage audit, tableau « Par commune »)").format(unknown=exc)) from None
+    return code, names[code]
 
 
 @scenario_app.command("add-site")
@@ -285,8 +309,7 @@ def set_hours(
         "inconnus."), show_default=False)],
     db: DbOption = None,
 ) -> None:
-    """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM ;
-    "" = inconnus."""
+    """Changer les horaires d'un site : en français (« du lundi au vendredi de 9h à 17h ») ou en syntaxe OSM."""
     _edit(scenario, [{"op": "set_hours", "site_id": site_id, "payload": {"opening_hours": hours}}], db)
 
 
@@ -310,8 +333,8 @@ def add_mobile_unit(
     unit: Annotated[str, typer.Option(help="Nom de l'unité mobile.")],
     stop: Annotated[
         list[str], typer.Option(help=(
-            'Un arrêt : « nom|lon|lat|horaires OSM », par exemple « '
-            'Place X|2.25|48.83|Tu 09:00-12:00 » ; option répétable.'
+            "Un arrêt : « nom|lon|lat|horaires » (horaires en français ou en syntaxe OSM), par exemple « "
+            "Place X|2.25|48.83|le mardi de 9h à 12h » ; option répétable."
         ))
     ],
     counts_as: Annotated[str, typer.Option(help="Type de site que l'unité compte pendant ses arrêts.")] = "antenne",
@@ -322,7 +345,8 @@ def add_mobile_unit(
     for text in stop:
         parts = [p.strip() for p in text.split("|")]
         if len(parts) != 4:
-            raise fail(_("arrêt {text!r} : attendu « nom|lon|lat|horaires OSM »").format(text=text))
+            raise fail(_("arrêt « {text} » : attendu « nom|lon|lat|horaires », par exemple « Place X|2.25|48.83|le "
+                         "mardi de 9h à 12h »").format(text=text))
         name, lon, lat, hours = parts
         payload = {"unit": unit, "name": name, "lon": lon, "lat": lat, "opening_hours": hours, "counts_as": counts_as}
         changes.append({"op": "add_mobile_stop", "site_id": None, "payload": payload})
@@ -332,12 +356,13 @@ def add_mobile_unit(
 @scenario_app.command("assign-sector")
 def assign_sector(
     scenario: ScenarioArg,
-    commune: Annotated[str, typer.Argument(help="Code INSEE de la commune (92050 pour Nanterre).", show_default=False)],
+    commune: Annotated[str, typer.Argument(help="Commune : nom (Nanterre) ou code INSEE (92050).", show_default=False)],
     sector: Annotated[str, typer.Argument(help="Identifiant du secteur SST (existant ou nouveau).",
                                           show_default=False)],
     sector_name: Annotated[str | None, typer.Option(help="Nom du secteur (pour un nouveau secteur).")] = None,
     db: DbOption = None,
 ) -> None:
     """Rattacher une commune à un autre secteur SST (ou à un nouveau)."""
+    commune, _name = _commune_code(commune, db)
     payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
     _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)

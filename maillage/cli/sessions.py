@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from maillage.cli.common import DbOption, actor, err, fail
+from maillage.cli.common import DbOption, actor, err, fail, open_registry
 from maillage.i18n import gettext as _
 from maillage.i18n import ngettext
 
@@ -52,10 +52,9 @@ def register(user_app: typer.Typer) -> None:
     @sessions_app.command("list")
     def sessions_list(user: UserOption = None, db: DbOption = None) -> None:
         """Lister les sessions encore ouvertes (compte, ouverture, dernière activité, adresse de connexion)."""
-        from maillage import api
         from maillage.web.sessions import valid_sessions
 
-        engine = api.open_registry(db)
+        engine = open_registry(db)
         if user is not None:
             _known_account(engine, user)
         rows = valid_sessions(engine, user)
@@ -77,13 +76,12 @@ def register(user_app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Fermer les sessions d'un compte (--user) ou de tous (--all) : leurs cookies sont refusés aussitôt."""
-        from maillage import api
         from maillage.web.auth import log_write
         from maillage.web.sessions import revoke_account, revoke_all
 
         if (user is None) == (not everyone):
             raise fail(_("précisez soit --user IDENTIFIANT, soit --all"))
-        engine = api.open_registry(db)
+        engine = open_registry(db)
         if user is not None:
             _known_account(engine, user)
             count = revoke_account(engine, user)

@@ -116,7 +116,8 @@ def register(sites_app: typer.Typer) -> None:
         from maillage.registry.vocab import quality_label_fr
 
         # 5 decimals: about a metre, what any placement here can claim; how it was placed, in words
-        position = (f"{row.lat:.5f}, {row.lon:.5f} — {quality_label_fr(row.position)}" if row.lon is not None
+        position = (_("{lat}, {lon} (latitude, longitude) — {quality}").format(
+            lat=f"{row.lat:.5f}", lon=f"{row.lon:.5f}", quality=quality_label_fr(row.position)) if row.lon is not None
                     else _("inconnue"))  # fmt: skip
         commune = f"{row.commune_name} ({row.commune_code})" if row.commune_code else _("non renseignée")
         fields = [(_("Nom"), row.name), (_("Type"), row.kind_label), (_("Commune"), commune),

@@ -67,7 +67,7 @@ CommunesOpt = Annotated[
     typer.Option("--communes", help="GeoJSON ou CSV des communes (code, population, nom) pour les taux "
                  "par habitant."),
 ]
-HorizonOpt = Annotated[int, typer.Option("--horizon", min=1, help="Horizon des renouvellements (mois).")]
+HorizonOpt = Annotated[int, typer.Option("--horizon", min=1, help="Horizon des renouvellements, en mois (au moins 1).")]
 
 
 def _load(folder: Path | None) -> SteeringData:
@@ -165,7 +165,11 @@ def _rich_table(t: dict, width: int) -> RichTable:
 def show(
     folder: DirOpt = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json ou csv.")] = OutputFormat.table,
-    table: Annotated[TableName, typer.Option("--table", help="Tableau à afficher.")] = TableName.all,
+    table: Annotated[TableName, typer.Option("--table", help=(
+        "Tableau à afficher : all (tous), budget (lignes budgétaires), scissors (effet ciseaux), dm (décision "
+        "modificative), bp_dm (budget primitif et décision modificative), conventions (suivi des conventions), "
+        "indicators (indicateurs d'activité), sites (services programmés par les conventions)."
+    ))] = TableName.all,
     today: TodayOpt = None,
     communes: CommunesOpt = None,
     horizon: HorizonOpt = 6,
@@ -260,7 +264,7 @@ def scenario(
 ) -> None:
     """Enregistrer les engagements des conventions (permanences, sites PMI) comme scénario du registre.
 
-    Leur effet sur la norme 20/15 minutes se lit ensuite avec ``maillage compare NOM``.
+    Leur effet sur la norme 20/15 minutes se lit ensuite avec « maillage compare NOM ».
     """
     from maillage import api
     from maillage.planning import ScenarioError, store

@@ -319,7 +319,7 @@ def read_service_day(path: Path, date: dt.date) -> ServiceDay:
     trip_route = trips["route_id"].map(route_row)
     if trip_route.isna().any():
         bad = int(np.flatnonzero(trip_route.isna().to_numpy())[0])
-        raise GtfsError(_("route_id inconnu {value!r}").format(value=trips["route_id"].iloc[bad]), file="trips.txt",
+        raise GtfsError(_("route_id inconnu « {value} »").format(value=trips["route_id"].iloc[bad]), file="trips.txt",
                         row=data_row(bad), field="route_id")
     # Trips of D, then the previous day's trips, shifted by -24 h, for their after-midnight part.
     today, yesterday = calendars.services_on(date), calendars.services_on(date - dt.timedelta(days=1))
@@ -333,13 +333,13 @@ def read_service_day(path: Path, date: dt.date) -> ServiceDay:
     st_trip_row = _rows_in(stop_times["trip_id"], trips["trip_id"])
     if (st_trip_row < 0).any():
         bad = int(np.flatnonzero(st_trip_row < 0)[0])
-        raise GtfsError(_("trip_id inconnu {value!r}").format(value=stop_times["trip_id"].iloc[bad]),
+        raise GtfsError(_("trip_id inconnu « {value} »").format(value=stop_times["trip_id"].iloc[bad]),
                         file="stop_times.txt",
                         row=data_row(bad), field="trip_id")
     st_stop_row = _rows_in(stop_times["stop_id"], stops["stop_id"])
     if (st_stop_row < 0).any():
         bad = int(np.flatnonzero(st_stop_row < 0)[0])
-        raise GtfsError(_("stop_id inconnu {value!r}").format(value=stop_times["stop_id"].iloc[bad]),
+        raise GtfsError(_("stop_id inconnu « {value} »").format(value=stop_times["stop_id"].iloc[bad]),
                         file="stop_times.txt",
                         row=data_row(bad), field="stop_id")
     st_trip_row = st_trip_row.astype(np.int64)

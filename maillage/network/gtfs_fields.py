@@ -47,7 +47,7 @@ def parse_times_s(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     invalid = ~blank & (~valid | (np.nan_to_num(m) >= 60) | (np.nan_to_num(s) >= 60))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(_("heure {value!r} pas au format H:MM:SS").format(value=values.iloc[bad]), file=file,
+        raise GtfsError(_("heure « {value} » pas au format H:MM:SS").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     seconds = np.nan_to_num(h) * 3600 + np.nan_to_num(m) * 60 + np.nan_to_num(s)
     return np.where(valid, seconds, -1).astype(np.int64)
@@ -68,7 +68,7 @@ def parse_ints(values: pd.Series, *, file: str, field: str, blank: int | None = 
     invalid = np.isnan(numbers) | (numbers != np.round(numbers))
     if invalid.any():
         bad = int(np.flatnonzero(invalid)[0])
-        raise GtfsError(_("{value!r} n'est pas un nombre entier").format(value=values.iloc[bad]), file=file,
+        raise GtfsError(_("« {value} » n'est pas un nombre entier").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     return numbers.astype(np.int64)
 
@@ -78,6 +78,6 @@ def parse_dates(values: pd.Series, *, file: str, field: str) -> np.ndarray:
     parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         bad = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise GtfsError(_("date {value!r} pas au format AAAAMMJJ").format(value=values.iloc[bad]), file=file,
+        raise GtfsError(_("date « {value} » pas au format AAAAMMJJ").format(value=values.iloc[bad]), file=file,
                         row=data_row(values.index[bad]), field=field)
     return parsed.to_numpy().astype("datetime64[D]")

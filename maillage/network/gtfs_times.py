@@ -112,7 +112,7 @@ def expand_frequencies(times: TripTimes, frequencies: pd.DataFrame | None, trip_
     template_row = frequencies["trip_id"].map(trip_row)
     if template_row.isna().any():
         bad = int(np.flatnonzero(template_row.isna().to_numpy())[0])
-        raise GtfsError(_("trip_id inconnu {value!r}").format(value=frequencies["trip_id"].iloc[bad]), file=file,
+        raise GtfsError(_("trip_id inconnu « {value} »").format(value=frequencies["trip_id"].iloc[bad]), file=file,
                         row=data_row(bad), field="trip_id")
     for column, values in (("start_time", start), ("headway_secs", headway)):
         if (values < 0).any() or (column == "headway_secs" and (values <= 0).any()):

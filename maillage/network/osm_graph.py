@@ -289,10 +289,16 @@ def read_pbf_ways(pbf_path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame
                 warnings.filterwarnings("ignore", message="Could not find any edges", category=UserWarning)
                 frames.append(osm.get_network(nodes=True, custom_filter=EXTRA_WAYS[mode], extra_attributes=["area"]))
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors on bad input
-        raise StreetGraphError(f"{pbf_path}: not a readable OSM PBF file ({type(exc).__name__}: {exc})") from exc
+        message = _("{file} : fichier OpenStreetMap (.osm.pbf) illisible ; donnez à --pbf un extrait .osm.pbf complet "
+                    "(par exemple téléchargé de Geofabrik)")
+        raise StreetGraphError(message.format(file=pbf_path)) from exc
     frames = [f for f in frames if f is not None and f[1] is not None and len(f[1])]
     if not frames:
-        raise StreetGraphError(f"{pbf_path}: no street usable by mode {mode!r} in this OSM file")
+        from maillage.network.engine import mode_label
+
+        message = _("{file} : aucune voie praticable {mode} dans cet extrait OpenStreetMap ; donnez à --pbf un extrait "
+                    "qui couvre le territoire")
+        raise StreetGraphError(message.format(file=pbf_path, mode=mode_label(mode)))
     nodes = pd.concat([f[0][["id", "lon", "lat"]] for f in frames]).drop_duplicates("id")
     edges = pd.concat([f[1] for f in frames], ignore_index=True)
     if "area" in edges.columns:
@@ -393,10 +399,12 @@ def load_street_graph(
     pbf = Path(pbf_path).expanduser().resolve()
     table = speed_table(mode, speeds)
     if not pbf.is_file():
-        raise StreetGraphError(f"{pbf}: OSM PBF file not found")
+        message = _("extrait OpenStreetMap introuvable : {file} (vérifiez le chemin donné à --pbf)")
+        raise StreetGraphError(message.format(file=pbf))
     stat = pbf.stat()
     if stat.st_size == 0:
-        raise StreetGraphError(f"{pbf}: OSM PBF file is empty")
+        raise StreetGraphError(_("extrait OpenStreetMap vide : {file} (fichier de 0 octet ; téléchargez-le à "
+                                 "nouveau)").format(file=pbf))
     steps = Steps(progress)
     with steps:
         steps.say(f"hashing {pbf.name}")

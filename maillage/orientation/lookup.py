@@ -149,8 +149,9 @@ class PlaceFinder:
             query,
             None,
             [],
-            _("« {query} » : aucune commune, aucun code postal ni aucune adresse du territoire ne correspond.").format(
-                query=query),
+            _("« {query} » : aucune commune, aucun code postal ni aucune adresse du territoire ne correspond. "
+              "Écrivez le nom d'une commune du territoire, son code postal, ou une adresse suivie de sa "
+              "commune.").format(query=query),
         )
 
 

@@ -289,7 +289,7 @@ def origin_cell(
     """The cell of a commune's centre (with the commune's spread) or the cell nearest a point."""
     if commune is not None:
         if commune not in index.commune_centre_cell:
-            raise UnknownCommune(_("commune {commune} inconnue du registre").format(commune=repr(commune)))
+            raise UnknownCommune(_("commune « {commune} » inconnue du registre").format(commune=commune))
         cell = index.commune_centre_cell[commune]
         label = origin_label or _("{commune} (centre de la commune)").format(commune=index.commune_names[commune])
         centre = index.cell_lonlat[cell]

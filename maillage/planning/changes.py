@@ -22,6 +22,7 @@ snapshot. :func:`apply_scenario` never touches the registry: it returns a modifi
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from maillage.geo import lonlat_to_l93
 from maillage.i18n import N_, _, label_of
 from maillage.registry import hours
 from maillage.registry.hours_fr import osm_to_french
+from maillage.registry.listing import suggestion, unknown_message
 from maillage.registry.sites import TERRITORY_MARGIN_M
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import (
@@ -93,7 +95,7 @@ def normalise_change(op: str, site_id: str | None, payload: Mapping[str, Any]) -
     are floats in degrees. Raises :class:`ScenarioError` with a one-line French message.
     """
     if op not in OPS:
-        raise ScenarioError(_("opération {op!r} inconnue (connues : {known})").format(op=op, known=', '.join(OPS)))
+        raise ScenarioError(_("opération « {op} » inconnue (connues : {known})").format(op=op, known=', '.join(OPS)))
     required, optional = OPS[op]
     clean = {k: v for k, v in payload.items() if v is not None and v != "" and v != []}
     unknown = sorted(set(clean) - set(required) - set(optional))
@@ -139,7 +141,9 @@ def _lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     try:
         lon_f, lat_f = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise ScenarioError(_("coordonnées invalides : lon={lon!r}, lat={lat!r}").format(lon=lon, lat=lat)) from None
+        message = _("coordonnées invalides : lon={lon}, lat={lat} (des degrés décimaux sont attendus, par exemple "
+                    "lon=2.2, lat=48.89)")
+        raise ScenarioError(message.format(lon=lon, lat=lat)) from None
     if not (math.isfinite(lon_f) and math.isfinite(lat_f) and -180 <= lon_f <= 180 and -90 <= lat_f <= 90):
         raise ScenarioError(
             _("coordonnées hors limites : lon={lon}, lat={lat} (degrés WGS84)").format(lon=lon_f, lat=lat_f))
@@ -150,10 +154,9 @@ def _kind(value: Any) -> str:
     try:
         return SiteKind(str(value)).value
     except ValueError:
-        raise ScenarioError(
-            _("type de site {value!r} inconnu (connus : {known})").format(
-                value=value, known=', '.join(k.value for k in SiteKind))
-        ) from None
+        known = [k.value for k in SiteKind]
+        raise ScenarioError(_("{unknown} (types possibles : {known})").format(
+            unknown=unknown_message(str(value), known, "kind"), known=", ".join(known))) from None
 
 
 def _services(value: Any) -> list[str]:
@@ -166,9 +169,9 @@ def _services(value: Any) -> list[str]:
         try:
             out.append(Service(code).value)
         except ValueError:
-            raise ScenarioError(
-                _("service {code!r} inconnu (connus : {known})").format(
-                    code=code, known=', '.join(s.value for s in Service))) from None
+            known = [s.value for s in Service]
+            raise ScenarioError(_("{unknown} (services possibles : {known})").format(
+                unknown=unknown_message(code, known, "service"), known=", ".join(known))) from None
     return out
 
 
@@ -196,7 +199,7 @@ def apply_scenario(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]]) -> 
             else:  # assign_sector
                 code = payload["commune_code"]
                 if code not in snapshot.communes.index:
-                    raise ScenarioError(_("commune {code!r} inconnue du registre").format(code=code))
+                    raise ScenarioError(_("commune « {code} » inconnue du registre").format(code=code))
                 sector_of[code] = payload["sector"]
                 names.setdefault(payload["sector"], payload.get("sector_name", payload["sector"]))
                 if "sector_name" in payload:
@@ -234,7 +237,11 @@ def _apply_to_site(
 ) -> pd.DataFrame:
     match = sites.index[(sites["id"] == site_id) & sites["duplicate_of"].isna()]
     if len(match) == 0:
-        raise ScenarioError(_("site {site_id!r} absent (ou déjà fermé) dans ce scénario").format(site_id=site_id))
+        known = [str(i) for i in sites.loc[sites["duplicate_of"].isna(), "id"]]
+        hint = suggestion(str(site_id), known, difflib.get_close_matches(str(site_id), known, n=3, cutoff=0.6))
+        message = _("site « {site_id} » absent (ou déjà fermé) dans ce scénario{hint} (identifiants : « maillage sites "
+                    "list », et « maillage scenario show » pour les sites ajoutés)")
+        raise ScenarioError(message.format(site_id=site_id, hint=hint))
     if op == "close_site":  # the records of the same place in other sources go with it
         return sites.drop(index=sites.index[(sites["id"] == site_id) | (sites["duplicate_of"] == site_id)])
     row = match[0]
@@ -257,7 +264,7 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
     if not site_id:
         raise ScenarioError(_("identifiant du nouveau site manquant"))
     if (sites["id"] == site_id).any():
-        raise ScenarioError(_("un site s'appelle déjà {site_id!r}").format(site_id=site_id))
+        raise ScenarioError(_("un site s'appelle déjà « {site_id} »").format(site_id=site_id))
     mobile = op == "add_mobile_stop"
     kind = MOBILE_KIND if mobile else payload["kind"]
     default_kind = payload.get("counts_as", SiteKind.ANTENNE.value) if mobile else kind
@@ -266,7 +273,7 @@ def _add_site(sites: pd.DataFrame, snapshot: Snapshot, op: str, site_id: str | N
     _check_inside(snapshot, x, y, payload)
     commune = payload.get("commune_code") or commune_at(snapshot, x, y)
     if commune is not None and commune not in snapshot.communes.index:
-        raise ScenarioError(_("commune {commune!r} inconnue du registre").format(commune=commune))
+        raise ScenarioError(_("commune « {commune} » inconnue du registre").format(commune=commune))
     row = {c: None for c in sites.columns} | {
         "id": site_id,
         "name": payload["name"],
@@ -298,11 +305,17 @@ def commune_at(snapshot: Snapshot, x_m: float, y_m: float) -> str | None:
     return str(hits[0]) if len(hits) else None
 
 
-def change_names(snapshot: Snapshot) -> dict[str, str]:
-    """Names a person reads for the ids a change holds: sites, communes and sectors of the registry."""
+def change_names(snapshot: Snapshot, changes: Iterable[Mapping[str, Any]] = ()) -> dict[str, str]:
+    """Names a person reads for the ids a change holds: sites, communes and sectors of the registry, and the sites
+    the scenario's own ``changes`` add (« horaires modifiés : Antenne Timbaud », never scenario-1-1)."""
     names = {str(i): str(n) for i, n in zip(snapshot.sites["id"], snapshot.sites["name"], strict=True)}
     names.update({str(c): str(n) for c, n in snapshot.communes["name"].items()})
     names.update({str(k): str(v) for k, v in snapshot.sector_names.items()})
+    for change in changes:
+        payload = change.get("payload") or {}
+        if change.get("op") in NEW_SITE_OPS and change.get("site_id") and payload.get("name"):
+            unit = payload.get("unit")
+            names[str(change["site_id"])] = f"{unit} — {payload['name']}" if unit else str(payload["name"])
     return names
 
 
@@ -322,7 +335,7 @@ def describe_change(change: Mapping[str, Any], names: Mapping[str, str] | None =
         detail = ", ".join(service_label(c) for c in payload["services"])
     elif op == "set_hours":
         osm = payload.get("opening_hours")
-        detail = f"{osm_to_french(osm)} ({osm})" if osm else "horaires inconnus"
+        detail = f"{osm_to_french(osm)} ({osm})" if osm else _("horaires inconnus")
     elif op == "add_mobile_stop":
         site = f"{payload['unit']} — {payload['name']}"
         detail = osm_to_french(payload["opening_hours"])

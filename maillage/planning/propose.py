@@ -43,6 +43,7 @@ from maillage.planning.site_value import attach_site_value
 from maillage.planning.solver import SolverError
 from maillage.population.cells import Cells
 from maillage.registry.addresses import OsmAddressData
+from maillage.registry.listing import suggestion
 from maillage.registry.snapshot import Snapshot
 from maillage.registry.vocab import SiteKind
 
@@ -82,8 +83,8 @@ class PlanRequest:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise PlanningError(
-                _("méthode {method!r} inconnue (connues : {known})").format(
-                    method=self.method, known=', '.join(METHODS)))
+                _("méthode « {method} » inconnue{hint} (connues : {known})").format(
+                    method=self.method, hint=suggestion(self.method, METHODS), known=', '.join(METHODS)))
         if self.new_sites < 1 or self.proposals < 1:
             raise PlanningError(_("--new-sites et --proposals doivent valoir au moins 1"))
         if self.method.startswith("capacitated") and self.capacity is not None and self.capacity <= 0:
@@ -130,13 +131,14 @@ def plan(
     kinds = standard.class_kinds()
     if request.kind not in kinds[ANTENNE_CLASS]:
         raise PlanningError(
-            _("type de nouveau site {kind!r} non compté par la norme (comptés : {known})").format(
-                kind=request.kind, known=', '.join(kinds[ANTENNE_CLASS]))
+            _("type de nouveau site « {kind} » non compté par la norme{hint} (comptés : {known})").format(
+                kind=request.kind, hint=suggestion(request.kind, kinds[ANTENNE_CLASS]),
+                known=', '.join(kinds[ANTENNE_CLASS]))
         )
     is_pole = request.kind in kinds[POLE_CLASS]
     threshold = standard.pole_minutes if is_pole else standard.antenne_minutes
     if baseline is None:
-        say("Audit de l'existant…")
+        say(_("Audit de l'existant…"))
         baseline = run_audit(snapshot, cells, engine, standard, sources=[])
     say("Candidats…")
     candidates = build_candidates(

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from maillage.i18n import _
 from maillage.network.engine import TravelTimeEngine
+from maillage.numbers import fr_pct
 from maillage.planning.matrix import method_fr, travel_matrix
 from maillage.planning.optimise import PlanningError, p_median
 from maillage.planning.solver import INF, MipSolution, SolverError, solve_mip
@@ -136,8 +137,8 @@ def districts(
         )
     except SolverError as exc:
         raise PlanningError(
-            _("aucun découpage contigu en {m} secteurs ne respecte l'équilibre ±{balance:.0%} (élargissez --balance) "
-              "— {exc}").format(m=m, balance=balance, exc=exc)
+            _("aucun découpage contigu en {m} secteurs ne respecte l'équilibre ±{balance} (élargissez --balance) "
+              "— {exc}").format(m=m, balance=fr_pct(balance, 0), exc=exc)
         ) from None
     assignment = solution.x[:n_x].reshape(n, m).argmax(axis=1)
     return assignment, solution
@@ -221,7 +222,7 @@ def design_sectors(
         "notes": [
             _("Sièges choisis par p-médiane sur les centres de population des communes ({how}), puis affectation "
               "contiguë (flot depuis le siège) avec une population par secteur à ±{balance} de la moyenne ; temps de "
-              "commune à siège.").format(how=method_fr(matrix.method), balance=f"{balance:.0%}")
+              "commune à siège.").format(how=method_fr(matrix.method), balance=fr_pct(balance, 0))
         ],
     }
 

@@ -47,7 +47,7 @@ DEFAULT_WEEK_SLOTS = (
     "Fr 18:30",
     "Sa 10:00",
 )
-_SLOT = re.compile(r"^\s*([A-Za-zéè]+)\.?\s+(\d{1,2})[:h](\d{2})\s*$")
+_SLOT = re.compile(r"^\s*([A-Za-zéè]+)\.?\s+(\d{1,2})(?:[:h](\d{2})|h)\s*$")  # « mardi 9h » too
 
 
 def reference_monday(today: date | None = None) -> date:
@@ -69,12 +69,12 @@ def parse_when(text: str, week_of: date | None = None) -> datetime:
         names = {d.lower(): i for i, d in enumerate(DAYS)} | {d: i for i, d in enumerate(DAYS_FR)}
         names |= {d[:3]: i for i, d in enumerate(DAYS_FR)}
         if day in names:
-            hour, minute = int(match.group(2)), int(match.group(3))
+            hour, minute = int(match.group(2)), int(match.group(3) or 0)
             if hour < 24 and minute < 60:
                 monday = reference_monday(week_of)
                 return datetime.combine(monday + timedelta(days=names[day]), time(hour, minute))
-    raise ValueError(
-        _("moment invalide {text!r} : écrivez « Tu 09:00 », « mardi 9h00 » ou « 2026-11-24T10:00 »").format(text=text))
+    message = _("moment invalide « {text} » : écrivez « Tu 09:00 », « mardi 9h00 » ou « 2026-11-24T10:00 »")
+    raise ValueError(message.format(text=text))
 
 
 def label_fr(when: datetime) -> str:
@@ -87,9 +87,8 @@ def snapshot_at(snapshot: Snapshot, when: datetime, *, unknown: str = "open") ->
     Returns the snapshot and counts (``open``, ``closed``, ``unknown_hours``, ``mobile_served``).
     """
     if unknown not in ("open", "closed"):
-        raise ValueError(
-            _("horaires inconnus : « open » (comptés ouverts) ou « closed » (comptés fermés), pas {unknown!r}").format(
-                unknown=unknown))
+        message = _("horaires inconnus : « open » (comptés ouverts) ou « closed » (comptés fermés), pas « {unknown} »")
+        raise ValueError(message.format(unknown=unknown))
     sites = snapshot.sites.copy()
     if COUNTS_AS_COLUMN not in sites.columns:
         sites[COUNTS_AS_COLUMN] = None

@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 
 from maillage.geo import lonlat_to_l93
+from maillage.i18n import _
 
 BUILDINGS_FORMAT_VERSION = 3
 ADDRESS_NEAR_M = 5.0  # an address point this close to a footprint belongs to it
@@ -88,7 +89,8 @@ def load_buildings(pbf_path: Path | str, *, cache_dir: Path | None = None) -> Bu
 
     pbf = Path(pbf_path).expanduser().resolve()
     if not pbf.is_file() or pbf.stat().st_size == 0:
-        raise BuildingsError(f"{pbf}: OSM PBF file not found or empty")
+        raise BuildingsError(_("extrait OpenStreetMap introuvable ou vide : {file} (vérifiez le fichier osm/*.osm.pbf "
+                               "du dossier de données)").format(file=pbf))
     sha = file_sha256(pbf)
     size = pbf.stat().st_size
     cache = (cache_dir or cache_dir_default()) / f"buildings-{sha[:16]}-{size}-{_rules_key()}.npz"
@@ -140,10 +142,13 @@ def read_buildings(pbf: Path) -> BuildingArrays:
                 coords = [(n.lon, n.lat) for n in ring]
                 ring_lonlat[kind].extend(coords)
                 ring_sizes[kind].append(len(coords))
-    except RuntimeError as exc:  # libosmium raises RuntimeError on unreadable input
-        raise BuildingsError(f"{pbf}: not a readable OSM PBF file ({exc})") from None
+    except RuntimeError:  # libosmium raises RuntimeError on unreadable input
+        raise BuildingsError(_("{file} : fichier OpenStreetMap (.osm.pbf) illisible ; remplacez-le par un extrait "
+                               "complet").format(file=pbf)) from None
     if not ring_sizes[0]:
-        raise BuildingsError(f"{pbf}: no building footprint in this OSM file")
+        message = _("{file} : aucun bâtiment dans cet extrait OpenStreetMap ; le modèle de population en a besoin "
+                    "(donnez un extrait avec les bâtiments, ou une grille avec --population-grid)")
+        raise BuildingsError(message.format(file=pbf))
     polygons = [_polygons(ring_lonlat[k], ring_sizes[k]) for k in range(3)]
     footprints = polygons[0]
     centroids = shapely.get_coordinates(shapely.centroid(footprints))
@@ -152,13 +157,13 @@ def read_buildings(pbf: Path) -> BuildingArrays:
     if len(addresses):
         tree = shapely.STRtree(footprints)
         # OpenMapTiles puts house numbers on the footprint's edge or just outside: count those near it.
-        _, hit = tree.query(addresses, predicate="dwithin", distance=ADDRESS_NEAR_M)
+        _distances, hit = tree.query(addresses, predicate="dwithin", distance=ADDRESS_NEAR_M)
         np.add.at(counts, hit, 1)
     landuse = np.zeros(len(footprints), dtype=np.int8)
     points = shapely.points(centroids)
     for value, areas in ((1, polygons[2]), (2, polygons[1])):  # empty last: it wins
         if len(areas):
-            inside, _ = shapely.STRtree(areas).query(points, predicate="within")
+            inside, _within = shapely.STRtree(areas).query(points, predicate="within")
             landuse[np.unique(inside)] = value
     # Disjoint parts of each class (empty wins), so that areas inside a commune can be summed.
     empty_union = shapely.union_all(polygons[1])

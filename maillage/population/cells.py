@@ -109,13 +109,15 @@ def grid_cells(
     column = next((c for c in GRID_POPULATION_COLUMNS if c in frame.columns), None)
     if column is None:
         raise PopulationGridError(
-            f"{path.name}: no population column (expected one of {', '.join(GRID_POPULATION_COLUMNS)})"
+            _("{file} : aucune colonne de population (attendu l'une de : {columns})").format(
+                file=path.name, columns=", ".join(GRID_POPULATION_COLUMNS))
         )
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | (values < 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise PopulationGridError(f"{path.name}:{row}:{column}: not a population count ≥ 0")
+        raise PopulationGridError(_("{file}:{row}:{column} : un nombre d'habitants ≥ 0 est attendu").format(
+            file=path.name, row=row, column=column))
     frame = frame.to_crs(working_crs())
     centres = frame.geometry.centroid if frame.geom_type.iloc[0] != "Point" else frame.geometry
     points = gpd.GeoDataFrame({"population": values.to_numpy()}, geometry=centres.to_numpy(), crs=working_crs())
@@ -131,7 +133,7 @@ def grid_cells(
         sector_id=np.array([sector_of_commune.get(c, "") for c in codes], dtype=object),
         cell_size_m=size,
         model="supplied-grid",
-        source=f"Grille de population fournie : {path.name} (supplied population grid)",
+        source=_("Grille de population fournie : {file}").format(file=path.name),
         income_eur_per_capita=None if income is None else income[joined.index.to_numpy()],
     )
     report = {
@@ -169,12 +171,18 @@ def _read_grid(path: Path) -> gpd.GeoDataFrame:
                 return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.x, table.y), crs=working_crs())
             if {"lon", "lat"} <= set(table.columns):
                 return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326)
-            raise PopulationGridError(f"{path.name}: CSV grid needs x, y (Lambert-93) or lon, lat columns")
+            raise PopulationGridError(_("{file} : la grille CSV doit avoir les colonnes x, y (Lambert-93) ou lon, "
+                                        "lat").format(file=path.name))
         frame = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
     except PopulationGridError:
         raise
-    except Exception as exc:
-        raise PopulationGridError(f"{path.name}: unreadable population grid ({exc})") from None
+    except FileNotFoundError:
+        raise PopulationGridError(_("grille de population introuvable : {file} (vérifiez le chemin donné à "
+                                    "--population-grid)").format(file=path)) from None
+    except Exception:
+        raise PopulationGridError(_("{file} : grille de population illisible (attendu : CSV, Parquet, GeoPackage ou "
+                                    "GeoJSON)").format(file=path.name)) from None
     if frame.crs is None:
-        raise PopulationGridError(f"{path.name}: the grid has no coordinate reference system")
+        raise PopulationGridError(_("{file} : la grille ne dit pas son système de coordonnées (ajoutez-le, par exemple "
+                                    "EPSG:2154)").format(file=path.name))
     return frame

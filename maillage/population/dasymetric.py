@@ -79,18 +79,22 @@ def read_census(path: Path, communes: gpd.GeoDataFrame) -> CensusSquares:
     """The census squares of ``path``; every square must touch the territory."""
     try:
         table = pd.read_csv(path, dtype={"grid_id": str})
-    except Exception as exc:
-        raise CensusError(f"{path.name}: unreadable CSV ({exc})") from None
+    except FileNotFoundError:
+        raise CensusError(_("fichier du recensement introuvable : {file}").format(file=path)) from None
+    except Exception:
+        raise CensusError(_("{file} : fichier CSV illisible").format(file=path.name)) from None
     missing = [c for c in CENSUS_COLUMNS if c not in table.columns]
     if missing:
-        raise CensusError(f"{path.name}:1:{missing[0]}: missing column (expected {', '.join(CENSUS_COLUMNS)})")
+        raise CensusError(_("{file}:1:{column} : colonne manquante (attendues : {columns})").format(
+            file=path.name, column=missing[0], columns=", ".join(CENSUS_COLUMNS)))
     values = {}
     for column in CENSUS_COLUMNS[1:]:
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() | (numbers < 0)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise CensusError(f"{path.name}:{row}:{column}: not a number ≥ 0 ({table[column].iloc[row - 2]!r})")
+            raise CensusError(_("{file}:{row}:{column} : un nombre ≥ 0 est attendu, pas « {value} »").format(
+                file=path.name, row=row, column=column, value=table[column].iloc[row - 2]))
         values[column] = numbers.to_numpy(dtype=float)
     x, y = values["x_ll_3035"], values["y_ll_3035"]
     to_work = Transformer.from_crs(CENSUS_CRS, working_crs(), always_xy=True)
@@ -101,10 +105,9 @@ def read_census(path: Path, communes: gpd.GeoDataFrame) -> CensusSquares:
     outside = ~shapely.intersects(boxes, territory)
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
-        raise CensusError(
-            f"{path.name}:{row + 2}:x_ll_3035/y_ll_3035: square {table['grid_id'].iloc[row]} lies outside the "
-            f"territory of the communes"
-        )
+        raise CensusError(_("{file}:{row}:x_ll_3035/y_ll_3035 : le carreau {square} est hors du territoire des "
+                            "communes (retirez cette ligne ou vérifiez ses coordonnées)").format(
+            file=path.name, row=row + 2, square=table["grid_id"].iloc[row]))
     return CensusSquares(x, y, values["T"], values["Y_LT15"], values["Y_GE65"],
                          table["grid_id"].to_numpy(dtype=object), path)  # fmt: skip
 

@@ -133,7 +133,7 @@ def read_pbf_addresses(pbf_path: Path) -> OsmAddressData:
             elif "addr:street" in tags and "addr:housename" not in tags and "name" not in tags:
                 if len(problems) < _MAX_PROBLEMS:
                     street = tags["addr:street"]
-                    reason = _("point d'adresse sans numéro : addr:street {street!r} mais pas de "
+                    reason = _("point d'adresse sans numéro : addr:street « {street} » mais pas de "
                                "addr:housenumber").format(street=street)
                     problems.append(RowProblem(pbf_path.name, None, f"node {obj.id}", reason))
             elif "name" in tags:

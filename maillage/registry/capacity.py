@@ -47,7 +47,7 @@ def transcriptions() -> dict[str, CapacityTranscription]:
         value = parse_capacity(row["capacity"])
         if value is None or row["unit"] != CAPACITY_UNIT_FR:
             raise ValueError(
-                _("capacity_transcriptions.csv : ligne invalide pour {site_id!r}").format(site_id=row['site_id']))
+                _("capacity_transcriptions.csv : ligne invalide pour « {site_id} »").format(site_id=row['site_id']))
         site = row["site_id"]
         out[site] = CapacityTranscription(site, value, row["source_file"], row["quote"], row["note"])
     return out
@@ -62,11 +62,11 @@ def parse_capacity(text: str) -> float | None:
         value = float(text.replace(",", "."))
     except ValueError:
         raise ValueError(
-            _("capacité illisible {text!r} : nombre de {unit} attendu (ex. 12)").format(
+            _("capacité illisible « {text} » : nombre de {unit} attendu (ex. 12)").format(
                 text=text, unit=_(CAPACITY_UNIT_FR))) from None
     if not math.isfinite(value) or value < 0:
         raise ValueError(
-            _("capacité {text!r} impossible : un nombre de {unit} positif ou nul attendu").format(
+            _("capacité « {text} » impossible : un nombre de {unit} positif ou nul attendu").format(
                 text=text, unit=_(CAPACITY_UNIT_FR)))
     return value
 

@@ -58,7 +58,7 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
             continue
         code = str(props.get("code", "")).strip()
         if not INSEE_CODE.match(code):
-            reason = _("entité {row} : le code INSEE {code!r} n'a pas 5 caractères").format(row=row, code=code)
+            reason = _("entité {row} : le code INSEE « {code} » n'a pas 5 caractères").format(row=row, code=code)
             problems.append(RowProblem(name, row, "code", reason))
             continue
         if code in seen:
@@ -67,7 +67,7 @@ def read_communes(path: Path, *, source: str | None = None, population_year: int
         seen.add(code)
         population = props.get("population")
         if not isinstance(population, int) or isinstance(population, bool) or population < 0:
-            problems.append(RowProblem(name, row, "population", _("{population!r} n'est pas un effectif ≥ 0").format(
+            problems.append(RowProblem(name, row, "population", _("« {population} » n'est pas un effectif ≥ 0").format(
                 population=population)))
             continue
         try:

@@ -181,7 +181,7 @@ class BanIndex:
             if bad.any():
                 line = int(frame.index[bad.to_numpy()][0]) + 2  # the header is line 1
                 value = frame[column][bad].iloc[0][:40]
-                reason = _("{value!r} n'est pas un degré décimal").format(value=value)
+                reason = _("« {value} » n'est pas un degré décimal").format(value=value)
                 raise ImportRejected([RowProblem(path.name, line, column, reason)])
         return cls(frame, path.name)
 

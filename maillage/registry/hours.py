@@ -41,7 +41,7 @@ def validate(text: str) -> str:
     except Exception:  # the parser raises its own ParserError type
         # the parser's own first line ("--> 1:1") means nothing to a planner: an example does
         raise ValueError(
-            _("horaires illisibles {text!r} : syntaxe OSM opening_hours attendue, par exemple « Mo-Fr "
+            _("horaires illisibles « {text} » : syntaxe OSM opening_hours attendue, par exemple « Mo-Fr "
               "09:00-12:00,13:30-17:00; Sa 09:00-12:00 »").format(text=text)
         ) from None
     return candidate

@@ -64,14 +64,23 @@ UNKNOWN_FR = {"commune": N_("commune « {text} » inconnue"), "kind": N_("type d
               "service": N_("service « {text} » inconnu"), "site": N_("site « {text} » inconnu")}  # fmt: skip
 
 
+def suggestion(text: str, known: Sequence[str], close: list[str] | None = None) -> str:
+    """« : vouliez-vous dire « antenne » ? » for the known names close to ``text`` ("" when none is)."""
+    close = _close(text, known) if close is None else close
+    return _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
+
+
 def _suggest(text: str, known: Sequence[str], what: str, close: list[str] | None = None) -> str:
     """« … inconnu », with the close names (``close``: already looked for, else looked for here)."""
-    close = _close(text, known) if close is None else close
-    hint = _(" : vouliez-vous dire {choices} ?").format(choices=", ".join(f"« {c} »" for c in close)) if close else ""
-    return _(UNKNOWN_FR[what]).format(text=text) + hint
+    return _(UNKNOWN_FR[what]).format(text=text) + suggestion(text, known, close)
 
 
-def commune_code_of(text: str, names: Mapping[str, str]) -> str:
+def unknown_message(text: str, known: Sequence[str], what: str) -> str:
+    """« type de site « antene » inconnu : vouliez-vous dire « antenne » ? » (``what``: a key of UNKNOWN_FR)."""
+    return _suggest(text, known, what)
+
+
+def commune_code(text: str, names: Mapping[str, str]) -> str:
     """The INSEE code of a commune typed by code or name (case and accents aside); else a did-you-mean error."""
     if text in names:
         return text
@@ -117,7 +126,7 @@ def list_sites(
             raise SiteLookupError(_suggest(kind, [k.value for k in SiteKind], "kind"))
         kept = kept[kept["kind"] == kind]
     if commune is not None:
-        code = commune_code_of(commune, commune_names)
+        code = commune_code(commune, commune_names)
         kept = kept[kept["commune_code"] == code]
     if service is not None:
         if service not in Service._value2member_map_:

@@ -45,7 +45,7 @@ def read_sectors(path: Path, commune_codes: set[str]) -> list[SectorRecord]:
         if not sector:
             problems.append(RowProblem(path.name, line, "sector_id", _("identifiant de secteur vide")))
         elif code not in commune_codes:
-            problems.append(RowProblem(path.name, line, "insee_code", _("code commune {code!r} inconnu").format(
+            problems.append(RowProblem(path.name, line, "insee_code", _("code commune « {code} » inconnu").format(
                 code=code)))
         elif code in assigned:
             problems.append(

@@ -159,7 +159,7 @@ def _read_row(
     if not site_id:
         bad("id", _("identifiant vide"))
     elif site_id in seen or site_id in existing:
-        bad("id", _("identifiant {site_id!r} en double (déjà dans {where})").format(
+        bad("id", _("identifiant « {site_id} » en double (déjà dans {where})").format(
             site_id=site_id, where=seen.get(site_id) or _("le registre")))
     else:
         seen[site_id] = f"{name}:{line}"
@@ -168,12 +168,12 @@ def _read_row(
     source_kind = value["kind"]
     kind = SOURCE_KIND_MAP.get(source_kind)
     if kind is None:
-        bad("kind", _("type {kind!r} inconnu (connus : {known})").format(
+        bad("kind", _("type « {kind} » inconnu (connus : {known})").format(
             kind=source_kind, known=", ".join(sorted(SOURCE_KIND_MAP))))
     codes = [c.strip() for c in value["insee_code"].split(";") if c.strip()]
     for code in codes:
         if code not in territory.codes:
-            bad("insee_code", _("code commune {code!r} inconnu").format(code=code))
+            bad("insee_code", _("code commune « {code} » inconnu").format(code=code))
     served = _communes_served(value.get("communes_served", ""), territory, bad)
     lon, lat = _coordinates(value["lon"], value["lat"], territory, bad)
     try:
@@ -235,7 +235,7 @@ def _communes_served(text: str, territory: Territory, bad) -> list[str]:  # type
             continue
         code = token if token in territory.codes else territory.names.get(normalise_text(token))
         if code is None:
-            bad("communes_served", _("commune {commune!r} inconnue").format(commune=token))
+            bad("communes_served", _("commune « {commune} » inconnue").format(commune=token))
         else:
             codes.append(code)
     return codes
@@ -248,7 +248,7 @@ def _coordinates(lon_text: str, lat_text: str, territory: Territory, bad) -> tup
         lon, lat = float(lon_text), float(lat_text)
     except ValueError:
         field_name = "lon" if not _is_float(lon_text) else "lat"
-        bad(field_name, _("pas un degré décimal : {lon!r}, {lat!r}").format(lon=lon_text, lat=lat_text))
+        bad(field_name, _("pas un degré décimal : « {lon} », « {lat} »").format(lon=lon_text, lat=lat_text))
         return None, None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         bad("lon", _("({lon}, {lat}) n'est pas une longitude/latitude WGS84").format(lon=lon, lat=lat))

@@ -54,6 +54,11 @@ class EmptyRegistryError(RuntimeError):
     pass
 
 
+class RegistryUnavailableError(EmptyRegistryError):
+    """The registry database cannot be opened (bad --db URL, server down, folder missing): a kind of empty registry,
+    so that every command that reports one reports this too, in one French line instead of a traceback."""
+
+
 def load_snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         communes = session.scalars(select(models.Commune).order_by(models.Commune.code)).all()

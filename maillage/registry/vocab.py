@@ -169,5 +169,6 @@ def parse_services(text: str) -> list[Service]:
             services.append(Service(code))
         except ValueError:
             known = ", ".join(s.value for s in Service)
-            raise ValueError(_("service inconnu {code!r} (connus : {known})").format(code=code, known=known)) from None
+            message = _("service inconnu « {code} » (connus : {known})")
+            raise ValueError(message.format(code=code, known=known)) from None
     return services

@@ -137,7 +137,7 @@ def publics_line_fr(result: AuditResult) -> str:
     shares = result.publics
     if shares is None:
         return ""
-    parts = [f"{_(PUBLICS[k].label_fr)} {shares.total[f'share_within_{k}']:.0%}"
+    parts = [f"{_(PUBLICS[k].label_fr)} {fr_pct(shares.total[f'share_within_{k}'], 0)}"
              for k in shares.publics]  # fmt: skip
     line = _("Dans la norme : {shares}.").format(shares=", ".join(parts))
     for code in shares.services:
@@ -165,7 +165,7 @@ def equity_lines_fr(result: AuditResult) -> list[str]:
         lines.append(line + ".")
     quintiles = result.publics.by_income_quintile if result.publics else None
     if quintiles:
-        parts = [f"Q{q['quintile']} {q['share_within']:.0%}" for q in quintiles]
+        parts = [f"Q{q['quintile']} {fr_pct(q['share_within'], 0)}" for q in quintiles]
         lines.append(_("Dans la norme par quintile de revenu (Q1 = les plus modestes) : {shares}.").format(
             shares=", ".join(parts)))
     return [*lines, income_note_fr(result)]

@@ -121,7 +121,7 @@ def equity_table(result: AuditResult) -> Table:
     for head in (_("Pôle moy."), "Gini", _("Antenne moy."), "Gini"):
         table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
     for row in rows:
-        shares = ["—" if row[f"share_within_{k}"] is None else f"{row[f'share_within_{k}']:.0%}" for k in publics]
+        shares = ["—" if row[f"share_within_{k}"] is None else fr_pct(row[f"share_within_{k}"], 0) for k in publics]
         pole, antenne = "pole", "antenne_or_pole"
         table.add_row(escape(str(row["name"])), *shares, _minutes(row[f"{pole}_mean_minutes"]),
                       fr_decimal(row[f"{pole}_gini"]), _minutes(row[f"{antenne}_mean_minutes"]),

@@ -327,7 +327,8 @@ def load_folder(folder: str | Path) -> SteeringData:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise SteeringImportError([f"{folder}:0:-: " + _("dossier introuvable")])
+        message = _("dossier introuvable : {folder} (vérifiez le chemin donné à --dir)")
+        raise SteeringImportError([message.format(folder=folder)])
     names = (BUDGET_FILE, ACTIVITY_FILE, CONVENTIONS_FILE)
     return _gather(
         (n, _read_text(folder / n) if (folder / n).is_file() else None) for n in names

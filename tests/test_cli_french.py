@@ -519,3 +519,13 @@ def test_mobile_stops_take_french_hours_as_their_help_says(cli_home: Path) -> No
     assert "horaires OSM" not in runner.invoke(app, ["scenario", "add-mobile-unit", "--help"], env=WIDE).output
     sets = runner.invoke(app, ["scenario", "--help"], env=WIDE).output
     assert '"" = inconnus' not in sets  # the list of commands has one line per command
+
+
+@pytest.mark.parametrize(("command", "refused", "possible"), [
+    (["sites", "show", "x", "--format", "csv"], "csv", "table, json."),
+    (["scenario", "export", "x", "--format", "table"], "table", "json, csv."),
+])  # fmt: skip
+def test_a_format_a_command_cannot_write_is_refused(command: list[str], refused: str, possible: str) -> None:
+    """`sites show --format csv` printed JSON, `scenario export --format table` printed JSON: now refused."""
+    result = runner.invoke(app, command, env=WIDE)
+    assert result.exit_code == 2 and f"« {refused} » n'est pas l'un de : {possible}" in result.output, result.output

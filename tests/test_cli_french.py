@@ -529,3 +529,18 @@ def test_a_format_a_command_cannot_write_is_refused(command: list[str], refused:
     """`sites show --format csv` printed JSON, `scenario export --format table` printed JSON: now refused."""
     result = runner.invoke(app, command, env=WIDE)
     assert result.exit_code == 2 and f"« {refused} » n'est pas l'un de : {possible}" in result.output, result.output
+
+
+def test_a_typo_in_the_kinds_of_the_standard_is_refused() -> None:
+    """`audit --pole-kinds pole_socil` audited with no pôle at all (66 % in the norm, every « Pôle max » —) without a
+    word; now one French line with the kind meant."""
+    with pytest.raises(ValueError, match=r"^--pole-kinds : type de site « pole_socil » inconnu : vouliez-vous dire "
+                                         r"« pole_social » \?"):  # fmt: skip
+        ServiceStandard(pole_kinds=("pole_socil",))
+    result = runner.invoke(app, ["audit", "--antenne-kinds", "sst,antene", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--antenne-kinds : type de site « antene » inconnu" in result.output
+
+
+def test_audit_output_with_a_table_says_which_format() -> None:
+    result = runner.invoke(app, ["audit", "-o", "audit.txt", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--output écrit du json, du csv ou du geojson : ajoutez --format" in result.output

@@ -158,6 +158,9 @@ def audit(
     from maillage.report import terminal, writers
     from maillage.report.files import write_atomic
 
+    if output is not None and output_format is OutputFormat.table:  # said before the audit, not silently ignored
+        raise fail(_("--output écrit du json, du csv ou du geojson : ajoutez --format json, csv ou geojson (le tableau "
+                     "s'affiche à l'écran ; le rapport complet s'écrit avec --html FICHIER)"))
     try:
         standard = ServiceStandard(
             pole_minutes=pole_minutes,

@@ -544,3 +544,10 @@ def test_a_typo_in_the_kinds_of_the_standard_is_refused() -> None:
 def test_audit_output_with_a_table_says_which_format() -> None:
     result = runner.invoke(app, ["audit", "-o", "audit.txt", "--db", "sqlite:///:memory:"], env=WIDE)
     assert result.exit_code == 1 and "--output écrit du json, du csv ou du geojson : ajoutez --format" in result.output
+
+
+@pytest.mark.parametrize("command", [["plan"], ["compare", "x"]], ids=" ".join)
+def test_plan_and_compare_output_with_a_table_say_which_format(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "-o", "sortie.txt", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--output écrit du json" in result.output and "ajoutez --format json" in \
+        result.output, result.output  # fmt: skip

@@ -260,9 +260,10 @@ def serve(
     mode: Annotated[str | None, typer.Option(help=(
         "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
     ))] = None,
-    workers: Annotated[int, typer.Option(help="Processus uvicorn (chacun précalcule son propre index).")] = 1,
+    workers: Annotated[int, typer.Option(help=(
+        "Processus du serveur web (chacun précalcule son propre index des temps)."))] = 1,
 ) -> None:
-    """Servir la page publique « Où m'adresser ? » et l'espace de planification (FastAPI + uvicorn)."""
+    """Servir la page publique « Où m'adresser ? » et l'espace de planification, dans un navigateur (serveur web)."""
     import os
 
     import uvicorn

@@ -551,3 +551,18 @@ def test_plan_and_compare_output_with_a_table_say_which_format(command: list[str
     result = runner.invoke(app, [*command, "-o", "sortie.txt", "--db", "sqlite:///:memory:"], env=WIDE)
     assert result.exit_code == 1 and "--output écrit du json" in result.output and "ajoutez --format json" in \
         result.output, result.output  # fmt: skip
+
+
+def test_a_comparison_that_only_gains_says_no_one_lost() -> None:
+    from rich.console import Console
+
+    from maillage.report.planning import print_compare
+
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 2_000.0,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.6, "population_gained": 1_000.0,
+            "population_lost": 0.0, "cells_improved": 3, "cells_worsened": 0, "communes": [],
+            "sectors": []}  # fmt: skip
+    console = Console(record=True, width=200)
+    print_compare(diff, console, "Comparaison")
+    text = console.export_text()
+    assert "+1 000 gagnés, aucun perdu" in text.replace("\u202f", " ") and "−0" not in text, text

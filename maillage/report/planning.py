@@ -65,12 +65,21 @@ def print_scenarios(scenarios: list[dict[str, Any]], console: Console) -> None:
 def print_compare(diff: dict[str, Any], console: Console, title: str) -> None:
     if not console.is_terminal and console.width < 120:
         console.width = 130
-    unchanged = not diff["population_gained"] and not diff["population_lost"]
+    gained, lost = bool(diff["population_gained"]), bool(diff["population_lost"])
+    templates = {  # never « +0 gagnés » nor « −0 perdus »
+        (False, False): _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; aucun "
+                          "habitant gagné ni perdu ; {improved} carreaux rapprochés, {worsened} éloignés."),
+        (True, False): _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; "
+                         "[green]+{gained} gagnés[/], aucun perdu ; {improved} carreaux rapprochés, {worsened} "
+                         "éloignés."),
+        (False, True): _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; aucun "
+                         "gagné, [red]−{lost} perdus[/] ; {improved} carreaux rapprochés, {worsened} éloignés."),
+        (True, True): _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; "
+                        "[green]+{gained} gagnés[/], [red]−{lost} perdus[/] ; {improved} carreaux rapprochés, "
+                        "{worsened} éloignés."),
+    }
     headline = fill(
-        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; aucun habitant gagné ni "
-          "perdu ; {improved} carreaux rapprochés, {worsened} éloignés.") if unchanged else
-        _("Dans la norme : {before} → {after} habitants ({share_before} → {share_after}) ; [green]+{gained} gagnés[/], "
-          "[red]−{lost} perdus[/] ; {improved} carreaux rapprochés, {worsened} éloignés."),
+        templates[gained, lost],
         before=_int(diff["population_within_baseline"]), after=_int(diff["population_within_scenario"]),
         share_before=fr_pct(diff["share_within_baseline"]), share_after=fr_pct(diff["share_within_scenario"]),
         gained=_int(diff["population_gained"]), lost=_int(diff["population_lost"]),

@@ -566,3 +566,15 @@ def test_a_comparison_that_only_gains_says_no_one_lost() -> None:
     print_compare(diff, console, "Comparaison")
     text = console.export_text()
     assert "+1 000 gagnés, aucun perdu" in text.replace("\u202f", " ") and "−0" not in text, text
+
+
+def test_audit_checks_date_and_departure_in_french() -> None:
+    """`audit --date demain` was ignored on foot and failed in English by transit (« Invalid isoformat string »);
+    --depart takes « 8h30 » as well as « 08:30 »."""
+    from maillage.cli.main import _clock
+
+    bad = runner.invoke(app, ["audit", "--date", "demain", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert bad.exit_code == 1 and "--date « demain » : écrivez une date AAAA-MM-JJ" in bad.output, bad.output
+    late = runner.invoke(app, ["audit", "--depart", "25:00", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert late.exit_code == 1 and "--depart « 25:00 » : écrivez une heure, par exemple 08:00 ou 8h30" in late.output
+    assert _clock("8h30") == "08:30" and _clock("8h") == "08:00" and _clock("08:00") == "08:00"

@@ -578,3 +578,14 @@ def test_audit_checks_date_and_departure_in_french() -> None:
     late = runner.invoke(app, ["audit", "--depart", "25:00", "--db", "sqlite:///:memory:"], env=WIDE)
     assert late.exit_code == 1 and "--depart « 25:00 » : écrivez une heure, par exemple 08:00 ou 8h30" in late.output
     assert _clock("8h30") == "08:30" and _clock("8h") == "08:00" and _clock("08:00") == "08:00"
+
+
+def test_steering_missing_communes_file_and_taken_name_say_what_to_do(cli_home: Path, tmp_path: Path) -> None:
+    """`steering show --communes absent.csv` was a FileNotFoundError traceback; a second `steering scenario` says
+    to add --replace or another --name."""
+    missing = runner.invoke(app, ["steering", "show", "--communes", str(tmp_path / "absent.csv")], env=WIDE)
+    assert missing.exit_code == 2 and "Valeur invalide pour --communes : fichier introuvable : " in missing.output
+    assert "Traceback" not in missing.output and "Errno" not in missing.output
+    assert runner.invoke(app, ["steering", "scenario", "--name", "engagements"]).exit_code == 0
+    again = runner.invoke(app, ["steering", "scenario", "--name", "engagements"], env=WIDE)
+    assert again.exit_code == 1 and "Ajoutez --replace pour le remplacer" in again.output, again.output

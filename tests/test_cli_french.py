@@ -589,3 +589,13 @@ def test_steering_missing_communes_file_and_taken_name_say_what_to_do(cli_home: 
     assert runner.invoke(app, ["steering", "scenario", "--name", "engagements"]).exit_code == 0
     again = runner.invoke(app, ["steering", "scenario", "--name", "engagements"], env=WIDE)
     assert again.exit_code == 1 and "Ajoutez --replace pour le remplacer" in again.output, again.output
+
+
+def test_a_broken_json_is_said_in_french() -> None:
+    """« JSON illisible (ligne 1, colonne 9 : virgule attendue) », never Python's « Expecting ',' delimiter »."""
+    from maillage.textinput import JsonInputError, load_json
+
+    with pytest.raises(JsonInputError, match=r"^JSON illisible \(ligne 1, colonne 9 : virgule attendue\)$"):
+        load_json('{"a": 1 "b": 2}')
+    with pytest.raises(JsonInputError, match=r"^JSON illisible \(ligne 1, colonne 2 : nom de champ entre guillemets"):
+        load_json("{a: 1}")

@@ -599,3 +599,13 @@ def test_a_broken_json_is_said_in_french() -> None:
         load_json('{"a": 1 "b": 2}')
     with pytest.raises(JsonInputError, match=r"^JSON illisible \(ligne 1, colonne 2 : nom de champ entre guillemets"):
         load_json("{a: 1}")
+
+
+def test_a_gtfs_that_is_not_a_zip_says_what_a_feed_is(tmp_path: Path) -> None:
+    from maillage.network.gtfs import FeedReader
+    from maillage.network.gtfs_fields import GtfsError
+
+    (tmp_path / "flux.zip").write_bytes(b"pas un zip")
+    with pytest.raises(GtfsError, match=r"un flux GTFS est un fichier \.zip ou un dossier de fichiers \.txt") as caught:
+        FeedReader(tmp_path / "flux.zip")
+    assert "File is not a zip file" not in str(caught.value)

@@ -609,3 +609,14 @@ def test_a_gtfs_that_is_not_a_zip_says_what_a_feed_is(tmp_path: Path) -> None:
     with pytest.raises(GtfsError, match=r"un flux GTFS est un fichier \.zip ou un dossier de fichiers \.txt") as caught:
         FeedReader(tmp_path / "flux.zip")
     assert "File is not a zip file" not in str(caught.value)
+
+
+def test_a_spreadsheet_csv_with_semicolons_says_how_to_save_it(cli_home: Path, tmp_path: Path) -> None:
+    """A CSV saved by a French spreadsheet (« ; » between cells) was refused for « colonne(s) manquante(s) : id,
+    name, … » — every column listed although all are there."""
+    semi = tmp_path / "sites.csv"
+    semi.write_text("id;name;kind;address;postcode;commune;insee_code;lon;lat;opening_hours;phone;source_url_or_repo\n"
+                    "x-1;Antenne;antenne;1 rue X;92000;Nanterre;92050;2.2;48.89;;;moi\n", encoding="utf-8")  # fmt: skip
+    result = runner.invoke(app, ["sites", "import", str(semi)], env=WIDE)
+    assert result.exit_code == 1 and "les colonnes sont séparées par « ; » : enregistrez le fichier en" in \
+        result.output and "colonne(s) manquante(s)" not in result.output, result.output  # fmt: skip

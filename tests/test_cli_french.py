@@ -620,3 +620,11 @@ def test_a_spreadsheet_csv_with_semicolons_says_how_to_save_it(cli_home: Path, t
     result = runner.invoke(app, ["sites", "import", str(semi)], env=WIDE)
     assert result.exit_code == 1 and "les colonnes sont séparées par « ; » : enregistrez le fichier en" in \
         result.output and "colonne(s) manquante(s)" not in result.output, result.output  # fmt: skip
+
+
+def test_french_hours_in_a_data_file_are_answered_with_their_osm_spelling() -> None:
+    """A sites file takes OSM hours; French ones the planner wrote are refused with what to write instead."""
+    from maillage.registry.hours import validate
+
+    with pytest.raises(ValueError, match="en syntaxe OSM, écrivez « Mo-Fr 09:00-17:00 »"):
+        validate("lundi au vendredi 9h-17h")

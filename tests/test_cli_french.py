@@ -628,3 +628,11 @@ def test_french_hours_in_a_data_file_are_answered_with_their_osm_spelling() -> N
 
     with pytest.raises(ValueError, match="en syntaxe OSM, écrivez « Mo-Fr 09:00-17:00 »"):
         validate("lundi au vendredi 9h-17h")
+
+
+def test_a_mistyped_kind_in_a_sites_file_is_suggested(cli_home: Path, tmp_path: Path) -> None:
+    header = "id,name,kind,address,postcode,commune,insee_code,lon,lat,opening_hours,phone,source_url_or_repo"
+    extra = tmp_path / "extra.csv"
+    extra.write_text(f"{header}\nx-1,Antenne,antene,1 rue X,92000,Nanterre,92050,2.2,48.89,,,moi\n", encoding="utf-8")
+    result = runner.invoke(app, ["sites", "import", str(extra)], env=WIDE)
+    assert result.exit_code == 1 and "type « antene » inconnu : vouliez-vous dire « antenne »" in result.output

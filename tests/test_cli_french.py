@@ -636,3 +636,20 @@ def test_a_mistyped_kind_in_a_sites_file_is_suggested(cli_home: Path, tmp_path: 
     extra.write_text(f"{header}\nx-1,Antenne,antene,1 rue X,92000,Nanterre,92050,2.2,48.89,,,moi\n", encoding="utf-8")
     result = runner.invoke(app, ["sites", "import", str(extra)], env=WIDE)
     assert result.exit_code == 1 and "type « antene » inconnu : vouliez-vous dire « antenne »" in result.output
+
+
+def test_sector_table_headings_are_never_cut() -> None:
+    """At 120 columns a long sector name cut the headings (« Populati… », « Hors nor… »); now the name wraps."""
+    import pandas as pd
+    from rich.console import Console
+
+    from maillage.report.terminal import audit_table
+
+    frame = pd.DataFrame([{"code": "s", "name": "Pôle social départemental d'Antony / Sceaux (SST 13), immeuble "
+                           "L'Atrium, entrée par la rue de la Mairie", "population": 85_147.0, "share_within": 0.74,
+                           "population_outside": 21_977.0, "worst_minutes_pole": 59.0,
+                           "worst_minutes_antenne_or_pole": 36.0}])  # fmt: skip
+    console = Console(record=True, width=100)
+    console.print(audit_table(frame, "Par secteur SST", None))
+    text = console.export_text()
+    assert "Population" in text and "Hors norme" in text and "Antenne max" in text and "Populati…" not in text, text

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from maillage.i18n import _
+from maillage.i18n import N_, _
 
 MAX_FIELD_CHARS = csv.field_size_limit()  # Python's default (131,072): no real cell comes near it
 MAX_JSON_DEPTH = 64  # an exported scenario or a GeoJSON is a few levels deep; this is generous
@@ -54,6 +54,19 @@ class JsonInputError(ValueError):
     """A JSON text that cannot be read; the message is one French reason (no file name)."""
 
 
+# what Python's JSON decoder says (its ``msg``), in French; an unlisted wording is left out of the message
+JSON_ERRORS_FR = {
+    "Expecting value": N_("valeur attendue"),
+    "Expecting ',' delimiter": N_("virgule attendue"),
+    "Expecting ':' delimiter": N_("deux-points attendus"),
+    "Expecting property name enclosed in double quotes": N_("nom de champ entre guillemets droits attendu"),
+    "Unterminated string starting at": N_("texte entre guillemets jamais refermé"),
+    "Invalid control character at": N_("caractère de contrôle interdit"),
+    "Extra data": N_("texte en trop après la fin du JSON"),
+    "Invalid \\escape": N_("échappement « \\ » invalide"),
+}
+
+
 def load_json(text: str) -> Any:
     """``json.loads`` with nesting bounded by :data:`MAX_JSON_DEPTH` (checked before parsing, so a
     document nested 100,000 deep never reaches the recursive decoder)."""
@@ -64,9 +77,10 @@ def load_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonInputError(
-            _("JSON illisible (ligne {lineno}, colonne {colno} : {msg})").format(
-                lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
+        what = JSON_ERRORS_FR.get(exc.msg)
+        where = _("ligne {lineno}, colonne {colno}").format(lineno=exc.lineno, colno=exc.colno)
+        raise JsonInputError(_("JSON illisible ({where}{what})").format(
+            where=where, what=f" : {_(what)}" if what else "")) from None
     except RecursionError:  # unreachable after the depth check; kept so no traceback can escape
         raise JsonInputError(_("imbrication trop profonde")) from None
 

@@ -52,3 +52,12 @@ def test_plan_carries_the_directors_table(crowfly_world) -> None:
     closures = table[2:]
     lost = [int(r["Habitants"].lstrip("−").replace("\u202f", "")) for r in closures]
     assert lost == sorted(lost, reverse=True) and lost[0] > 0  # sites by residents lost, largest first
+
+
+def test_capacitated_proposals_after_the_first_ignore_exclusions_outside_the_preselection(crowfly_world) -> None:
+    """`plan --method capacitated-coverage` printed « erreur : negative axis 1 index: -1 »: the second proposal
+    excludes every candidate near the first, some of them outside the pre-selected ones (index −1 in the model)."""
+    snapshot, cells, engine, baseline = crowfly_world
+    request = PlanRequest(method="capacitated-coverage", proposals=3, time_limit_s=20.0)
+    result = plan(snapshot, cells, engine, request=request, baseline=baseline)
+    assert len(result["proposals"]) >= 2

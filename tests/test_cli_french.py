@@ -566,3 +566,122 @@ def test_mobile_stops_take_french_hours_as_their_help_says(cli_home: Path) -> No
     assert "horaires OSM" not in runner.invoke(app, ["scenario", "add-mobile-unit", "--help"], env=WIDE).output
     sets = runner.invoke(app, ["scenario", "--help"], env=WIDE).output
     assert '"" = inconnus' not in sets  # the list of commands has one line per command
+
+
+@pytest.mark.parametrize(("command", "refused", "possible"), [
+    (["sites", "show", "x", "--format", "csv"], "csv", "table, json."),
+    (["scenario", "export", "x", "--format", "table"], "table", "json, csv."),
+])  # fmt: skip
+def test_a_format_a_command_cannot_write_is_refused(command: list[str], refused: str, possible: str) -> None:
+    """`sites show --format csv` printed JSON, `scenario export --format table` printed JSON: now refused."""
+    result = runner.invoke(app, command, env=WIDE)
+    assert result.exit_code == 2 and f"« {refused} » n'est pas l'un de : {possible}" in result.output, result.output
+
+
+def test_a_typo_in_the_kinds_of_the_standard_is_refused() -> None:
+    """`audit --pole-kinds pole_socil` audited with no pôle at all (66 % in the norm, every « Pôle max » —) without a
+    word; now one French line with the kind meant."""
+    with pytest.raises(ValueError, match=r"^--pole-kinds : type de site « pole_socil » inconnu : vouliez-vous dire "
+                                         r"« pole_social » \?"):  # fmt: skip
+        ServiceStandard(pole_kinds=("pole_socil",))
+    result = runner.invoke(app, ["audit", "--antenne-kinds", "sst,antene", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--antenne-kinds : type de site « antene » inconnu" in result.output
+
+
+def test_audit_output_with_a_table_says_which_format() -> None:
+    result = runner.invoke(app, ["audit", "-o", "audit.txt", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--output écrit du json, du csv ou du geojson : ajoutez --format" in result.output
+
+
+@pytest.mark.parametrize("command", [["plan"], ["compare", "x"]], ids=" ".join)
+def test_plan_and_compare_output_with_a_table_say_which_format(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "-o", "sortie.txt", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert result.exit_code == 1 and "--output écrit du json" in result.output and "ajoutez --format json" in \
+        result.output, result.output  # fmt: skip
+
+
+def test_audit_checks_date_and_departure_in_french() -> None:
+    """`audit --date demain` was ignored on foot and failed in English by transit (« Invalid isoformat string »);
+    --depart takes « 8h30 » as well as « 08:30 »."""
+    from maillage.cli.main import _clock
+
+    bad = runner.invoke(app, ["audit", "--date", "demain", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert bad.exit_code == 1 and "--date « demain » : écrivez une date AAAA-MM-JJ" in bad.output, bad.output
+    late = runner.invoke(app, ["audit", "--depart", "25:00", "--db", "sqlite:///:memory:"], env=WIDE)
+    assert late.exit_code == 1 and "--depart « 25:00 » : écrivez une heure, par exemple 08:00 ou 8h30" in late.output
+    assert _clock("8h30") == "08:30" and _clock("8h") == "08:00" and _clock("08:00") == "08:00"
+
+
+def test_steering_missing_communes_file_and_taken_name_say_what_to_do(cli_home: Path, tmp_path: Path) -> None:
+    """`steering show --communes absent.csv` was a FileNotFoundError traceback; a second `steering scenario` says
+    to add --replace or another --name."""
+    missing = runner.invoke(app, ["steering", "show", "--communes", str(tmp_path / "absent.csv")], env=WIDE)
+    assert missing.exit_code == 2 and "Valeur invalide pour --communes : fichier introuvable : " in missing.output
+    assert "Traceback" not in missing.output and "Errno" not in missing.output
+    assert runner.invoke(app, ["steering", "scenario", "--name", "engagements"]).exit_code == 0
+    again = runner.invoke(app, ["steering", "scenario", "--name", "engagements"], env=WIDE)
+    assert again.exit_code == 1 and "Ajoutez --replace pour le remplacer" in again.output, again.output
+
+
+def test_a_broken_json_is_said_in_french() -> None:
+    """« JSON illisible (ligne 1, colonne 9 : virgule attendue) », never Python's « Expecting ',' delimiter »."""
+    from maillage.textinput import JsonInputError, load_json
+
+    with pytest.raises(JsonInputError, match=r"^JSON illisible \(ligne 1, colonne 9 : virgule attendue\)$"):
+        load_json('{"a": 1 "b": 2}')
+    with pytest.raises(JsonInputError, match=r"^JSON illisible \(ligne 1, colonne 2 : nom de champ entre guillemets"):
+        load_json("{a: 1}")
+
+
+def test_a_gtfs_that_is_not_a_zip_says_what_a_feed_is(tmp_path: Path) -> None:
+    from maillage.network.gtfs import FeedReader
+    from maillage.network.gtfs_fields import GtfsError
+
+    (tmp_path / "flux.zip").write_bytes(b"pas un zip")
+    with pytest.raises(GtfsError, match=r"un flux GTFS est un fichier \.zip ou un dossier de fichiers \.txt") as caught:
+        FeedReader(tmp_path / "flux.zip")
+    assert "File is not a zip file" not in str(caught.value)
+
+
+def test_a_spreadsheet_csv_with_semicolons_says_how_to_save_it(cli_home: Path, tmp_path: Path) -> None:
+    """A CSV saved by a French spreadsheet (« ; » between cells) was refused for « colonne(s) manquante(s) : id,
+    name, … » — every column listed although all are there."""
+    semi = tmp_path / "sites.csv"
+    semi.write_text("id;name;kind;address;postcode;commune;insee_code;lon;lat;opening_hours;phone;source_url_or_repo\n"
+                    "x-1;Antenne;antenne;1 rue X;92000;Nanterre;92050;2.2;48.89;;;moi\n", encoding="utf-8")  # fmt: skip
+    result = runner.invoke(app, ["sites", "import", str(semi)], env=WIDE)
+    assert result.exit_code == 1 and "les colonnes sont séparées par « ; » : enregistrez le fichier en" in \
+        result.output and "colonne(s) manquante(s)" not in result.output, result.output  # fmt: skip
+
+
+def test_french_hours_in_a_data_file_are_answered_with_their_osm_spelling() -> None:
+    """A sites file takes OSM hours; French ones the planner wrote are refused with what to write instead."""
+    from maillage.registry.hours import validate
+
+    with pytest.raises(ValueError, match="en syntaxe OSM, écrivez « Mo-Fr 09:00-17:00 »"):
+        validate("lundi au vendredi 9h-17h")
+
+
+def test_a_mistyped_kind_in_a_sites_file_is_suggested(cli_home: Path, tmp_path: Path) -> None:
+    header = "id,name,kind,address,postcode,commune,insee_code,lon,lat,opening_hours,phone,source_url_or_repo"
+    extra = tmp_path / "extra.csv"
+    extra.write_text(f"{header}\nx-1,Antenne,antene,1 rue X,92000,Nanterre,92050,2.2,48.89,,,moi\n", encoding="utf-8")
+    result = runner.invoke(app, ["sites", "import", str(extra)], env=WIDE)
+    assert result.exit_code == 1 and "type « antene » inconnu : vouliez-vous dire « antenne »" in result.output
+
+
+def test_sector_table_headings_are_never_cut() -> None:
+    """At 120 columns a long sector name cut the headings (« Populati… », « Hors nor… »); now the name wraps."""
+    import pandas as pd
+    from rich.console import Console
+
+    from maillage.report.terminal import audit_table
+
+    frame = pd.DataFrame([{"code": "s", "name": "Pôle social départemental d'Antony / Sceaux (SST 13), immeuble "
+                           "L'Atrium, entrée par la rue de la Mairie", "population": 85_147.0, "share_within": 0.74,
+                           "population_outside": 21_977.0, "worst_minutes_pole": 59.0,
+                           "worst_minutes_antenne_or_pole": 36.0}])  # fmt: skip
+    console = Console(record=True, width=100)
+    console.print(audit_table(frame, "Par secteur SST", None))
+    text = console.export_text()
+    assert "Population" in text and "Hors norme" in text and "Antenne max" in text and "Populati…" not in text, text

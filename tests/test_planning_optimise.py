@@ -49,7 +49,7 @@ def test_set_cover_matches_brute_force(seed: int) -> None:
 
 def test_set_cover_budget_too_small_is_a_clear_error() -> None:
     cover = np.eye(4, dtype=bool)  # four separate demand points: four sites needed
-    with pytest.raises(PlanningError, match="au plus 2"):
+    with pytest.raises(PlanningError, match=r"au plus 2 nouveau\(x\) site\(s\) : augmentez --max-sites"):
         set_cover(sp.csr_matrix(cover), max_sites=2)
     with pytest.raises(PlanningError, match="hors d'atteinte"):
         set_cover(sp.csr_matrix(np.array([[1, 0], [0, 0]], dtype=bool)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from maillage.i18n import _
 from maillage.numbers import fr_number
+from maillage.registry.listing import unknown_message
 from maillage.registry.vocab import SiteKind, kind_label
 
 POLE_CLASS = "pole"
@@ -34,6 +35,12 @@ class ServiceStandard:
             raise ValueError(
                 _("les seuils (--pole-minutes, --antenne-minutes) doivent être des durées positives, en minutes")
             )
+        known = [k.value for k in SiteKind]
+        for option, kinds in (("--pole-kinds", self.pole_kinds), ("--antenne-kinds", self.antenne_kinds)):
+            for kind in kinds:  # a typo would leave its class empty and the audit wrong without a word
+                if kind not in known:
+                    raise ValueError(_("{option} : {unknown} (types possibles : {known})").format(
+                        option=option, unknown=unknown_message(kind, known, "kind"), known=", ".join(known)))
 
     def class_kinds(self) -> dict[str, tuple[str, ...]]:
         """Kinds of each destination class; the antenne class includes pôles (a pôle is also near)."""

@@ -44,6 +44,11 @@ class ShowFormat(StrEnum):
     csv = "csv"
 
 
+class FileFormat(StrEnum):  # what an export writes (no table)
+    json = "json"
+    csv = "csv"
+
+
 def actor() -> str:
     """Who writes from the command line (recorded in write_log)."""
     from maillage.registry.writelog import local_actor

@@ -158,6 +158,18 @@ def audit(
     from maillage.report import terminal, writers
     from maillage.report.files import write_atomic
 
+    depart = _clock(depart)
+    if date is not None:  # checked here in every mode: transit would fail in English, the others ignore it
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise fail(_("--date « {value} » : écrivez une date AAAA-MM-JJ, par exemple 2026-01-13").format(
+                value=date)) from None
+    if output is not None and output_format is OutputFormat.table:  # said before the audit, not silently ignored
+        raise fail(_("--output écrit du json, du csv ou du geojson : ajoutez --format json, csv ou geojson (le tableau "
+                     "s'affiche à l'écran ; le rapport complet s'écrit avec --html FICHIER)"))
     try:
         standard = ServiceStandard(
             pole_minutes=pole_minutes,
@@ -257,9 +269,10 @@ def serve(
     mode: Annotated[str | None, typer.Option(help=(
         "walk (à pied) | bike (vélo) | car (voiture) | transit (transports en commun) ; défaut : comme pour audit."
     ))] = None,
-    workers: Annotated[int, typer.Option(help="Processus uvicorn (chacun précalcule son propre index).")] = 1,
+    workers: Annotated[int, typer.Option(help=(
+        "Processus du serveur web (chacun précalcule son propre index des temps)."))] = 1,
 ) -> None:
-    """Servir la page publique « Où m'adresser ? » et l'espace de planification (FastAPI + uvicorn)."""
+    """Servir la page publique « Où m'adresser ? » et l'espace de planification, dans un navigateur (serveur web)."""
     import os
 
     import uvicorn
@@ -319,6 +332,17 @@ def user_add(
     except AccountError as exc:
         raise fail(str(exc)) from None
     err.print(fill(_("[green]Compte {username} enregistré (rôle : {role}).[/]"), username=username, role=roles[role]))
+
+
+def _clock(text: str) -> str:
+    """--depart as HH:MM, from « 08:00 », « 8:00 », « 8h » or « 8h30 »; anything else is one French error."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d{1,2})\s*(?::\s*(\d{2})|h\s*(\d{2})?)\s*", text)
+    hour, minute = (int(match.group(1)), int(match.group(2) or match.group(3) or 0)) if match else (99, 99)
+    if hour > 23 or minute > 59:
+        raise fail(_("--depart « {value} » : écrivez une heure, par exemple 08:00 ou 8h30").format(value=text))
+    return f"{hour:02d}:{minute:02d}"
 
 
 @app.command("audit-many")

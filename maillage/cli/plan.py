@@ -134,6 +134,9 @@ def plan(
     from maillage.registry.listing import suggestion
     from maillage.report import planning as report
 
+    if output is not None and output_format is PlanFormat.table:  # said before the solver runs, not ignored
+        raise fail(_("--output écrit du json : ajoutez --format json (le tableau s'affiche à l'écran ; la carte "
+                     "s'écrit avec --html FICHIER)"))
     if method not in ALL_METHODS:
         known = ", ".join(ALL_METHODS)
         raise fail(_("méthode « {method} » inconnue{hint} (connues : {known})").format(
@@ -336,6 +339,9 @@ def compare(
     from maillage.registry.listing import fold
     from maillage.report import planning as report
 
+    if output is not None and output_format is ShowFormat.table:
+        raise fail(_("--output écrit du json ou du csv : ajoutez --format json ou csv (le tableau s'affiche à "
+                     "l'écran ; le rapport s'écrit avec --html FICHIER)"))
     unknown_hours = {"ouverts": "open", "ouvert": "open", "fermes": "closed", "ferme": "closed"}.get(
         fold(unknown_hours), unknown_hours)  # in French words too
     if unknown_hours not in ("open", "closed"):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from maillage.cli.common import DbOption, ShowFormat, actor, emit, err, fail, open_registry
+from maillage.cli.common import DbOption, FileFormat, ShowFormat, actor, emit, err, fail, open_registry
 from maillage.i18n import _
 from maillage.report.markup import fill
 
@@ -143,10 +143,10 @@ def show(
 @scenario_app.command("export")
 def export(
     name: ScenarioArg,
-    output_format: Annotated[ShowFormat, typer.Option("--format", help=(
+    output_format: Annotated[FileFormat, typer.Option("--format", help=(
         "json | csv "
         "(format du fichier)."
-    ))] = ShowFormat.json,
+    ))] = FileFormat.json,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=(
         "Écrire dans ce fichier (défaut : à l'écran)."))] = None,
     db: DbOption = None,
@@ -155,7 +155,7 @@ def export(
     from maillage.planning import store
 
     scenario = _find(db, name)
-    emit(store.export_csv(scenario) if output_format is ShowFormat.csv else store.export_json(scenario), output)
+    emit(store.export_csv(scenario) if output_format is FileFormat.csv else store.export_json(scenario), output)
 
 
 @scenario_app.command("import")

@@ -33,6 +33,11 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
+class CardFormat(StrEnum):  # a site card is a table or JSON (--format csv printed JSON)
+    table = "table"
+    json = "json"
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(fill(_("[red]erreur :[/] {message}"), message=message), soft_wrap=True, highlight=False)
     return typer.Exit(1)
@@ -99,7 +104,7 @@ def register(sites_app: typer.Typer) -> None:
     @sites_app.command("show")
     def sites_show(
         site: Annotated[str, typer.Argument(help="Identifiant du site (voir maillage sites list) ou son nom exact.")],
-        output_format: Annotated[ListFormat, typer.Option("--format", help="table | json.")] = ListFormat.table,
+        output_format: Annotated[CardFormat, typer.Option("--format", help="table | json.")] = CardFormat.table,
         db: DbOption = None,
     ) -> None:
         """Montrer une fiche de site : nom, type, adresse, services, horaires, position et source."""
@@ -110,7 +115,7 @@ def register(sites_app: typer.Typer) -> None:
             row = find_site(snapshot.sites, names, site)
         except SiteLookupError as exc:
             raise _fail(str(exc)) from None
-        if output_format is not ListFormat.table:
+        if output_format is not CardFormat.table:
             sys.stdout.write(json.dumps(_plain(row), ensure_ascii=False, indent=1) + "\n")
             return
         from maillage.registry.vocab import quality_label_fr

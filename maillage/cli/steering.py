@@ -114,11 +114,17 @@ def load_communes(path: Path | None) -> tuple[dict[str, int], dict[str, str]]:
         return default_communes()
     pops: dict[str, int] = {}
     names: dict[str, str] = {}
-    if path.suffix.lower() in {".geojson", ".json"}:
-        rows = [f.get("properties", {}) for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+    try:
+        if path.suffix.lower() in {".geojson", ".json"}:
+            rows = [f.get("properties", {}) for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise typer.BadParameter(_("fichier introuvable : {path}").format(path=path), param_hint="--communes") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        message = _("{path} : ni un GeoJSON de communes ni un CSV (code, population, nom) lisible")
+        raise typer.BadParameter(message.format(path=path), param_hint="--communes") from None
     for p in rows:
         code = str(p.get("code") or p.get("insee_code") or "").strip()
         if not code:
@@ -283,6 +289,12 @@ def scenario(
                               snapshot=snapshot, changes=made.changes)  # fmt: skip
     except (ScenarioError, EmptyRegistryError) as exc:
         err_console.print(fill(_("[bold red]Erreur :[/] {exc}"), exc=exc), highlight=False)
+        taken = False
+        if not replace and isinstance(exc, ScenarioError):
+            with contextlib.suppress(LookupError):
+                taken = bool(store.find_scenario(engine, name))
+        if taken:  # what to do about it
+            err_console.print(fill(_("Ajoutez --replace pour le remplacer, ou donnez un autre nom avec --name.")))
         raise typer.Exit(code=1) from None
     for note in made.notes:
         console.print(f"- {note}", markup=False, highlight=False)

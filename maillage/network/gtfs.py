@@ -93,9 +93,10 @@ class FeedReader:
         else:
             try:
                 self._zip = zipfile.ZipFile(self.path)
-            except zipfile.BadZipFile as exc:
-                raise GtfsError(_("{path} n'est ni un dossier ni un zip : {exc}").format(path=self.path,
-                                                                                        exc=exc)) from None
+            except zipfile.BadZipFile:
+                raise GtfsError(_("{path} n'est ni un dossier ni un zip : un flux GTFS est un fichier .zip ou un "
+                                  "dossier de fichiers .txt (vérifiez le chemin donné à --gtfs)").format(
+                    path=self.path)) from None
             # Some producers nest the files in a folder inside the zip.
             self._names = {Path(n).name: n for n in self._zip.namelist() if n.endswith(".txt")}
 

@@ -171,7 +171,8 @@ def set_cover(
     except Exception as exc:
         if max_sites is not None and "infeasible" in str(exc):
             raise PlanningError(
-                _("impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s)").format(
+                _("impossible de couvrir toute la demande avec au plus {max_sites} nouveau(x) site(s) : augmentez "
+                  "--max-sites, ou lancez sans --max-sites pour le nombre de sites qu'il faut").format(
                     max_sites=max_sites)
             ) from None
         raise

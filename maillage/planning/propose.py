@@ -378,7 +378,8 @@ def _capacitated(inst: _Instance, engine: TravelTimeEngine, snapshot: Snapshot, 
             k,
             objective=objective,
             unserved_minutes=r.unserved_minutes,
-            exclude=[tuple(local[j] for j in s) for s in ex],
+            # candidates left out of the pre-selection cannot be chosen: their exclusions are moot (local −1)
+            exclude=[cut for cut in (tuple(local[j] for j in s if local[j] >= 0) for s in ex) if cut],
             time_limit_s=r.time_limit_s,
         )
         return dataclasses.replace(found, chosen=tuple(int(keep[j]) for j in found.chosen))

@@ -24,6 +24,9 @@ def missing_columns(name: str, header: list[str], required: tuple[str, ...]) -> 
     missing = [c for c in required if c not in header]
     if not missing:
         return None
+    if len(header) == 1 and ";" in header[0]:  # what a spreadsheet saves as « CSV » in French: « ; » between cells
+        return RowProblem(name, 1, missing[0], _("les colonnes sont séparées par « ; » : enregistrez le fichier en "
+                                                 "« CSV UTF-8 (délimité par des virgules) »"))
     return RowProblem(name, 1, missing[0], _("colonne(s) manquante(s) : {columns}").format(columns=", ".join(missing)))
 
 

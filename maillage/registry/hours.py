@@ -9,6 +9,7 @@ with its source, or the import rejects it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from dataclasses import dataclass
@@ -39,11 +40,16 @@ def validate(text: str) -> str:
     try:
         OpeningHours(candidate)
     except Exception:  # the parser raises its own ParserError type
-        # the parser's own first line ("--> 1:1") means nothing to a planner: an example does
-        raise ValueError(
-            _("horaires illisibles « {text} » : syntaxe OSM opening_hours attendue, par exemple « Mo-Fr "
-              "09:00-12:00,13:30-17:00; Sa 09:00-12:00 »").format(text=text)
-        ) from None
+        # the parser's own first line ("--> 1:1") means nothing to a planner: an example does, or the OSM
+        # spelling of what they wrote in French (a data file takes OSM hours only)
+        message = _("horaires illisibles « {text} » : syntaxe OSM opening_hours attendue, par exemple « Mo-Fr "
+                    "09:00-12:00,13:30-17:00; Sa 09:00-12:00 »").format(text=text)
+        with contextlib.suppress(Exception):
+            osm = parse_french(text)
+            OpeningHours(osm)
+            message = _("horaires illisibles « {text} » : syntaxe OSM opening_hours attendue ; en syntaxe OSM, "
+                        "écrivez « {osm} »").format(text=text, osm=osm)
+        raise ValueError(message) from None
     return candidate
 
 

@@ -31,6 +31,7 @@ from maillage.registry.communes import CommuneRecord
 from maillage.registry.csvfile import missing_columns, read_records
 from maillage.registry.errors import ImportRejected, RowProblem
 from maillage.registry.geocode import BanIndex, GeocodeResult, address_in_note, normalise_text, parse_address
+from maillage.registry.listing import suggestion
 from maillage.registry.named_stops import StopNames
 from maillage.registry.osm_geocode import OsmGeocoder
 from maillage.registry.vocab import DEFAULT_SERVICES, SOURCE_KIND_MAP, CoordinateQuality, parse_services
@@ -168,8 +169,9 @@ def _read_row(
     source_kind = value["kind"]
     kind = SOURCE_KIND_MAP.get(source_kind)
     if kind is None:
-        bad("kind", _("type « {kind} » inconnu (connus : {known})").format(
-            kind=source_kind, known=", ".join(sorted(SOURCE_KIND_MAP))))
+        bad("kind", _("type « {kind} » inconnu{hint} (connus : {known})").format(
+            kind=source_kind, hint=suggestion(source_kind, sorted(SOURCE_KIND_MAP)),
+            known=", ".join(sorted(SOURCE_KIND_MAP))))
     codes = [c.strip() for c in value["insee_code"].split(";") if c.strip()]
     for code in codes:
         if code not in territory.codes:

@@ -37,12 +37,10 @@ def audit_table(frame: pd.DataFrame, title: str, key_label: str | None) -> Table
     table = Table(title=title, title_justify="left", header_style="bold")
     if key_label:
         table.add_column(key_label, no_wrap=True)
-    table.add_column(_("Nom"), no_wrap=True, max_width=34 if key_label else 60)
-    table.add_column(_("Population"), justify="right", no_wrap=True)
-    table.add_column(_("Norme"), justify="right", no_wrap=True)
-    table.add_column(_("Hors norme"), justify="right", no_wrap=True)
-    table.add_column(_("Pôle max"), justify="right", no_wrap=True)
-    table.add_column(_("Antenne max"), justify="right", no_wrap=True)
+    table.add_column(_("Nom"), max_width=34 if key_label else 60, ratio=1)  # the one column that gives way
+    for head in (_("Population"), _("Norme"), _("Hors norme"), _("Pôle max"), _("Antenne max")):
+        # never « Populati… »: a long sector name wraps instead of the headings being cut
+        table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
     table.caption = _("Norme : part de la population dans la norme. « max » : pire temps, en minutes.")
     for row in frame.sort_values("share_within").itertuples(index=False):
         share = float(row.share_within)

@@ -65,7 +65,7 @@ def test_uniform_model_says_it_has_no_age_bands(crowfly_world) -> None:
     result = run_audit(snapshot, cells, engine, sources=[], public="seniors")
     assert result.public_weighed == "tous" and result.publics.publics == ("tous",)
     line = next(n for n in result.notes if "tranches d'âge" in n)
-    assert "Public « seniors » demandé : résultats donnés pour tous les habitants." in line
+    assert "Public « habitants de 65 ans et plus » demandé : résultats donnés pour tous les habitants." in line
 
 
 def test_html_report_links_each_outside_cell_to_its_why_without_script(audit_92) -> None:

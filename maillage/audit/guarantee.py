@@ -160,9 +160,9 @@ def run_audit(
     services = {code: nearest[SERVICE_CLASS_PREFIX + code].minutes for code in PUBLICS[public].services}
     for code in services:
         notes.append(_("Public « {public} », service « {service} » : {n} site(s) le déclarent ; « proche » = à "
-                       "{minutes} min au plus.").format(public=public, service=service_label_fr(code),
-                                                        n=len(classes[SERVICE_CLASS_PREFIX + code]),
-                                                        minutes=fr_number(standard.antenne_minutes)))  # fmt: skip
+                       "{minutes} min au plus.").format(
+            public=_(PUBLICS[public].label_fr), service=service_label_fr(code),
+            n=len(classes[SERVICE_CLASS_PREFIX + code]), minutes=fr_number(standard.antenne_minutes)))  # fmt: skip
     weights = public_weights(cells, weighed)
     equity = {
         name: equity_levels(nearest[name].minutes, weights, cells.commune_code, cells.sector_id,

@@ -58,7 +58,8 @@ def no_age_bands_note(cells: Cells, asked: str) -> str | None:
     line = _("Le modèle de population utilisé n'a pas de tranches d'âge (modèle uniforme par commune ou grille "
              "sans colonnes d'âge) : parts des enfants et des 65 ans et plus non calculées.")  # fmt: skip
     if asked != ALL_RESIDENTS:
-        line += _(" Public « {asked} » demandé : résultats donnés pour tous les habitants.").format(asked=asked)
+        label = _(PUBLICS[asked].label_fr) if asked in PUBLICS else asked
+        line += _(" Public « {asked} » demandé : résultats donnés pour tous les habitants.").format(asked=label)
     return line
 
 

@@ -331,20 +331,25 @@ def test_gtfs_errors_are_french(tmp_path: Path) -> None:
         assert f'GtfsError("{english}' not in source and f'GtfsError(f"{english}' not in source
 
 
-def test_a_comparison_without_effect_says_so_in_words() -> None:
-    """`maillage compare` of a scenario that changes no one's verdict: « aucun habitant gagné ni perdu », never
-    « +0 gagnés, −0 perdus »."""
+def compared(gained: float, lost: float, improved: int = 2) -> str:
+    """What `maillage compare` prints for a comparison with these figures (no-break spaces as spaces)."""
     from rich.console import Console
 
     from maillage.report.planning import print_compare
 
-    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 1_000.0,
-            "share_within_baseline": 0.5, "share_within_scenario": 0.5, "population_gained": 0.0,
-            "population_lost": 0.0, "cells_improved": 2, "cells_worsened": 0, "communes": [],
+    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 1_000.0 + gained - lost,
+            "share_within_baseline": 0.5, "share_within_scenario": 0.5, "population_gained": gained,
+            "population_lost": lost, "cells_improved": improved, "cells_worsened": 0, "communes": [],
             "sectors": []}  # fmt: skip
     console = Console(record=True, width=200)
     print_compare(diff, console, "Comparaison")
-    text = console.export_text()
+    return console.export_text().replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_a_comparison_without_effect_says_so_in_words() -> None:
+    """`maillage compare` of a scenario that changes no one's verdict: « aucun habitant gagné ni perdu », never
+    « +0 gagnés, −0 perdus »."""
+    text = compared(0.0, 0.0)
     assert "aucun habitant gagné ni perdu" in text and "+0" not in text and "−0" not in text, text
 
 
@@ -354,19 +359,10 @@ def test_a_comparison_without_effect_says_so_in_words() -> None:
      (10.0, 2.0, "+10 habitants gagnés, −2 perdus"), (0.2, 0.0, "aucun habitant gagné ni perdu")],
 )  # fmt: skip
 def test_gains_and_losses_say_a_zero_as_aucun(gained: float, lost: float, said: str) -> None:
-    from rich.console import Console
-
     from maillage.report.gains import gains_fr, lost_label_fr
-    from maillage.report.planning import print_compare
 
     assert gains_fr(gained, lost).replace("\u202f", " ").replace("\u00a0", " ") == said
-    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 1_000.0 + gained - lost,
-            "share_within_baseline": 0.5, "share_within_scenario": 0.5, "population_gained": gained,
-            "population_lost": lost, "cells_improved": 2, "cells_worsened": 0, "communes": [],
-            "sectors": []}  # fmt: skip
-    console = Console(record=True, width=200)
-    print_compare(diff, console, "Comparaison")
-    assert said in console.export_text().replace("\u202f", " ").replace("\u00a0", " ")
+    assert said in compared(gained, lost)
     assert (lost_label_fr(lost) == "Perdus : aucun") == (round(lost) == 0)
 
 
@@ -540,19 +536,9 @@ def test_shares_are_french_percentages_and_the_service_is_named() -> None:
 
 
 def test_compare_reads_unknown_hours_in_french_and_counts_cells_with_spaces() -> None:
-    from rich.console import Console
-
-    from maillage.report.planning import print_compare
-
     bad = runner.invoke(app, ["compare", "x", "--unknown-hours", "fermez"], env=WIDE)
     assert bad.exit_code == 1 and "--unknown-hours « fermez » : écrivez open (ouverts) ou closed (fermés)" in bad.output
-    diff = {"population_within_baseline": 1_000.0, "population_within_scenario": 2_000.0,
-            "share_within_baseline": 0.5, "share_within_scenario": 0.6, "population_gained": 1_000.0,
-            "population_lost": 0.0, "cells_improved": 3371, "cells_worsened": 0, "communes": [],
-            "sectors": []}  # fmt: skip
-    console = Console(record=True, width=200)
-    print_compare(diff, console, "Comparaison")
-    assert "3\u202f371 carreaux rapprochés" in console.export_text() or "3 371 carreaux" in console.export_text()
+    assert "3 371 carreaux rapprochés" in compared(1_000.0, 0.0, improved=3371)
 
 
 def test_mobile_stops_take_french_hours_as_their_help_says(cli_home: Path) -> None:

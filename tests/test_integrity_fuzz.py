@@ -176,6 +176,18 @@ def test_fuzz_gtfs_zip(tmp_path: Path, data: st.DataObject, member: str) -> None
         assert "\n" not in str(exc)
 
 
+@pytest.mark.parametrize("content", [b"\x00\r\x00", b"trip_id\rt1", b"a,b\r"])
+def test_a_gtfs_table_with_lone_carriage_returns_is_a_gtfs_error(tmp_path: Path, content: bytes) -> None:
+    """Found by test_fuzz_gtfs_zip: a lone \r broke the header-only shortcut with the csv module's own error."""
+    feed = tmp_path / "feed.zip"
+    with zipfile.ZipFile(feed, "w") as archive:
+        for file in sorted(HANDMADE.glob("*.txt")):
+            archive.writestr(file.name, content if file.name == "stop_times.txt" else file.read_bytes())
+    with pytest.raises(GtfsError) as raised:
+        read_service_day(feed, dt.date(2024, 3, 5))
+    assert "\n" not in str(raised.value) and "stop_times.txt" in str(raised.value)
+
+
 def test_a_pristine_copy_of_each_input_reads(shared_data: Path, territory: Territory, tmp_path: Path) -> None:
     """The fuzzers' originals are valid: a failure above is the mutation's, not the seed's."""
     read_communes(shared_data / "communes" / COMMUNES)

@@ -163,7 +163,8 @@ class FeedReader:
         end = len(data)
         while data[end - 1] in b"\r\n":
             end -= 1
-        if data.find(b"\n", 0, end) < 0:  # header only (valid GTFS, e.g. an empty feed_info.txt)
+        # header only (valid GTFS, e.g. an empty feed_info.txt); a lone \r ends a line too (found by the fuzz test)
+        if data.find(b"\n", 0, end) < 0 and data.find(b"\r", 0, end) < 0:
             names = next(csv.reader([data.decode("utf-8", errors="replace").strip()]))
             return self._checked(name, pd.DataFrame({c.strip(): pd.Series(dtype=object) for c in names
                                                      if columns is None or c.strip() in columns}))

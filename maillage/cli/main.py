@@ -449,7 +449,7 @@ def orient(
         if meant == "transit":
             raise fail(_("« maillage orient » ne calcule pas de trajet en transports en commun : --mode walk (à pied), "
                          "bike (vélo) ou car (voiture)"))
-        hint = _(" : vouliez-vous dire « {mode} » ?").format(mode=meant) if meant else ""
+        hint = suggestion(mode, (), [meant] if meant else [])
         message = _("mode inconnu « {mode} »{hint} ; modes possibles : walk (à pied), bike (vélo), car (voiture)")
         raise fail(message.format(mode=mode, hint=hint))
     try:

@@ -25,7 +25,6 @@ scenario_app = typer.Typer(help="Scénarios : variantes nommées et enregistrée
 
 def _open(db: str | None) -> Engine:
     """The registry alone, for commands that read or write scenarios without auditing."""
-
     return open_registry(db)
 
 
@@ -221,26 +220,31 @@ def _point(
 
     if address is not None and (lon is not None or lat is not None):
         raise fail(_("donnez soit --address, soit --lon et --lat, pas les deux"))
-    code, name = (None, None) if commune is None else _commune_code(commune, db)
-    if lon is not None or lat is not None or (address is None and commune is None):
+    if commune is None and address is None:
+        if lon is None or lat is None:
+            raise fail(_("où placer le site ? donnez --address « adresse », --commune, ou --lon et --lat"))
+        return lon, lat, None
+    snapshot = _registry(db)[1]  # read once: the commune's name and the place search both need it
+    code, name = (None, None) if commune is None else _commune_code(commune, snapshot)
+    if lon is not None or lat is not None:
         if lon is None or lat is None:
             raise fail(_("où placer le site ? donnez --address « adresse », --commune, ou --lon et --lat"))
         return lon, lat, code
     # the commune by its name, after the address: what the finder reads best ("13 rue X, Issy-les-Moulineaux")
     text = ", ".join(p for p in (address, name) if p)
     try:
-        found = api.locate_site(_registry(db)[1], text)
+        found = api.locate_site(snapshot, text)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
     err.print(fill(_("Placé : {label} — {lon:.5f}, {lat:.5f}"), label=found.label, lon=found.lon, lat=found.lat))
     return found.lon, found.lat, found.commune_code
 
 
-def _commune_code(text: str, db: str | None) -> tuple[str, str]:
+def _commune_code(text: str, snapshot: Snapshot) -> tuple[str, str]:
     """The INSEE code and name of a commune typed by name (Nanterre) or code (92050); a typo fails with suggestions."""
     from maillage.registry.listing import SiteLookupError, commune_code
 
-    names = {str(c): str(n) for c, n in _registry(db)[1].communes["name"].items()}
+    names = {str(c): str(n) for c, n in snapshot.communes["name"].items()}
     try:
         code = commune_code(text, names)
     except SiteLookupError as exc:
@@ -363,6 +367,6 @@ def assign_sector(
     db: DbOption = None,
 ) -> None:
     """Rattacher une commune à un autre secteur SST (ou à un nouveau)."""
-    commune, _name = _commune_code(commune, db)
+    commune, _name = _commune_code(commune, _registry(db)[1])
     payload = {"commune_code": commune, "sector": sector, "sector_name": sector_name}
     _edit(scenario, [{"op": "assign_sector", "site_id": None, "payload": payload}], db)
